@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+/**
+ * The `tandem` command and the server's composition root: the only module that reads
+ * process.env, process.argv or installs signal handlers.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { Command, Option } from 'commander'
+import { CONTENT_FORMATS, type ContentFormat, type ImportFormat } from './content/convert.js'
+import { ConfigError, resolveConfig, SETTINGS, type Config, type SettingName } from './config.js'
+import { createServer, VERSION } from './create-server.js'
+import { DocumentService } from './documents/document-service.js'
+import { createLogger } from './logger.js'
+import { createMetrics } from './metrics.js'
+import { SqliteDocStore } from './storage/sqlite-doc-store.js'
+import { compactDocument } from './sync/compaction.js'
+import { RoomRegistry } from './sync/room-registry.js'
+import { COMPACT_AFTER_BYTES, COMPACT_AFTER_ROWS, MAX_FRAME_BYTES, MAX_INITIAL_SYNC_BYTES } from '../shared/limits.js'
+
+const program = new Command()
+  .name('tandem')
+  .description('Tandem: a self-hostable real-time collaborative editor and its sync server')
+  .version(VERSION)
+  .showHelpAfterError()
+
+function withSettings(command: Command, names: SettingName[]): Command {
+  for (const name of names) {
+    const setting = SETTINGS[name]
+    const defaultNote = setting.default === undefined ? '' : `; default ${setting.default}`
+    command.addOption(new Option(setting.flag, `${setting.help} [env ${setting.env}${defaultNote}]`))
+  }
+  return command
+}
+
+function configFrom(flags: Record<string, string | undefined>): Config {
+  try {
+    return resolveConfig(flags, process.env)
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message)
+    throw error
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(`tandem: ${message}\n`)
+  process.exit(1)
+}
+
+const STORAGE_SETTINGS: SettingName[] = ['dataDir', 'databaseUrl']
+
+/** Storage and document operations for offline commands (no HTTP server). */
+function openStorage(config: Config) {
+  if (config.databaseUrl) fail('DATABASE_URL is set, but PostgreSQL storage is not part of this build yet')
+  const log = createLogger('warn', process.stderr)
+  const store = new SqliteDocStore({ dataDir: config.dataDir })
+  const registry = new RoomRegistry({
+    store,
+    log,
+    metrics: createMetrics(),
+    unloadDelayMs: 0,
+    limits: {
+      maxFrameBytes: MAX_FRAME_BYTES,
+      maxInitialSyncBytes: MAX_INITIAL_SYNC_BYTES,
+      compactAfterRows: COMPACT_AFTER_ROWS,
+      compactAfterBytes: COMPACT_AFTER_BYTES,
+    },
+  })
+  const documents = new DocumentService(store, registry)
+  const close = async () => {
+    await registry.closeAll(1000, 'done')
+    await store.close()
+  }
+  return { store, documents, close }
+}
+
+async function runOffline(config: Config, work: (storage: ReturnType<typeof openStorage>) => Promise<void>) {
+  const storage = openStorage(config)
+  try {
+    await work(storage)
+  } catch (error) {
+    await storage.close().catch(() => undefined)
+    fail(error instanceof Error ? error.message : String(error))
+  }
+  await storage.close()
+}
+
+withSettings(
+  program.command('serve').description('run the sync server and web app (what `npm start` runs)'),
+  Object.keys(SETTINGS) as SettingName[],
+).action(async (flags: Record<string, string | undefined>) => {
+  const config = configFrom(flags)
+  const log = createLogger(config.logLevel)
+  let server
+  try {
+    server = await createServer({ ...config, logger: log, limits: { maxFrameBytes: config.maxFrameBytes } })
+    await server.listen()
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') fail(`port ${config.port} is already in use; pick another with --port or PORT`)
+    if (code === 'EACCES') fail(`no permission to listen on ${config.host}:${config.port}`)
+    fail(error instanceof Error ? error.message : String(error))
+  }
+  let signals = 0
+  const stop = (signal: string) => {
+    signals++
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: exiting without waiting')
+      process.exit(1)
+    }
+    log.info({ signal }, 'shutting down')
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+})
+
+withSettings(
+  program
+    .command('export')
+    .description('print a document to stdout')
+    .argument('<docId>', 'document id')
+    .addOption(new Option('--format <format>', 'output format').choices(CONTENT_FORMATS).default('markdown')),
+  STORAGE_SETTINGS,
+).action(async (docId: string, flags: Record<string, string | undefined>) => {
+  const config = configFrom(flags)
+  await runOffline(config, async ({ documents }) => {
+    const { body } = await documents.render(docId, flags.format as ContentFormat)
+    process.stdout.write(body ?? '')
+  })
+})
+
+withSettings(
+  program
+    .command('import')
+    .description('create a document from a Markdown or HTML file (server-side: clients never seed content)')
+    .argument('<docId>', 'document id to create (or fill, if it is empty)')
+    .argument('<file>', 'a .md, .markdown, .html or .htm file')
+    .option('--replace', 'overwrite a document that already has content (as an ordinary, undoable change)')
+    .option('--title <title>', 'document title (default: the file name)'),
+  STORAGE_SETTINGS,
+).action(async (docId: string, file: string, flags: Record<string, string | undefined>) => {
+  const config = configFrom(flags)
+  const extension = path.extname(file).toLowerCase()
+  const format: ImportFormat | null =
+    extension === '.md' || extension === '.markdown'
+      ? 'markdown'
+      : extension === '.html' || extension === '.htm'
+        ? 'html'
+        : null
+  if (!format) fail(`cannot tell the format of ${file}: use a .md, .markdown, .html or .htm file`)
+  if (!existsSync(file)) fail(`file not found: ${file}`)
+  const source = readFileSync(file, 'utf8')
+  await runOffline(config, async ({ documents, store }) => {
+    const info = await documents.importContent(docId, { source, format }, Boolean(flags.replace))
+    if (!info.title) await store.setTitle(info.docId, flags.title ?? path.basename(file, extension))
+    process.stderr.write(`imported ${file} into ${docId} (${info.sizeBytes} bytes stored)\n`)
+  })
+})
+
+withSettings(
+  program
+    .command('compact')
+    .description('merge update logs into snapshots (the server also does this on its own as logs grow)')
+    .argument('[docId]', 'one document (default: all)'),
+  STORAGE_SETTINGS,
+).action(async (docId: string | undefined, flags: Record<string, string | undefined>) => {
+  const config = configFrom(flags)
+  await runOffline(config, async ({ store }) => {
+    const ids = docId ? [docId] : (await store.list()).map((d) => d.docId)
+    let done = 0
+    for (const id of ids) {
+      const result = await compactDocument(store, id as never)
+      done++
+      const what = result
+        ? `${result.mergedRows} rows (${result.mergedBytes} bytes) -> snapshot of ${result.snapshotBytes} bytes` +
+          (result.quarantined ? `, ${result.quarantined} quarantined` : '')
+        : 'nothing to compact'
+      process.stderr.write(`[${done}/${ids.length}] ${id}: ${what}\n`)
+    }
+  })
+})
+
+withSettings(
+  program
+    .command('backup')
+    .description('write a consistent copy of the SQLite database (safe while the server runs)')
+    .argument('<file>', 'destination file'),
+  ['dataDir'],
+).action(async (file: string, flags: Record<string, string | undefined>) => {
+  const config = configFrom(flags)
+  const store = new SqliteDocStore({ dataDir: config.dataDir })
+  try {
+    let lastPercent = -1
+    await store.backup(path.resolve(file), (copied, total) => {
+      const percent = total === 0 ? 100 : Math.floor((copied / total) * 100)
+      if (percent !== lastPercent) process.stderr.write(`\rbacking up ${store.file}: ${percent}%`)
+      lastPercent = percent
+    })
+    process.stderr.write(`\nbackup written to ${path.resolve(file)}\n`)
+  } catch (error) {
+    fail(`backup failed: ${error instanceof Error ? error.message : String(error)}`)
+  } finally {
+    await store.close()
+  }
+})
+
+await program.parseAsync(process.argv)

@@ -1,0 +1,137 @@
+import path from 'node:path'
+import { z } from 'zod'
+import { MAX_FRAME_BYTES } from '../shared/limits.js'
+import { LOG_LEVELS, type LogLevel } from './logger.js'
+
+/**
+ * Every setting: its environment variable, its CLI flag and its default. Precedence is
+ * flag > environment > default. The CLI's --help, the README table and validation all read this.
+ */
+export const SETTINGS = {
+  port: { env: 'PORT', flag: '--port <port>', default: '1234', help: 'TCP port for HTTP, WebSocket and SSE' },
+  host: { env: 'HOST', flag: '--host <host>', default: '127.0.0.1', help: 'interface to listen on (0.0.0.0 for all)' },
+  dataDir: { env: 'DATA_DIR', flag: '--data-dir <dir>', default: './data', help: 'where the SQLite database lives' },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    flag: '--database-url <url>',
+    default: undefined,
+    help: 'postgres://... selects PostgreSQL instead of SQLite',
+  },
+  redisUrl: {
+    env: 'REDIS_URL',
+    flag: '--redis-url <url>',
+    default: undefined,
+    help: 'redis://... enables fan-out between instances',
+  },
+  authSecret: {
+    env: 'AUTH_SECRET',
+    flag: '--auth-secret <secret>',
+    default: undefined,
+    help: 'enables signed tokens (at least 32 characters)',
+  },
+  allowedOrigins: {
+    env: 'ALLOWED_ORIGINS',
+    flag: '--allowed-origins <list>',
+    default: undefined,
+    help: 'comma-separated origins allowed to connect from browsers (default: any)',
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    flag: '--log-level <level>',
+    default: 'info',
+    help: `one of ${LOG_LEVELS.join(', ')}`,
+  },
+  maxFrameBytes: {
+    env: 'MAX_FRAME_BYTES',
+    flag: '--max-frame-bytes <bytes>',
+    default: String(MAX_FRAME_BYTES),
+    help: 'largest frame or request body accepted from a client',
+  },
+} as const
+
+export type SettingName = keyof typeof SETTINGS
+
+/** Never echoed back in error messages (they may carry passwords). */
+const SECRET_SETTINGS = new Set<SettingName>(['authSecret', 'databaseUrl', 'redisUrl'])
+
+const port = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535')
+
+const configSchema = z.object({
+  port,
+  host: z.string().min(1, 'must not be empty'),
+  dataDir: z.string().min(1, 'must not be empty'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  authSecret: z.string().min(32, 'must be at least 32 characters (use `openssl rand -base64 32`)').optional(),
+  allowedOrigins: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value.trim() === '') return undefined
+      const origins = value
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean)
+      for (const origin of origins) {
+        if (origin === '*') continue
+        let parsed: URL | null = null
+        try {
+          parsed = new URL(origin)
+        } catch {
+          // reported below
+        }
+        if (!parsed || parsed.origin !== origin) {
+          context.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://docs.example.com` })
+        }
+      }
+      return origins
+    }),
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+  maxFrameBytes: z.coerce.number({ error: 'must be a number' }).int().min(1024, 'must be at least 1024'),
+})
+
+export type Config = z.infer<typeof configSchema> & { logLevel: LogLevel }
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/**
+ * Builds the configuration from CLI flags (already parsed, keyed by setting name) and the
+ * environment, and lists every problem at once rather than failing on the first.
+ */
+export function resolveConfig(
+  flags: Partial<Record<SettingName, string | undefined>>,
+  env: Record<string, string | undefined>,
+): Config {
+  const raw: Record<string, string | undefined> = {}
+  for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
+    const fromEnv = env[setting.env]
+    raw[name] = flags[name] ?? (fromEnv === '' ? undefined : fromEnv) ?? setting.default
+  }
+  const result = configSchema.safeParse(raw)
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path[0] as SettingName
+        const setting = SETTINGS[name]
+        const shown = SECRET_SETTINGS.has(name) ? '(hidden)' : `"${raw[name]}"`
+        return `${setting.env} (${setting.flag.split(' ')[0]}) ${issue.message}; got ${shown}`
+      }),
+    )
+  }
+  return { ...result.data, dataDir: path.resolve(result.data.dataDir) }
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto'
+import { generateText, type JSONContent } from '@tiptap/core'
+import { generateJSON } from '@tiptap/html/server'
+import { MarkdownManager } from '@tiptap/markdown'
+import { renderToHTMLString } from '@tiptap/static-renderer/pm/html-string'
+import { prosemirrorJSONToYXmlFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap'
+import * as Y from 'yjs'
+import { DOCUMENT_FIELD, documentExtensions, documentSchema } from './schema.js'
+
+/** Formats the content endpoint, the CLI and (later) the editor's export speak. */
+export const ContentFormat = {
+  Markdown: 'markdown',
+  Html: 'html',
+  Text: 'text',
+  Json: 'json',
+} as const
+export type ContentFormat = (typeof ContentFormat)[keyof typeof ContentFormat]
+export const CONTENT_FORMATS = Object.values(ContentFormat)
+
+export const CONTENT_TYPES: Record<ContentFormat, string> = {
+  markdown: 'text/markdown; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  text: 'text/plain; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+}
+
+/** Formats a document can be imported from. */
+export type ImportFormat = 'markdown' | 'html'
+
+const extensions = documentExtensions()
+const markdown = new MarkdownManager({ extensions })
+
+export function docToJSON(doc: Y.Doc): JSONContent {
+  const json = yXmlFragmentToProsemirrorJSON(doc.getXmlFragment(DOCUMENT_FIELD)) as JSONContent
+  return json.content?.length ? json : { type: 'doc', content: [{ type: 'paragraph' }] }
+}
+
+export function renderDoc(doc: Y.Doc, format: ContentFormat): string {
+  const json = docToJSON(doc)
+  switch (format) {
+    case ContentFormat.Json:
+      return JSON.stringify(json)
+    case ContentFormat.Markdown:
+      return (
+        markdown
+          .serialize(json)
+          .replace(/\n{3,}/g, '\n\n')
+          .trim() + '\n'
+      )
+    case ContentFormat.Html:
+      return renderToHTMLString({ extensions, content: json })
+    case ContentFormat.Text:
+      return (
+        generateText(json, extensions, { blockSeparator: '\n' })
+          .replace(/\n{3,}/g, '\n\n')
+          .trim() + '\n'
+      )
+  }
+}
+
+/** Parses imported text into editor JSON; throws with a readable message on content it cannot use. */
+export function parseContent(source: string, format: ImportFormat): JSONContent {
+  const json = format === 'markdown' ? markdown.parse(source) : (generateJSON(source, extensions) as JSONContent)
+  // Validates against the schema: throws RangeError naming the offending node.
+  documentSchema.nodeFromJSON(json)
+  return json
+}
+
+/**
+ * Makes the document's content equal to `json` inside the caller's transaction. y-tiptap diffs
+ * against the current content, so unchanged paragraphs keep their identity (and their authors'
+ * cursors) and only the difference becomes an update.
+ */
+export function replaceContent(doc: Y.Doc, json: JSONContent, origin: unknown): void {
+  doc.transact(() => {
+    prosemirrorJSONToYXmlFragment(documentSchema, json, doc.getXmlFragment(DOCUMENT_FIELD))
+  }, origin)
+}
+
+/** True when the document has no content at all (never edited, or emptied). */
+export function isEmptyDoc(doc: Y.Doc): boolean {
+  return doc.getXmlFragment(DOCUMENT_FIELD).length === 0
+}
+
+/**
+ * A validator for HTTP caching: the Yjs snapshot (state vector plus delete set) identifies the
+ * document's version exactly, and is much cheaper than rendering it.
+ */
+export function contentETag(doc: Y.Doc, format: ContentFormat): string {
+  const version = Y.encodeSnapshot(Y.snapshot(doc))
+  return `"${format}-${createHash('sha1').update(version).digest('base64url')}"`
+}

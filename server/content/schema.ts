@@ -1,0 +1,18 @@
+import { getSchema, type Extensions } from '@tiptap/core'
+import { TaskItem, TaskList } from '@tiptap/extension-list'
+import { TableKit } from '@tiptap/extension-table'
+import StarterKit from '@tiptap/starter-kit'
+
+/** The Y.XmlFragment Tiptap's Collaboration extension binds to by default. */
+export const DOCUMENT_FIELD = 'default'
+
+/**
+ * The document schema as the server sees it: the editor's content extensions without the
+ * collaboration and UI ones. The editor must use the same node and mark set, or content written
+ * by one side is dropped by the other (test/unit/schema-parity checks it once the editor exists).
+ */
+export function documentExtensions(): Extensions {
+  return [StarterKit.configure({ undoRedo: false }), TaskList, TaskItem.configure({ nested: true }), TableKit]
+}
+
+export const documentSchema = getSchema(documentExtensions())

@@ -1,0 +1,263 @@
+import { existsSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import express, { type Express, type NextFunction, type Request, type Response } from 'express'
+import { ErrorCode } from '../shared/errors.js'
+import {
+  COMPACT_AFTER_BYTES,
+  COMPACT_AFTER_ROWS,
+  HEARTBEAT_INTERVAL_MS,
+  MAX_FRAME_BYTES,
+  MAX_INITIAL_SYNC_BYTES,
+  MAX_SEND_BUFFER_BYTES,
+  ROOM_UNLOAD_DELAY_MS,
+  SHUTDOWN_DEADLINE_MS,
+} from '../shared/limits.js'
+import { CloseCode, closeReason } from '../shared/protocol/close-codes.js'
+import { DocumentService } from './documents/document-service.js'
+import { docsRoutes } from './http/docs-routes.js'
+import { errorHandler, sendError } from './http/errors.js'
+import { createLogger, loggablePath, type Logger, type LogLevel } from './logger.js'
+import { createMetrics, type Metrics } from './metrics.js'
+import type { DocStore } from './storage/doc-store.js'
+import { SqliteDocStore } from './storage/sqlite-doc-store.js'
+import type { RoomLimits } from './sync/doc-room.js'
+import { RoomRegistry } from './sync/room-registry.js'
+import { WebSocketBinding } from './transport/websocket-binding.js'
+
+export const VERSION = '0.1.0'
+
+export interface ServerOptions {
+  port?: number
+  host?: string
+  /** Directory for the SQLite database; ignored when `store` is given. */
+  dataDir?: string
+  /** A ready DocStore (tests pass MemoryDocStore); defaults to SQLite under `dataDir`. */
+  store?: DocStore
+  databaseUrl?: string
+  redisUrl?: string
+  authSecret?: string
+  /** Exact origins allowed for browsers (WebSocket upgrade and CORS); undefined allows any. */
+  allowedOrigins?: string[]
+  logLevel?: LogLevel
+  logger?: Logger
+  limits?: Partial<ServerLimits>
+}
+
+export interface ServerLimits extends RoomLimits {
+  maxSendBufferBytes: number
+  heartbeatIntervalMs: number
+  unloadDelayMs: number
+  shutdownDeadlineMs: number
+}
+
+export interface TandemServer {
+  readonly app: Express
+  readonly httpServer: http.Server
+  readonly store: DocStore
+  readonly registry: RoomRegistry
+  readonly documents: DocumentService
+  readonly metrics: Metrics
+  readonly log: Logger
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(): Promise<{ port: number; url: string }>
+  /**
+   * Graceful stop: /readyz turns 503, clients are closed with 1012 so they reconnect elsewhere,
+   * pending writes are committed, storage is closed.
+   */
+  close(): Promise<void>
+}
+
+const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/client')
+const CLIENT_DIST_FROM_SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client')
+
+/**
+ * Composes the sync server: storage, rooms, the WebSocket binding and the HTTP API on one port.
+ * Reads no environment: everything comes in through `options` (see server/cli.ts).
+ */
+export async function createServer(options: ServerOptions = {}): Promise<TandemServer> {
+  refuseUnavailableFeatures(options)
+  const log = options.logger ?? createLogger(options.logLevel ?? 'info')
+  const limits: ServerLimits = {
+    maxFrameBytes: MAX_FRAME_BYTES,
+    maxInitialSyncBytes: Math.max(MAX_INITIAL_SYNC_BYTES, options.limits?.maxFrameBytes ?? 0),
+    compactAfterRows: COMPACT_AFTER_ROWS,
+    compactAfterBytes: COMPACT_AFTER_BYTES,
+    maxSendBufferBytes: MAX_SEND_BUFFER_BYTES,
+    heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+    unloadDelayMs: ROOM_UNLOAD_DELAY_MS,
+    shutdownDeadlineMs: SHUTDOWN_DEADLINE_MS,
+    ...options.limits,
+  }
+  const store = options.store ?? new SqliteDocStore({ dataDir: options.dataDir ?? './data' })
+  const metrics = createMetrics()
+  const registry = new RoomRegistry({ store, log, metrics, limits, unloadDelayMs: limits.unloadDelayMs })
+  const documents = new DocumentService(store, registry)
+  let isDraining = false
+
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.use(requestLog(log))
+  app.use(corsPolicy(options.allowedOrigins))
+
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'pass', version: VERSION })
+  })
+  app.get('/readyz', async (_request, response) => {
+    const checks: Record<string, string> = { storage: 'ok', redis: 'inactive', draining: String(isDraining) }
+    try {
+      await store.ping()
+    } catch (error) {
+      checks.storage = `failed: ${error instanceof Error ? error.message : String(error)}`
+    }
+    const ready = !isDraining && checks.storage === 'ok'
+    response.status(ready ? 200 : 503).json({ status: ready ? 'pass' : 'fail', checks })
+  })
+  app.get('/metrics', async (_request, response) => {
+    response.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
+  app.use('/api/docs', docsRoutes(documents, limits.maxFrameBytes))
+  serveWebApp(app)
+  app.use((_request: Request, response: Response) => sendError(response, 404, ErrorCode.NotFound, 'no such route'))
+  app.use(errorHandler(log))
+
+  const httpServer = http.createServer(app)
+  httpServer.on('clientError', (error, socket) => {
+    log.debug({ err: error }, 'malformed HTTP request')
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+  })
+  const webSockets = new WebSocketBinding(httpServer, {
+    registry,
+    log,
+    metrics,
+    maxPayloadBytes: limits.maxInitialSyncBytes,
+    maxSendBufferBytes: limits.maxSendBufferBytes,
+    heartbeatIntervalMs: limits.heartbeatIntervalMs,
+    isDraining: () => isDraining,
+    isOriginAllowed: (origin) => isOriginAllowed(options.allowedOrigins, origin),
+  })
+
+  let closing: Promise<void> | null = null
+  const server: TandemServer = {
+    app,
+    httpServer,
+    store,
+    registry,
+    documents,
+    metrics,
+    log,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject)
+        httpServer.listen(options.port ?? 1234, options.host ?? '127.0.0.1', () => {
+          httpServer.off('error', reject)
+          const { port } = httpServer.address() as AddressInfo
+          const host = options.host ?? '127.0.0.1'
+          const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+          log.info({ url, storage: store.kind, version: VERSION }, 'tandem listening')
+          resolve({ port, url })
+        })
+      }),
+    close: () => {
+      closing ??= (async () => {
+        isDraining = true
+        log.info('draining: closing clients with 1012')
+        const deadline = new Promise<'timeout'>((resolve) =>
+          setTimeout(resolve, limits.shutdownDeadlineMs, 'timeout').unref(),
+        )
+        // Each step is guarded so a failure in one does not skip the ones after it.
+        const drained = await Promise.race([
+          registry.closeAll(CloseCode.ServiceRestart, closeReason(ErrorCode.ServerShuttingDown, 'reconnect')),
+          deadline,
+        ]).catch((error: unknown) => log.error({ err: error }, 'closing rooms failed'))
+        if (drained === 'timeout') log.error('shutdown deadline passed with commits still pending')
+        webSockets.close()
+        await new Promise<void>((resolve) => {
+          httpServer.close(() => resolve())
+          httpServer.closeAllConnections()
+        })
+        await store.close().catch((error: unknown) => log.error({ err: error }, 'closing storage failed'))
+        log.info('stopped')
+      })()
+      return closing
+    },
+  }
+  return server
+}
+
+function refuseUnavailableFeatures(options: ServerOptions): void {
+  // Starting without a feature the operator asked for would be worse than not starting:
+  // an unauthenticated server where auth was configured, a single-node one where fan-out was.
+  const missing: string[] = []
+  if (options.databaseUrl) missing.push('DATABASE_URL: PostgreSQL storage is not part of this build yet')
+  if (options.redisUrl) missing.push('REDIS_URL: Redis fan-out is not part of this build yet')
+  if (options.authSecret) missing.push('AUTH_SECRET: signed-token authentication is not part of this build yet')
+  if (missing.length > 0) throw new Error(`cannot start as configured:\n  - ${missing.join('\n  - ')}`)
+}
+
+function isOriginAllowed(allowed: string[] | undefined, origin: string | undefined): boolean {
+  if (allowed === undefined || allowed.includes('*')) return true
+  // Non-browser clients send no Origin; the allowlist protects browsers from cross-site use.
+  if (origin === undefined) return true
+  return allowed.includes(origin)
+}
+
+function corsPolicy(allowed: string[] | undefined) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    const origin = request.get('origin')
+    if (origin !== undefined) {
+      if (!isOriginAllowed(allowed, origin)) {
+        sendError(response, 403, 'forbidden-origin', `origin ${origin} is not in ALLOWED_ORIGINS`)
+        return
+      }
+      response.set('Access-Control-Allow-Origin', allowed === undefined ? '*' : origin)
+      response.set('Vary', 'Origin')
+      response.set('Access-Control-Expose-Headers', 'ETag, Location')
+    }
+    if (request.method === 'OPTIONS' && origin !== undefined) {
+      response.set('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS')
+      response.set('Access-Control-Allow-Headers', 'Content-Type, Authorization, If-None-Match, Last-Event-ID')
+      response.set('Access-Control-Max-Age', '600')
+      response.status(204).end()
+      return
+    }
+    next()
+  }
+}
+
+/** The built web app (npm run build) is served at / with /d/<docId> routed to its index.html. */
+function serveWebApp(app: Express): void {
+  const dist = [CLIENT_DIST, CLIENT_DIST_FROM_SOURCE].find((dir) => existsSync(path.join(dir, 'index.html')))
+  if (!dist) {
+    app.get('/', (_request, response) => {
+      response
+        .type('text/plain')
+        .send('Tandem sync server is running. The web app is not built: run `npm run build` and restart.\n')
+    })
+    return
+  }
+  app.use(express.static(dist, { index: 'index.html', maxAge: '1h' }))
+  app.get(['/', '/d/:docId'], (_request, response) => response.sendFile(path.join(dist, 'index.html')))
+}
+
+function requestLog(log: Logger) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    if (request.path === '/healthz' || request.path === '/readyz' || request.path === '/metrics') return next()
+    const startedAt = performance.now()
+    response.on('finish', () => {
+      log.info(
+        {
+          method: request.method,
+          path: loggablePath(request.originalUrl),
+          status: response.statusCode,
+          ms: Math.round(performance.now() - startedAt),
+        },
+        'http request',
+      )
+    })
+    next()
+  }
+}

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto'
+import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
+import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
+import {
+  contentETag,
+  isEmptyDoc,
+  parseContent,
+  renderDoc,
+  replaceContent,
+  type ContentFormat,
+  type ImportFormat,
+} from '../content/convert.js'
+import type { DocInfo, DocStore } from '../storage/doc-store.js'
+import { LocalOrigin } from '../sync/origins.js'
+import type { RoomRegistry } from '../sync/room-registry.js'
+
+export const MAX_TITLE_LENGTH = 200
+
+export interface ImportSource {
+  source: string
+  format: ImportFormat
+}
+
+/**
+ * Document operations shared by the REST API and the CLI. Content is created here, on the server,
+ * through the live room: clients never seed documents (that duplicates content on reconnects).
+ */
+export class DocumentService {
+  constructor(
+    private readonly store: DocStore,
+    private readonly registry: RoomRegistry,
+  ) {}
+
+  list(): Promise<DocInfo[]> {
+    return this.store.list()
+  }
+
+  async info(docId: string): Promise<DocInfo> {
+    const info = await this.store.info(checkDocId(docId))
+    if (!info) throw new SyncError(ErrorCode.NotFound, `document ${docId} does not exist`)
+    return info
+  }
+
+  async create(options: { docId?: string; title?: string; content?: ImportSource }): Promise<DocInfo> {
+    const docId = options.docId === undefined ? newDocId() : checkDocId(options.docId)
+    const title = checkTitle(options.title ?? '')
+    // Parse before creating anything: bad input must leave no half-made document behind.
+    const json = options.content ? parseImport(options.content) : null
+    if (!(await this.store.create(docId, title))) {
+      throw new SyncError(ErrorCode.AlreadyExists, `document ${docId} already exists`)
+    }
+    if (json) {
+      await this.registry.withRoom(docId, async (room) => {
+        replaceContent(room.doc, json, LocalOrigin)
+        await room.flush()
+      })
+    }
+    return this.info(docId)
+  }
+
+  /**
+   * Imports into an existing or new document. A document with content is only overwritten with
+   * `replace`, and then through a diff, so connected editors see an ordinary change.
+   */
+  async importContent(docId: string, content: ImportSource, replace = false): Promise<DocInfo> {
+    const id = checkDocId(docId)
+    const json = parseImport(content)
+    await this.store.create(id, '')
+    await this.registry.withRoom(id, async (room) => {
+      if (!replace && !isEmptyDoc(room.doc)) {
+        throw new SyncError(
+          ErrorCode.AlreadyExists,
+          `document ${id} already has content; pass --replace to overwrite it`,
+        )
+      }
+      replaceContent(room.doc, json, LocalOrigin)
+      await room.flush()
+    })
+    return this.info(id)
+  }
+
+  async rename(docId: string, title: string): Promise<DocInfo> {
+    const id = checkDocId(docId)
+    if (!(await this.store.setTitle(id, checkTitle(title)))) {
+      throw new SyncError(ErrorCode.NotFound, `document ${docId} does not exist`)
+    }
+    return this.info(id)
+  }
+
+  /** Renders the document; `etag` identifies its version, so unchanged polls cost no rendering. */
+  async render(
+    docId: string,
+    format: ContentFormat,
+    ifNoneMatch?: string,
+  ): Promise<{ etag: string; body: string | null }> {
+    const info = await this.info(docId)
+    return this.registry.withRoom(info.docId, (room) => {
+      const etag = contentETag(room.doc, format)
+      if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) return { etag, body: null }
+      return { etag, body: renderDoc(room.doc, format) }
+    })
+  }
+
+  async delete(docId: string): Promise<void> {
+    const id = checkDocId(docId)
+    await this.registry.evict(id, CloseCode.DocumentDeleted, closeReason(ErrorCode.DocumentDeleted, 'deleted'))
+    if (!(await this.store.delete(id))) throw new SyncError(ErrorCode.NotFound, `document ${docId} does not exist`)
+  }
+}
+
+export function checkDocId(docId: string): DocId {
+  if (!isValidDocId(docId)) throw new SyncError(ErrorCode.InvalidDocId, `invalid document id: ${DOC_ID_RULE}`)
+  return docId
+}
+
+function checkTitle(title: string): string {
+  const trimmed = title.trim()
+  if (trimmed.length > MAX_TITLE_LENGTH) {
+    throw new SyncError(ErrorCode.BadRequest, `title is longer than ${MAX_TITLE_LENGTH} characters`)
+  }
+  return trimmed
+}
+
+function parseImport(content: ImportSource) {
+  try {
+    return parseContent(content.source, content.format)
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error)
+    throw new SyncError(ErrorCode.BadRequest, `could not import ${content.format}: ${detail}`)
+  }
+}
+
+/** 12 random url-safe characters: unguessable enough to share as a link, short enough to read. */
+export function newDocId(): DocId {
+  return randomBytes(9).toString('base64url') as DocId
+}
+
+function etagMatches(header: string, etag: string): boolean {
+  return header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .some((t) => t === etag || t === '*')
+}

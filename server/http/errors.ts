@@ -1,0 +1,41 @@
+import type { NextFunction, Request, Response } from 'express'
+import { ErrorCode, SyncError } from '../../shared/errors.js'
+import type { Logger } from '../logger.js'
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.InvalidDocId]: 400,
+  [ErrorCode.BadRequest]: 400,
+  [ErrorCode.MalformedUpdate]: 400,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.AlreadyExists]: 409,
+  [ErrorCode.FrameTooLarge]: 413,
+  [ErrorCode.StorageFailure]: 503,
+  [ErrorCode.ServerShuttingDown]: 503,
+}
+
+/** Every HTTP error body has one shape: { error: <code>, message: <what to do> }. */
+export function sendError(response: Response, status: number, code: ErrorCode | string, message: string): void {
+  response.status(status).json({ error: code, message })
+}
+
+/** The one place HTTP errors are translated and logged. */
+export function errorHandler(log: Logger) {
+  return (error: unknown, request: Request, response: Response, _next: NextFunction): void => {
+    if (error instanceof SyncError) {
+      sendError(response, STATUS_BY_CODE[error.code] ?? 400, error.code, error.message)
+      return
+    }
+    const status = (error as { status?: number }).status
+    const type = (error as { type?: string }).type
+    if (status === 413 || type === 'entity.too.large') {
+      sendError(response, 413, ErrorCode.FrameTooLarge, 'request body is too large')
+      return
+    }
+    if (status === 400 && type === 'entity.parse.failed') {
+      sendError(response, 400, ErrorCode.BadRequest, 'request body is not valid JSON')
+      return
+    }
+    log.error({ err: error, method: request.method, path: request.path }, 'request failed')
+    sendError(response, 500, ErrorCode.Internal, 'internal error; see the server log')
+  }
+}

@@ -1,0 +1,92 @@
+import client from 'prom-client'
+import type { TransportKind } from './sync/connection.js'
+
+/**
+ * Prometheus metrics, one registry per server so tests can run several servers in one process.
+ * No document ids as labels: their number is unbounded.
+ */
+export function createMetrics() {
+  const registry = new client.Registry()
+  client.collectDefaultMetrics({ register: registry, prefix: 'tandem_' })
+  const metrics = {
+    registry,
+    connections: new client.Gauge({
+      name: 'tandem_connections',
+      help: 'Open client connections, by transport',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    openDocuments: new client.Gauge({
+      name: 'tandem_open_documents',
+      help: 'Documents loaded in memory',
+      registers: [registry],
+    }),
+    updatesIn: new client.Counter({
+      name: 'tandem_updates_in_total',
+      help: 'Update-bearing frames received from clients',
+      registers: [registry],
+    }),
+    updatesOut: new client.Counter({
+      name: 'tandem_updates_out_total',
+      help: 'Document updates sent to clients (one per recipient)',
+      registers: [registry],
+    }),
+    bytesIn: new client.Counter({
+      name: 'tandem_bytes_in_total',
+      help: 'Frame bytes received from clients',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    bytesOut: new client.Counter({
+      name: 'tandem_bytes_out_total',
+      help: 'Frame bytes sent to clients',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    persistSeconds: new client.Histogram({
+      name: 'tandem_persist_seconds',
+      help: 'Time from applying an update to its commit in storage (group commit included)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    persistFailures: new client.Counter({
+      name: 'tandem_persist_failures_total',
+      help: 'Commits that failed; clients were disconnected to resend',
+      registers: [registry],
+    }),
+    logRows: new client.Counter({
+      name: 'tandem_log_appends_total',
+      help: 'Rows appended to document update logs',
+      registers: [registry],
+    }),
+    logTailRows: new client.Gauge({
+      name: 'tandem_log_tail_rows',
+      help: 'Uncompacted log rows summed over open documents',
+      registers: [registry],
+    }),
+    compactions: new client.Counter({
+      name: 'tandem_compactions_total',
+      help: 'Log compactions, by result',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    quarantinedUpdates: new client.Counter({
+      name: 'tandem_quarantined_updates_total',
+      help: 'Stored updates that could not be applied and were set aside',
+      registers: [registry],
+    }),
+    rejectedFrames: new client.Counter({
+      name: 'tandem_rejected_frames_total',
+      help: 'Connections closed for bad input, by error code',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+  }
+  return metrics
+}
+
+export type Metrics = ReturnType<typeof createMetrics>
+
+export function countConnection(metrics: Metrics, transport: TransportKind, delta: 1 | -1): void {
+  metrics.connections.inc({ transport }, delta)
+}

@@ -1,0 +1,242 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import type { DocId } from '../../shared/ids.js'
+import type { DocInfo, DocStore, QuarantinedEntry, Seq, StoredDoc } from './doc-store.js'
+import { GroupCommitQueue } from './group-commit.js'
+
+export const SQLITE_FILE_NAME = 'tandem.db'
+
+/** Schema migrations, applied in order at open; PRAGMA user_version records the last one run. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE documents (
+     doc_id     TEXT PRIMARY KEY,
+     title      TEXT NOT NULL DEFAULT '',
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   -- One table for the log and its snapshot: load is a single ordered range scan.
+   CREATE TABLE updates (
+     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+     doc_id      TEXT NOT NULL,
+     data        BLOB NOT NULL,
+     is_snapshot INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX updates_by_doc ON updates (doc_id, seq);
+   CREATE TABLE quarantine (
+     doc_id         TEXT NOT NULL,
+     seq            INTEGER NOT NULL,
+     data           BLOB NOT NULL,
+     reason         TEXT NOT NULL,
+     quarantined_at INTEGER NOT NULL
+   );
+   CREATE INDEX updates_docs_by_time ON documents (updated_at);`,
+]
+
+interface AppendItem {
+  docId: DocId
+  update: Uint8Array
+}
+
+export interface SqliteDocStoreOptions {
+  /** Directory holding tandem.db (created if missing). */
+  dataDir: string
+  now?: () => number
+}
+
+/**
+ * The embedded default. WAL with synchronous=FULL: a commit survives an OS crash, and group commit
+ * keeps that affordable (one fsync per event-loop turn, not per keystroke).
+ */
+export class SqliteDocStore implements DocStore {
+  readonly kind = 'sqlite'
+  readonly file: string
+  private readonly db: Database.Database
+  private readonly now: () => number
+  private readonly appends: GroupCommitQueue<AppendItem, Seq>
+  private readonly statements
+
+  constructor(options: SqliteDocStoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true })
+    this.file = path.join(options.dataDir, SQLITE_FILE_NAME)
+    this.now = options.now ?? Date.now
+    this.db = new Database(this.file)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = FULL')
+    this.db.pragma('busy_timeout = 5000')
+    migrate(this.db)
+    this.statements = {
+      touch: this.db.prepare(
+        `INSERT INTO documents (doc_id, title, created_at, updated_at) VALUES (?, '', ?, ?)
+         ON CONFLICT (doc_id) DO UPDATE SET updated_at = excluded.updated_at`,
+      ),
+      insertUpdate: this.db.prepare('INSERT INTO updates (doc_id, data) VALUES (?, ?)'),
+      load: this.db.prepare('SELECT seq, data, is_snapshot FROM updates WHERE doc_id = ? ORDER BY seq'),
+      deleteUpTo: this.db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq <= ?'),
+      insertSnapshot: this.db.prepare('INSERT INTO updates (seq, doc_id, data, is_snapshot) VALUES (?, ?, ?, 1)'),
+      selectEntry: this.db.prepare('SELECT data FROM updates WHERE doc_id = ? AND seq = ?'),
+      deleteEntry: this.db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq = ?'),
+      insertQuarantine: this.db.prepare(
+        'INSERT INTO quarantine (doc_id, seq, data, reason, quarantined_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      listQuarantined: this.db.prepare(
+        `SELECT doc_id, seq, reason, quarantined_at FROM quarantine
+         WHERE ? IS NULL OR doc_id = ? ORDER BY quarantined_at DESC, seq DESC`,
+      ),
+      deleteUpdates: this.db.prepare('DELETE FROM updates WHERE doc_id = ?'),
+      deleteDocument: this.db.prepare('DELETE FROM documents WHERE doc_id = ?'),
+      create: this.db.prepare(
+        `INSERT INTO documents (doc_id, title, created_at, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (doc_id) DO NOTHING`,
+      ),
+      info: this.db.prepare(
+        `SELECT d.doc_id, d.title, d.created_at, d.updated_at,
+                (SELECT COALESCE(SUM(length(u.data)), 0) FROM updates u WHERE u.doc_id = d.doc_id) AS size_bytes
+         FROM documents d WHERE d.doc_id = ?`,
+      ),
+      list: this.db.prepare(
+        `SELECT d.doc_id, d.title, d.created_at, d.updated_at, COALESCE(s.size_bytes, 0) AS size_bytes
+         FROM documents d
+         LEFT JOIN (SELECT doc_id, SUM(length(data)) AS size_bytes FROM updates GROUP BY doc_id) s
+           ON s.doc_id = d.doc_id
+         ORDER BY d.updated_at DESC, d.doc_id`,
+      ),
+      setTitle: this.db.prepare('UPDATE documents SET title = ?, updated_at = ? WHERE doc_id = ?'),
+    }
+    const commitAppends = this.db.transaction((items: AppendItem[]): Seq[] => {
+      const now = this.now()
+      return items.map(({ docId, update }) => {
+        this.statements.touch.run(docId, now, now)
+        return Number(this.statements.insertUpdate.run(docId, update).lastInsertRowid)
+      })
+    })
+    this.appends = new GroupCommitQueue(commitAppends)
+  }
+
+  async load(docId: DocId): Promise<StoredDoc> {
+    const rows = this.statements.load.all(docId) as { seq: number; data: Buffer; is_snapshot: number }[]
+    let tailBytes = 0
+    const entries = rows.map((row) => {
+      if (!row.is_snapshot) tailBytes += row.data.byteLength
+      return { seq: row.seq, update: new Uint8Array(row.data), isSnapshot: row.is_snapshot === 1 }
+    })
+    return { entries, lastSeq: entries.at(-1)?.seq ?? 0, tailBytes }
+  }
+
+  append(docId: DocId, update: Uint8Array): Promise<Seq> {
+    return this.appends.push({ docId, update })
+  }
+
+  async compact(docId: DocId, snapshot: Uint8Array, upTo: Seq): Promise<void> {
+    this.db.transaction(() => {
+      this.statements.deleteUpTo.run(docId, upTo)
+      this.statements.insertSnapshot.run(upTo, docId, snapshot)
+    })()
+  }
+
+  async quarantine(docId: DocId, seq: Seq, reason: string): Promise<void> {
+    this.db.transaction(() => {
+      const row = this.statements.selectEntry.get(docId, seq) as { data: Buffer } | undefined
+      if (!row) return
+      this.statements.insertQuarantine.run(docId, seq, row.data, reason, this.now())
+      this.statements.deleteEntry.run(docId, seq)
+    })()
+  }
+
+  async listQuarantined(docId?: DocId): Promise<QuarantinedEntry[]> {
+    const rows = this.statements.listQuarantined.all(docId ?? null, docId ?? null) as {
+      doc_id: DocId
+      seq: number
+      reason: string
+      quarantined_at: number
+    }[]
+    return rows.map((r) => ({ docId: r.doc_id, seq: r.seq, reason: r.reason, quarantinedAt: r.quarantined_at }))
+  }
+
+  async delete(docId: DocId): Promise<boolean> {
+    await this.appends.flush()
+    return this.db.transaction(() => {
+      const updates = this.statements.deleteUpdates.run(docId).changes
+      const documents = this.statements.deleteDocument.run(docId).changes
+      return updates + documents > 0
+    })()
+  }
+
+  async create(docId: DocId, title: string): Promise<boolean> {
+    const now = this.now()
+    return this.statements.create.run(docId, title, now, now).changes === 1
+  }
+
+  async info(docId: DocId): Promise<DocInfo | null> {
+    const row = this.statements.info.get(docId) as InfoRow | undefined
+    return row ? toInfo(row) : null
+  }
+
+  async list(): Promise<DocInfo[]> {
+    return (this.statements.list.all() as InfoRow[]).map(toInfo)
+  }
+
+  async setTitle(docId: DocId, title: string): Promise<boolean> {
+    return this.statements.setTitle.run(title, this.now(), docId).changes === 1
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get()
+  }
+
+  /** Online backup to `destination` (consistent while the server keeps writing). */
+  async backup(destination: string, onProgress?: (copiedPages: number, totalPages: number) => void): Promise<void> {
+    await this.appends.flush()
+    await this.db.backup(destination, {
+      progress: ({ totalPages, remainingPages }) => {
+        onProgress?.(totalPages - remainingPages, totalPages)
+        return 100
+      },
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.appends.flush()
+    if (this.db.open) {
+      this.db.pragma('wal_checkpoint(TRUNCATE)')
+      this.db.close()
+    }
+  }
+}
+
+interface InfoRow {
+  doc_id: DocId
+  title: string
+  created_at: number
+  updated_at: number
+  size_bytes: number
+}
+
+function toInfo(row: InfoRow): DocInfo {
+  return {
+    docId: row.doc_id,
+    title: row.title,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    sizeBytes: row.size_bytes,
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this Tandem build supports (${MIGRATIONS.length}); upgrade Tandem`,
+    )
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string)
+      db.pragma(`user_version = ${version + 1}`)
+    })()
+  }
+}
+
+export function createSqliteDocStore(options: SqliteDocStoreOptions): SqliteDocStore {
+  return new SqliteDocStore(options)
+}

@@ -1,0 +1,31 @@
+import type { CloseCode } from '../../shared/protocol/close-codes.js'
+
+export const TransportKind = {
+  WebSocket: 'websocket',
+  Sse: 'sse',
+  LongPoll: 'long-poll',
+} as const
+export type TransportKind = (typeof TransportKind)[keyof typeof TransportKind]
+
+/**
+ * One client as a DocRoom sees it. Bindings (WebSocket today, SSE and long-poll later) implement
+ * it; the room never learns which transport carried the bytes.
+ */
+export interface Connection {
+  /** Unique per server process, for logs. */
+  readonly id: string
+  /** For metrics and logs only: the room must not branch on it. */
+  readonly transport: TransportKind
+  /** The client asked for Ack frames (`?acks=1`); stock y-websocket clients never do. */
+  readonly wantsAcks: boolean
+  /** Queues one frame for the client. Never throws; a dead or overflowing connection drops it. */
+  send(frame: Uint8Array): void
+  /** Ends the connection with a code and reason the client can act on (see docs/protocol.md). */
+  close(code: CloseCode, reason: string): void
+}
+
+let nextConnectionNumber = 1
+
+export function nextConnectionId(transport: TransportKind): string {
+  return `${transport}-${(nextConnectionNumber++).toString(36)}`
+}

@@ -1,0 +1,348 @@
+import * as decoding from 'lib0/decoding'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import { ErrorCode, SyncError } from '../../shared/errors.js'
+import type { DocId } from '../../shared/ids.js'
+import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
+import { MessageType, SyncMessageType } from '../../shared/protocol/message-type.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import type { DocStore, Seq, StoredDoc } from '../storage/doc-store.js'
+import type { Connection } from './connection.js'
+import { ackFrame, awarenessFrame, syncFrame } from './frames.js'
+import { StorageOrigin } from './origins.js'
+import { applyValidatedUpdate } from './update-guard.js'
+
+export interface RoomLimits {
+  /** Largest frame accepted, except a connection's first SyncStep2. */
+  maxFrameBytes: number
+  /** Largest first SyncStep2 (everything a client made offline). */
+  maxInitialSyncBytes: number
+  /** Compact once the log tail holds this many rows... */
+  compactAfterRows: number
+  /** ...or this many bytes. */
+  compactAfterBytes: number
+}
+
+export interface RoomDeps {
+  store: DocStore
+  log: Logger
+  metrics: Metrics
+  limits: RoomLimits
+  /** Called (once per threshold crossing) when the log has grown enough to be worth compacting. */
+  requestCompaction: (room: DocRoom) => void
+  /** Called after a commit failed: the room's memory is ahead of storage and must be dropped. */
+  onBroken: (room: DocRoom) => void
+}
+
+interface ClientState {
+  /** Awareness client ids this connection has set, removed for everyone when it leaves. */
+  awarenessIds: Set<number>
+  /** Update-bearing frames (SyncStep2 or Update) received so far. */
+  updateFrames: number
+  /** Highest count already acknowledged to the client. */
+  acked: number
+  hasSentStep2: boolean
+}
+
+/**
+ * One open document: its Y.Doc, its Awareness and the clients editing it. Knows nothing about
+ * transports; a binding hands it a Connection and the frames that arrive on it.
+ *
+ * Write path: validate, apply (origin = the connection), broadcast to the others, append to the
+ * store; acknowledge to the sender only after the append committed.
+ */
+export class DocRoom {
+  readonly doc = new Y.Doc()
+  readonly awareness = new awarenessProtocol.Awareness(this.doc)
+  private readonly clients = new Map<Connection, ClientState>()
+  /** The most recent append; appends commit in order, so this settling means all earlier ones did. */
+  private lastAppend: Promise<unknown> = Promise.resolve()
+  private tailRows: number
+  private tailBytes: number
+  private isCompactionRequested = false
+  private isClosed = false
+  private readonly log: Logger
+
+  private constructor(
+    readonly docId: DocId,
+    private readonly deps: RoomDeps,
+    stored: StoredDoc,
+  ) {
+    this.log = deps.log.child({ docId })
+    this.tailRows = stored.entries.filter((e) => !e.isSnapshot).length
+    this.tailBytes = stored.tailBytes
+    // The server is not a participant; y-websocket's server does the same.
+    this.awareness.setLocalState(null)
+    this.doc.on('update', this.onDocUpdate)
+    this.awareness.on('update', this.onAwarenessUpdate)
+  }
+
+  /**
+   * Loads a document from storage. An entry that cannot be applied is quarantined and reported,
+   * and the rest of the document still loads: one bad row must not make a document unopenable or
+   * crash-loop the server.
+   */
+  static async load(docId: DocId, deps: RoomDeps): Promise<DocRoom> {
+    const stored = await deps.store.load(docId)
+    const room = new DocRoom(docId, deps, stored)
+    for (const entry of stored.entries) {
+      try {
+        applyValidatedUpdate(room.doc, entry.update, StorageOrigin)
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error)
+        room.log.error({ seq: entry.seq, reason, isSnapshot: entry.isSnapshot }, 'stored update quarantined')
+        deps.metrics.quarantinedUpdates.inc()
+        await deps.store.quarantine(docId, entry.seq, reason)
+      }
+    }
+    return room
+  }
+
+  get connectionCount(): number {
+    return this.clients.size
+  }
+
+  get isBroken(): boolean {
+    return this.isClosed
+  }
+
+  /** Rows and bytes appended since the last compaction (for metrics and thresholds). */
+  get logTail(): { rows: number; bytes: number } {
+    return { rows: this.tailRows, bytes: this.tailBytes }
+  }
+
+  join(connection: Connection): void {
+    if (this.isClosed) {
+      connection.close(CloseCode.TryAgainLater, closeReason(ErrorCode.StorageFailure, 'document is reloading'))
+      return
+    }
+    this.clients.set(connection, { awarenessIds: new Set(), updateFrames: 0, acked: 0, hasSentStep2: false })
+    connection.send(syncFrame(SyncMessageType.Step1, Y.encodeStateVector(this.doc)))
+    const states = this.awareness.getStates()
+    if (states.size > 0) {
+      connection.send(awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])))
+    }
+  }
+
+  leave(connection: Connection): void {
+    const state = this.clients.get(connection)
+    if (!state) return
+    this.clients.delete(connection)
+    // Peers see the cursor vanish now, not after the 30 s awareness timeout.
+    const ids = [...state.awarenessIds].filter((id) => this.awareness.getStates().has(id))
+    if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, null)
+  }
+
+  /**
+   * Handles one frame from `connection`. Throws SyncError for input the connection must be closed
+   * for; the binding that owns the socket translates it into a close code.
+   */
+  receive(connection: Connection, frame: Uint8Array): void {
+    const state = this.clients.get(connection)
+    if (!state) return
+    const decoder = decoding.createDecoder(frame)
+    const messageType = readVarUint(decoder)
+    switch (messageType) {
+      case MessageType.Sync:
+        return this.receiveSync(connection, state, decoder, frame.byteLength)
+      case MessageType.Awareness:
+        return this.receiveAwareness(connection, decoder, frame.byteLength)
+      case MessageType.QueryAwareness:
+        this.checkFrameSize(frame.byteLength, this.deps.limits.maxFrameBytes)
+        connection.send(
+          awarenessFrame(
+            awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]),
+          ),
+        )
+        return
+      default:
+        throw new SyncError(ErrorCode.UnknownMessageType, `message type ${messageType} is not accepted from clients`)
+    }
+  }
+
+  /** Resolves when every update applied so far is committed (or has failed). */
+  async flush(): Promise<void> {
+    await this.lastAppend.catch(() => undefined)
+  }
+
+  /** Closes every client (they reconnect or stop according to `code`) and stops persisting. */
+  closeAll(code: CloseCode, reason: string): void {
+    for (const connection of [...this.clients.keys()]) {
+      this.leave(connection)
+      connection.close(code, reason)
+    }
+  }
+
+  /** Marks a compaction as finished, crediting the rows it merged. */
+  compacted(mergedRows: number, mergedBytes: number): void {
+    const creditedRows = Math.min(this.tailRows, mergedRows)
+    this.tailRows -= creditedRows
+    this.deps.metrics.logTailRows.dec(creditedRows)
+    this.tailBytes = Math.max(0, this.tailBytes - mergedBytes)
+    this.isCompactionRequested = false
+  }
+
+  destroy(): void {
+    this.isClosed = true
+    this.doc.off('update', this.onDocUpdate)
+    this.awareness.off('update', this.onAwarenessUpdate)
+    this.awareness.destroy()
+    this.doc.destroy()
+  }
+
+  private receiveSync(connection: Connection, state: ClientState, decoder: decoding.Decoder, frameBytes: number): void {
+    const syncType = readVarUint(decoder)
+    switch (syncType) {
+      case SyncMessageType.Step1: {
+        this.checkFrameSize(frameBytes, this.deps.limits.maxFrameBytes)
+        const stateVector = readVarUint8Array(decoder)
+        let diff: Uint8Array
+        try {
+          diff = Y.encodeStateAsUpdate(this.doc, stateVector)
+        } catch {
+          throw new SyncError(ErrorCode.MalformedFrame, 'SyncStep1 carries an invalid state vector')
+        }
+        connection.send(syncFrame(SyncMessageType.Step2, diff))
+        return
+      }
+      case SyncMessageType.Step2:
+      case SyncMessageType.Update: {
+        const isFirstStep2 = syncType === SyncMessageType.Step2 && !state.hasSentStep2
+        const { maxFrameBytes, maxInitialSyncBytes } = this.deps.limits
+        this.checkFrameSize(frameBytes, isFirstStep2 ? maxInitialSyncBytes : maxFrameBytes)
+        if (syncType === SyncMessageType.Step2) state.hasSentStep2 = true
+        const update = readVarUint8Array(decoder)
+        this.deps.metrics.updatesIn.inc()
+        applyValidatedUpdate(this.doc, update, connection)
+        state.updateFrames++
+        if (connection.wantsAcks) this.acknowledgeWhenDurable(connection, state, state.updateFrames)
+        return
+      }
+      default:
+        throw new SyncError(ErrorCode.MalformedFrame, `unknown sync message type ${syncType}`)
+    }
+  }
+
+  private receiveAwareness(connection: Connection, decoder: decoding.Decoder, frameBytes: number): void {
+    this.checkFrameSize(frameBytes, this.deps.limits.maxFrameBytes)
+    const update = readVarUint8Array(decoder)
+    try {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, connection)
+    } catch (error) {
+      throw new SyncError(ErrorCode.MalformedFrame, `awareness update could not be decoded: ${describe(error)}`)
+    }
+  }
+
+  /**
+   * If the frame changed the document, `lastAppend` is its own append; if it was already known,
+   * `lastAppend` covers whatever made it known. Either way the frame is durable once it settles.
+   */
+  private acknowledgeWhenDurable(connection: Connection, state: ClientState, count: number): void {
+    this.lastAppend.then(
+      () => {
+        if (count <= state.acked || !this.clients.has(connection)) return
+        state.acked = count
+        connection.send(ackFrame(count))
+      },
+      () => undefined, // the failure is handled once, in onAppendFailed
+    )
+  }
+
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === StorageOrigin) return
+    const recipients = this.broadcast(syncFrame(SyncMessageType.Update, update), origin)
+    if (recipients > 0) this.deps.metrics.updatesOut.inc(recipients)
+    if (this.isClosed) return
+    this.append(update)
+  }
+
+  private append(update: Uint8Array): void {
+    const startedAt = performance.now()
+    const appended = this.deps.store.append(this.docId, update)
+    this.lastAppend = appended
+    appended.then(
+      (seq: Seq) => this.onAppended(seq, update.byteLength, startedAt),
+      (error: unknown) => this.onAppendFailed(error),
+    )
+  }
+
+  private onAppended(seq: Seq, bytes: number, startedAt: number): void {
+    this.deps.metrics.persistSeconds.observe((performance.now() - startedAt) / 1000)
+    this.deps.metrics.logRows.inc()
+    this.deps.metrics.logTailRows.inc()
+    this.tailRows++
+    this.tailBytes += bytes
+    const { compactAfterRows, compactAfterBytes } = this.deps.limits
+    if (
+      !this.isCompactionRequested &&
+      !this.isClosed &&
+      (this.tailRows >= compactAfterRows || this.tailBytes >= compactAfterBytes)
+    ) {
+      this.isCompactionRequested = true
+      this.log.debug({ seq, rows: this.tailRows, bytes: this.tailBytes }, 'compaction requested')
+      this.deps.requestCompaction(this)
+    }
+  }
+
+  /**
+   * Memory is now ahead of storage. Dropping the room is the only honest move: clients keep their
+   * unacknowledged updates and send them again when they reconnect to a freshly loaded room.
+   */
+  private onAppendFailed(error: unknown): void {
+    if (this.isClosed) return
+    this.isClosed = true
+    this.deps.metrics.persistFailures.inc()
+    this.log.error({ err: error }, 'append failed; closing document so clients resend')
+    this.closeAll(CloseCode.TryAgainLater, closeReason(ErrorCode.StorageFailure, 'could not save; reconnect'))
+    this.deps.onBroken(this)
+  }
+
+  private readonly onAwarenessUpdate = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const changed = [...added, ...updated, ...removed]
+    const sender = this.clients.get(origin as Connection)
+    if (sender) {
+      for (const id of [...added, ...updated]) sender.awarenessIds.add(id)
+      for (const id of removed) sender.awarenessIds.delete(id)
+    }
+    this.broadcast(awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)), origin)
+  }
+
+  /** Sends one encoded frame to every client but `except`; returns how many received it. */
+  private broadcast(frame: Uint8Array, except: unknown): number {
+    let recipients = 0
+    for (const connection of this.clients.keys()) {
+      if (connection === except) continue
+      connection.send(frame)
+      recipients++
+    }
+    return recipients
+  }
+
+  private checkFrameSize(bytes: number, limit: number): void {
+    if (bytes > limit) throw new SyncError(ErrorCode.FrameTooLarge, `frame of ${bytes} bytes exceeds ${limit}`)
+  }
+}
+
+function readVarUint(decoder: decoding.Decoder): number {
+  try {
+    return decoding.readVarUint(decoder)
+  } catch (error) {
+    throw new SyncError(ErrorCode.MalformedFrame, `truncated or invalid frame: ${describe(error)}`)
+  }
+}
+
+function readVarUint8Array(decoder: decoding.Decoder): Uint8Array {
+  try {
+    return decoding.readVarUint8Array(decoder)
+  } catch (error) {
+    throw new SyncError(ErrorCode.MalformedFrame, `truncated or invalid frame: ${describe(error)}`)
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

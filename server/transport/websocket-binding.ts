@@ -1,0 +1,246 @@
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
+import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
+import { ACKS_QUERY_PARAM } from '../../shared/protocol/message-type.js'
+import { loggablePath, type Logger } from '../logger.js'
+import { countConnection, type Metrics } from '../metrics.js'
+import { nextConnectionId, TransportKind, type Connection } from '../sync/connection.js'
+import type { DocRoom } from '../sync/doc-room.js'
+import type { RoomRegistry } from '../sync/room-registry.js'
+
+export const COLLAB_PATH_PREFIX = '/collab/'
+
+export interface WebSocketBindingOptions {
+  registry: RoomRegistry
+  log: Logger
+  metrics: Metrics
+  /** ws's own hard cap; per-type limits are enforced by the room. */
+  maxPayloadBytes: number
+  maxSendBufferBytes: number
+  heartbeatIntervalMs: number
+  /** True while the server drains: new upgrades are refused with 503 so the balancer retries elsewhere. */
+  isDraining: () => boolean
+  /** Cross-site WebSocket hijacking guard (ALLOWED_ORIGINS); checked before the upgrade. */
+  isOriginAllowed: (origin: string | undefined) => boolean
+}
+
+/** Handles other upgrade paths (e.g. /signal); returns false when the path is not its own. */
+export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+
+/**
+ * Serves `ws://HOST:PORT/collab/<docId>` (the y-websocket protocol) on the shared HTTP server.
+ * Each socket becomes a Connection handed to the document's room.
+ */
+export class WebSocketBinding {
+  private readonly wss: WebSocketServer
+  private readonly extraHandlers: UpgradeHandler[] = []
+  private readonly heartbeat: NodeJS.Timeout
+  private readonly sockets = new Set<WebSocketConnection>()
+
+  constructor(
+    httpServer: Server,
+    private readonly options: WebSocketBindingOptions,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false })
+    this.wss.on('error', (error) => options.log.error({ err: error }, 'websocket server error'))
+    httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(request, socket, head),
+    )
+    this.heartbeat = setInterval(() => {
+      for (const connection of this.sockets) connection.checkAlive()
+    }, options.heartbeatIntervalMs)
+    this.heartbeat.unref()
+  }
+
+  /** Lets later features (WebRTC signalling) share the port. */
+  addUpgradeHandler(handler: UpgradeHandler): void {
+    this.extraHandlers.push(handler)
+  }
+
+  get connectionCount(): number {
+    return this.sockets.size
+  }
+
+  /** Terminates whatever is still open (after rooms closed their clients politely). */
+  close(): void {
+    clearInterval(this.heartbeat)
+    for (const connection of this.sockets) connection.terminate()
+    this.wss.close()
+  }
+
+  private onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (error) => this.options.log.debug({ err: error }, 'upgrade socket error'))
+    const url = new URL(request.url ?? '/', 'http://localhost')
+    if (!url.pathname.startsWith(COLLAB_PATH_PREFIX)) {
+      if (this.extraHandlers.some((handler) => handler(request, socket, head))) return
+      return rejectUpgrade(socket, 404, 'Not Found')
+    }
+    if (this.options.isDraining()) return rejectUpgrade(socket, 503, 'Service Unavailable')
+    if (!this.options.isOriginAllowed(request.headers.origin)) {
+      this.options.log.warn({ path: loggablePath(request.url), origin: request.headers.origin }, 'origin refused')
+      return rejectUpgrade(socket, 403, 'Forbidden')
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      const rawDocId = safeDecode(url.pathname.slice(COLLAB_PATH_PREFIX.length))
+      if (!isValidDocId(rawDocId)) {
+        // Complete the upgrade and close with a reason: a refused upgrade shows browsers only 1006.
+        this.options.log.warn({ path: loggablePath(request.url), code: ErrorCode.InvalidDocId }, 'connection refused')
+        ws.close(CloseCode.BadRequest, closeReason(ErrorCode.InvalidDocId, DOC_ID_RULE))
+        return
+      }
+      const wantsAcks = url.searchParams.get(ACKS_QUERY_PARAM) === '1'
+      void this.attach(ws, rawDocId, wantsAcks)
+    })
+  }
+
+  private async attach(ws: WebSocket, docId: DocId, wantsAcks: boolean): Promise<void> {
+    const { registry, log, metrics } = this.options
+    const connection = new WebSocketConnection(ws, wantsAcks, this.options)
+    const connLog = log.child({ docId, connectionId: connection.id })
+    this.sockets.add(connection)
+    countConnection(metrics, TransportKind.WebSocket, 1)
+
+    // Frames can arrive before the room has loaded; hold them (bounded) and replay in order.
+    let room: DocRoom | null = null
+    const early: Uint8Array[] = []
+    let earlyBytes = 0
+
+    const handle = (frame: Uint8Array): void => {
+      if (!room || connection.isClosing) return
+      try {
+        room.receive(connection, frame)
+      } catch (error) {
+        const code = error instanceof SyncError ? error.code : ErrorCode.Internal
+        metrics.rejectedFrames.inc({ code })
+        if (code === ErrorCode.Internal) connLog.error({ err: error }, 'frame handling failed')
+        else connLog.warn({ code, reason: (error as Error).message, bytes: frame.byteLength }, 'frame rejected')
+        connection.close(closeCodeFor(code), closeReason(code, (error as Error).message))
+      }
+    }
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const frame = toUint8Array(data)
+      metrics.bytesIn.inc({ transport: TransportKind.WebSocket }, frame.byteLength)
+      if (!isBinary) {
+        metrics.rejectedFrames.inc({ code: ErrorCode.MalformedFrame })
+        connLog.warn({ code: ErrorCode.MalformedFrame, bytes: frame.byteLength }, 'text frame rejected')
+        connection.close(CloseCode.BadRequest, closeReason(ErrorCode.MalformedFrame, 'text frames are not accepted'))
+        return
+      }
+      if (room) return handle(frame)
+      earlyBytes += frame.byteLength
+      if (earlyBytes > this.options.maxPayloadBytes) {
+        connection.close(CloseCode.TooLarge, closeReason(ErrorCode.FrameTooLarge, 'too much sent before sync'))
+        return
+      }
+      early.push(frame)
+    })
+    ws.on('error', (error) => connLog.debug({ err: error }, 'websocket error'))
+    ws.on('pong', () => connection.markAlive())
+    ws.on('close', (code: number) => {
+      this.sockets.delete(connection)
+      countConnection(metrics, TransportKind.WebSocket, -1)
+      connLog.debug({ code }, 'connection closed')
+      if (room) {
+        room.leave(connection)
+        registry.release(room)
+        room = null
+      }
+    })
+
+    try {
+      const loaded = await registry.acquire(docId)
+      if (ws.readyState !== WebSocket.OPEN) {
+        registry.release(loaded)
+        return
+      }
+      room = loaded
+      room.join(connection)
+      for (const frame of early.splice(0)) handle(frame)
+    } catch (error) {
+      connLog.error({ err: error }, 'document could not be loaded')
+      connection.close(
+        CloseCode.InternalError,
+        closeReason(ErrorCode.Internal, 'document could not be loaded; retrying'),
+      )
+    }
+  }
+}
+
+class WebSocketConnection implements Connection {
+  readonly id = nextConnectionId(TransportKind.WebSocket)
+  readonly transport = TransportKind.WebSocket
+  private isAlive = true
+  private closeTimer: NodeJS.Timeout | null = null
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly wantsAcks: boolean,
+    private readonly options: WebSocketBindingOptions,
+  ) {}
+
+  send(frame: Uint8Array): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return
+    // A client that does not read would grow our memory without bound; it resyncs on reconnect.
+    if (this.ws.bufferedAmount > this.options.maxSendBufferBytes) {
+      this.options.log.warn({ connectionId: this.id, buffered: this.ws.bufferedAmount }, 'slow consumer dropped')
+      this.ws.terminate()
+      return
+    }
+    this.options.metrics.bytesOut.inc({ transport: this.transport }, frame.byteLength)
+    this.ws.send(frame, { binary: true })
+  }
+
+  close(code: CloseCode, reason: string): void {
+    if (this.ws.readyState === WebSocket.CLOSED || this.closeTimer) return
+    this.ws.close(code, reason)
+    // A peer that never answers the close handshake must not hold the socket forever.
+    this.closeTimer = setTimeout(() => this.ws.terminate(), 5_000)
+    this.closeTimer.unref()
+  }
+
+  terminate(): void {
+    this.ws.terminate()
+  }
+
+  /** After a close was requested, later frames from the client are ignored. */
+  get isClosing(): boolean {
+    return this.closeTimer !== null || this.ws.readyState !== WebSocket.OPEN
+  }
+
+  markAlive(): void {
+    this.isAlive = true
+  }
+
+  /** Called every heartbeat interval: a socket that did not answer the previous ping is dead. */
+  checkAlive(): void {
+    if (!this.isAlive) {
+      this.options.log.debug({ connectionId: this.id, code: ErrorCode.HeartbeatTimeout }, 'heartbeat lost')
+      this.ws.terminate()
+      return
+    }
+    this.isAlive = false
+    this.ws.ping()
+  }
+}
+
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  socket.end(`HTTP/1.1 ${status} ${message}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
+}
+
+function toUint8Array(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data))
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+}

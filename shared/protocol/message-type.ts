@@ -1,0 +1,25 @@
+/**
+ * First varuint of every frame. 0–3 are the standard y-websocket types; 100+ are Tandem's own and
+ * are sent only to clients that asked for them (stock y-websocket logs unknown types as errors).
+ */
+export const MessageType = {
+  Sync: 0,
+  Awareness: 1,
+  /** y-websocket's permission-denied message; server → client only. */
+  Auth: 2,
+  QueryAwareness: 3,
+  /** Server → client: "your first N update-bearing frames on this connection are durable". */
+  Ack: 100,
+} as const
+export type MessageType = (typeof MessageType)[keyof typeof MessageType]
+
+/** y-protocols sync sub-types. */
+export const SyncMessageType = {
+  Step1: 0,
+  Step2: 1,
+  Update: 2,
+} as const
+export type SyncMessageType = (typeof SyncMessageType)[keyof typeof SyncMessageType]
+
+/** Query parameter a client sets (`?acks=1`) to receive Ack frames. */
+export const ACKS_QUERY_PARAM = 'acks'
