@@ -1,0 +1,147 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import type { DocId } from '../../shared/ids.js'
+import type { DocStore } from '../../server/storage/doc-store.js'
+
+export interface DocStoreFixture {
+  store: DocStore
+  /** Closes the store and opens it again on the same data (skipped for memory stores). */
+  reopen?: () => Promise<DocStore>
+  cleanup: () => Promise<void>
+}
+
+const id = (value: string) => value as DocId
+
+function textUpdate(text: string, clientId = 1): Uint8Array {
+  const doc = new Y.Doc()
+  doc.clientID = clientId
+  doc.getText('t').insert(0, text)
+  return Y.encodeStateAsUpdate(doc)
+}
+
+function replay(entries: { update: Uint8Array }[]): string {
+  const doc = new Y.Doc()
+  for (const entry of entries) Y.applyUpdate(doc, entry.update)
+  return doc.getText('t').toString()
+}
+
+/** The behaviour every DocStore must have; run it for each implementation. */
+export function runDocStoreContract(name: string, createFixture: () => Promise<DocStoreFixture>): void {
+  describe(`DocStore contract: ${name}`, () => {
+    let fixture: DocStoreFixture
+    let store: DocStore
+
+    beforeEach(async () => {
+      fixture = await createFixture()
+      store = fixture.store
+    })
+    afterEach(async () => {
+      await fixture.cleanup()
+    })
+
+    it('loads an unknown document as empty', async () => {
+      expect(await store.load(id('nothing-here'))).toEqual({ entries: [], lastSeq: 0, tailBytes: 0 })
+      expect(await store.info(id('nothing-here'))).toBeNull()
+    })
+
+    it('returns appended updates in append order with increasing seqs', async () => {
+      const seqs = [
+        await store.append(id('a'), textUpdate('one', 1)),
+        await store.append(id('a'), textUpdate('two', 2)),
+      ]
+      const loaded = await store.load(id('a'))
+      expect(loaded.entries.map((e) => e.seq)).toEqual(seqs)
+      expect(seqs[1]).toBeGreaterThan(seqs[0] as number)
+      expect(loaded.lastSeq).toBe(seqs[1])
+      expect(loaded.entries.every((e) => !e.isSnapshot)).toBe(true)
+      expect(loaded.tailBytes).toBe(loaded.entries.reduce((sum, e) => sum + e.update.byteLength, 0))
+    })
+
+    it('commits concurrent appends from one turn, each with its own seq', async () => {
+      const seqs = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => store.append(id('burst'), textUpdate(`${i}`, i + 1))),
+      )
+      expect(new Set(seqs).size).toBe(50)
+      expect((await store.load(id('burst'))).entries).toHaveLength(50)
+    })
+
+    it('keeps documents apart', async () => {
+      await store.append(id('a'), textUpdate('for a'))
+      await store.append(id('b'), textUpdate('for b'))
+      expect(replay((await store.load(id('a'))).entries)).toBe('for a')
+      expect(replay((await store.load(id('b'))).entries)).toBe('for b')
+    })
+
+    it('creates a document record on first append', async () => {
+      await store.append(id('fresh'), textUpdate('x'))
+      const info = await store.info(id('fresh'))
+      expect(info).toMatchObject({ docId: 'fresh', title: '' })
+      expect(info!.sizeBytes).toBeGreaterThan(0)
+    })
+
+    it('compacts rows up to a seq into a snapshot and keeps later rows', async () => {
+      const doc = new Y.Doc()
+      const updates: Uint8Array[] = []
+      doc.on('update', (u: Uint8Array) => updates.push(u))
+      const text = doc.getText('t')
+      for (const word of ['a', 'b', 'c', 'd']) text.insert(text.length, word)
+      const seqs: number[] = []
+      for (const update of updates) seqs.push(await store.append(id('c'), update))
+      await store.compact(id('c'), Y.encodeStateAsUpdate(doc), seqs[2] as number)
+      // A row appended after the snapshot was taken must survive compaction.
+      const loaded = await store.load(id('c'))
+      expect(loaded.entries[0]).toMatchObject({ isSnapshot: true, seq: seqs[2] })
+      expect(loaded.entries.slice(1).map((e) => e.seq)).toEqual([seqs[3]])
+      expect(loaded.tailBytes).toBe(updates[3]!.byteLength)
+      expect(replay(loaded.entries)).toBe('abcd')
+    })
+
+    it('quarantines one entry, keeping the rest loadable', async () => {
+      const good = await store.append(id('q'), textUpdate('good', 1))
+      const bad = await store.append(id('q'), new Uint8Array([1, 2, 3]))
+      await store.quarantine(id('q'), bad, 'garbage')
+      const loaded = await store.load(id('q'))
+      expect(loaded.entries.map((e) => e.seq)).toEqual([good])
+      const quarantined = await store.listQuarantined(id('q'))
+      expect(quarantined).toEqual([expect.objectContaining({ docId: 'q', seq: bad, reason: 'garbage' })])
+    })
+
+    it('deletes a document and its log', async () => {
+      await store.append(id('gone'), textUpdate('x'))
+      expect(await store.delete(id('gone'))).toBe(true)
+      expect((await store.load(id('gone'))).entries).toEqual([])
+      expect(await store.info(id('gone'))).toBeNull()
+      expect(await store.delete(id('gone'))).toBe(false)
+    })
+
+    it('creates, renames and lists documents, most recently changed first', async () => {
+      expect(await store.create(id('first'), 'First')).toBe(true)
+      expect(await store.create(id('first'), 'Again')).toBe(false)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      await store.create(id('second'), 'Second')
+      expect((await store.list()).map((d) => d.docId)).toEqual(['second', 'first'])
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      expect(await store.setTitle(id('first'), 'Renamed')).toBe(true)
+      expect(await store.setTitle(id('missing'), 'x')).toBe(false)
+      const list = await store.list()
+      expect(list.map((d) => [d.docId, d.title])).toEqual([
+        ['first', 'Renamed'],
+        ['second', 'Second'],
+      ])
+      expect(list[0]!.createdAt).toBeLessThanOrEqual(list[0]!.updatedAt)
+    })
+
+    it('answers ping while open', async () => {
+      await expect(store.ping()).resolves.toBeUndefined()
+    })
+
+    it('keeps everything across close and reopen', async () => {
+      if (!fixture.reopen) return expect(store.kind).toBe('memory')
+      await store.create(id('kept'), 'Kept')
+      await store.append(id('kept'), textUpdate('durable'))
+      store = await fixture.reopen()
+      expect(replay((await store.load(id('kept'))).entries)).toBe('durable')
+      expect((await store.info(id('kept')))!.title).toBe('Kept')
+    })
+  })
+}
