@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ChildMessage, ControlMessage } from '../servers/child-control.js'
+import { cpuSeconds, memoryStats, type MemoryStats } from './proc-stats.js'
+
+export const SERVER_KINDS = ['tandem', 'y-websocket', 'hocuspocus', 'relay'] as const
+export type ServerKind = (typeof SERVER_KINDS)[number]
+
+/** Which servers hold document state (and so can answer a joiner's SyncStep1 or load from storage). */
+export function holdsDocuments(kind: ServerKind): boolean {
+  return kind !== 'relay'
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const START_TIMEOUT_MS = 30_000
+const STOP_TIMEOUT_MS = 10_000
+
+export interface StartOptions {
+  /** Anchors load documents from `<dir>/<name>.bin`; Tandem ignores it. */
+  snapshotDir?: string
+  /** Reuse Tandem's SQLite directory (cold restart); a fresh temp dir otherwise. */
+  dataDir?: string
+}
+
+/** One server under test, in its own process so its CPU and RSS can be read from /proc. */
+export class ServerProcess {
+  private constructor(
+    readonly kind: ServerKind,
+    readonly port: number,
+    readonly dataDir: string,
+    private readonly child: ChildProcess,
+    private readonly ownsDataDir: boolean,
+  ) {}
+
+  static async start(kind: ServerKind, options: StartOptions = {}): Promise<ServerProcess> {
+    const ownsDataDir = options.dataDir === undefined
+    const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'))
+    const script = path.join(REPO_ROOT, 'bench/servers', `${kind}.ts`)
+    // --expose-gc lets the harness collect garbage before reading RSS, the same way for every server.
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: {
+        ...process.env,
+        BENCH_DATA_DIR: dataDir,
+        BENCH_SNAPSHOT_DIR: options.snapshotDir ?? '',
+        NODE_ENV: 'production',
+      },
+    })
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${kind} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS)
+        child.once('exit', (code) => reject(new Error(`${kind} exited with ${code} before it was ready`)))
+        child.on('message', (message: ChildMessage) => {
+          if (message.type === 'ready') {
+            clearTimeout(timer)
+            resolve(message.port)
+          }
+        })
+      })
+      return new ServerProcess(kind, port, dataDir, child, ownsDataDir)
+    } catch (error) {
+      child.kill('SIGKILL')
+      throw error
+    }
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error('server process has no pid')
+    return this.child.pid
+  }
+
+  /** WebSocket URL for a document, in this server's dialect. */
+  urlFor(docId: string, query = ''): string {
+    const base = `ws://127.0.0.1:${this.port}`
+    switch (this.kind) {
+      case 'tandem':
+        return `${base}/collab/${docId}${query}`
+      case 'hocuspocus':
+        // The document name travels inside every frame; the path is not used.
+        return `${base}/`
+      default:
+        return `${base}/${docId}`
+    }
+  }
+
+  cpuSeconds(): number {
+    return cpuSeconds(this.pid)
+  }
+
+  memory(): MemoryStats {
+    return memoryStats(this.pid)
+  }
+
+  /** RSS after a full garbage collection in the server, so heap slack does not count as cost. */
+  async settledMemory(): Promise<MemoryStats> {
+    await this.request({ type: 'gc' }, 'gc-done', 10_000)
+    return this.memory()
+  }
+
+  /** Graceful stop (Tandem commits and closes SQLite); killed if it takes too long. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()))
+      try {
+        this.child.send({ type: 'stop' } satisfies ControlMessage)
+      } catch {
+        this.child.kill('SIGKILL')
+      }
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS)
+      await exited
+      clearTimeout(timer)
+    }
+    if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true })
+  }
+
+  private request(message: ControlMessage, reply: ChildMessage['type'], timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.child.off('message', onMessage)
+        reject(new Error(`${this.kind}: no ${reply} within ${timeoutMs} ms`))
+      }, timeoutMs)
+      const onMessage = (received: ChildMessage): void => {
+        if (received.type !== reply) return
+        clearTimeout(timer)
+        this.child.off('message', onMessage)
+        resolve()
+      }
+      this.child.on('message', onMessage)
+      this.child.send(message)
+    })
+  }
+}

@@ -1,0 +1,159 @@
+import { BenchClient, haveConverged, LatencyRecorder, type Dialect } from './bench-client.js'
+import { GeneratorMonitor, type GeneratorLoad } from './generator-monitor.js'
+import type { ServerKind, ServerProcess } from './server-process.js'
+import { createRandom, sleep, summarize, waitUntil, type LatencySummary } from './stats.js'
+
+export function dialectOf(kind: ServerKind): Dialect {
+  if (kind === 'hocuspocus') return 'hocuspocus'
+  if (kind === 'relay') return 'relay'
+  return 'y-websocket'
+}
+
+/** Opens every client, at most `concurrency` handshakes in flight, and waits until all are synced. */
+export async function connectAll(clients: BenchClient[], concurrency: number, timeoutMs: number): Promise<number> {
+  const startedAt = performance.now()
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < clients.length) {
+      const client = clients[next++]
+      client.connect()
+      await client.synced
+    }
+  }
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`clients not synced within ${timeoutMs} ms`)), timeoutMs)
+  })
+  try {
+    await Promise.race([Promise.all(Array.from({ length: Math.min(concurrency, clients.length) }, worker)), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+  return performance.now() - startedAt
+}
+
+export interface TypingLoadParams {
+  rooms: number
+  clientsPerRoom: number
+  /** Updates per second each client types. */
+  ratePerClient: number
+  durationMs: number
+  /** After typing stops, how long to wait for every update to be delivered. */
+  drainTimeoutMs: number
+  /** Ask Tandem for Ack frames (persistence scenario). */
+  wantsAcks?: boolean
+  seed?: number
+}
+
+export interface TypingLoadResult {
+  latency: LatencySummary
+  /** Updates typed in the window. */
+  typed: number
+  /** Entries received by peers / typed × (room size − 1). */
+  delivered: number
+  expected: number
+  /** Typed updates per update-bearing frame received (> 1 when the server merges). */
+  updatesPerFrame: number
+  serverCpuS: number
+  serverCpuUsPerUpdate: number
+  serverRssBytes: number
+  serverPeakRssBytes: number
+  connectMs: number
+  generator: GeneratorLoad
+  isConverged: boolean
+  ackLatency: LatencySummary
+  acknowledged: number
+  elapsedS: number
+}
+
+const CONNECT_CONCURRENCY = 200
+
+/**
+ * The shared load shape of the fan-out, many-documents, cost-per-update and persistence scenarios:
+ * `rooms` documents with `clientsPerRoom` clients each, every client typing `ratePerClient`
+ * updates per second on a fixed, seeded schedule (same for every server).
+ */
+export async function runTypingLoad(server: ServerProcess, params: TypingLoadParams): Promise<TypingLoadResult> {
+  const recorder = new LatencyRecorder()
+  const random = createRandom(params.seed ?? 8)
+  const runId = Math.floor(performance.now()).toString(36)
+  const clients: BenchClient[] = []
+  const roomsOf: BenchClient[][] = []
+  for (let room = 0; room < params.rooms; room++) {
+    const docId = `bench-${runId}-${room}`
+    const members: BenchClient[] = []
+    for (let member = 0; member < params.clientsPerRoom; member++) {
+      const client = new BenchClient({
+        url: server.urlFor(docId, params.wantsAcks ? '?acks=1' : ''),
+        docId,
+        dialect: dialectOf(server.kind),
+        index: clients.length,
+        recorder,
+      })
+      members.push(client)
+      clients.push(client)
+    }
+    roomsOf.push(members)
+  }
+  try {
+    const connectMs = await connectAll(clients, CONNECT_CONCURRENCY, 60_000)
+    await sleep(300)
+    // Handshake frames and their acks are not part of the window.
+    const acksBefore = clients.map((client) => client.ackLatenciesMs.length)
+    const framesBefore = clients.reduce((sum, client) => sum + client.updateFramesReceived, 0)
+    const entriesBefore = recorder.entriesReceived
+    const cpuBefore = server.cpuSeconds()
+    const monitor = new GeneratorMonitor()
+    recorder.isRecording = true
+    const startedAt = performance.now()
+    const intervalMs = 1000 / params.ratePerClient
+    const timers: NodeJS.Timeout[] = []
+    // Each client starts at a random phase so the load is spread, not synchronised bursts.
+    for (const client of clients) {
+      const phase = random() * intervalMs
+      timers.push(
+        setTimeout(() => {
+          client.type()
+          timers.push(setInterval(() => client.type(), intervalMs))
+        }, phase),
+      )
+    }
+    await sleep(params.durationMs)
+    for (const timer of timers) clearTimeout(timer)
+    const typed = clients.reduce((sum, client) => sum + client.typed, 0)
+    const expected = typed * (params.clientsPerRoom - 1)
+    await waitUntil(() => recorder.entriesReceived - entriesBefore >= expected || clients.some((c) => c.error !== null), params.drainTimeoutMs)
+    if (params.wantsAcks) {
+      await waitUntil(() => clients.every((c) => c.acknowledged >= c.updateFramesSent), params.drainTimeoutMs)
+    }
+    const elapsedS = (performance.now() - startedAt) / 1000
+    const serverCpuS = server.cpuSeconds() - cpuBefore
+    const generator = monitor.stop()
+    recorder.isRecording = false
+    const failed = clients.find((client) => client.error !== null)
+    if (failed) throw failed.error
+    const memory = server.memory()
+    const framesReceived = clients.reduce((sum, client) => sum + client.updateFramesReceived, 0) - framesBefore
+    const delivered = recorder.entriesReceived - entriesBefore
+    const ackSamples = clients.flatMap((client, i) => client.ackLatenciesMs.slice(acksBefore[i]))
+    return {
+      latency: summarize(recorder.samplesMs),
+      typed,
+      delivered,
+      expected,
+      updatesPerFrame: framesReceived > 0 ? delivered / framesReceived : Number.NaN,
+      serverCpuS,
+      serverCpuUsPerUpdate: typed > 0 ? (serverCpuS * 1e6) / typed : Number.NaN,
+      serverRssBytes: memory.rssBytes,
+      serverPeakRssBytes: memory.peakRssBytes,
+      connectMs,
+      generator,
+      isConverged: roomsOf.every((members) => haveConverged(members)),
+      ackLatency: summarize(ackSamples),
+      acknowledged: clients.reduce((sum, client) => sum + client.acknowledged, 0),
+      elapsedS,
+    }
+  } finally {
+    for (const client of clients) client.close()
+  }
+}
