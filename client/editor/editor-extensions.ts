@@ -1,0 +1,26 @@
+import type { Extensions } from '@tiptap/core'
+import Collaboration from '@tiptap/extension-collaboration'
+import CollaborationCaret from '@tiptap/extension-collaboration-caret'
+import { Placeholder } from '@tiptap/extensions'
+import type { TandemProvider } from '../provider/tandem-provider.js'
+import { DOCUMENT_FIELD, documentExtensions } from './extensions.js'
+import type { EditorUser } from './user-identity.js'
+
+export interface EditorExtensionOptions {
+  provider: TandemProvider
+  user: EditorUser
+  placeholder?: string
+  /** Extra extensions from the embedder; they must not add nodes or marks the server does not know. */
+  extensions?: Extensions
+}
+
+/** Content extensions plus collaboration (Yjs binding, per-user undo), remote carets and a placeholder. */
+export function editorExtensions(options: EditorExtensionOptions): Extensions {
+  return [
+    ...documentExtensions(),
+    Collaboration.configure({ document: options.provider.doc, field: DOCUMENT_FIELD }),
+    CollaborationCaret.configure({ provider: options.provider, user: { ...options.user } }),
+    Placeholder.configure({ placeholder: options.placeholder ?? 'Start writing…' }),
+    ...(options.extensions ?? []),
+  ]
+}
