@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Command, Option } from 'commander'
-import { CONTENT_FORMATS, type ContentFormat, type ImportFormat } from './content/convert.js'
+import { CONTENT_FORMATS, type ContentFormat, type ImportFormat } from './content/formats.js'
 import { ConfigError, resolveConfig, SETTINGS, type Config, type SettingName } from './config.js'
 import { createServer, VERSION } from './create-server.js'
 import { DocumentService } from './documents/document-service.js'

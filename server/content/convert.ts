@@ -5,27 +5,8 @@ import { MarkdownManager } from '@tiptap/markdown'
 import { renderToHTMLString } from '@tiptap/static-renderer/pm/html-string'
 import { prosemirrorJSONToYXmlFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
+import { ContentFormat, type ImportFormat } from './formats.js'
 import { DOCUMENT_FIELD, documentExtensions, documentSchema } from './schema.js'
-
-/** Formats the content endpoint, the CLI and (later) the editor's export speak. */
-export const ContentFormat = {
-  Markdown: 'markdown',
-  Html: 'html',
-  Text: 'text',
-  Json: 'json',
-} as const
-export type ContentFormat = (typeof ContentFormat)[keyof typeof ContentFormat]
-export const CONTENT_FORMATS = Object.values(ContentFormat)
-
-export const CONTENT_TYPES: Record<ContentFormat, string> = {
-  markdown: 'text/markdown; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  text: 'text/plain; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-}
-
-/** Formats a document can be imported from. */
-export type ImportFormat = 'markdown' | 'html'
 
 const extensions = documentExtensions()
 const markdown = new MarkdownManager({ extensions })

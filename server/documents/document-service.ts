@@ -2,15 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
-import {
-  contentETag,
-  isEmptyDoc,
-  parseContent,
-  renderDoc,
-  replaceContent,
-  type ContentFormat,
-  type ImportFormat,
-} from '../content/convert.js'
+import type { ContentFormat, ImportFormat } from '../content/formats.js'
 import type { DocInfo, DocStore } from '../storage/doc-store.js'
 import { LocalOrigin } from '../sync/origins.js'
 import type { RoomRegistry } from '../sync/room-registry.js'
@@ -21,6 +13,9 @@ export interface ImportSource {
   source: string
   format: ImportFormat
 }
+
+/** The editor schema and converters take about a second to import: load them on first use only. */
+const converters = () => import('../content/convert.js')
 
 /**
  * Document operations shared by the REST API and the CLI. Content is created here, on the server,
@@ -46,11 +41,12 @@ export class DocumentService {
     const docId = options.docId === undefined ? newDocId() : checkDocId(options.docId)
     const title = checkTitle(options.title ?? '')
     // Parse before creating anything: bad input must leave no half-made document behind.
-    const json = options.content ? parseImport(options.content) : null
+    const json = options.content ? await parseImport(options.content) : null
     if (!(await this.store.create(docId, title))) {
       throw new SyncError(ErrorCode.AlreadyExists, `document ${docId} already exists`)
     }
     if (json) {
+      const { replaceContent } = await converters()
       await this.registry.withRoom(docId, async (room) => {
         replaceContent(room.doc, json, LocalOrigin)
         await room.flush()
@@ -65,7 +61,8 @@ export class DocumentService {
    */
   async importContent(docId: string, content: ImportSource, replace = false): Promise<DocInfo> {
     const id = checkDocId(docId)
-    const json = parseImport(content)
+    const json = await parseImport(content)
+    const { isEmptyDoc, replaceContent } = await converters()
     await this.store.create(id, '')
     await this.registry.withRoom(id, async (room) => {
       if (!replace && !isEmptyDoc(room.doc)) {
@@ -95,6 +92,7 @@ export class DocumentService {
     ifNoneMatch?: string,
   ): Promise<{ etag: string; body: string | null }> {
     const info = await this.info(docId)
+    const { contentETag, renderDoc } = await converters()
     return this.registry.withRoom(info.docId, (room) => {
       const etag = contentETag(room.doc, format)
       if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) return { etag, body: null }
@@ -122,7 +120,8 @@ function checkTitle(title: string): string {
   return trimmed
 }
 
-function parseImport(content: ImportSource) {
+async function parseImport(content: ImportSource) {
+  const { parseContent } = await converters()
   try {
     return parseContent(content.source, content.format)
   } catch (error) {

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express'
 import { z } from 'zod'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
-import { CONTENT_FORMATS, CONTENT_TYPES, type ContentFormat } from '../content/convert.js'
+import { CONTENT_FORMATS, CONTENT_TYPES, type ContentFormat } from '../content/formats.js'
 import { MAX_TITLE_LENGTH, type DocumentService } from '../documents/document-service.js'
 import type { DocInfo } from '../storage/doc-store.js'
 
