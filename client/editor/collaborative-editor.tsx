@@ -1,0 +1,154 @@
+import type { Editor, Extensions } from '@tiptap/core'
+import { EditorContent, useEditor } from '@tiptap/react'
+import { useEffect, useMemo, useRef } from 'react'
+import type { SyncStatus } from '../provider/sync-status.js'
+import type { TandemProvider, TokenSource } from '../provider/tandem-provider.js'
+import type { TransportPreference } from '../transport/transport.js'
+import { editorExtensions } from './editor-extensions.js'
+import { useIdlePresence, useSyncStatus, useTandemProvider, useUnsavedChangesWarning } from './hooks.js'
+import { Toolbar } from './toolbar.js'
+import { completeUser, type EditorUser } from './user-identity.js'
+
+export type EditorTheme = 'light' | 'dark' | 'system'
+
+export interface CollaborativeEditorProps {
+  /** Document id, `[A-Za-z0-9_-]{1,128}`. A new id opens a new, empty document. */
+  docId: string
+  /** Tandem server base URL, e.g. `https://notes.example.com`. */
+  serverUrl: string
+  /** Name and `#rrggbb` colour on this writer's caret and avatar; a friendly random one if omitted. */
+  user?: Partial<EditorUser>
+  /** Token or token-fetching function (called before every connection attempt). */
+  token?: TokenSource
+  /** Hide the toolbar and refuse input. A UI hint: the server enforces view-only tokens itself. */
+  readOnly?: boolean
+  /** `auto` (default) or `websocket`. */
+  transport?: TransportPreference
+  /** Keep an IndexedDB copy for reloads and offline work (default true). */
+  offline?: boolean
+  /** Extra Tiptap extensions (behaviour only: nodes or marks the server does not know are dropped). */
+  extensions?: Extensions
+  /** Shown in an empty document. */
+  placeholder?: string
+  /** Show the formatting toolbar (default true). */
+  toolbar?: boolean
+  /** Warn before closing the tab while changes are unsaved (default true). */
+  warnOnUnsavedClose?: boolean
+  /** `system` (default) follows the OS; theme colours come from `--tandem-*` CSS variables. */
+  theme?: EditorTheme
+  className?: string
+  /** Use a provider you created (e.g. with `useTandemProvider`) instead of making one. */
+  provider?: TandemProvider
+  /** Called with every status change (connecting, saving, saved, offline, error…). */
+  onStatusChange?: (status: SyncStatus) => void
+  /** Alias of `onStatusChange`. */
+  onStatus?: (status: SyncStatus) => void
+  /** Called once the editor exists, with the editor and its provider. */
+  onReady?: (editor: Editor, provider: TandemProvider) => void
+}
+
+/**
+ * A collaborative rich-text editor bound to one Tandem document. Renders nothing editable during
+ * server-side rendering; the editor appears after hydration.
+ */
+export function CollaborativeEditor(props: CollaborativeEditorProps) {
+  // No session of our own when the embedder brings one.
+  const owned = useTandemProvider(
+    props.provider
+      ? null
+      : {
+          docId: props.docId,
+          serverUrl: props.serverUrl,
+          token: props.token,
+          transport: props.transport,
+          offline: props.offline,
+        },
+  )
+  const provider = props.provider ?? owned
+  const status = useSyncStatus(provider)
+  useIdlePresence(provider)
+  useUnsavedChangesWarning(status, props.warnOnUnsavedClose ?? true)
+
+  const onStatusRef = useRef([props.onStatusChange, props.onStatus])
+  onStatusRef.current = [props.onStatusChange, props.onStatus]
+  useEffect(() => {
+    for (const callback of onStatusRef.current) callback?.(status)
+  }, [status])
+
+  const className = ['tandem-editor', props.className].filter(Boolean).join(' ')
+  return (
+    <div className={className} data-tandem-theme={props.theme ?? 'system'} data-sync-state={status.state}>
+      {status.error && (
+        <div className="tandem-editor__banner" role="alert">
+          {status.error.message}
+        </div>
+      )}
+      {provider ? (
+        <EditorSurface
+          key={`${provider.docId}`}
+          provider={provider}
+          user={props.user}
+          isReadOnly={(props.readOnly ?? false) || status.error !== null}
+          extensions={props.extensions}
+          placeholder={props.placeholder}
+          hasToolbar={props.toolbar ?? true}
+          onReady={props.onReady}
+        />
+      ) : (
+        <div className="tandem-editor__loading" aria-busy="true" />
+      )}
+    </div>
+  )
+}
+
+interface EditorSurfaceProps {
+  provider: TandemProvider
+  user?: Partial<EditorUser>
+  isReadOnly: boolean
+  extensions?: Extensions
+  placeholder?: string
+  hasToolbar: boolean
+  onReady?: (editor: Editor, provider: TandemProvider) => void
+}
+
+function EditorSurface({ provider, user, isReadOnly, extensions, placeholder, hasToolbar, onReady }: EditorSurfaceProps) {
+  // A random identity is drawn once per name/colour, not on every render.
+  const name = user?.name
+  const color = user?.color
+  const identity = useMemo(() => completeUser({ name, color }), [name, color])
+  const initialIdentity = useRef(identity)
+  const editor = useEditor(
+    {
+      extensions: editorExtensions({ provider, user: initialIdentity.current, placeholder, extensions }),
+      editable: !isReadOnly,
+      // No content option, ever: the document comes from Yjs, and seeding it from the client
+      // duplicates content when two clients seed at once.
+      immediatelyRender: false,
+      shouldRerenderOnTransaction: false,
+      editorProps: { attributes: { 'aria-label': 'Document', spellcheck: 'true' } },
+    },
+    // Recreate the editor for a new provider (tiptap#6882: a reused editor stops syncing).
+    [provider],
+  )
+
+  useEffect(() => {
+    if (editor && editor.isEditable === isReadOnly) editor.setEditable(!isReadOnly)
+  }, [editor, isReadOnly])
+
+  useEffect(() => {
+    if (editor && !editor.isDestroyed) editor.commands.updateUser({ ...identity })
+  }, [editor, identity])
+
+  const onReadyRef = useRef(onReady)
+  onReadyRef.current = onReady
+  useEffect(() => {
+    if (editor) onReadyRef.current?.(editor, provider)
+  }, [editor, provider])
+
+  return (
+    <>
+      {hasToolbar && editor && <Toolbar editor={editor} />}
+      <EditorContent editor={editor} className="tandem-editor__content" />
+    </>
+  )
+}

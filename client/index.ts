@@ -1,0 +1,28 @@
+/**
+ * The embeddable editor: `import { CollaborativeEditor } from 'tandem'` and
+ * `import 'tandem/style.css'`. React is a peer dependency.
+ */
+export { CollaborativeEditor } from './editor/collaborative-editor.js'
+export type { CollaborativeEditorProps, EditorTheme } from './editor/collaborative-editor.js'
+export { Toolbar } from './editor/toolbar.js'
+export {
+  useTandemProvider,
+  useSyncStatus,
+  usePresence,
+  useIdlePresence,
+  useUnsavedChangesWarning,
+  IDLE_AFTER_MS,
+} from './editor/hooks.js'
+export type { PresenceUser } from './editor/hooks.js'
+export { documentExtensions, DOCUMENT_FIELD } from './editor/extensions.js'
+export { editorExtensions } from './editor/editor-extensions.js'
+export type { EditorExtensionOptions } from './editor/editor-extensions.js'
+export { completeUser, randomUserColor, randomUserName, USER_COLORS } from './editor/user-identity.js'
+export type { EditorUser } from './editor/user-identity.js'
+export { TandemProvider } from './provider/tandem-provider.js'
+export type { TandemProviderOptions, TokenSource } from './provider/tandem-provider.js'
+export { SyncState, deriveSyncState, describeFailure, INITIAL_SYNC_STATUS } from './provider/sync-status.js'
+export type { SyncStatus, SyncFailure, SyncFacts } from './provider/sync-status.js'
+export { TransportKind } from './transport/transport.js'
+export type { Transport, TransportPreference, TransportSocket } from './transport/transport.js'
+export { websocketTransport } from './transport/websocket-transport.js'
