@@ -202,6 +202,7 @@ withSettings(
       if (percent !== lastPercent) process.stderr.write(`\rbacking up ${store.file}: ${percent}%`)
       lastPercent = percent
     })
+    if (lastPercent !== 100) process.stderr.write(`\rbacking up ${store.file}: 100%`)
     process.stderr.write(`\nbackup written to ${path.resolve(file)}\n`)
   } catch (error) {
     fail(`backup failed: ${error instanceof Error ? error.message : String(error)}`)

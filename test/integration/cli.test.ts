@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SqliteDocStore } from '../../server/storage/sqlite-doc-store.js'
+import { runCli } from '../helpers/child-server.js'
+
+describe('tandem CLI', () => {
+  let dir: string
+  let dataDir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'tandem-cli-'))
+    dataDir = path.join(dir, 'data')
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('documents every command and setting in --help', async () => {
+    const top = await runCli(['--help'])
+    expect(top.code).toBe(0)
+    for (const command of ['serve', 'export', 'import', 'compact', 'backup']) expect(top.stdout).toContain(command)
+    const serve = await runCli(['serve', '--help'])
+    for (const env of [
+      'PORT',
+      'HOST',
+      'DATA_DIR',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'AUTH_SECRET',
+      'ALLOWED_ORIGINS',
+      'LOG_LEVEL',
+    ]) {
+      expect(serve.stdout).toMatch(new RegExp(`env\\s+${env}\\b`))
+    }
+  })
+
+  it('imports Markdown, exports it in each format, compacts and backs up', async () => {
+    const file = path.join(dir, 'Meeting notes.md')
+    await writeFile(file, '# Agenda\n\n- [ ] budget\n- [x] hiring\n\nSee [the plan](https://example.com).\n')
+    const imported = await runCli(['import', 'meeting', file, '--data-dir', dataDir])
+    expect(imported.stderr).toMatch(/imported .* into meeting/)
+    expect(imported.code).toBe(0)
+
+    const markdown = await runCli(['export', 'meeting', '--format', 'markdown', '--data-dir', dataDir])
+    expect(markdown.stdout).toBe('# Agenda\n\n- [ ] budget\n- [x] hiring\n\nSee [the plan](https://example.com).\n')
+    const html = await runCli(['export', 'meeting', '--format', 'html', '--data-dir', dataDir])
+    expect(html.stdout).toContain('<h1>Agenda</h1>')
+    const text = await runCli(['export', 'meeting', '--format', 'text', '--data-dir', dataDir])
+    expect(text.stdout).toContain('budget')
+
+    const store = new SqliteDocStore({ dataDir })
+    expect((await store.info('meeting' as never))?.title).toBe('Meeting notes')
+    await store.close()
+
+    const again = await runCli(['import', 'meeting', file, '--data-dir', dataDir])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/already has content; pass --replace/)
+
+    const compacted = await runCli(['compact', '--data-dir', dataDir])
+    expect(compacted.code).toBe(0)
+    expect(compacted.stderr).toMatch(/\[1\/1\] meeting: .*snapshot/)
+
+    const backupFile = path.join(dir, 'backup.db')
+    const backup = await runCli(['backup', backupFile, '--data-dir', dataDir])
+    expect(backup.code).toBe(0)
+    expect(backup.stderr).toMatch(/100%/)
+    expect(existsSync(backupFile)).toBe(true)
+    const restoredDir = path.join(dir, 'restored')
+    await (await import('node:fs/promises')).mkdir(restoredDir)
+    await (await import('node:fs/promises')).copyFile(backupFile, path.join(restoredDir, 'tandem.db'))
+    const fromBackup = await runCli(['export', 'meeting', '--data-dir', restoredDir])
+    expect(fromBackup.stdout).toBe(markdown.stdout)
+  })
+
+  it.each([
+    [['export', 'missing-doc', '--data-dir', 'DATA'], /document missing-doc does not exist/],
+    [['export', 'bad.id', '--data-dir', 'DATA'], /invalid document id/],
+    [['export', 'x', '--format', 'pdf'], /argument 'pdf' is invalid/],
+    [['import', 'x', 'notes.txt'], /cannot tell the format of notes.txt/],
+    [['import', 'x', 'missing.md'], /file not found: missing.md/],
+    [['serve', '--port', 'eighty', '--log-level', 'loud'], /PORT \(--port\) must be a number[\s\S]*LOG_LEVEL/],
+  ])('fails clearly: %j', async (args, message) => {
+    const result = await runCli(args.map((a) => (a === 'DATA' ? dataDir : a)))
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(message)
+  })
+
+  it('refuses to start with a feature it cannot provide rather than run without it', async () => {
+    const result = await runCli(['serve', '--port', '0', '--data-dir', dataDir], { AUTH_SECRET: 'x'.repeat(40) })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/AUTH_SECRET: signed-token authentication is not part of this build yet/)
+  })
+})
