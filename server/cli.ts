@@ -12,6 +12,7 @@ import { createServer, VERSION } from './create-server.js'
 import { DocumentService } from './documents/document-service.js'
 import { createLogger } from './logger.js'
 import { createMetrics } from './metrics.js'
+import { LocalPubSub } from './pubsub/local-pubsub.js'
 import { SqliteDocStore } from './storage/sqlite-doc-store.js'
 import { compactDocument } from './sync/compaction.js'
 import { RoomRegistry } from './sync/room-registry.js'
@@ -55,6 +56,7 @@ function openStorage(config: Config) {
   const store = new SqliteDocStore({ dataDir: config.dataDir })
   const registry = new RoomRegistry({
     store,
+    pubsub: new LocalPubSub(),
     log,
     metrics: createMetrics(),
     unloadDelayMs: 0,

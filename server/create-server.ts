@@ -21,6 +21,8 @@ import { docsRoutes } from './http/docs-routes.js'
 import { errorHandler, sendError } from './http/errors.js'
 import { createLogger, loggablePath, type Logger, type LogLevel } from './logger.js'
 import { createMetrics, type Metrics } from './metrics.js'
+import { LocalPubSub } from './pubsub/local-pubsub.js'
+import type { PubSub } from './pubsub/pubsub.js'
 import type { DocStore } from './storage/doc-store.js'
 import { SqliteDocStore } from './storage/sqlite-doc-store.js'
 import type { RoomLimits } from './sync/doc-room.js'
@@ -36,6 +38,8 @@ export interface ServerOptions {
   dataDir?: string
   /** A ready DocStore (tests pass MemoryDocStore); defaults to SQLite under `dataDir`. */
   store?: DocStore
+  /** Fan-out between instances; defaults to none (a single instance). */
+  pubsub?: PubSub
   databaseUrl?: string
   redisUrl?: string
   authSecret?: string
@@ -57,6 +61,7 @@ export interface TandemServer {
   readonly app: Express
   readonly httpServer: http.Server
   readonly store: DocStore
+  readonly pubsub: PubSub
   readonly registry: RoomRegistry
   readonly documents: DocumentService
   readonly metrics: Metrics
@@ -92,8 +97,9 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     ...options.limits,
   }
   const store = options.store ?? new SqliteDocStore({ dataDir: options.dataDir ?? './data' })
+  const pubsub = options.pubsub ?? new LocalPubSub()
   const metrics = createMetrics()
-  const registry = new RoomRegistry({ store, log, metrics, limits, unloadDelayMs: limits.unloadDelayMs })
+  const registry = new RoomRegistry({ store, pubsub, log, metrics, limits, unloadDelayMs: limits.unloadDelayMs })
   const documents = new DocumentService(store, registry)
   let isDraining = false
 
@@ -107,13 +113,12 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     response.json({ status: 'pass', version: VERSION })
   })
   app.get('/readyz', async (_request, response) => {
-    const checks: Record<string, string> = { storage: 'ok', redis: 'inactive', draining: String(isDraining) }
-    try {
-      await store.ping()
-    } catch (error) {
-      checks.storage = `failed: ${error instanceof Error ? error.message : String(error)}`
+    const checks: Record<string, string> = {
+      storage: await probe('storage', () => store.ping(), log),
+      pubsub: pubsub.kind === 'local' ? 'inactive' : await probe('pubsub', () => pubsub.ping(), log),
+      draining: String(isDraining),
     }
-    const ready = !isDraining && checks.storage === 'ok'
+    const ready = !isDraining && checks.storage === 'ok' && checks.pubsub !== 'failed'
     response.status(ready ? 200 : 503).json({ status: ready ? 'pass' : 'fail', checks })
   })
   app.get('/metrics', async (_request, response) => {
@@ -145,6 +150,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     app,
     httpServer,
     store,
+    pubsub,
     registry,
     documents,
     metrics,
@@ -179,6 +185,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
           httpServer.close(() => resolve())
           httpServer.closeAllConnections()
         })
+        await pubsub.close().catch((error: unknown) => log.error({ err: error }, 'closing pub/sub failed'))
         await store.close().catch((error: unknown) => log.error({ err: error }, 'closing storage failed'))
         log.info('stopped')
       })()
@@ -186,6 +193,17 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     },
   }
   return server
+}
+
+/** 'ok', or 'failed' (the reason goes to the log, not to an unauthenticated endpoint). */
+async function probe(name: string, check: () => Promise<void>, log: Logger): Promise<string> {
+  try {
+    await check()
+    return 'ok'
+  } catch (error) {
+    log.warn({ check: name, err: error }, 'readiness check failed')
+    return 'failed'
+  }
 }
 
 function refuseUnavailableFeatures(options: ServerOptions): void {

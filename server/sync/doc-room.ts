@@ -7,10 +7,11 @@ import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import { MessageType, SyncMessageType } from '../../shared/protocol/message-type.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
+import { PubSubMessageKind, type PubSub, type PubSubMessage } from '../pubsub/pubsub.js'
 import type { DocStore, Seq, StoredDoc } from '../storage/doc-store.js'
 import type { Connection } from './connection.js'
 import { ackFrame, awarenessFrame, syncFrame } from './frames.js'
-import { StorageOrigin } from './origins.js'
+import { RemoteOrigin, StorageOrigin } from './origins.js'
 import { applyValidatedUpdate } from './update-guard.js'
 
 export interface RoomLimits {
@@ -26,6 +27,7 @@ export interface RoomLimits {
 
 export interface RoomDeps {
   store: DocStore
+  pubsub: PubSub
   log: Logger
   metrics: Metrics
   limits: RoomLimits
@@ -79,24 +81,49 @@ export class DocRoom {
   }
 
   /**
-   * Loads a document from storage. An entry that cannot be applied is quarantined and reported,
+   * Loads a document from storage (the caller has already subscribed to pub/sub). An entry that cannot be applied is quarantined and reported,
    * and the rest of the document still loads: one bad row must not make a document unopenable or
    * crash-loop the server.
    */
   static async load(docId: DocId, deps: RoomDeps): Promise<DocRoom> {
     const stored = await deps.store.load(docId)
     const room = new DocRoom(docId, deps, stored)
+    await room.applyStored(stored, StorageOrigin)
+    return room
+  }
+
+  private async applyStored(stored: StoredDoc, origin: symbol): Promise<void> {
+    const { deps, docId } = this
     for (const entry of stored.entries) {
       try {
-        applyValidatedUpdate(room.doc, entry.update, StorageOrigin)
+        applyValidatedUpdate(this.doc, entry.update, origin)
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error)
-        room.log.error({ seq: entry.seq, reason, isSnapshot: entry.isSnapshot }, 'stored update quarantined')
+        this.log.error({ seq: entry.seq, reason, isSnapshot: entry.isSnapshot }, 'stored update quarantined')
         deps.metrics.quarantinedUpdates.inc()
         await deps.store.quarantine(docId, entry.seq, reason)
       }
     }
-    return room
+  }
+
+  /**
+   * Applies a message from another instance. Updates arrive already committed by their publisher,
+   * so local clients get them but they are neither stored again nor re-published.
+   */
+  receiveRemote(message: PubSubMessage): void {
+    if (this.isClosed) return
+    try {
+      if (message.kind === PubSubMessageKind.Update) applyValidatedUpdate(this.doc, message.payload, RemoteOrigin)
+      else awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, RemoteOrigin)
+    } catch (error) {
+      this.log.error({ err: error, kind: message.kind }, 'pub/sub message rejected')
+    }
+  }
+
+  /** After a pub/sub gap: whatever other instances committed meanwhile is read back from storage. */
+  async catchUp(): Promise<void> {
+    if (this.isClosed) return
+    await this.applyStored(await this.deps.store.load(this.docId), RemoteOrigin)
   }
 
   get connectionCount(): number {
@@ -253,7 +280,7 @@ export class DocRoom {
     if (origin === StorageOrigin) return
     const recipients = this.broadcast(syncFrame(SyncMessageType.Update, update), origin)
     if (recipients > 0) this.deps.metrics.updatesOut.inc(recipients)
-    if (this.isClosed) return
+    if (this.isClosed || origin === RemoteOrigin) return
     this.append(update)
   }
 
@@ -262,7 +289,12 @@ export class DocRoom {
     const appended = this.deps.store.append(this.docId, update)
     this.lastAppend = appended
     appended.then(
-      (seq: Seq) => this.onAppended(seq, update.byteLength, startedAt),
+      (seq: Seq) => {
+        // Published only once committed: what other instances receive is durable, so they may
+        // acknowledge a client frame that merely repeats it.
+        this.deps.pubsub.publish(this.docId, { kind: PubSubMessageKind.Update, payload: update })
+        this.onAppended(seq, update.byteLength, startedAt)
+      },
       (error: unknown) => this.onAppendFailed(error),
     )
   }
@@ -308,7 +340,13 @@ export class DocRoom {
       for (const id of [...added, ...updated]) sender.awarenessIds.add(id)
       for (const id of removed) sender.awarenessIds.delete(id)
     }
-    this.broadcast(awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)), origin)
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)
+    this.broadcast(awarenessFrame(update), origin)
+    // Local changes (and removals of local clients, origin null) go to other instances;
+    // expiries ('timeout') happen on every instance by itself.
+    if ((sender || origin === null) && !this.isClosed) {
+      this.deps.pubsub.publish(this.docId, { kind: PubSubMessageKind.Awareness, payload: update })
+    }
   }
 
   /** Sends one encoded frame to every client but `except`; returns how many received it. */

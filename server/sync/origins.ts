@@ -7,3 +7,9 @@ export const StorageOrigin = Symbol('tandem:storage')
 
 /** Server-side operations: import, restore, REST edits. Persisted and broadcast to everyone. */
 export const LocalOrigin = Symbol('tandem:local')
+
+/**
+ * Updates from other instances (via pub/sub) and catch-up reads after a pub/sub gap: broadcast to
+ * local clients, never stored again (the publisher committed them) and never re-published.
+ */
+export const RemoteOrigin = Symbol('tandem:remote')

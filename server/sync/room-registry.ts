@@ -3,12 +3,14 @@ import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
+import type { PubSub, PubSubMessage } from '../pubsub/pubsub.js'
 import type { DocStore } from '../storage/doc-store.js'
 import { compactDocument } from './compaction.js'
 import { DocRoom, type RoomLimits } from './doc-room.js'
 
 export interface RegistryOptions {
   store: DocStore
+  pubsub: PubSub
   log: Logger
   metrics: Metrics
   limits: RoomLimits
@@ -21,6 +23,7 @@ interface Entry {
   /** Users of the room: connections and in-flight server operations. */
   refs: number
   unloadTimer: NodeJS.Timeout | null
+  unsubscribe: (() => Promise<void>) | null
 }
 
 /**
@@ -31,7 +34,9 @@ export class RoomRegistry {
   private readonly entries = new Map<DocId, Entry>()
   private compactionQueue: Promise<void> = Promise.resolve()
 
-  constructor(private readonly options: RegistryOptions) {}
+  constructor(private readonly options: RegistryOptions) {
+    options.pubsub.onResync(() => void this.catchUpAll())
+  }
 
   get openCount(): number {
     return this.entries.size
@@ -41,8 +46,14 @@ export class RoomRegistry {
   async acquire(docId: DocId): Promise<DocRoom> {
     let entry = this.entries.get(docId)
     if (!entry) {
-      entry = { room: this.load(docId), refs: 0, unloadTimer: null }
-      this.entries.set(docId, entry)
+      const created: Entry = {
+        room: this.load(docId, (unsubscribe) => (created.unsubscribe = unsubscribe)),
+        refs: 0,
+        unloadTimer: null,
+        unsubscribe: null,
+      }
+      this.entries.set(docId, created)
+      entry = created
     }
     entry.refs++
     if (entry.unloadTimer) {
@@ -55,6 +66,7 @@ export class RoomRegistry {
       // Never fall back to an empty document: it would overwrite the stored one (Hocuspocus #382).
       entry.refs--
       if (this.entries.get(docId) === entry) this.entries.delete(docId)
+      void entry.unsubscribe?.()
       throw error
     }
   }
@@ -88,7 +100,7 @@ export class RoomRegistry {
     if (!room) return
     room.closeAll(code, reason)
     await room.flush()
-    this.destroy(room)
+    await this.destroy(room, entry)
   }
 
   /** Closes every client with `code`, commits what is pending and unloads every room. */
@@ -102,11 +114,22 @@ export class RoomRegistry {
     await this.compactionQueue
   }
 
-  private async load(docId: DocId): Promise<DocRoom> {
-    const { store, log, metrics, limits } = this.options
+  /**
+   * Subscribe, then load: an update another instance publishes between our storage read and our
+   * subscription would otherwise be lost. Messages that arrive while loading are held and applied
+   * after (applying twice is harmless: Yjs updates are idempotent).
+   */
+  private async load(docId: DocId, onSubscribed: (unsubscribe: () => Promise<void>) => void): Promise<DocRoom> {
+    const { store, pubsub, log, metrics, limits } = this.options
     const startedAt = performance.now()
+    let loaded: DocRoom | null = null
+    const early: PubSubMessage[] = []
+    onSubscribed(
+      await pubsub.subscribe(docId, (message) => (loaded ? loaded.receiveRemote(message) : early.push(message))),
+    )
     const room = await DocRoom.load(docId, {
       store,
+      pubsub,
       log,
       metrics,
       limits,
@@ -114,6 +137,8 @@ export class RoomRegistry {
       onBroken: (r) =>
         void this.evict(r.docId, CloseCode.TryAgainLater, closeReason(ErrorCode.StorageFailure, 'reconnect')),
     })
+    loaded = room
+    for (const message of early.splice(0)) room.receiveRemote(message)
     metrics.openDocuments.inc()
     metrics.logTailRows.inc(room.logTail.rows)
     log.debug({ docId, ms: Math.round(performance.now() - startedAt) }, 'document loaded')
@@ -128,14 +153,24 @@ export class RoomRegistry {
     // Someone may have joined while the last writes were committing.
     if (entry.refs > 0 || this.entries.get(docId) !== entry) return
     this.entries.delete(docId)
-    this.destroy(room)
+    await this.destroy(room, entry)
     this.options.log.debug({ docId }, 'document unloaded')
   }
 
-  private destroy(room: DocRoom): void {
+  private async destroy(room: DocRoom, entry: Entry): Promise<void> {
     this.options.metrics.openDocuments.dec()
     this.options.metrics.logTailRows.dec(room.logTail.rows)
     room.destroy()
+    await entry.unsubscribe?.().catch((error: unknown) => this.options.log.warn({ err: error }, 'unsubscribe failed'))
+  }
+
+  private async catchUpAll(): Promise<void> {
+    const { log } = this.options
+    log.info({ rooms: this.entries.size }, 'pub/sub reconnected: catching up from storage')
+    for (const [docId, entry] of this.entries) {
+      const room = await entry.room.catch(() => null)
+      await room?.catchUp().catch((error: unknown) => log.error({ docId, err: error }, 'catch-up failed'))
+    }
   }
 
   /** Compactions run one at a time, after the current event-loop turn: never on the message path. */

@@ -1,0 +1,38 @@
+import type { DocId } from '../../shared/ids.js'
+
+export const PubSubMessageKind = {
+  /** A Yjs update, already committed to storage by the publishing instance. */
+  Update: 'update',
+  /** An awareness update (cursors, names), never stored. */
+  Awareness: 'awareness',
+} as const
+export type PubSubMessageKind = (typeof PubSubMessageKind)[keyof typeof PubSubMessageKind]
+
+export interface PubSubMessage {
+  kind: PubSubMessageKind
+  payload: Uint8Array
+}
+
+export type PubSubHandler = (message: PubSubMessage) => void
+
+/**
+ * Fan-out between server instances (hop 2). Delivery is at-most-once: storage stays the source of
+ * truth, and after any gap (`onResync`) every open room catches up from it.
+ */
+export interface PubSub {
+  /** Short name for logs and /readyz ("local", "redis", ...). */
+  readonly kind: string
+  /**
+   * Delivers other instances' messages for `docId` to `handler`. Resolves once the subscription is
+   * live, so a room that subscribes and then loads from storage misses nothing. Returns the
+   * function that unsubscribes.
+   */
+  subscribe(docId: DocId, handler: PubSubHandler): Promise<() => Promise<void>>
+  /** Sends to the other instances with `docId` open. Never blocks; dropped while disconnected. */
+  publish(docId: DocId, message: PubSubMessage): void
+  /** Registers a listener called after a lost connection is restored (messages may be missing). */
+  onResync(listener: () => void): void
+  /** Throws when the bus is unreachable (drives /readyz). */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
