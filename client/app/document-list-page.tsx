@@ -137,7 +137,11 @@ export function DocumentListPage({ theme, onToggleTheme }: DocumentListPageProps
                   <Icon name="doc" />
                 </span>
                 {renamingId === doc.id ? (
-                  <RenameField doc={doc} onDone={(title) => void rename(doc, title)} onCancel={() => setRenamingId(null)} />
+                  <RenameField
+                    doc={doc}
+                    onDone={(title) => void rename(doc, title)}
+                    onCancel={() => setRenamingId(null)}
+                  />
                 ) : (
                   <a
                     className="doc-row__link"

@@ -20,10 +20,13 @@ function readIdentity(): EditorUser {
 /** This browser's name and colour, remembered across documents and visits. */
 export function useIdentity(): [EditorUser, (next: EditorUser) => void] {
   const [identity, setIdentity] = useState(readIdentity)
-  const update = useCallback((next: EditorUser) => {
-    const clean = { name: next.name.trim().slice(0, 40) || identity.name, color: next.color }
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(clean))
-    setIdentity(clean)
-  }, [identity.name])
+  const update = useCallback(
+    (next: EditorUser) => {
+      const clean = { name: next.name.trim().slice(0, 40) || identity.name, color: next.color }
+      localStorage.setItem(STORAGE_KEY, JSON.stringify(clean))
+      setIdentity(clean)
+    },
+    [identity.name],
+  )
   return [identity, update]
 }

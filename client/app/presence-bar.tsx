@@ -46,11 +46,7 @@ export function PresenceBar({ users, identity, onIdentityChange }: PresenceBarPr
           {initials(identity.name)}
         </button>
         {isEditing && (
-          <IdentityEditor
-            identity={identity}
-            onChange={onIdentityChange}
-            onClose={() => setEditing(false)}
-          />
+          <IdentityEditor identity={identity} onChange={onIdentityChange} onClose={() => setEditing(false)} />
         )}
       </div>
     </div>

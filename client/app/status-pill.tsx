@@ -1,14 +1,23 @@
 import type { SyncStatus } from '../provider/sync-status.js'
 import { Icon, type IconName } from '../editor/icons.js'
 
-const TRANSPORT_NAMES: Record<string, string> = { websocket: 'WebSocket', sse: 'Server-Sent Events', 'long-poll': 'long polling' }
+const TRANSPORT_NAMES: Record<string, string> = {
+  websocket: 'WebSocket',
+  sse: 'Server-Sent Events',
+  'long-poll': 'long polling',
+}
 
 function changes(count: number): string {
   return count === 1 ? '1 change' : `${count} changes`
 }
 
 /** Text, detail and look for each state: says what happened and, when it matters, what to do. */
-export function describeStatus(status: SyncStatus): { label: string; detail: string; icon: IconName | null; tone: string } {
+export function describeStatus(status: SyncStatus): {
+  label: string
+  detail: string
+  icon: IconName | null
+  tone: string
+} {
   const via = status.transport ? ` over ${TRANSPORT_NAMES[status.transport] ?? status.transport}` : ''
   switch (status.state) {
     case 'connecting':
@@ -16,7 +25,12 @@ export function describeStatus(status: SyncStatus): { label: string; detail: str
     case 'connected':
       return { label: 'Syncing…', detail: `Connected${via}; exchanging changes`, icon: null, tone: 'pending' }
     case 'saving':
-      return { label: 'Saving…', detail: `Connected${via}; waiting for the server to store your changes`, icon: null, tone: 'pending' }
+      return {
+        label: 'Saving…',
+        detail: `Connected${via}; waiting for the server to store your changes`,
+        icon: null,
+        tone: 'pending',
+      }
     case 'saved':
       return { label: 'Saved', detail: `All changes stored on the server. Connected${via}.`, icon: 'check', tone: 'ok' }
     case 'offline':
@@ -32,7 +46,12 @@ export function describeStatus(status: SyncStatus): { label: string; detail: str
     case 'error': {
       const code = status.error?.closeCode
       const label = code === 4401 || code === 4403 ? 'No access' : code === 4404 ? 'Deleted' : 'Not syncing'
-      return { label, detail: status.error?.message ?? 'The server refused this document.', icon: 'alert', tone: 'error' }
+      return {
+        label,
+        detail: status.error?.message ?? 'The server refused this document.',
+        icon: 'alert',
+        tone: 'error',
+      }
     }
   }
 }

@@ -111,7 +111,15 @@ interface EditorSurfaceProps {
   onReady?: (editor: Editor, provider: TandemProvider) => void
 }
 
-function EditorSurface({ provider, user, isReadOnly, extensions, placeholder, hasToolbar, onReady }: EditorSurfaceProps) {
+function EditorSurface({
+  provider,
+  user,
+  isReadOnly,
+  extensions,
+  placeholder,
+  hasToolbar,
+  onReady,
+}: EditorSurfaceProps) {
   // A random identity is drawn once per name/colour, not on every render.
   const name = user?.name
   const color = user?.color

@@ -76,8 +76,20 @@ export function Toolbar({ editor }: { editor: Editor }) {
       onKeyDown={onKeyDown}
     >
       <div className="tandem-toolbar__group">
-        <ToolButton icon="undo" label="Undo" shortcut={`${mod}Z`} disabled={!state.canUndo} onClick={() => chain().undo().run()} />
-        <ToolButton icon="redo" label="Redo" shortcut={isMac ? '⇧⌘Z' : 'Ctrl+Y'} disabled={!state.canRedo} onClick={() => chain().redo().run()} />
+        <ToolButton
+          icon="undo"
+          label="Undo"
+          shortcut={`${mod}Z`}
+          disabled={!state.canUndo}
+          onClick={() => chain().undo().run()}
+        />
+        <ToolButton
+          icon="redo"
+          label="Redo"
+          shortcut={isMac ? '⇧⌘Z' : 'Ctrl+Y'}
+          disabled={!state.canRedo}
+          onClick={() => chain().redo().run()}
+        />
       </div>
       <div className="tandem-toolbar__group">
         <select
@@ -89,7 +101,10 @@ export function Toolbar({ editor }: { editor: Editor }) {
           onChange={(event) => {
             const value = event.target.value
             if (value === 'paragraph') chain().setParagraph().run()
-            else chain().setHeading({ level: Number(value.slice(1)) as 1 | 2 | 3 }).run()
+            else
+              chain()
+                .setHeading({ level: Number(value.slice(1)) as 1 | 2 | 3 })
+                .run()
           }}
         >
           <option value="paragraph">Paragraph</option>
@@ -99,23 +114,78 @@ export function Toolbar({ editor }: { editor: Editor }) {
         </select>
       </div>
       <div className="tandem-toolbar__group">
-        <ToolButton icon="bold" label="Bold" shortcut={`${mod}B`} isActive={state.bold} onClick={() => chain().toggleBold().run()} first />
-        <ToolButton icon="italic" label="Italic" shortcut={`${mod}I`} isActive={state.italic} onClick={() => chain().toggleItalic().run()} />
-        <ToolButton icon="strike" label="Strikethrough" shortcut={`${mod}⇧S`} isActive={state.strike} onClick={() => chain().toggleStrike().run()} />
-        <ToolButton icon="code" label="Inline code" shortcut={`${mod}E`} isActive={state.code} onClick={() => chain().toggleCode().run()} />
+        <ToolButton
+          icon="bold"
+          label="Bold"
+          shortcut={`${mod}B`}
+          isActive={state.bold}
+          onClick={() => chain().toggleBold().run()}
+          first
+        />
+        <ToolButton
+          icon="italic"
+          label="Italic"
+          shortcut={`${mod}I`}
+          isActive={state.italic}
+          onClick={() => chain().toggleItalic().run()}
+        />
+        <ToolButton
+          icon="strike"
+          label="Strikethrough"
+          shortcut={`${mod}⇧S`}
+          isActive={state.strike}
+          onClick={() => chain().toggleStrike().run()}
+        />
+        <ToolButton
+          icon="code"
+          label="Inline code"
+          shortcut={`${mod}E`}
+          isActive={state.code}
+          onClick={() => chain().toggleCode().run()}
+        />
         <span className="tandem-toolbar__anchor">
           <ToolButton icon="link" label="Link" isActive={state.link} onClick={() => setLinkOpen((open) => !open)} />
           {isLinkOpen && <LinkEditor editor={editor} onClose={() => setLinkOpen(false)} />}
         </span>
       </div>
       <div className="tandem-toolbar__group">
-        <ToolButton icon="bulletList" label="Bulleted list" shortcut={`${mod}⇧8`} isActive={state.bulletList} onClick={() => chain().toggleBulletList().run()} />
-        <ToolButton icon="orderedList" label="Numbered list" shortcut={`${mod}⇧7`} isActive={state.orderedList} onClick={() => chain().toggleOrderedList().run()} />
-        <ToolButton icon="taskList" label="Task list" shortcut={`${mod}⇧9`} isActive={state.taskList} onClick={() => chain().toggleTaskList().run()} />
+        <ToolButton
+          icon="bulletList"
+          label="Bulleted list"
+          shortcut={`${mod}⇧8`}
+          isActive={state.bulletList}
+          onClick={() => chain().toggleBulletList().run()}
+        />
+        <ToolButton
+          icon="orderedList"
+          label="Numbered list"
+          shortcut={`${mod}⇧7`}
+          isActive={state.orderedList}
+          onClick={() => chain().toggleOrderedList().run()}
+        />
+        <ToolButton
+          icon="taskList"
+          label="Task list"
+          shortcut={`${mod}⇧9`}
+          isActive={state.taskList}
+          onClick={() => chain().toggleTaskList().run()}
+        />
       </div>
       <div className="tandem-toolbar__group">
-        <ToolButton icon="quote" label="Quote" shortcut={`${mod}⇧B`} isActive={state.blockquote} onClick={() => chain().toggleBlockquote().run()} />
-        <ToolButton icon="codeBlock" label="Code block" shortcut={`${mod}⌥C`} isActive={state.codeBlock} onClick={() => chain().toggleCodeBlock().run()} />
+        <ToolButton
+          icon="quote"
+          label="Quote"
+          shortcut={`${mod}⇧B`}
+          isActive={state.blockquote}
+          onClick={() => chain().toggleBlockquote().run()}
+        />
+        <ToolButton
+          icon="codeBlock"
+          label="Code block"
+          shortcut={`${mod}⌥C`}
+          isActive={state.codeBlock}
+          onClick={() => chain().toggleCodeBlock().run()}
+        />
         <ToolButton icon="rule" label="Divider" onClick={() => chain().setHorizontalRule().run()} />
         <ToolButton
           icon="table"

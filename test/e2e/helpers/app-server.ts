@@ -1,21 +1,64 @@
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer, MemoryDocStore, type TandemServer } from '../../../server/index.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const CLIENT_DIST = path.join(repoRoot, 'dist/client')
+const INDEX_HTML = path.join(CLIENT_DIST, 'index.html')
+/** One build at a time across vitest workers: a second build would empty dist/client under the first. */
+const LOCK_DIR = path.join(tmpdir(), `tandem-e2e-build-${Buffer.from(repoRoot).toString('hex').slice(-24)}.lock`)
+/** A lock older than this was left by a crashed run. */
+const STALE_LOCK_MS = 120_000
 
-/** Builds the web app into dist/client with Vite's JS API (the server serves it from there). */
-export async function buildWebApp(): Promise<void> {
-  const { build } = await import('vite')
-  await build({ configFile: path.join(repoRoot, 'vite.config.ts'), logLevel: 'warn', build: { sourcemap: false } })
-  if (!existsSync(path.join(CLIENT_DIST, 'index.html'))) throw new Error('vite build produced no index.html')
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs)
+  }
+  return newest
 }
 
-export function isWebAppBuilt(): boolean {
-  const index = path.join(CLIENT_DIST, 'index.html')
-  return existsSync(index) && statSync(index).size > 0
+function isBuildCurrent(): boolean {
+  if (!existsSync(INDEX_HTML)) return false
+  const sources = Math.max(
+    newestMtime(path.join(repoRoot, 'client')),
+    newestMtime(path.join(repoRoot, 'shared')),
+    statSync(path.join(repoRoot, 'vite.config.ts')).mtimeMs,
+  )
+  return statSync(INDEX_HTML).mtimeMs >= sources
+}
+
+async function acquireLock(): Promise<void> {
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR)
+      return
+    } catch {
+      const lock = statSync(LOCK_DIR, { throwIfNoEntry: false })
+      if (lock && Date.now() - lock.mtimeMs > STALE_LOCK_MS) rmSync(LOCK_DIR, { recursive: true, force: true })
+      await new Promise((resolve) => setTimeout(resolve, 100)) // polling a lock held by another process
+    }
+  }
+}
+
+/**
+ * Builds the web app into dist/client with Vite's JS API (the server serves it from there), unless
+ * a build newer than every client source is already there.
+ */
+export async function ensureWebAppBuilt(): Promise<void> {
+  if (isBuildCurrent()) return
+  await acquireLock()
+  try {
+    if (isBuildCurrent()) return
+    const { build } = await import('vite')
+    await build({ configFile: path.join(repoRoot, 'vite.config.ts'), logLevel: 'warn', build: { sourcemap: false } })
+    if (!existsSync(INDEX_HTML)) throw new Error('vite build produced no index.html')
+  } finally {
+    rmSync(LOCK_DIR, { recursive: true, force: true })
+  }
 }
 
 export interface RunningApp {
@@ -26,6 +69,7 @@ export interface RunningApp {
 
 /** The real server on a free port with in-memory storage, serving the built app. */
 export async function startApp(): Promise<RunningApp> {
+  await ensureWebAppBuilt()
   const server = await createServer({ port: 0, store: new MemoryDocStore(), logLevel: 'warn' })
   const { url } = await server.listen()
   return { server, url, close: () => server.close() }

@@ -1,0 +1,54 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+
+export interface TestUser {
+  name: string
+  color: string
+}
+
+/** A browser profile whose remembered identity is `user` (the app reads it from localStorage). */
+export async function newWriterContext(browser: Browser, user: TestUser): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } })
+  await context.addInitScript(`localStorage.setItem('tandem:user', ${JSON.stringify(JSON.stringify(user))})`)
+  return context
+}
+
+/** Opens /d/<docId> and waits until the editable area exists. */
+export async function openDocument(context: BrowserContext, baseUrl: string, docId: string): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(`${baseUrl}/d/${docId}`)
+  await page.locator('.ProseMirror[contenteditable="true"]').waitFor()
+  return page
+}
+
+/** Runs in the page (as a string: the test tsconfig has no DOM types). Remote carets are decorations, not text. */
+const DOCUMENT_TEXT = `(() => {
+  const root = document.querySelector('.ProseMirror')
+  if (!root) return ''
+  const copy = root.cloneNode(true)
+  copy.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove())
+  return copy.textContent ?? ''
+})()`
+
+/** The document's text as this writer sees it, without other writers' caret labels. */
+export async function editorText(page: Page): Promise<string> {
+  return page.evaluate<string>(DOCUMENT_TEXT)
+}
+
+/** The status pill's state attribute: connecting, connected, saving, saved, offline or error. */
+export async function syncState(page: Page): Promise<string> {
+  return (await page.locator('.status-pill').getAttribute('data-state')) ?? ''
+}
+
+export async function unsyncedChanges(page: Page): Promise<number> {
+  return Number((await page.locator('.status-pill').getAttribute('data-unsynced')) ?? 0)
+}
+
+/** Puts the cursor at the very end of the document. */
+export async function focusEnd(page: Page): Promise<void> {
+  await page.locator('.ProseMirror').click()
+  await page.keyboard.press('Control+End')
+}
+
+export function uniqueDocId(label: string): string {
+  return `${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+}
