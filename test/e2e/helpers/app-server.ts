@@ -54,7 +54,12 @@ export async function ensureWebAppBuilt(): Promise<void> {
   try {
     if (isBuildCurrent()) return
     const { build } = await import('vite')
-    await build({ configFile: path.join(repoRoot, 'vite.config.ts'), logLevel: 'warn', build: { sourcemap: false } })
+    await build({
+      configFile: path.join(repoRoot, 'vite.config.ts'),
+      mode: 'app-only', // the library (dist/lib) is not needed to run the app
+      logLevel: 'warn',
+      build: { sourcemap: false },
+    })
     if (!existsSync(INDEX_HTML)) throw new Error('vite build produced no index.html')
   } finally {
     rmSync(LOCK_DIR, { recursive: true, force: true })
