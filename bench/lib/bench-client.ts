@@ -50,6 +50,8 @@ export interface BenchClientOptions {
    * replicas would measure the generator instead of the server.
    */
   isHeadless?: boolean
+  /** Keep the SyncStep2 payload a headless client received, to verify it afterwards. */
+  keepsSyncStep2?: boolean
 }
 
 /**
@@ -67,6 +69,7 @@ export class BenchClient {
   syncRequestedAt = 0
   syncStep2At = 0
   syncStep2Bytes = 0
+  syncStep2Payload: Uint8Array | null = null
   typed = 0
   updateFramesSent = 0
   updateFramesReceived = 0
@@ -74,6 +77,8 @@ export class BenchClient {
   /** Update-bearing frames the server acknowledged (Tandem Ack, Hocuspocus SyncStatus). */
   acknowledged = 0
   readonly ackLatenciesMs: number[] = []
+  /** Called after each acknowledgement (the persistence scenario's closed loop types from here). */
+  onAcknowledged: (() => void) | null = null
   private readonly sentAt: number[] = []
   private ws: WebSocket | null = null
   private resolveSynced!: () => void
@@ -182,13 +187,16 @@ export class BenchClient {
     const syncType = decoding.readVarUint(decoder)
     const payload = decoding.readVarUint8Array(decoder)
     if (syncType === SYNC_STEP1) {
-      const diff = this.options.isHeadless ? Y.encodeStateAsUpdate(new Y.Doc()) : Y.encodeStateAsUpdate(this.doc, payload)
+      const diff = this.options.isHeadless
+        ? Y.encodeStateAsUpdate(new Y.Doc())
+        : Y.encodeStateAsUpdate(this.doc, payload)
       this.sendSync(SYNC_STEP2, diff)
       return
     }
     if (syncType === SYNC_STEP2 && this.syncStep2At === 0) {
       this.syncStep2At = performance.now()
       this.syncStep2Bytes = payload.byteLength
+      if (this.options.keepsSyncStep2) this.syncStep2Payload = payload.slice()
     }
     this.updateFramesReceived++
     if (!this.options.isHeadless) Y.applyUpdate(this.doc, payload, REMOTE)
@@ -198,9 +206,15 @@ export class BenchClient {
   private acknowledge(count: number): void {
     const now = performance.now()
     for (let frame = this.acknowledged; frame < Math.min(count, this.sentAt.length); frame++) {
-      this.ackLatenciesMs.push(now - this.sentAt[frame])
+      this.ackLatenciesMs.push(now - (this.sentAt[frame] ?? now))
     }
     this.acknowledged = Math.max(this.acknowledged, count)
+    this.onAcknowledged?.()
+  }
+
+  /** Update-bearing frames sent and not yet acknowledged. */
+  get unacknowledged(): number {
+    return this.updateFramesSent - this.acknowledged
   }
 
   private sendSync(syncType: number, payload: Uint8Array): void {
@@ -208,11 +222,11 @@ export class BenchClient {
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
     encoding.writeVarUint(encoder, syncType)
     encoding.writeVarUint8Array(encoder, payload)
-    if (syncType !== SYNC_STEP1) {
+    // Only frames that left count: the server acknowledges what it received, in order.
+    if (this.send(encoding.toUint8Array(encoder)) && syncType !== SYNC_STEP1) {
       this.updateFramesSent++
       this.sentAt.push(performance.now())
     }
-    this.send(encoding.toUint8Array(encoder))
   }
 
   private encoder(): encoding.Encoder {
@@ -221,8 +235,10 @@ export class BenchClient {
     return encoder
   }
 
-  private send(frame: Uint8Array): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(frame)
+  private send(frame: Uint8Array): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false
+    this.ws.send(frame)
+    return true
   }
 
   private fail(error: Error): void {
@@ -234,10 +250,11 @@ export class BenchClient {
 
 /** True when every client holds the same state (state vector and content length). */
 export function haveConverged(clients: BenchClient[]): boolean {
-  if (clients.length === 0) return true
   const reference = clients[0]
+  if (!reference) return true
   const vector = Buffer.from(Y.encodeStateVector(reference.doc))
   return clients.every(
-    (client) => client.log.length === reference.log.length && vector.equals(Buffer.from(Y.encodeStateVector(client.doc))),
+    (client) =>
+      client.log.length === reference.log.length && vector.equals(Buffer.from(Y.encodeStateVector(client.doc))),
   )
 }

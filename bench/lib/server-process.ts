@@ -52,7 +52,10 @@ export class ServerProcess {
     })
     try {
       const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${kind} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS)
+        const timer = setTimeout(
+          () => reject(new Error(`${kind} did not start within ${START_TIMEOUT_MS} ms`)),
+          START_TIMEOUT_MS,
+        )
         child.once('exit', (code) => reject(new Error(`${kind} exited with ${code} before it was ready`)))
         child.on('message', (message: ChildMessage) => {
           if (message.type === 'ready') {

@@ -3,7 +3,7 @@ export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN
   const sorted = Float64Array.from(samples).sort()
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
-  return sorted[rank]
+  return sorted[rank] ?? Number.NaN
 }
 
 export interface LatencySummary {
@@ -17,8 +17,13 @@ export interface LatencySummary {
 export function summarize(samples: readonly number[]): LatencySummary {
   if (samples.length === 0) return { count: 0, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, max: Number.NaN }
   const sorted = Float64Array.from(samples).sort()
-  const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
-  return { count: sorted.length, p50: at(50), p95: at(95), p99: at(99), max: sorted[sorted.length - 1] }
+  return {
+    count: sorted.length,
+    p50: percentile(samples, 50),
+    p95: percentile(samples, 95),
+    p99: percentile(samples, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+  }
 }
 
 /** Median of the finite values; NaN when none are. */
@@ -27,7 +32,8 @@ export function median(values: readonly number[]): number {
   if (finite.length === 0) return Number.NaN
   const sorted = Float64Array.from(finite).sort()
   const middle = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+  const upper = sorted[middle] ?? Number.NaN
+  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] ?? Number.NaN) + upper) / 2
 }
 
 /** Deterministic PRNG (mulberry32), so schedules and traces are the same for every server. */

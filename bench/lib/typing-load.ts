@@ -14,8 +14,7 @@ export async function connectAll(clients: BenchClient[], concurrency: number, ti
   const startedAt = performance.now()
   let next = 0
   const worker = async (): Promise<void> => {
-    while (next < clients.length) {
-      const client = clients[next++]
+    for (let client = clients[next++]; client; client = clients[next++]) {
       client.connect()
       await client.synced
     }
@@ -42,6 +41,11 @@ export interface TypingLoadParams {
   drainTimeoutMs: number
   /** Ask Tandem for Ack frames (persistence scenario). */
   wantsAcks?: boolean
+  /**
+   * Closed loop instead of a fixed rate: each client keeps this many unacknowledged updates in
+   * flight and types the next one when an acknowledgement arrives (`ratePerClient` is ignored).
+   */
+  closedLoopWindow?: number
   seed?: number
 }
 
@@ -63,6 +67,8 @@ export interface TypingLoadResult {
   isConverged: boolean
   ackLatency: LatencySummary
   acknowledged: number
+  /** Updates acknowledged per second while typing (closed loop: the persistence throughput). */
+  ackedPerS: number
   elapsedS: number
 }
 
@@ -108,8 +114,18 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
     const startedAt = performance.now()
     const intervalMs = 1000 / params.ratePerClient
     const timers: NodeJS.Timeout[] = []
+    let isTyping = true
+    const window = params.closedLoopWindow
+    if (window !== undefined) {
+      for (const client of clients) {
+        client.onAcknowledged = () => {
+          while (isTyping && client.unacknowledged < window) client.type()
+        }
+        client.onAcknowledged()
+      }
+    }
     // Each client starts at a random phase so the load is spread, not synchronised bursts.
-    for (const client of clients) {
+    for (const client of window === undefined ? clients : []) {
       const phase = random() * intervalMs
       timers.push(
         setTimeout(() => {
@@ -119,10 +135,18 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
       )
     }
     await sleep(params.durationMs)
+    isTyping = false
     for (const timer of timers) clearTimeout(timer)
+    const ackedInWindow = clients.reduce(
+      (sum, client, i) => sum + client.ackLatenciesMs.length - (acksBefore[i] ?? 0),
+      0,
+    )
     const typed = clients.reduce((sum, client) => sum + client.typed, 0)
     const expected = typed * (params.clientsPerRoom - 1)
-    await waitUntil(() => recorder.entriesReceived - entriesBefore >= expected || clients.some((c) => c.error !== null), params.drainTimeoutMs)
+    await waitUntil(
+      () => recorder.entriesReceived - entriesBefore >= expected || clients.some((c) => c.error !== null),
+      params.drainTimeoutMs,
+    )
     if (params.wantsAcks) {
       await waitUntil(() => clients.every((c) => c.acknowledged >= c.updateFramesSent), params.drainTimeoutMs)
     }
@@ -151,6 +175,7 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
       isConverged: roomsOf.every((members) => haveConverged(members)),
       ackLatency: summarize(ackSamples),
       acknowledged: clients.reduce((sum, client) => sum + client.acknowledged, 0),
+      ackedPerS: ackedInWindow / (params.durationMs / 1000),
       elapsedS,
     }
   } finally {

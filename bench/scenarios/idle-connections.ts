@@ -1,0 +1,76 @@
+import { BenchClient } from '../lib/bench-client.js'
+import { GeneratorMonitor } from '../lib/generator-monitor.js'
+import { fmt, type Scenario, type ScenarioCase } from '../lib/scenario.js'
+import type { ServerKind } from '../lib/server-process.js'
+import { sleep } from '../lib/stats.js'
+import { connectAll, dialectOf } from '../lib/typing-load.js'
+import { machineLoad, withServer } from '../lib/with-server.js'
+
+/** Handshakes in flight at once: below the kernel's listen backlog, so no connection is refused. */
+const CONNECT_CONCURRENCY = 250
+
+function idleCase(connections: number, roomSize: number, servers: readonly ServerKind[]): ScenarioCase {
+  const layout = roomSize === 1 ? 'distinct documents' : `rooms of ${roomSize}`
+  return {
+    params: `${connections.toLocaleString('en-US')} connections, ${layout}`,
+    servers,
+    run: (kind) =>
+      withServer(kind, async (server) => {
+        await sleep(300)
+        const before = await server.settledMemory()
+        const runId = Math.floor(performance.now()).toString(36)
+        const clients = Array.from({ length: connections }, (_, index) => {
+          const docId = `idle-${runId}-${Math.floor(index / roomSize)}`
+          return new BenchClient({ url: server.urlFor(docId), docId, dialect: dialectOf(kind), index })
+        })
+        const monitor = new GeneratorMonitor()
+        const cpuBefore = server.cpuSeconds()
+        try {
+          const connectMs = await connectAll(clients, CONNECT_CONCURRENCY, 120_000)
+          const serverCpuS = server.cpuSeconds() - cpuBefore
+          const generator = monitor.stop()
+          await sleep(1000)
+          const after = await server.settledMemory()
+          return {
+            metrics: {
+              connectS: connectMs / 1000,
+              bytesPerConnection: (after.rssBytes - before.rssBytes) / connections,
+              rssBeforeBytes: before.rssBytes,
+              rssAfterBytes: after.rssBytes,
+              serverCpuS,
+              generatorCpu: generator.cpuShare,
+              generatorLagP99Ms: generator.lagP99Ms,
+              machineLoad: machineLoad(),
+            },
+            isConverged: clients.every((client) => client.error === null),
+            isLatencyValid: !generator.isSaturated,
+          }
+        } finally {
+          for (const client of clients) client.close()
+        }
+      }),
+  }
+}
+
+export const idleConnections: Scenario = {
+  id: 'idle',
+  title: '3. Idle connections',
+  description:
+    'Connections are opened (at most 250 handshakes in flight) and synced, then left idle. ' +
+    'RSS per connection = (server RSS after all are connected − RSS before), both read after a forced full GC in the server, ÷ connections. ' +
+    '"connect all s" is until the last client holds SyncStep2 (relay: until open). "converged" = all connections stayed up.',
+  columns: [
+    { key: 'bytesPerConnection', label: 'KiB/conn', format: fmt.kib, hasRatio: true },
+    { key: 'connectS', label: 'connect all s', format: fmt.s, hasRatio: true, isLatency: true },
+    { key: 'rssBeforeBytes', label: 'RSS before MiB', format: fmt.mib },
+    { key: 'rssAfterBytes', label: 'RSS after MiB', format: fmt.mib },
+    { key: 'serverCpuS', label: 'server CPU s', format: fmt.s },
+    { key: 'generatorCpu', label: 'gen CPU', format: fmt.pct },
+    { key: 'generatorLagP99Ms', label: 'gen lag p99 ms', format: fmt.ms },
+    { key: 'machineLoad', label: 'load avg', format: fmt.s },
+  ],
+  cases: (mode) => {
+    const counts = mode.isQuick ? [500] : [1000, 5000]
+    return counts.flatMap((count) => [idleCase(count, 1, mode.servers), idleCase(count, 10, mode.servers)])
+  },
+}
