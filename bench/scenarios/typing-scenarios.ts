@@ -73,7 +73,7 @@ export const fanOut: Scenario = {
     LOAD_COLUMN,
   ],
   cases: (mode) => {
-    const durationMs = mode.isQuick ? 3000 : 8000
+    const durationMs = mode.isQuick ? 2000 : 5000
     return (mode.isQuick ? [10, 50] : [10, 50, 200]).map((clients) =>
       typingCase(`N=${clients}, 2/s each, ${durationMs / 1000} s`, mode.servers, {
         rooms: 1,
@@ -104,7 +104,7 @@ export const manyDocuments: Scenario = {
   ],
   cases: (mode) => {
     const documents = mode.isQuick ? 100 : 500
-    const durationMs = mode.isQuick ? 3000 : 8000
+    const durationMs = mode.isQuick ? 2000 : 5000
     return [
       typingCase(`${documents} docs × 4, 1/s each, ${durationMs / 1000} s`, mode.servers, {
         rooms: documents,
@@ -133,7 +133,7 @@ export const costPerUpdate: Scenario = {
     LOAD_COLUMN,
   ],
   cases: (mode) => {
-    const durationMs = mode.isQuick ? 4000 : 15000
+    const durationMs = mode.isQuick ? 3000 : 8000
     const documents = mode.isQuick ? 25 : 50
     return [
       typingCase(`${documents} docs × 4, 2/s each (${documents * 8}/s), ${durationMs / 1000} s`, mode.servers, {
@@ -171,7 +171,7 @@ export const persistence: Scenario = {
     LOAD_COLUMN,
   ],
   cases: (mode) => {
-    const durationMs = mode.isQuick ? 3000 : 8000
+    const durationMs = mode.isQuick ? 2000 : 5000
     const servers = only(mode, ['tandem', 'hocuspocus'])
     return [
       typingCase(`fixed rate: 50 docs × 4, 2/s each, ${durationMs / 1000} s`, servers, {
