@@ -232,4 +232,22 @@ describe('collaborative editing in Chromium', () => {
       await context.close()
     }
   })
+
+  it('warns before the tab closes while changes are not on the server', async () => {
+    const context = await newWriterContext(browser, ALICE)
+    await context.routeWebSocket(/\/collab\//, () => {
+      // never connected: the edit stays unsynced
+    })
+    try {
+      const page = await openDocument(context, app.url, uniqueDocId('unload'))
+      await focusEnd(page)
+      await page.keyboard.type('not yet saved')
+      await expect.poll(() => unsyncedChanges(page)).toBeGreaterThan(0)
+      const dialog = new Promise<string>((resolve) => page.once('dialog', (d) => resolve(d.type())))
+      await page.close({ runBeforeUnload: true })
+      expect(await dialog).toBe('beforeunload')
+    } finally {
+      await context.close()
+    }
+  })
 })
