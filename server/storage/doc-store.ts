@@ -11,7 +11,7 @@ export interface StoredEntry {
 }
 
 export interface StoredDoc {
-  /** The snapshot (if compacted) followed by every later update, in append order. */
+  /** The snapshot (if compacted) first, then every other update in append (seq) order. */
   entries: StoredEntry[]
   /** Highest seq among `entries`; 0 for a document never written. */
   lastSeq: Seq
@@ -47,8 +47,13 @@ export interface DocStore {
   load(docId: DocId): Promise<StoredDoc>
   /** Appends one update (creating the document if needed). Durable when the promise resolves. */
   append(docId: DocId, update: Uint8Array): Promise<Seq>
-  /** Atomically replaces every entry with seq <= upTo by `snapshot`. Later entries are kept. */
-  compact(docId: DocId, snapshot: Uint8Array, upTo: Seq): Promise<void>
+  /**
+   * Atomically replaces exactly the entries in `merged` (as compaction loaded them, snapshot included)
+   * by `snapshot`, stored at the highest of their seqs; every other entry is kept, even one with a
+   * lower seq (with several writers a row can commit after a higher seq was read). Returns false and
+   * changes nothing when any of them is gone or changed (a concurrent compaction won).
+   */
+  compact(docId: DocId, snapshot: Uint8Array, merged: readonly StoredEntry[]): Promise<boolean>
   /** Moves one entry out of the log so it is never loaded again, keeping its bytes for inspection. */
   quarantine(docId: DocId, seq: Seq, reason: string): Promise<void>
   /** Quarantined entries, newest first. */

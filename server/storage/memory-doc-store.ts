@@ -18,10 +18,12 @@ export class MemoryDocStore implements DocStore {
   constructor(private readonly now: () => number = Date.now) {}
 
   async load(docId: DocId): Promise<StoredDoc> {
-    const entries = (this.docs.get(docId)?.entries ?? []).map((e) => ({ ...e, update: e.update.slice() }))
+    const entries = (this.docs.get(docId)?.entries ?? [])
+      .map((e) => ({ ...e, update: e.update.slice() }))
+      .sort((a, b) => Number(b.isSnapshot) - Number(a.isSnapshot) || a.seq - b.seq)
     return {
       entries,
-      lastSeq: entries.at(-1)?.seq ?? 0,
+      lastSeq: entries.reduce((max, e) => Math.max(max, e.seq), 0),
       tailBytes: entries.filter((e) => !e.isSnapshot).reduce((sum, e) => sum + e.update.byteLength, 0),
     }
   }
@@ -34,11 +36,25 @@ export class MemoryDocStore implements DocStore {
     return seq
   }
 
-  async compact(docId: DocId, snapshot: Uint8Array, upTo: Seq): Promise<void> {
+  async compact(docId: DocId, snapshot: Uint8Array, merged: readonly StoredEntry[]): Promise<boolean> {
     const doc = this.docs.get(docId)
-    if (!doc) return
-    const kept = doc.entries.filter((e) => e.seq > upTo)
-    doc.entries = [{ seq: upTo, update: snapshot.slice(), isSnapshot: true }, ...kept]
+    if (!doc || merged.length === 0) return false
+    const replaced = new Set<StoredEntry>()
+    for (const entry of merged) {
+      // A snapshot's seq is reused by the one that replaces it, so snapshots are matched by content too.
+      const found = doc.entries.find(
+        (e) =>
+          e.seq === entry.seq &&
+          e.isSnapshot === entry.isSnapshot &&
+          (!e.isSnapshot || Buffer.compare(e.update, entry.update) === 0),
+      )
+      if (!found) return false
+      replaced.add(found)
+    }
+    const kept = doc.entries.filter((e) => !replaced.has(e))
+    const seq = Math.max(...merged.map((e) => e.seq))
+    doc.entries = [{ seq, update: snapshot.slice(), isSnapshot: true }, ...kept]
+    return true
   }
 
   async quarantine(docId: DocId, seq: Seq, reason: string): Promise<void> {

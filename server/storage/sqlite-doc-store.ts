@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import type { DocId } from '../../shared/ids.js'
-import type { DocInfo, DocStore, QuarantinedEntry, Seq, StoredDoc } from './doc-store.js'
+import type { DocInfo, DocStore, QuarantinedEntry, Seq, StoredDoc, StoredEntry } from './doc-store.js'
 import { GroupCommitQueue } from './group-commit.js'
 
 export const SQLITE_FILE_NAME = 'tandem.db'
@@ -71,8 +71,14 @@ export class SqliteDocStore implements DocStore {
          ON CONFLICT (doc_id) DO UPDATE SET updated_at = excluded.updated_at`,
       ),
       insertUpdate: this.db.prepare('INSERT INTO updates (doc_id, data) VALUES (?, ?)'),
-      load: this.db.prepare('SELECT seq, data, is_snapshot FROM updates WHERE doc_id = ? ORDER BY seq'),
-      deleteUpTo: this.db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq <= ?'),
+      // The snapshot first: it sits at the highest seq it merged, and a row it did not merge may be lower.
+      load: this.db.prepare(
+        'SELECT seq, data, is_snapshot FROM updates WHERE doc_id = ? ORDER BY is_snapshot DESC, seq',
+      ),
+      deleteLogRow: this.db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq = ? AND is_snapshot = 0'),
+      deleteSnapshot: this.db.prepare(
+        'DELETE FROM updates WHERE doc_id = ? AND seq = ? AND is_snapshot = 1 AND data = ?',
+      ),
       insertSnapshot: this.db.prepare('INSERT INTO updates (seq, doc_id, data, is_snapshot) VALUES (?, ?, ?, 1)'),
       selectEntry: this.db.prepare('SELECT data FROM updates WHERE doc_id = ? AND seq = ?'),
       deleteEntry: this.db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq = ?'),
@@ -120,18 +126,33 @@ export class SqliteDocStore implements DocStore {
       if (!row.is_snapshot) tailBytes += row.data.byteLength
       return { seq: row.seq, update: new Uint8Array(row.data), isSnapshot: row.is_snapshot === 1 }
     })
-    return { entries, lastSeq: entries.at(-1)?.seq ?? 0, tailBytes }
+    return { entries, lastSeq: entries.reduce((max, e) => Math.max(max, e.seq), 0), tailBytes }
   }
 
   append(docId: DocId, update: Uint8Array): Promise<Seq> {
     return this.appends.push({ docId, update })
   }
 
-  async compact(docId: DocId, snapshot: Uint8Array, upTo: Seq): Promise<void> {
-    this.db.transaction(() => {
-      this.statements.deleteUpTo.run(docId, upTo)
-      this.statements.insertSnapshot.run(upTo, docId, snapshot)
-    })()
+  async compact(docId: DocId, snapshot: Uint8Array, merged: readonly StoredEntry[]): Promise<boolean> {
+    if (merged.length === 0) return false
+    const replace = this.db.transaction((): boolean => {
+      for (const entry of merged) {
+        // A snapshot's seq is reused by the one that replaces it, so snapshots are matched by content too.
+        const changes = entry.isSnapshot
+          ? this.statements.deleteSnapshot.run(docId, entry.seq, entry.update).changes
+          : this.statements.deleteLogRow.run(docId, entry.seq).changes
+        // A row gone or changed means another compaction replaced it: throwing rolls this one back.
+        if (changes !== 1) throw new CompactionRaced()
+      }
+      this.statements.insertSnapshot.run(Math.max(...merged.map((e) => e.seq)), docId, snapshot)
+      return true
+    })
+    try {
+      return replace()
+    } catch (error) {
+      if (error instanceof CompactionRaced) return false
+      throw error
+    }
   }
 
   async quarantine(docId: DocId, seq: Seq, reason: string): Promise<void> {
@@ -203,6 +224,9 @@ export class SqliteDocStore implements DocStore {
     }
   }
 }
+
+/** Internal signal that rolls a compaction back; never escapes `compact`. */
+class CompactionRaced extends Error {}
 
 interface InfoRow {
   doc_id: DocId

@@ -87,13 +87,55 @@ export function runDocStoreContract(name: string, createFixture: () => Promise<D
       for (const word of ['a', 'b', 'c', 'd']) text.insert(text.length, word)
       const seqs: number[] = []
       for (const update of updates) seqs.push(await store.append(id('c'), update))
-      await store.compact(id('c'), Y.encodeStateAsUpdate(doc), seqs[2] as number)
+      const read = (await store.load(id('c'))).entries.slice(0, 3)
+      expect(await store.compact(id('c'), Y.encodeStateAsUpdate(doc), read)).toBe(true)
       // A row appended after the snapshot was taken must survive compaction.
       const loaded = await store.load(id('c'))
       expect(loaded.entries[0]).toMatchObject({ isSnapshot: true, seq: seqs[2] })
       expect(loaded.entries.slice(1).map((e) => e.seq)).toEqual([seqs[3]])
       expect(loaded.tailBytes).toBe(updates[3]!.byteLength)
       expect(replay(loaded.entries)).toBe('abcd')
+    })
+
+    it('compaction replaces exactly the merged rows, even when an unmerged row has a lower seq', async () => {
+      // With several writers a row with a lower seq can commit after compaction read a higher one.
+      const seqs: number[] = []
+      for (const word of ['w', 'x', 'y', 'z'])
+        seqs.push(await store.append(id('gap'), textUpdate(word, seqs.length + 1)))
+      const read = (await store.load(id('gap'))).entries
+      // As if the rows of seqs[1] and seqs[3] had not been visible yet when compaction read the log.
+      const merged = [read[0]!, read[2]!]
+      const snapshotDoc = new Y.Doc()
+      Y.applyUpdate(snapshotDoc, textUpdate('w', 1))
+      Y.applyUpdate(snapshotDoc, textUpdate('y', 3))
+      expect(await store.compact(id('gap'), Y.encodeStateAsUpdate(snapshotDoc), merged)).toBe(true)
+      const loaded = await store.load(id('gap'))
+      expect(loaded.entries[0]).toMatchObject({ isSnapshot: true, seq: seqs[2] })
+      expect(loaded.entries.slice(1).map((e) => e.seq)).toEqual([seqs[1], seqs[3]])
+      expect(loaded.lastSeq).toBe(seqs[3])
+      expect(replay(loaded.entries).split('').sort().join('')).toBe('wxyz')
+    })
+
+    it('refuses a compaction whose rows another compaction already replaced', async () => {
+      const seqs = [
+        await store.append(id('race'), textUpdate('a', 1)),
+        await store.append(id('race'), textUpdate('b', 2)),
+      ]
+      // The loser read both rows before the winner replaced the first one.
+      const loserRead = (await store.load(id('race'))).entries
+      expect(await store.compact(id('race'), textUpdate('a', 1), loserRead.slice(0, 1))).toBe(true)
+      const before = await store.load(id('race'))
+      expect(await store.compact(id('race'), textUpdate('ab', 3), loserRead)).toBe(false)
+      expect(await store.load(id('race'))).toEqual(before)
+      // A snapshot replaced by a newer one at the same seq is not mistaken for it either.
+      const read = before.entries
+      expect(read.map((e) => [e.seq, e.isSnapshot])).toEqual([
+        [seqs[0], true],
+        [seqs[1], false],
+      ])
+      expect(await store.compact(id('race'), textUpdate('a', 4), read.slice(0, 1))).toBe(true)
+      expect(await store.compact(id('race'), textUpdate('ab', 5), read)).toBe(false)
+      expect(replay((await store.load(id('race'))).entries)).toHaveLength(2)
     })
 
     it('quarantines one entry, keeping the rest loadable', async () => {
