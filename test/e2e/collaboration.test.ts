@@ -243,7 +243,12 @@ describe('collaborative editing in Chromium', () => {
       await focusEnd(page)
       await page.keyboard.type('not yet saved')
       await expect.poll(() => unsyncedChanges(page)).toBeGreaterThan(0)
-      const dialog = new Promise<string>((resolve) => page.once('dialog', (d) => resolve(d.type())))
+      const dialog = new Promise<string>((resolve) =>
+        page.once('dialog', (prompt) => {
+          resolve(prompt.type())
+          void prompt.accept() // leave the page, as the writer would after reading the warning
+        }),
+      )
       await page.close({ runBeforeUnload: true })
       expect(await dialog).toBe('beforeunload')
     } finally {
