@@ -7,16 +7,17 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Command, Option } from 'commander'
 import { CONTENT_FORMATS, type ContentFormat, type ImportFormat } from './content/formats.js'
+import { DEFAULT_TOKEN_TTL_SECONDS, mintToken, Role } from './auth/tokens.js'
 import { ConfigError, resolveConfig, SETTINGS, type Config, type SettingName } from './config.js'
 import { createServer, VERSION } from './create-server.js'
 import { DocumentService } from './documents/document-service.js'
 import { createLogger } from './logger.js'
 import { createMetrics } from './metrics.js'
+import { resolveLimits } from './server-limits.js'
 import { LocalPubSub } from './pubsub/local-pubsub.js'
 import { SqliteDocStore } from './storage/sqlite-doc-store.js'
 import { compactDocument } from './sync/compaction.js'
 import { RoomRegistry } from './sync/room-registry.js'
-import { COMPACT_AFTER_BYTES, COMPACT_AFTER_ROWS, MAX_FRAME_BYTES, MAX_INITIAL_SYNC_BYTES } from '../shared/limits.js'
 
 const program = new Command()
   .name('tandem')
@@ -60,12 +61,7 @@ function openStorage(config: Config) {
     log,
     metrics: createMetrics(),
     unloadDelayMs: 0,
-    limits: {
-      maxFrameBytes: MAX_FRAME_BYTES,
-      maxInitialSyncBytes: MAX_INITIAL_SYNC_BYTES,
-      compactAfterRows: COMPACT_AFTER_ROWS,
-      compactAfterBytes: COMPACT_AFTER_BYTES,
-    },
+    limits: resolveLimits(),
   })
   const documents = new DocumentService(store, registry)
   const close = async () => {
@@ -179,10 +175,12 @@ withSettings(
     for (const id of ids) {
       const result = await compactDocument(store, id as never)
       done++
-      const what = result
-        ? `${result.mergedRows} rows (${result.mergedBytes} bytes) -> snapshot of ${result.snapshotBytes} bytes` +
-          (result.quarantined ? `, ${result.quarantined} quarantined` : '')
-        : 'nothing to compact'
+      const what = result?.isSuperseded
+        ? 'compacted concurrently by a running server; nothing to do'
+        : result
+          ? `${result.mergedRows} rows (${result.mergedBytes} bytes) -> snapshot of ${result.snapshotBytes} bytes` +
+            (result.quarantined ? `, ${result.quarantined} quarantined` : '')
+          : 'nothing to compact'
       process.stderr.write(`[${done}/${ids.length}] ${id}: ${what}\n`)
     }
   })
@@ -212,5 +210,36 @@ withSettings(
     await store.close()
   }
 })
+
+program
+  .command('token')
+  .description('print a signed token for a document (uses AUTH_SECRET from the environment)')
+  .requiredOption('--doc <docId>', 'document id, or a pattern with * (e.g. team-*, or * for all)')
+  .addOption(new Option('--role <role>', 'what the token allows').choices([Role.Edit, Role.View]).makeOptionMandatory())
+  .option('--ttl <seconds>', 'lifetime in seconds', String(DEFAULT_TOKEN_TTL_SECONDS))
+  .option('--name <user>', 'display name shown on the cursor')
+  .option('--user-id <id>', 'stable user id (default: random)')
+  .action(async (flags: { doc: string; role: Role; ttl: string; name?: string; userId?: string }) => {
+    const secret = process.env.AUTH_SECRET
+    if (!secret) fail('AUTH_SECRET is not set; export the secret the server runs with')
+    const ttlSeconds = Number(flags.ttl)
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0)
+      fail(`--ttl must be a positive whole number; got "${flags.ttl}"`)
+    try {
+      process.stdout.write(
+        (await mintToken({
+          secret,
+          doc: flags.doc,
+          role: flags.role,
+          ttlSeconds,
+          name: flags.name,
+          userId: flags.userId,
+        })) + '\n',
+      )
+    } catch (error) {
+      const issues = (error as { issues?: { message: string }[] }).issues
+      fail(issues ? issues.map((i) => i.message).join('; ') : error instanceof Error ? error.message : String(error))
+    }
+  })
 
 await program.parseAsync(process.argv)

@@ -5,28 +5,21 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { ErrorCode } from '../shared/errors.js'
-import {
-  COMPACT_AFTER_BYTES,
-  COMPACT_AFTER_ROWS,
-  HEARTBEAT_INTERVAL_MS,
-  MAX_FRAME_BYTES,
-  MAX_INITIAL_SYNC_BYTES,
-  MAX_SEND_BUFFER_BYTES,
-  ROOM_UNLOAD_DELAY_MS,
-  SHUTDOWN_DEADLINE_MS,
-} from '../shared/limits.js'
 import { CloseCode, closeReason } from '../shared/protocol/close-codes.js'
 import { DocumentService } from './documents/document-service.js'
 import { docsRoutes } from './http/docs-routes.js'
 import { errorHandler, sendError } from './http/errors.js'
 import { createLogger, loggablePath, type Logger, type LogLevel } from './logger.js'
 import { createMetrics, type Metrics } from './metrics.js'
+import { OpenAuthenticator, TokenAuthenticator } from './auth/authenticator.js'
+import { checkSecret } from './auth/tokens.js'
 import { LocalPubSub } from './pubsub/local-pubsub.js'
 import type { PubSub } from './pubsub/pubsub.js'
 import type { DocStore } from './storage/doc-store.js'
 import { SqliteDocStore } from './storage/sqlite-doc-store.js'
-import type { RoomLimits } from './sync/doc-room.js'
+import { resolveLimits, type ServerLimits } from './server-limits.js'
 import { RoomRegistry } from './sync/room-registry.js'
+import { httpTransports } from './transport/http-transports.js'
 import { WebSocketBinding } from './transport/websocket-binding.js'
 
 export const VERSION = '0.1.0'
@@ -48,13 +41,6 @@ export interface ServerOptions {
   logLevel?: LogLevel
   logger?: Logger
   limits?: Partial<ServerLimits>
-}
-
-export interface ServerLimits extends RoomLimits {
-  maxSendBufferBytes: number
-  heartbeatIntervalMs: number
-  unloadDelayMs: number
-  shutdownDeadlineMs: number
 }
 
 export interface TandemServer {
@@ -85,19 +71,11 @@ const CLIENT_DIST_FROM_SOURCE = path.resolve(path.dirname(fileURLToPath(import.m
 export async function createServer(options: ServerOptions = {}): Promise<TandemServer> {
   refuseUnavailableFeatures(options)
   const log = options.logger ?? createLogger(options.logLevel ?? 'info')
-  const limits: ServerLimits = {
-    maxFrameBytes: MAX_FRAME_BYTES,
-    maxInitialSyncBytes: Math.max(MAX_INITIAL_SYNC_BYTES, options.limits?.maxFrameBytes ?? 0),
-    compactAfterRows: COMPACT_AFTER_ROWS,
-    compactAfterBytes: COMPACT_AFTER_BYTES,
-    maxSendBufferBytes: MAX_SEND_BUFFER_BYTES,
-    heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
-    unloadDelayMs: ROOM_UNLOAD_DELAY_MS,
-    shutdownDeadlineMs: SHUTDOWN_DEADLINE_MS,
-    ...options.limits,
-  }
+  const limits = resolveLimits(options.limits)
   const store = options.store ?? new SqliteDocStore({ dataDir: options.dataDir ?? './data' })
   const pubsub = options.pubsub ?? new LocalPubSub()
+  if (options.authSecret) checkSecret(options.authSecret)
+  const authenticator = options.authSecret ? new TokenAuthenticator(options.authSecret) : new OpenAuthenticator()
   const metrics = createMetrics()
   const registry = new RoomRegistry({ store, pubsub, log, metrics, limits, unloadDelayMs: limits.unloadDelayMs })
   const documents = new DocumentService(store, registry)
@@ -124,7 +102,20 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
-  app.use('/api/docs', docsRoutes(documents, limits.maxFrameBytes))
+  app.use(
+    '/api/docs',
+    docsRoutes({ documents, authenticator, authSecret: options.authSecret, maxBodyBytes: limits.maxFrameBytes }),
+  )
+  // SSE, long-poll and POST for clients whose network blocks WebSockets (docs/protocol.md).
+  app.use(
+    httpTransports({
+      registry,
+      log,
+      metrics,
+      maxBodyBytes: limits.maxInitialSyncBytes + 64 * 1024,
+      isDraining: () => isDraining,
+    }),
+  )
   serveWebApp(app)
   app.use((_request: Request, response: Response) => sendError(response, 404, ErrorCode.NotFound, 'no such route'))
   app.use(errorHandler(log))
@@ -143,6 +134,9 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     heartbeatIntervalMs: limits.heartbeatIntervalMs,
     isDraining: () => isDraining,
     isOriginAllowed: (origin) => isOriginAllowed(options.allowedOrigins, origin),
+    authenticator,
+    limits,
+    clientAddress: (request) => request.socket.remoteAddress ?? 'unknown',
   })
 
   let closing: Promise<void> | null = null
@@ -212,7 +206,6 @@ function refuseUnavailableFeatures(options: ServerOptions): void {
   const missing: string[] = []
   if (options.databaseUrl) missing.push('DATABASE_URL: PostgreSQL storage is not part of this build yet')
   if (options.redisUrl) missing.push('REDIS_URL: Redis fan-out is not part of this build yet')
-  if (options.authSecret) missing.push('AUTH_SECRET: signed-token authentication is not part of this build yet')
   if (missing.length > 0) throw new Error(`cannot start as configured:\n  - ${missing.join('\n  - ')}`)
 }
 

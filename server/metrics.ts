@@ -75,6 +75,12 @@ export function createMetrics() {
       help: 'Stored updates that could not be applied and were set aside',
       registers: [registry],
     }),
+    authFailures: new client.Counter({
+      name: 'tandem_auth_failures_total',
+      help: 'Connections and requests refused or ended for credentials, by error code',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
     rejectedFrames: new client.Counter({
       name: 'tandem_rejected_frames_total',
       help: 'Connections closed for bad input, by error code',

@@ -29,3 +29,86 @@ export const MAX_PENDING_BYTES_BEFORE_LOAD = 16 * 1024 * 1024
 
 /** Shutdown waits this long for commits in flight before giving up (and logging it). */
 export const SHUTDOWN_DEADLINE_MS = 10_000
+
+// HTTP fallback transports (SSE + POST, long-poll + POST); see docs/protocol.md.
+
+/** SSE heartbeat: below the smallest common proxy idle timeout (nginx and ALB cut at 60 s). */
+export const SSE_HEARTBEAT_MS = 15_000
+
+/**
+ * SSE streams are ended after this long (times 0.8–1.0, jittered) and resumed with Last-Event-ID:
+ * corporate proxies cut long responses at 5–30 min, and jitter keeps clients from returning together.
+ */
+export const SSE_MAX_LIFETIME_MS = 5 * 60_000
+
+/** A long-poll is held at most this long: below 30–60 s proxy idle cuts, as Engine.IO does (25 s). */
+export const LONG_POLL_HOLD_MS = 25_000
+
+/**
+ * An HTTP session without a stream or poll attached survives this long, so a dropped stream can
+ * resume with Last-Event-ID and long-polls may come back between responses.
+ */
+export const HTTP_SESSION_IDLE_MS = 45_000
+
+/** Frames already written to a stream are kept up to this many bytes for Last-Event-ID replay. */
+export const HTTP_REPLAY_BUFFER_BYTES = 1024 * 1024
+
+/** Sessions per server instance: a flood of invented session ids must not exhaust memory. */
+export const MAX_HTTP_SESSIONS = 10_000
+
+/** POSTs per second per session (token bucket): typing sends a few; a flood gets 429. */
+export const HTTP_POSTS_PER_SECOND = 50
+
+/** Burst allowance for the POST token bucket: a reconnect flushes several batches at once. */
+export const HTTP_POST_BURST = 100
+
+/** A POST answers 503 if its updates are not committed by then (storage is failing). */
+export const HTTP_POST_COMMIT_TIMEOUT_MS = 15_000
+
+/** Client: a WebSocket counts as working only once the server's first frame arrives within this. */
+export const WS_HELLO_DEADLINE_MS = 3_000
+
+/** Client: an SSE stream counts as working only once its `hello` event arrives within this. */
+export const SSE_HELLO_DEADLINE_MS = 4_000
+
+/** Client: a stream that delivers no bytes this long (heartbeats come every 15 s) is reconnected. */
+export const STREAM_LIVENESS_MS = 35_000
+
+/** Client: a long-poll not answered within this (the server holds 25 s) is retried. */
+export const LONG_POLL_CLIENT_TIMEOUT_MS = 40_000
+
+/** Client: a POST not answered within this is retried (duplicates are harmless to Yjs). */
+export const HTTP_POST_TIMEOUT_MS = 15_000
+
+/** Client: frames batched into one POST, up to this many bytes (a larger single frame goes alone). */
+export const HTTP_POST_BATCH_BYTES = 1024 * 1024
+
+/** Client: first background probe to upgrade back to WebSocket; doubles after each failure... */
+export const UPGRADE_PROBE_INITIAL_MS = 60_000
+
+/** ...up to this: a network that blocks WebSockets for good costs one failed probe per 15 min. */
+export const UPGRADE_PROBE_MAX_MS = 15 * 60_000
+
+/** Client: after switching rungs the old downlink keeps delivering this long, so nothing in flight is lost. */
+export const TRANSPORT_SWITCH_OVERLAP_MS = 2_000
+
+/** Client: a WebSocket that once worked in this tab is retried this many times before HTTP is used. */
+export const WS_FAILURES_BEFORE_DEMOTION = 3
+
+/** One user's presence (name, colour, cursor) is small; 4 KiB leaves room and stops abuse. */
+export const MAX_AWARENESS_STATE_BYTES = 4 * 1024
+
+/** A stored document beyond this stops accepting changes: far above any real text document. */
+export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+/** Messages per second per connection, sustained: fast typing plus cursor moves is about 20. */
+export const MAX_MESSAGES_PER_SECOND = 50
+
+/** Burst allowance above the sustained message rate (a paste, a reconnect). */
+export const MESSAGE_BURST = 200
+
+/** Bytes per second per connection, sustained; the burst allowance is the initial-sync limit. */
+export const MAX_BYTES_PER_SECOND = 1024 * 1024
+
+/** Simultaneous connections from one client address (a school or office shares one NAT address). */
+export const MAX_CONNECTIONS_PER_ADDRESS = 50

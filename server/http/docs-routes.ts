@@ -2,7 +2,9 @@ import express, { type Request, type Response, type Router } from 'express'
 import { z } from 'zod'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { CONTENT_FORMATS, CONTENT_TYPES, type ContentFormat } from '../content/formats.js'
-import { MAX_TITLE_LENGTH, type DocumentService } from '../documents/document-service.js'
+import { docPatternMatches, mintToken, Role } from '../auth/tokens.js'
+import { requireEdit, type Authenticator, type Principal } from '../auth/authenticator.js'
+import { checkDocId, MAX_TITLE_LENGTH, newDocId, type DocumentService } from '../documents/document-service.js'
 import type { DocInfo } from '../storage/doc-store.js'
 
 const createBody = z
@@ -17,18 +19,54 @@ const createBody = z
 
 const patchBody = z.object({ title: z.string().max(MAX_TITLE_LENGTH) }).strict()
 
-/** REST: GET/POST /api/docs, GET/PATCH/DELETE /api/docs/:docId, GET /api/docs/:docId/content. */
-export function docsRoutes(documents: DocumentService, maxBodyBytes: number): Router {
+const shareBody = z
+  .object({
+    role: z.enum([Role.Edit, Role.View]),
+    ttlSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(365 * 24 * 3600)
+      .optional(),
+  })
+  .strict()
+
+export interface DocsRoutesOptions {
+  documents: DocumentService
+  authenticator: Authenticator
+  /** Set when AUTH_SECRET is: lets edit holders mint share links. */
+  authSecret: string | undefined
+  maxBodyBytes: number
+}
+
+/**
+ * REST: GET/POST /api/docs, GET/PATCH/DELETE /api/docs/:docId, GET /api/docs/:docId/content,
+ * GET /api/docs/:docId/access, POST /api/docs/:docId/share. With auth on, every route needs a
+ * token (`Authorization: Bearer`, or `?token=` on GET so plain download links work); writes need
+ * the `edit` role.
+ */
+export function docsRoutes({ documents, authenticator, authSecret, maxBodyBytes }: DocsRoutesOptions): Router {
   const router = express.Router()
   router.use(express.json({ limit: maxBodyBytes }))
 
-  router.get('/', async (_request, response) => {
-    const docs = await documents.list()
+  const principalFor = (request: Request): Promise<Principal> => authenticator.authenticate(tokenOf(request))
+  const authorize = (request: Request): Promise<Principal> =>
+    authenticator.authorize(tokenOf(request), checkDocId(param(request)))
+
+  router.get('/', async (request, response) => {
+    const principal = await principalFor(request)
+    const docs = (await documents.list()).filter((d) => docPatternMatches(principal.docPattern, d.docId))
     response.json({ documents: docs.map(toJson) })
   })
 
   router.post('/', async (request, response) => {
+    const principal = await principalFor(request)
+    requireEdit(principal, 'create documents')
     const body = parse(createBody, request.body ?? {})
+    body.id ??= principal.docPattern === '*' ? newDocId() : undefined
+    if (body.id === undefined || !docPatternMatches(principal.docPattern, body.id)) {
+      throw new SyncError(ErrorCode.Forbidden, `token does not grant creating ${body.id ?? 'a document with a new id'}`)
+    }
     const content =
       body.markdown !== undefined
         ? { source: body.markdown, format: 'markdown' as const }
@@ -40,20 +78,53 @@ export function docsRoutes(documents: DocumentService, maxBodyBytes: number): Ro
   })
 
   router.get('/:docId', async (request, response) => {
+    await authorize(request)
     response.json(toJson(await documents.info(param(request))))
   })
 
   router.patch('/:docId', async (request, response) => {
+    requireEdit(await authorize(request), 'rename documents')
     const body = parse(patchBody, request.body ?? {})
     response.json(toJson(await documents.rename(param(request), body.title)))
   })
 
   router.delete('/:docId', async (request, response) => {
+    requireEdit(await authorize(request), 'delete documents')
     await documents.delete(param(request))
     response.status(204).end()
   })
 
+  /** What the caller may do with this document (the editor shows "view only" before any edit). */
+  router.get('/:docId/access', async (request, response) => {
+    const principal = await authorize(request)
+    response.json({
+      role: principal.role,
+      name: principal.name ?? null,
+      expiresAt: Number.isFinite(principal.expiresAt) ? new Date(principal.expiresAt).toISOString() : null,
+      authRequired: authenticator.isEnabled,
+    })
+  })
+
+  /** Edit holders mint share links: a token for this one document with the role asked for. */
+  router.post('/:docId/share', async (request, response) => {
+    const principal = await authorize(request)
+    requireEdit(principal, 'share documents')
+    const body = parse(shareBody, request.body ?? {})
+    if (!authSecret) {
+      response.json({ token: null, role: body.role })
+      return
+    }
+    const token = await mintToken({
+      secret: authSecret,
+      doc: param(request),
+      role: body.role,
+      ttlSeconds: body.ttlSeconds,
+    })
+    response.json({ token, role: body.role })
+  })
+
   router.get('/:docId/content', async (request: Request, response: Response) => {
+    await authorize(request)
     const format = (request.query.format ?? 'markdown') as ContentFormat
     if (!CONTENT_FORMATS.includes(format)) {
       throw new SyncError(ErrorCode.BadRequest, `format must be one of ${CONTENT_FORMATS.join(', ')}`)
@@ -68,6 +139,14 @@ export function docsRoutes(documents: DocumentService, maxBodyBytes: number): Ro
   })
 
   return router
+}
+
+/** `Authorization: Bearer <token>`, or `?token=` on GET (download links and EventSource cannot set headers). */
+function tokenOf(request: Request): string | undefined {
+  const header = request.get('authorization')
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim()
+  const query = request.query.token
+  return request.method === 'GET' && typeof query === 'string' ? query : undefined
 }
 
 function param(request: Request): string {

@@ -1,10 +1,13 @@
 import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import { MessageType, SyncMessageType } from '../../shared/protocol/message-type.js'
+import { OPEN_PRINCIPAL, type Principal } from '../auth/authenticator.js'
+import { Role } from '../auth/tokens.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import { PubSubMessageKind, type PubSub, type PubSubMessage } from '../pubsub/pubsub.js'
@@ -12,6 +15,7 @@ import type { DocStore, Seq, StoredDoc } from '../storage/doc-store.js'
 import type { Connection } from './connection.js'
 import { ackFrame, awarenessFrame, syncFrame } from './frames.js'
 import { RemoteOrigin, StorageOrigin } from './origins.js'
+import { guardAwarenessUpdate, type AwarenessPin } from './awareness-guard.js'
 import { applyValidatedUpdate } from './update-guard.js'
 
 export interface RoomLimits {
@@ -19,6 +23,10 @@ export interface RoomLimits {
   maxFrameBytes: number
   /** Largest first SyncStep2 (everything a client made offline). */
   maxInitialSyncBytes: number
+  /** Largest awareness state (one user's cursor, name, colour) in bytes of JSON. */
+  maxAwarenessStateBytes: number
+  /** Documents may not grow beyond this many stored bytes (approximate: snapshot plus log). */
+  maxDocumentBytes: number
   /** Compact once the log tail holds this many rows... */
   compactAfterRows: number
   /** ...or this many bytes. */
@@ -38,8 +46,10 @@ export interface RoomDeps {
 }
 
 interface ClientState {
+  principal: Principal
   /** Awareness client ids this connection has set, removed for everyone when it leaves. */
   awarenessIds: Set<number>
+  awarenessPin: AwarenessPin
   /** Update-bearing frames (SyncStep2 or Update) received so far. */
   updateFrames: number
   /** Highest count already acknowledged to the client. */
@@ -62,6 +72,8 @@ export class DocRoom {
   private lastAppend: Promise<unknown> = Promise.resolve()
   private tailRows: number
   private tailBytes: number
+  /** Approximate stored size (snapshot plus tail), for the document size budget. */
+  private storedBytes: number
   private isCompactionRequested = false
   private isClosed = false
   private readonly log: Logger
@@ -74,6 +86,7 @@ export class DocRoom {
     this.log = deps.log.child({ docId })
     this.tailRows = stored.entries.filter((e) => !e.isSnapshot).length
     this.tailBytes = stored.tailBytes
+    this.storedBytes = stored.entries.reduce((sum, e) => sum + e.update.byteLength, 0)
     // The server is not a participant; y-websocket's server does the same.
     this.awareness.setLocalState(null)
     this.doc.on('update', this.onDocUpdate)
@@ -139,17 +152,31 @@ export class DocRoom {
     return { rows: this.tailRows, bytes: this.tailBytes }
   }
 
-  join(connection: Connection): void {
+  /** Adds a client with what it may do; without auth everyone may edit. */
+  join(connection: Connection, principal: Principal = OPEN_PRINCIPAL): void {
     if (this.isClosed) {
       connection.close(CloseCode.TryAgainLater, closeReason(ErrorCode.StorageFailure, 'document is reloading'))
       return
     }
-    this.clients.set(connection, { awarenessIds: new Set(), updateFrames: 0, acked: 0, hasSentStep2: false })
+    this.clients.set(connection, {
+      principal,
+      awarenessIds: new Set(),
+      awarenessPin: { clientId: null },
+      updateFrames: 0,
+      acked: 0,
+      hasSentStep2: false,
+    })
     connection.send(syncFrame(SyncMessageType.Step1, Y.encodeStateVector(this.doc)))
     const states = this.awareness.getStates()
     if (states.size > 0) {
       connection.send(awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])))
     }
+  }
+
+  /** A refreshed token may change the role (for example an edit link downgraded to view). */
+  setPrincipal(connection: Connection, principal: Principal): void {
+    const state = this.clients.get(connection)
+    if (state) state.principal = principal
   }
 
   leave(connection: Connection): void {
@@ -174,7 +201,7 @@ export class DocRoom {
       case MessageType.Sync:
         return this.receiveSync(connection, state, decoder, frame.byteLength)
       case MessageType.Awareness:
-        return this.receiveAwareness(connection, decoder, frame.byteLength)
+        return this.receiveAwareness(connection, state, decoder, frame.byteLength)
       case MessageType.QueryAwareness:
         this.checkFrameSize(frame.byteLength, this.deps.limits.maxFrameBytes)
         connection.send(
@@ -202,7 +229,8 @@ export class DocRoom {
   }
 
   /** Marks a compaction as finished, crediting the rows it merged. */
-  compacted(mergedRows: number, mergedBytes: number): void {
+  compacted(mergedRows: number, mergedBytes: number, snapshotBytes?: number): void {
+    if (snapshotBytes !== undefined) this.storedBytes = snapshotBytes + Math.max(0, this.tailBytes - mergedBytes)
     const creditedRows = Math.min(this.tailRows, mergedRows)
     this.tailRows -= creditedRows
     this.deps.metrics.logTailRows.dec(creditedRows)
@@ -241,7 +269,18 @@ export class DocRoom {
         if (syncType === SyncMessageType.Step2) state.hasSentStep2 = true
         const update = readVarUint8Array(decoder)
         this.deps.metrics.updatesIn.inc()
-        applyValidatedUpdate(this.doc, update, connection)
+        if (state.principal.role !== Role.Edit) {
+          // Viewers legitimately send a SyncStep2 on connect; one that adds nothing is harmless.
+          if (!this.containsUpdate(update)) return this.denyWrite(connection)
+        } else {
+          if (this.storedBytes > this.deps.limits.maxDocumentBytes) {
+            throw new SyncError(
+              ErrorCode.DocumentTooLarge,
+              `document is over its ${this.deps.limits.maxDocumentBytes}-byte budget; no more changes accepted`,
+            )
+          }
+          applyValidatedUpdate(this.doc, update, connection)
+        }
         state.updateFrames++
         if (connection.wantsAcks) this.acknowledgeWhenDurable(connection, state, state.updateFrames)
         return
@@ -251,14 +290,49 @@ export class DocRoom {
     }
   }
 
-  private receiveAwareness(connection: Connection, decoder: decoding.Decoder, frameBytes: number): void {
+  private receiveAwareness(
+    connection: Connection,
+    state: ClientState,
+    decoder: decoding.Decoder,
+    frameBytes: number,
+  ): void {
     this.checkFrameSize(frameBytes, this.deps.limits.maxFrameBytes)
     const update = readVarUint8Array(decoder)
     try {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, connection)
+      const guarded = guardAwarenessUpdate(
+        update,
+        state.awarenessPin,
+        state.principal,
+        this.deps.limits.maxAwarenessStateBytes,
+      )
+      if (guarded) awarenessProtocol.applyAwarenessUpdate(this.awareness, guarded, connection)
     } catch (error) {
+      if (error instanceof SyncError) throw error
       throw new SyncError(ErrorCode.MalformedFrame, `awareness update could not be decoded: ${describe(error)}`)
     }
+  }
+
+  /** True when applying `update` would change nothing (a viewer's catch-up SyncStep2). */
+  private containsUpdate(update: Uint8Array): boolean {
+    try {
+      return Y.snapshotContainsUpdate(Y.snapshot(this.doc), update)
+    } catch {
+      throw new SyncError(ErrorCode.MalformedUpdate, 'update could not be decoded')
+    }
+  }
+
+  /**
+   * Refuses a viewer's change without closing: y-websocket's permission-denied message (type 2),
+   * which stock clients report and Tandem's client shows as "view only". The change is not applied,
+   * not stored, not acknowledged.
+   */
+  private denyWrite(connection: Connection): void {
+    this.deps.metrics.rejectedFrames.inc({ code: ErrorCode.ReadOnly })
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Auth)
+    encoding.writeVarUint(encoder, AUTH_PERMISSION_DENIED)
+    encoding.writeVarString(encoder, `${ErrorCode.ReadOnly}: this link is view-only; changes are not saved`)
+    connection.send(encoding.toUint8Array(encoder))
   }
 
   /**
@@ -305,6 +379,7 @@ export class DocRoom {
     this.deps.metrics.logTailRows.inc()
     this.tailRows++
     this.tailBytes += bytes
+    this.storedBytes += bytes
     const { compactAfterRows, compactAfterBytes } = this.deps.limits
     if (
       !this.isCompactionRequested &&
@@ -364,6 +439,9 @@ export class DocRoom {
     if (bytes > limit) throw new SyncError(ErrorCode.FrameTooLarge, `frame of ${bytes} bytes exceeds ${limit}`)
   }
 }
+
+/** y-protocols auth message sub-type. */
+const AUTH_PERMISSION_DENIED = 0
 
 function readVarUint(decoder: decoding.Decoder): number {
   try {

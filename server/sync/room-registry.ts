@@ -182,7 +182,7 @@ export class RoomRegistry {
       try {
         const result = await compactDocument(store, room.docId)
         if (result) {
-          room.compacted(result.mergedRows, result.mergedBytes)
+          room.compacted(result.mergedRows, result.mergedBytes, result.snapshotBytes)
           metrics.compactions.inc({ result: 'ok' })
           log.info({ docId: room.docId, ...result }, 'log compacted')
         }

@@ -4,17 +4,21 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
-import { ACKS_QUERY_PARAM } from '../../shared/protocol/message-type.js'
+import { ACKS_QUERY_PARAM, TOKEN_QUERY_PARAM } from '../../shared/protocol/message-type.js'
+import type { Authenticator } from '../auth/authenticator.js'
 import { loggablePath, type Logger } from '../logger.js'
 import { countConnection, type Metrics } from '../metrics.js'
 import { nextConnectionId, TransportKind, type Connection } from '../sync/connection.js'
-import type { DocRoom } from '../sync/doc-room.js'
+import type { ServerLimits } from '../server-limits.js'
+import { ClientSession } from '../sync/client-session.js'
 import type { RoomRegistry } from '../sync/room-registry.js'
 
 export const COLLAB_PATH_PREFIX = '/collab/'
 
 export interface WebSocketBindingOptions {
   registry: RoomRegistry
+  authenticator: Authenticator
+  limits: ServerLimits
   log: Logger
   metrics: Metrics
   /** ws's own hard cap; per-type limits are enforced by the room. */
@@ -25,7 +29,13 @@ export interface WebSocketBindingOptions {
   isDraining: () => boolean
   /** Cross-site WebSocket hijacking guard (ALLOWED_ORIGINS); checked before the upgrade. */
   isOriginAllowed: (origin: string | undefined) => boolean
+  /** The client's address for per-address limits (honours X-Forwarded-For only behind a trusted proxy). */
+  clientAddress: (request: IncomingMessage) => string
 }
+
+/** Until its credentials are checked, a connection may make the server hold only this much. */
+const MAX_UNAUTHENTICATED_BYTES = 64 * 1024
+const MAX_UNAUTHENTICATED_FRAMES = 100
 
 /** Handles other upgrade paths (e.g. /signal); returns false when the path is not its own. */
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
@@ -39,6 +49,7 @@ export class WebSocketBinding {
   private readonly extraHandlers: UpgradeHandler[] = []
   private readonly heartbeat: NodeJS.Timeout
   private readonly sockets = new Set<WebSocketConnection>()
+  private readonly connectionsByAddress = new Map<string, number>()
 
   constructor(
     httpServer: Server,
@@ -83,6 +94,13 @@ export class WebSocketBinding {
       this.options.log.warn({ path: loggablePath(request.url), origin: request.headers.origin }, 'origin refused')
       return rejectUpgrade(socket, 403, 'Forbidden')
     }
+    const address = this.options.clientAddress(request)
+    const open = this.connectionsByAddress.get(address) ?? 0
+    if (open >= this.options.limits.maxConnectionsPerAddress) {
+      this.options.metrics.rejectedFrames.inc({ code: ErrorCode.TooManyConnections })
+      this.options.log.warn({ address, open, code: ErrorCode.TooManyConnections }, 'connection refused')
+      return rejectUpgrade(socket, 429, 'Too Many Requests')
+    }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const rawDocId = safeDecode(url.pathname.slice(COLLAB_PATH_PREFIX.length))
       if (!isValidDocId(rawDocId)) {
@@ -92,26 +110,36 @@ export class WebSocketBinding {
         return
       }
       const wantsAcks = url.searchParams.get(ACKS_QUERY_PARAM) === '1'
-      void this.attach(ws, rawDocId, wantsAcks)
+      const token = url.searchParams.get(TOKEN_QUERY_PARAM) ?? undefined
+      void this.attach(ws, rawDocId, wantsAcks, token, address)
     })
   }
 
-  private async attach(ws: WebSocket, docId: DocId, wantsAcks: boolean): Promise<void> {
-    const { registry, log, metrics } = this.options
+  private async attach(
+    ws: WebSocket,
+    docId: DocId,
+    wantsAcks: boolean,
+    token: string | undefined,
+    address: string,
+  ): Promise<void> {
+    const { registry, authenticator, log, metrics } = this.options
     const connection = new WebSocketConnection(ws, wantsAcks, this.options)
     const connLog = log.child({ docId, connectionId: connection.id })
     this.sockets.add(connection)
+    this.connectionsByAddress.set(address, (this.connectionsByAddress.get(address) ?? 0) + 1)
     countConnection(metrics, TransportKind.WebSocket, 1)
 
-    // Frames can arrive before the room has loaded; hold them (bounded) and replay in order.
-    let room: DocRoom | null = null
+    // Frames can arrive before authentication and loading finish; hold them (bounded: little
+    // before the credentials are checked) and replay them in order.
+    let session: ClientSession | null = null
+    let isAuthenticated = false
     const early: Uint8Array[] = []
     let earlyBytes = 0
 
     const handle = (frame: Uint8Array): void => {
-      if (!room || connection.isClosing) return
+      if (!session || connection.isClosing) return
       try {
-        room.receive(connection, frame)
+        session.receive(frame)
       } catch (error) {
         const code = error instanceof SyncError ? error.code : ErrorCode.Internal
         metrics.rejectedFrames.inc({ code })
@@ -130,9 +158,10 @@ export class WebSocketBinding {
         connection.close(CloseCode.BadRequest, closeReason(ErrorCode.MalformedFrame, 'text frames are not accepted'))
         return
       }
-      if (room) return handle(frame)
+      if (session) return handle(frame)
       earlyBytes += frame.byteLength
-      if (earlyBytes > this.options.maxPayloadBytes) {
+      const maxBytes = isAuthenticated ? this.options.maxPayloadBytes : MAX_UNAUTHENTICATED_BYTES
+      if (earlyBytes > maxBytes || (!isAuthenticated && early.length >= MAX_UNAUTHENTICATED_FRAMES)) {
         connection.close(CloseCode.TooLarge, closeReason(ErrorCode.FrameTooLarge, 'too much sent before sync'))
         return
       }
@@ -142,23 +171,38 @@ export class WebSocketBinding {
     ws.on('pong', () => connection.markAlive())
     ws.on('close', (code: number) => {
       this.sockets.delete(connection)
+      const remaining = (this.connectionsByAddress.get(address) ?? 1) - 1
+      if (remaining > 0) this.connectionsByAddress.set(address, remaining)
+      else this.connectionsByAddress.delete(address)
       countConnection(metrics, TransportKind.WebSocket, -1)
       connLog.debug({ code }, 'connection closed')
-      if (room) {
-        room.leave(connection)
-        registry.release(room)
-        room = null
+      if (session) {
+        session.end()
+        registry.release(session.room)
+        session = null
       }
     })
 
+    let principal
     try {
-      const loaded = await registry.acquire(docId)
+      principal = await authenticator.authorize(token, docId)
+      isAuthenticated = true
+    } catch (error) {
+      const code = error instanceof SyncError ? error.code : ErrorCode.Internal
+      metrics.authFailures.inc({ code })
+      connLog.info({ code }, 'connection refused')
+      connection.close(closeCodeFor(code), closeReason(code, (error as Error).message))
+      return
+    }
+
+    try {
+      const room = await registry.acquire(docId)
       if (ws.readyState !== WebSocket.OPEN) {
-        registry.release(loaded)
+        registry.release(room)
         return
       }
-      room = loaded
-      room.join(connection)
+      session = new ClientSession(connection, room, principal, this.options)
+      session.start()
       for (const frame of early.splice(0)) handle(frame)
     } catch (error) {
       connLog.error({ err: error }, 'document could not be loaded')

@@ -10,6 +10,8 @@ export const MessageType = {
   QueryAwareness: 3,
   /** Server → client: "your first N update-bearing frames on this connection are durable". */
   Ack: 100,
+  /** Client → server: a fresh token (varstring) replacing the one the connection opened with. */
+  RefreshToken: 101,
 } as const
 export type MessageType = (typeof MessageType)[keyof typeof MessageType]
 
@@ -23,3 +25,6 @@ export type SyncMessageType = (typeof SyncMessageType)[keyof typeof SyncMessageT
 
 /** Query parameter a client sets (`?acks=1`) to receive Ack frames. */
 export const ACKS_QUERY_PARAM = 'acks'
+
+/** Query parameter carrying the token where headers cannot (WebSocket, EventSource). */
+export const TOKEN_QUERY_PARAM = 'token'

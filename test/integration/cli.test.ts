@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyToken } from '../../server/auth/tokens.js'
 import { SqliteDocStore } from '../../server/storage/sqlite-doc-store.js'
 import { runCli } from '../helpers/child-server.js'
 
@@ -87,9 +88,19 @@ describe('tandem CLI', () => {
     expect(result.stderr).toMatch(message)
   })
 
-  it('refuses to start with a feature it cannot provide rather than run without it', async () => {
-    const result = await runCli(['serve', '--port', '0', '--data-dir', dataDir], { AUTH_SECRET: 'x'.repeat(40) })
-    expect(result.code).toBe(1)
-    expect(result.stderr).toMatch(/AUTH_SECRET: signed-token authentication is not part of this build yet/)
+  it('mints tokens the server accepts, and explains what is missing', async () => {
+    const secret = 'cli-secret-long-enough-for-the-server-0123'
+    const minted = await runCli(['token', '--doc', 'notes', '--role', 'view', '--ttl', '60', '--name', 'Ann'], {
+      AUTH_SECRET: secret,
+    })
+    expect(minted.code).toBe(0)
+    const claims = await verifyToken(minted.stdout.trim(), secret)
+    expect(claims).toMatchObject({ docPattern: 'notes', role: 'view', name: 'Ann' })
+    expect(claims.expiresAt - Date.now()).toBeLessThanOrEqual(60_000)
+
+    const noSecret = await runCli(['token', '--doc', 'notes', '--role', 'edit'], { AUTH_SECRET: '' })
+    expect(noSecret.stderr).toMatch(/AUTH_SECRET is not set/)
+    const badRole = await runCli(['token', '--doc', 'notes', '--role', 'owner'], { AUTH_SECRET: secret })
+    expect(badRole.stderr).toMatch(/argument 'owner' is invalid/)
   })
 })

@@ -1,0 +1,86 @@
+import { ErrorCode, SyncError } from '../../shared/errors.js'
+import type { DocId } from '../../shared/ids.js'
+import { docPatternMatches, Role, verifyToken, type TokenClaims } from './tokens.js'
+
+/** Who is on the other end of a connection or request, and what they may do. */
+export interface Principal {
+  role: Role
+  userId: string
+  /** Display name from the token; undefined without auth (clients choose their own). */
+  name: string | undefined
+  /** Milliseconds since the epoch; Infinity without auth. */
+  expiresAt: number
+  /** The document pattern the credentials cover (`*` without auth). */
+  docPattern: string
+  /** True when identity comes from a verified token (names are then stamped on presence). */
+  isVerified: boolean
+}
+
+/** The seam every transport binding and the REST API authenticate through. */
+export interface Authenticator {
+  /** True when credentials are required (AUTH_SECRET set). */
+  readonly isEnabled: boolean
+  /** Principal for `docId`, or throws SyncError (Unauthorized, TokenExpired, Forbidden). */
+  authorize(token: string | undefined, docId: DocId): Promise<Principal>
+  /** Principal for requests not about one document (listing); throws like `authorize`. */
+  authenticate(token: string | undefined): Promise<Principal>
+}
+
+/** No AUTH_SECRET: everyone may edit everything (a private network or a local install). */
+export class OpenAuthenticator implements Authenticator {
+  readonly isEnabled = false
+  async authorize(): Promise<Principal> {
+    return OPEN_PRINCIPAL
+  }
+  async authenticate(): Promise<Principal> {
+    return OPEN_PRINCIPAL
+  }
+}
+
+export const OPEN_PRINCIPAL: Principal = Object.freeze({
+  role: Role.Edit,
+  userId: 'anonymous',
+  name: undefined,
+  expiresAt: Number.POSITIVE_INFINITY,
+  docPattern: '*',
+  isVerified: false,
+})
+
+/** AUTH_SECRET set: every document endpoint needs a signed token naming the document and a role. */
+export class TokenAuthenticator implements Authenticator {
+  readonly isEnabled = true
+
+  constructor(
+    private readonly secret: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async authenticate(token: string | undefined): Promise<Principal> {
+    if (!token) throw new SyncError(ErrorCode.Unauthorized, 'a token is required (?token= or Authorization: Bearer)')
+    return toPrincipal(await verifyToken(token, this.secret, this.now()))
+  }
+
+  async authorize(token: string | undefined, docId: DocId): Promise<Principal> {
+    const principal = await this.authenticate(token)
+    if (!docPatternMatches(principal.docPattern, docId)) {
+      throw new SyncError(ErrorCode.Forbidden, `token does not grant access to document ${docId}`)
+    }
+    return principal
+  }
+}
+
+function toPrincipal(claims: TokenClaims): Principal {
+  return {
+    role: claims.role,
+    userId: claims.userId,
+    name: claims.name,
+    expiresAt: claims.expiresAt,
+    docPattern: claims.docPattern,
+    isVerified: true,
+  }
+}
+
+/** Throws unless the principal may change documents. */
+export function requireEdit(principal: Principal, what: string): void {
+  if (principal.role !== Role.Edit) throw new SyncError(ErrorCode.ReadOnly, `this link is view-only: cannot ${what}`)
+}

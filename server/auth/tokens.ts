@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto'
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import { z } from 'zod'
+import { ErrorCode, SyncError } from '../../shared/errors.js'
+
+export const Role = {
+  Edit: 'edit',
+  View: 'view',
+} as const
+export type Role = (typeof Role)[keyof typeof Role]
+
+/** Tokens name their audience so a token minted for another service with the same secret fails. */
+const AUDIENCE = 'tandem'
+const ALGORITHM = 'HS256'
+export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 60 * 60
+export const MIN_SECRET_LENGTH = 32
+
+export interface MintTokenOptions {
+  /** The secret the server runs with (AUTH_SECRET). */
+  secret: string
+  /** A document id, or a pattern with `*` wildcards (`team-*`, `*` for every document). */
+  doc: string
+  role: Role
+  /** Lifetime in seconds (default one day). */
+  ttlSeconds?: number
+  /** Display name shown on the user's cursor; the server stamps it on the user's presence. */
+  name?: string
+  /** Stable user id (JWT `sub`); defaults to a random id. */
+  userId?: string
+}
+
+/**
+ * Signs a token for an embedding app's backend or the CLI. Tokens are HS256 JWTs with the claims
+ * `doc`, `role`, `name`, `sub`, `aud: "tandem"`, `exp`, `iat` and `jti`.
+ */
+export async function mintToken(options: MintTokenOptions): Promise<string> {
+  checkSecret(options.secret)
+  const claims = claimsSchema.pick({ doc: true, role: true, name: true }).parse({
+    doc: options.doc,
+    role: options.role,
+    name: options.name,
+  })
+  const ttl = options.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS
+  if (!Number.isInteger(ttl) || ttl <= 0) throw new Error('ttlSeconds must be a positive whole number')
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: ALGORITHM })
+    .setAudience(AUDIENCE)
+    .setSubject(options.userId ?? randomUUID())
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
+    .sign(new TextEncoder().encode(options.secret))
+}
+
+const claimsSchema = z.object({
+  doc: z.string().regex(/^[A-Za-z0-9_*-]{1,128}$/, 'doc must be a document id or a pattern with *'),
+  role: z.enum([Role.Edit, Role.View]),
+  name: z.string().max(100).optional(),
+  sub: z.string().max(200).optional(),
+  exp: z.number(),
+  jti: z.string().optional(),
+})
+
+export interface TokenClaims {
+  docPattern: string
+  role: Role
+  userId: string
+  name: string | undefined
+  /** Milliseconds since the epoch. */
+  expiresAt: number
+  tokenId: string | undefined
+}
+
+/** Verifies signature, audience and expiry, and coerces the claims; throws SyncError(Unauthorized). */
+export async function verifyToken(token: string, secret: string, now = Date.now()): Promise<TokenClaims> {
+  let payload: unknown
+  try {
+    ;({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+      audience: AUDIENCE,
+      algorithms: [ALGORITHM],
+      currentDate: new Date(now),
+    }))
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired)
+      throw new SyncError(ErrorCode.TokenExpired, 'token expired; get a new one')
+    throw new SyncError(ErrorCode.Unauthorized, 'token is invalid or not signed by this server')
+  }
+  const claims = claimsSchema.safeParse(payload)
+  if (!claims.success) throw new SyncError(ErrorCode.Unauthorized, 'token lacks valid doc and role claims')
+  return {
+    docPattern: claims.data.doc,
+    role: claims.data.role,
+    userId: claims.data.sub ?? 'anonymous',
+    name: claims.data.name,
+    expiresAt: claims.data.exp * 1000,
+    tokenId: claims.data.jti,
+  }
+}
+
+/** `team-*` matches `team-notes`; `*` matches every document. Only `*` is special. */
+export function docPatternMatches(pattern: string, docId: string): boolean {
+  if (!pattern.includes('*')) return pattern === docId
+  const parts = pattern.split('*').map((part) => part.replace(/[-]/g, '\\-'))
+  return new RegExp(`^${parts.join('[A-Za-z0-9_-]*')}$`).test(docId)
+}
+
+export function checkSecret(secret: string): void {
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new Error(`AUTH_SECRET must be at least ${MIN_SECRET_LENGTH} characters (openssl rand -base64 32)`)
+  }
+}

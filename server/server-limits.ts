@@ -1,0 +1,54 @@
+import {
+  COMPACT_AFTER_BYTES,
+  COMPACT_AFTER_ROWS,
+  HEARTBEAT_INTERVAL_MS,
+  MAX_AWARENESS_STATE_BYTES,
+  MAX_BYTES_PER_SECOND,
+  MAX_CONNECTIONS_PER_ADDRESS,
+  MAX_DOCUMENT_BYTES,
+  MAX_FRAME_BYTES,
+  MAX_INITIAL_SYNC_BYTES,
+  MAX_MESSAGES_PER_SECOND,
+  MAX_SEND_BUFFER_BYTES,
+  MESSAGE_BURST,
+  ROOM_UNLOAD_DELAY_MS,
+  SHUTDOWN_DEADLINE_MS,
+} from '../shared/limits.js'
+import type { RoomLimits } from './sync/doc-room.js'
+
+/** Every limit the server enforces; defaults in shared/limits.ts, each overridable. */
+export interface ServerLimits extends RoomLimits {
+  maxSendBufferBytes: number
+  heartbeatIntervalMs: number
+  unloadDelayMs: number
+  shutdownDeadlineMs: number
+  maxMessagesPerSecond: number
+  messageBurst: number
+  maxBytesPerSecond: number
+  maxConnectionsPerAddress: number
+}
+
+export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
+  const maxFrameBytes = overrides.maxFrameBytes ?? MAX_FRAME_BYTES
+  return {
+    maxFrameBytes,
+    maxInitialSyncBytes: Math.max(MAX_INITIAL_SYNC_BYTES, maxFrameBytes),
+    maxAwarenessStateBytes: MAX_AWARENESS_STATE_BYTES,
+    maxDocumentBytes: MAX_DOCUMENT_BYTES,
+    compactAfterRows: COMPACT_AFTER_ROWS,
+    compactAfterBytes: COMPACT_AFTER_BYTES,
+    maxSendBufferBytes: MAX_SEND_BUFFER_BYTES,
+    heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+    unloadDelayMs: ROOM_UNLOAD_DELAY_MS,
+    shutdownDeadlineMs: SHUTDOWN_DEADLINE_MS,
+    maxMessagesPerSecond: MAX_MESSAGES_PER_SECOND,
+    messageBurst: MESSAGE_BURST,
+    maxBytesPerSecond: MAX_BYTES_PER_SECOND,
+    maxConnectionsPerAddress: MAX_CONNECTIONS_PER_ADDRESS,
+    ...stripUndefined(overrides),
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,105 @@
+import * as decoding from 'lib0/decoding'
+import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
+import { MessageType } from '../../shared/protocol/message-type.js'
+import type { Authenticator, Principal } from '../auth/authenticator.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import type { ServerLimits } from '../server-limits.js'
+import type { Connection } from './connection.js'
+import type { DocRoom } from './doc-room.js'
+import { TokenBucket } from './token-bucket.js'
+
+export interface SessionDeps {
+  authenticator: Authenticator
+  limits: ServerLimits
+  log: Logger
+  metrics: Metrics
+  now?: () => number
+}
+
+/** setTimeout's ceiling (about 24.8 days); longer expiries are re-armed when reached. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * One authenticated client in one room, whatever its transport: rate limits, in-band token
+ * refresh and expiry live here, so every binding (WebSocket, SSE, long-poll) enforces them alike.
+ */
+export class ClientSession {
+  private readonly messages: TokenBucket
+  private readonly bytes: TokenBucket
+  private expiryTimer: NodeJS.Timeout | null = null
+  private readonly now: () => number
+
+  constructor(
+    readonly connection: Connection,
+    readonly room: DocRoom,
+    private principal: Principal,
+    private readonly deps: SessionDeps,
+  ) {
+    this.now = deps.now ?? Date.now
+    const { limits } = deps
+    this.messages = new TokenBucket(limits.messageBurst, limits.maxMessagesPerSecond, this.now)
+    // The burst allowance is the initial-sync size, so a large offline SyncStep2 gets through.
+    this.bytes = new TokenBucket(limits.maxInitialSyncBytes, limits.maxBytesPerSecond, this.now)
+  }
+
+  start(): void {
+    this.room.join(this.connection, this.principal)
+    this.armExpiry()
+  }
+
+  /** Handles one frame; throws SyncError for the binding to translate into a close. */
+  receive(frame: Uint8Array): void {
+    if (!this.messages.take(1) || !this.bytes.take(frame.byteLength)) {
+      throw new SyncError(ErrorCode.RateLimited, 'too many messages; slow down and reconnect')
+    }
+    if (frame[0] === MessageType.RefreshToken) return void this.refresh(frame)
+    this.room.receive(this.connection, frame)
+  }
+
+  end(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer)
+    this.expiryTimer = null
+    this.room.leave(this.connection)
+  }
+
+  private async refresh(frame: Uint8Array): Promise<void> {
+    let token: string
+    try {
+      const decoder = decoding.createDecoder(frame)
+      decoding.readVarUint(decoder)
+      token = decoding.readVarString(decoder)
+    } catch {
+      return this.fail(new SyncError(ErrorCode.MalformedFrame, 'token refresh frame is malformed'))
+    }
+    try {
+      this.principal = await this.deps.authenticator.authorize(token, this.room.docId)
+    } catch (error) {
+      return this.fail(error)
+    }
+    this.room.setPrincipal(this.connection, this.principal)
+    this.armExpiry()
+    this.deps.log.debug({ connectionId: this.connection.id, role: this.principal.role }, 'token refreshed')
+  }
+
+  private armExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer)
+    this.expiryTimer = null
+    if (!Number.isFinite(this.principal.expiresAt)) return
+    const remaining = this.principal.expiresAt - this.now()
+    if (remaining <= 0) {
+      return this.fail(new SyncError(ErrorCode.TokenExpired, 'token expired; get a new one'))
+    }
+    this.expiryTimer = setTimeout(() => this.armExpiry(), Math.min(remaining, MAX_TIMER_MS))
+    this.expiryTimer.unref()
+  }
+
+  private fail(error: unknown): void {
+    const code = error instanceof SyncError ? error.code : ErrorCode.Internal
+    const message = error instanceof Error ? error.message : String(error)
+    this.deps.metrics.authFailures.inc({ code })
+    this.deps.log.info({ connectionId: this.connection.id, docId: this.room.docId, code }, 'session ended')
+    this.connection.close(closeCodeFor(code), closeReason(code, message))
+  }
+}

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { rawClient, stockProvider, synced, updateFrame } from '../helpers/clients.js'
+import { startServer, type RunningServer } from '../helpers/test-server.js'
+import { waitFor } from '../helpers/wait-for.js'
+
+describe('per-connection and per-document limits', () => {
+  let running: RunningServer
+  afterEach(async () => {
+    await running.close()
+  })
+
+  async function bystanderStillWorks(): Promise<void> {
+    const a = stockProvider(running.wsUrl, 'bystander')
+    const b = stockProvider(running.wsUrl, 'bystander')
+    await Promise.all([synced(a.provider), synced(b.provider)])
+    a.text.insert(0, 'ok')
+    await waitFor(() => b.text.toString() === 'ok')
+    a.destroy()
+    b.destroy()
+  }
+
+  it('closes a connection that sends faster than the message rate with 4529', async () => {
+    running = await startServer({ limits: { maxMessagesPerSecond: 5, messageBurst: 10 } })
+    const flooder = await rawClient(`${running.wsUrl}/flooded`)
+    const doc = new Y.Doc()
+    for (let i = 0; i < 40; i++) {
+      doc.getText('t').insert(0, 'x')
+      flooder.send(updateFrame(Y.encodeStateAsUpdate(doc)))
+    }
+    const closed = await flooder.closed
+    expect(closed.code).toBe(4529)
+    expect(closed.reason).toMatch(/^rate-limited/)
+    await bystanderStillWorks()
+  })
+
+  it('closes a connection that sends more bytes per second than allowed', async () => {
+    running = await startServer({ limits: { maxBytesPerSecond: 1024, maxInitialSyncBytes: 8 * 1024 } })
+    const flooder = await rawClient(`${running.wsUrl}/bytes`)
+    for (let i = 0; i < 10; i++) {
+      const doc = new Y.Doc()
+      doc.getText('t').insert(0, 'y'.repeat(2000))
+      flooder.send(updateFrame(Y.encodeStateAsUpdate(doc)))
+    }
+    expect((await flooder.closed).code).toBe(4529)
+  })
+
+  it('refuses connections beyond the per-address limit with 429, keeping the others', async () => {
+    running = await startServer({ limits: { maxConnectionsPerAddress: 3 } })
+    const open = await Promise.all([1, 2, 3].map(() => rawClient(`${running.wsUrl}/crowded`)))
+    const refused = new WebSocket(`${running.wsUrl}/crowded`)
+    const status = await new Promise<number | undefined>((resolve) => {
+      refused.on('unexpected-response', (_request, response) => resolve(response.statusCode))
+      refused.on('open', () => resolve(101))
+    })
+    expect(status).toBe(429)
+    expect(open.every((c) => c.ws.readyState === WebSocket.OPEN)).toBe(true)
+    open[0]!.ws.close()
+    await open[0]!.closed
+    const again = await rawClient(`${running.wsUrl}/crowded`)
+    expect(again.ws.readyState).toBe(WebSocket.OPEN)
+    for (const c of [...open, again]) c.ws.close()
+  })
+
+  it('stops accepting changes to a document over its size budget with 4413', async () => {
+    running = await startServer({ limits: { maxDocumentBytes: 2_000 } })
+    const writer = await rawClient(`${running.wsUrl}/bloated`)
+    const doc = new Y.Doc()
+    let update: Uint8Array | null = null
+    doc.on('update', (u: Uint8Array) => (update = u))
+    doc.getText('t').insert(0, 'z'.repeat(3_000))
+    writer.send(updateFrame(update!))
+    await waitFor(async () => (await running.server.store.load('bloated' as never)).entries.length === 1)
+    doc.getText('t').insert(0, 'more')
+    writer.send(updateFrame(update!))
+    const closed = await writer.closed
+    expect(closed.code).toBe(4413)
+    expect(closed.reason).toMatch(/^document-too-large/)
+    await bystanderStillWorks()
+  })
+
+  it('caps what one presence state may hold', async () => {
+    running = await startServer()
+    const client = stockProvider(running.wsUrl, 'presence-cap')
+    await synced(client.provider)
+    const closed = new Promise<number>((resolve) =>
+      client.provider.on('connection-close', (event: CloseEvent | null) => resolve(event?.code ?? 0)),
+    )
+    client.provider.awareness.setLocalStateField('user', { name: 'n'.repeat(5_000) })
+    expect(await closed).toBe(4413)
+    client.destroy()
+  })
+})
