@@ -14,6 +14,21 @@ export const ErrorCode = {
   SlowConsumer: 'slow-consumer',
   HeartbeatTimeout: 'heartbeat-timeout',
   Internal: 'internal-error',
+  Unauthorized: 'unauthorized',
+  TokenExpired: 'token-expired',
+  Forbidden: 'forbidden',
+  ReadOnly: 'read-only',
+  ForbiddenOrigin: 'forbidden-origin',
+  /** Too many messages, bytes, POSTs or sessions for one client; retry after a pause. */
+  RateLimited: 'rate-limited',
+  TooManyConnections: 'too-many-connections',
+  DocumentTooLarge: 'document-too-large',
+  /** HTTP fallback: the session or cursor is gone (expired, or held by another instance); resync. */
+  SessionExpired: 'session-expired',
+  /** HTTP fallback: a second POST for a session while one is in flight (POSTs are strictly ordered). */
+  PostInFlight: 'post-in-flight',
+  /** HTTP fallback: a POST body that is not `application/octet-stream`. */
+  UnsupportedMediaType: 'unsupported-media-type',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 

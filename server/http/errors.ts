@@ -10,7 +10,21 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.AlreadyExists]: 409,
   [ErrorCode.FrameTooLarge]: 413,
   [ErrorCode.StorageFailure]: 503,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.TokenExpired]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.ReadOnly]: 403,
+  [ErrorCode.ForbiddenOrigin]: 403,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.TooManyConnections]: 429,
+  [ErrorCode.DocumentTooLarge]: 413,
   [ErrorCode.ServerShuttingDown]: 503,
+  [ErrorCode.SessionExpired]: 409,
+  [ErrorCode.PostInFlight]: 409,
+  [ErrorCode.UnsupportedMediaType]: 415,
+  [ErrorCode.MalformedFrame]: 400,
+  [ErrorCode.UnknownMessageType]: 400,
+  [ErrorCode.DocumentDeleted]: 410,
 }
 
 /** Every HTTP error body has one shape: { error: <code>, message: <what to do> }. */

@@ -18,6 +18,8 @@ export const CloseCode = {
   Forbidden: 4403,
   DocumentDeleted: 4404,
   TooLarge: 4413,
+  /** Sending too fast; reconnect after a pause (outside the permanent 44xx range on purpose). */
+  RateLimited: 4529,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
@@ -36,6 +38,17 @@ const closeCodeByError: Record<ErrorCode, CloseCode> = {
   [ErrorCode.SlowConsumer]: CloseCode.GoingAway,
   [ErrorCode.HeartbeatTimeout]: CloseCode.GoingAway,
   [ErrorCode.Internal]: CloseCode.InternalError,
+  [ErrorCode.Unauthorized]: CloseCode.Unauthorized,
+  [ErrorCode.TokenExpired]: CloseCode.Unauthorized,
+  [ErrorCode.Forbidden]: CloseCode.Forbidden,
+  [ErrorCode.ReadOnly]: CloseCode.Forbidden,
+  [ErrorCode.ForbiddenOrigin]: CloseCode.Forbidden,
+  [ErrorCode.RateLimited]: CloseCode.RateLimited,
+  [ErrorCode.TooManyConnections]: CloseCode.RateLimited,
+  [ErrorCode.DocumentTooLarge]: CloseCode.TooLarge,
+  [ErrorCode.SessionExpired]: CloseCode.GoingAway,
+  [ErrorCode.PostInFlight]: CloseCode.TryAgainLater,
+  [ErrorCode.UnsupportedMediaType]: CloseCode.BadRequest,
 }
 
 export function closeCodeFor(code: ErrorCode): CloseCode {
