@@ -1,0 +1,119 @@
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import type { DocId } from '../../shared/ids.js'
+import { PostgresDocStore } from '../../server/storage/postgres-doc-store.js'
+import { compactDocument } from '../../server/sync/compaction.js'
+import { createTestDatabase, type TestDatabase } from '../cluster/helpers/postgres-database.js'
+import { runDocStoreContract } from './doc-store-contract.js'
+
+let database: TestDatabase
+beforeAll(async () => {
+  database = await createTestDatabase()
+})
+afterAll(async () => {
+  await database.drop()
+})
+
+runDocStoreContract('postgres', async () => {
+  let store = await PostgresDocStore.open({ connectionString: database.url })
+  // One database per run; each test starts from empty tables (the schema and its migrations stay).
+  await database.query('TRUNCATE documents, updates, quarantine')
+  return {
+    get store() {
+      return store
+    },
+    reopen: async () => {
+      await store.close()
+      store = await PostgresDocStore.open({ connectionString: database.url })
+      return store
+    },
+    cleanup: async () => {
+      await store.close()
+    },
+  }
+})
+
+/** What only a shared database has: several instances writing and compacting one log at once. */
+describe('PostgresDocStore with several writers', () => {
+  const stores: PostgresDocStore[] = []
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()))
+  })
+  async function instance(): Promise<PostgresDocStore> {
+    const store = await PostgresDocStore.open({ connectionString: database.url })
+    stores.push(store)
+    return store
+  }
+
+  it('migrates once when several instances start together', async () => {
+    await Promise.all([instance(), instance(), instance()])
+    const { rows } = await database.query<{ version: number }>('SELECT version FROM schema_migrations')
+    expect(rows.map((r) => r.version)).toEqual([1])
+  })
+
+  it('keeps every append from concurrent instances, each with its own seq', async () => {
+    const [a, b] = await Promise.all([instance(), instance()])
+    const docId = 'shared' as DocId
+    const seqs = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? a! : b!).append(docId, textUpdate(`${i},`, i + 1))),
+    )
+    expect(new Set(seqs).size).toBe(60)
+    const loaded = await a!.load(docId)
+    expect(loaded.entries).toHaveLength(60)
+    expect(replayText(loaded.entries).split(',').filter(Boolean)).toHaveLength(60)
+  })
+
+  it('never deletes a row that committed after compaction read the log, though its seq is lower', async () => {
+    const store = await instance()
+    const docId = 'late' as DocId
+    await store.append(docId, textUpdate('a', 1))
+    // Another instance's transaction takes a seq now but commits only after compaction has run.
+    const late = new pg.Client({ connectionString: database.url })
+    await late.connect()
+    try {
+      await late.query('BEGIN')
+      await late.query('INSERT INTO updates (doc_id, data) VALUES ($1, $2)', [docId, Buffer.from(textUpdate('b', 2))])
+      await store.append(docId, textUpdate('c', 3))
+      const result = await compactDocument(store, docId)
+      expect(result).toMatchObject({ mergedRows: 2, isSuperseded: false })
+      await late.query('COMMIT')
+    } finally {
+      await late.end()
+    }
+    const loaded = await store.load(docId)
+    expect(loaded.entries.map((e) => e.isSnapshot)).toEqual([true, false])
+    expect(loaded.entries[1]!.seq).toBeLessThan(loaded.entries[0]!.seq)
+    expect([...replayText(loaded.entries)].sort().join('')).toBe('abc')
+  })
+
+  it('lets exactly one of two concurrent compactions of a document win', async () => {
+    const [a, b] = await Promise.all([instance(), instance()])
+    const docId = 'contended' as DocId
+    for (let i = 0; i < 20; i++) await a!.append(docId, textUpdate(`${i % 10}`, i + 1))
+    // Both read the same log, then both try to replace it at once.
+    const [readA, readB] = await Promise.all([a!.load(docId), b!.load(docId)])
+    const snapshot = (entries: { update: Uint8Array }[]) => Y.mergeUpdates(entries.map((e) => e.update))
+    const results = await Promise.all([
+      a!.compact(docId, snapshot(readA.entries), readA.entries),
+      b!.compact(docId, snapshot(readB.entries), readB.entries),
+    ])
+    expect(results.sort()).toEqual([false, true])
+    const loaded = await b!.load(docId)
+    expect(loaded.entries).toHaveLength(1)
+    expect(replayText(loaded.entries)).toHaveLength(20)
+  })
+})
+
+function textUpdate(text: string, clientId: number): Uint8Array {
+  const doc = new Y.Doc()
+  doc.clientID = clientId
+  doc.getText('t').insert(0, text)
+  return Y.encodeStateAsUpdate(doc)
+}
+
+function replayText(entries: { update: Uint8Array }[]): string {
+  const doc = new Y.Doc()
+  for (const entry of entries) Y.applyUpdate(doc, entry.update)
+  return doc.getText('t').toString()
+}
