@@ -19,6 +19,7 @@ import type { DocStore } from './storage/doc-store.js'
 import { SqliteDocStore } from './storage/sqlite-doc-store.js'
 import { resolveLimits, type ServerLimits } from './server-limits.js'
 import { RoomRegistry } from './sync/room-registry.js'
+import { httpTransports } from './transport/http-transports.js'
 import { WebSocketBinding } from './transport/websocket-binding.js'
 
 export const VERSION = '0.1.0'
@@ -104,6 +105,16 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   app.use(
     '/api/docs',
     docsRoutes({ documents, authenticator, authSecret: options.authSecret, maxBodyBytes: limits.maxFrameBytes }),
+  )
+  // SSE, long-poll and POST for clients whose network blocks WebSockets (docs/protocol.md).
+  app.use(
+    httpTransports({
+      registry,
+      log,
+      metrics,
+      maxBodyBytes: limits.maxInitialSyncBytes + 64 * 1024,
+      isDraining: () => isDraining,
+    }),
   )
   serveWebApp(app)
   app.use((_request: Request, response: Response) => sendError(response, 404, ErrorCode.NotFound, 'no such route'))

@@ -1,0 +1,346 @@
+import { backoffDelayMs } from '../../shared/backoff.js'
+import { base64ToBytes, decodeFrames, encodeFrames, SseParser, type SseEvent } from './http-framing.js'
+import { TransportKind } from './transport.js'
+
+/** What the HTTP fallback needs to know about time; every value is injectable for tests. */
+export interface HttpChannelTimings {
+  /** SSE: the `hello` event (or the first poll answer) must arrive within this. */
+  helloDeadlineMs: number
+  /** SSE: no bytes at all for this long means the stream is dead; reconnect with Last-Event-ID. */
+  livenessMs: number
+  /** Long-poll: a poll unanswered this long is abandoned and repeated. */
+  pollTimeoutMs: number
+  /** A POST unanswered this long is retried. */
+  postTimeoutMs: number
+  /** Frames per POST, in bytes (one larger frame still goes alone). */
+  postBatchBytes: number
+  /** Consecutive failed reconnects (stream, poll or POST) before the channel gives up. */
+  maxFailures: number
+}
+
+/** What a channel reports to its owner (the socket y-websocket drives). */
+export interface HttpChannelEvents {
+  /** The downlink proved itself: the SSE `hello` or the first long-poll answer arrived. */
+  onOpen(): void
+  /** Frames from the server, in order (stream events, poll answers, POST replies). */
+  onFrames(frames: Uint8Array[]): void
+  /** The update-bearing frames with these ordinals are committed on the server. */
+  onDurable(ordinals: number[]): void
+  /** The server could not replay what we missed: a state-vector exchange must heal the gap. */
+  onResync(): void
+  /** The stream arrives in bursts (a buffering proxy): long-polling would serve better. */
+  onBuffered(): void
+  /** The channel is finished, with a WebSocket close code and reason (1006 when it gave up). */
+  onClose(code: number, reason: string): void
+}
+
+interface Outgoing {
+  frame: Uint8Array
+  /** Ordinal of an update-bearing frame (for acknowledgement), null for other frames. */
+  ordinal: number | null
+}
+
+/** Close code for "the network failed" (WebSocket's abnormal closure): transient, reconnect. */
+const ABNORMAL_CLOSURE = 1006
+
+/**
+ * One session of the HTTP fallback: a downlink (SSE stream or long-poll loop) plus an uplink of
+ * batched POSTs, one in flight, retried until answered. The session id is ours (random); any
+ * server instance accepts any of our requests, so no sticky sessions are needed.
+ */
+export class HttpChannel {
+  private sid = randomSessionId()
+  private isStopped = false
+  private isUplinkDetached = false
+  private isOpen = false
+  private lastEventId: string | null = null
+  private cursor: string | null = null
+  private readonly queue: Outgoing[] = []
+  private inFlight: Outgoing[] | null = null
+  private downlinkAbort: AbortController | null = null
+  private uplinkAbort: AbortController | null = null
+
+  constructor(
+    readonly kind: typeof TransportKind.ServerSentEvents | typeof TransportKind.LongPoll,
+    /** `http(s)://host/collab/<docId>` */
+    private readonly docUrl: string,
+    /** Query parameters of the WebSocket URL (token, acks), passed along on every request. */
+    private readonly params: URLSearchParams,
+    private readonly timings: HttpChannelTimings,
+    private readonly events: HttpChannelEvents,
+    private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
+  ) {
+    if (kind === TransportKind.ServerSentEvents) void this.runStream()
+    else void this.runPolls()
+  }
+
+  /** Queues one frame for the server. */
+  send(frame: Uint8Array, ordinal: number | null): void {
+    if (this.isStopped || this.isUplinkDetached) return
+    this.queue.push({ frame, ordinal })
+    void this.pump()
+  }
+
+  /**
+   * Stops sending and returns every frame not yet acknowledged (in flight or queued), for another
+   * transport to send. The downlink keeps running until `stop()`, so nothing in transit is lost.
+   */
+  detachUplink(): Outgoing[] {
+    this.isUplinkDetached = true
+    this.uplinkAbort?.abort()
+    const unacked = [...(this.inFlight ?? []), ...this.queue.splice(0)]
+    this.inFlight = null
+    return unacked
+  }
+
+  stop(): void {
+    if (this.isStopped) return
+    this.isStopped = true
+    this.downlinkAbort?.abort()
+    this.uplinkAbort?.abort()
+  }
+
+  private url(path: string, extra: Record<string, string> = {}): string {
+    const query = new URLSearchParams(this.params)
+    query.set('sid', this.sid)
+    for (const [key, value] of Object.entries(extra)) query.set(key, value)
+    return `${this.docUrl}/${path}?${query.toString()}`
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.isStopped) return
+    this.stop()
+    this.events.onClose(code, reason)
+  }
+
+  private markOpen(): void {
+    if (this.isOpen) return
+    this.isOpen = true
+    this.events.onOpen()
+  }
+
+  // ---- SSE downlink -------------------------------------------------------------------------
+
+  private async runStream(): Promise<void> {
+    let failures = 0
+    while (!this.isStopped) {
+      const outcome = await this.readStream()
+      if (this.isStopped) return
+      if (outcome === 'recycled') {
+        failures = 0
+        continue
+      }
+      if (!this.isOpen) return this.finish(ABNORMAL_CLOSURE, 'event stream unavailable')
+      if (outcome === 'healthy-end') failures = 0
+      if (++failures > this.timings.maxFailures) return this.finish(ABNORMAL_CLOSURE, 'event stream keeps failing')
+      await this.sleep(backoffDelayMs(failures, 500, 8_000))
+    }
+  }
+
+  /** One stream request, read to its end. */
+  private async readStream(): Promise<'recycled' | 'healthy-end' | 'failed' | 'closed'> {
+    const abort = new AbortController()
+    this.downlinkAbort = abort
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const arm = (ms: number): void => {
+      clearTimeout(timer)
+      timer = setTimeout(() => abort.abort(), ms)
+    }
+    arm(this.isOpen ? this.timings.livenessMs : this.timings.helloDeadlineMs)
+    let outcome: 'recycled' | 'healthy-end' | 'failed' | 'closed' = 'failed'
+    let sawFrames = false
+    try {
+      const headers: Record<string, string> = { Accept: 'text/event-stream' }
+      if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId
+      const response = await this.fetchImpl(this.url('events'), { headers, signal: abort.signal })
+      if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+        await this.closeFromResponse(response)
+        return 'closed'
+      }
+      const type = response.headers.get('content-type') ?? ''
+      if (!response.ok || !type.startsWith('text/event-stream') || !response.body) return 'failed'
+      const reader = response.body.getReader()
+      const parser = new SseParser()
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        arm(this.isOpen ? this.timings.livenessMs : this.timings.helloDeadlineMs)
+        const events = parser.push(value)
+        // Heartbeats are 15 s apart; two in one read means a proxy held them back.
+        if (this.isOpen && events.filter((event) => event.event === 'ping').length >= 2) this.events.onBuffered()
+        for (const event of events) {
+          const result = this.onStreamEvent(event)
+          if (result === 'frames') sawFrames = true
+          if (result === 'recycle') outcome = 'recycled'
+          if (result === 'close') return 'closed'
+          if (this.isStopped) return 'closed'
+        }
+      }
+      if (outcome !== 'recycled' && (this.isOpen || sawFrames)) outcome = 'healthy-end'
+    } catch {
+      // aborted (deadline, liveness, stop) or the network failed: the loop decides what next
+    } finally {
+      clearTimeout(timer)
+    }
+    return outcome
+  }
+
+  private onStreamEvent(event: SseEvent): 'frames' | 'recycle' | 'close' | null {
+    switch (event.event) {
+      case 'hello':
+        this.markOpen()
+        return null
+      case 'frames':
+        if (event.id) this.lastEventId = event.id
+        this.events.onFrames(decodeFrames(base64ToBytes(event.data)))
+        return 'frames'
+      case 'resync':
+        this.events.onResync()
+        return null
+      case 'recycle':
+        return 'recycle'
+      case 'close': {
+        const info = parseJson(event.data)
+        this.finish(Number(info.code) || ABNORMAL_CLOSURE, String(info.reason ?? 'closed by the server'))
+        return 'close'
+      }
+      default:
+        return null // ping, and anything a newer server adds
+    }
+  }
+
+  // ---- long-poll downlink -------------------------------------------------------------------
+
+  private async runPolls(): Promise<void> {
+    let failures = 0
+    let isResyncDue = false
+    while (!this.isStopped) {
+      const abort = new AbortController()
+      this.downlinkAbort = abort
+      const timer = setTimeout(
+        () => abort.abort(),
+        this.isOpen ? this.timings.pollTimeoutMs : this.timings.helloDeadlineMs,
+      )
+      try {
+        const extra: Record<string, string> = this.cursor ? { cursor: this.cursor } : {}
+        const response = await this.fetchImpl(this.url('poll', extra), { signal: abort.signal })
+        if (response.status === 200) {
+          const frames = decodeFrames(new Uint8Array(await response.arrayBuffer()))
+          this.cursor = response.headers.get('tandem-cursor') ?? this.cursor
+          failures = 0
+          this.markOpen()
+          if (frames.length > 0) this.events.onFrames(frames)
+          if (isResyncDue) {
+            isResyncDue = false
+            this.events.onResync()
+          }
+          continue
+        }
+        if (response.status === 409) {
+          // Our session is gone (expired, or this instance never had it): start a new one and resync.
+          this.sid = randomSessionId()
+          this.cursor = null
+          isResyncDue = true
+          continue
+        }
+        if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+          return await this.closeFromResponse(response)
+        }
+      } catch {
+        // timeout or network failure: counted below
+      } finally {
+        clearTimeout(timer)
+      }
+      if (this.isStopped) return
+      if (!this.isOpen) return this.finish(ABNORMAL_CLOSURE, 'long-polling unavailable')
+      if (++failures > this.timings.maxFailures) return this.finish(ABNORMAL_CLOSURE, 'long-polling keeps failing')
+      await this.sleep(backoffDelayMs(failures, 500, 8_000))
+    }
+  }
+
+  // ---- uplink -------------------------------------------------------------------------------
+
+  private async pump(): Promise<void> {
+    if (this.inFlight || this.isStopped || this.isUplinkDetached || this.queue.length === 0) return
+    const batch: Outgoing[] = []
+    let bytes = 0
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!
+      if (batch.length > 0 && bytes + next.frame.byteLength > this.timings.postBatchBytes) break
+      batch.push(this.queue.shift()!)
+      bytes += next.frame.byteLength
+    }
+    this.inFlight = batch
+    const body = encodeFrames(batch.map((entry) => entry.frame))
+    let failures = 0
+    while (this.inFlight === batch && !this.isStopped) {
+      const abort = new AbortController()
+      this.uplinkAbort = abort
+      const timer = setTimeout(() => abort.abort(), this.timings.postTimeoutMs)
+      let retryAfterMs = 0
+      try {
+        const response = await this.fetchImpl(this.url('messages'), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/octet-stream' },
+          body: body as Uint8Array<ArrayBuffer>,
+          signal: abort.signal,
+        })
+        if (response.ok) {
+          const replies = decodeFrames(new Uint8Array(await response.arrayBuffer()))
+          if (this.inFlight !== batch) return // handed to another transport meanwhile
+          this.inFlight = null
+          const ordinals = batch.flatMap((entry) => (entry.ordinal === null ? [] : [entry.ordinal]))
+          if (ordinals.length > 0) this.events.onDurable(ordinals)
+          if (replies.length > 0) this.events.onFrames(replies)
+          break
+        }
+        // 409: an earlier attempt of this batch is still being handled; 429/5xx: wait and resend.
+        const isRetryable = response.status === 409 || response.status === 429 || response.status >= 500
+        if (!isRetryable) return await this.closeFromResponse(response)
+        retryAfterMs = Number(response.headers.get('retry-after') ?? 0) * 1000
+        await response.body?.cancel()
+      } catch {
+        // timeout or network failure: resend the same batch (Yjs ignores what it already has)
+      } finally {
+        clearTimeout(timer)
+      }
+      if (this.isStopped || this.inFlight !== batch) return
+      if (++failures > this.timings.maxFailures) return this.finish(ABNORMAL_CLOSURE, 'messages cannot be sent')
+      await this.sleep(Math.max(retryAfterMs, backoffDelayMs(failures, 500, 8_000)))
+    }
+    void this.pump()
+  }
+
+  /** A 4xx/410 answer: the body says which WebSocket close code it stands for. */
+  private async closeFromResponse(response: Response): Promise<void> {
+    const info = parseJson(await response.text().catch(() => ''))
+    const code = Number(info.closeCode) || (response.status === 413 ? 4413 : 4400)
+    const reason = String(
+      info.reason ?? `${String(info.error ?? 'bad-request')}: ${String(info.message ?? response.status)}`,
+    )
+    this.finish(code, reason)
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms))
+  }
+}
+
+function parseJson(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+}
+
+/** 22 URL-safe random characters (132 bits): unguessable, and valid for the server's sid rule. */
+export function randomSessionId(): string {
+  const bytes = new Uint8Array(22)
+  crypto.getRandomValues(bytes)
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  let id = ''
+  for (const byte of bytes) id += alphabet[byte & 63]
+  return id
+}

@@ -1,0 +1,88 @@
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+
+/**
+ * Bodies of the HTTP fallback (POST requests and responses, long-poll responses, SSE `frames` data
+ * once base64-decoded): each y-websocket frame as a lib0 varUint8Array, back to back. The server
+ * has its own copy of these few lines (client and server share only `shared/`).
+ */
+export function encodeFrames(frames: readonly Uint8Array[]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  for (const frame of frames) encoding.writeVarUint8Array(encoder, frame)
+  return encoding.toUint8Array(encoder)
+}
+
+/** Inverse of encodeFrames; throws on a body that is not a whole number of frames. */
+export function decodeFrames(body: Uint8Array): Uint8Array[] {
+  const decoder = decoding.createDecoder(body)
+  const frames: Uint8Array[] = []
+  while (decoding.hasContent(decoder)) frames.push(decoding.readVarUint8Array(decoder))
+  return frames
+}
+
+export function base64ToBytes(text: string): Uint8Array {
+  const binary = atob(text.trim())
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return bytes
+}
+
+/** One server-sent event as the SSE grammar defines it (fields we use only). */
+export interface SseEvent {
+  /** `event:` field, `message` when absent. */
+  event: string
+  /** `data:` lines joined with newlines. */
+  data: string
+  /** `id:` field, if the event had one. */
+  id: string | null
+}
+
+/**
+ * Incremental `text/event-stream` parser (WHATWG grammar: LF, CR or CRLF line ends, comments,
+ * multi-line data). Written on fetch streaming rather than EventSource so one implementation runs
+ * in browsers and Node, can see status codes and content types, and can tell bursts from a trickle.
+ */
+export class SseParser {
+  private buffer = ''
+  private event = ''
+  private data: string[] = []
+  private id: string | null = null
+  private readonly decoder = new TextDecoder()
+
+  /** Feeds one chunk of bytes; returns the events it completed. */
+  push(chunk: Uint8Array): SseEvent[] {
+    this.buffer += this.decoder.decode(chunk, { stream: true })
+    const events: SseEvent[] = []
+    for (;;) {
+      const match = /\r\n|\r|\n/.exec(this.buffer)
+      if (!match) break
+      // A lone CR at the end of the buffer may be the first half of CRLF: wait for more.
+      if (match[0] === '\r' && match.index === this.buffer.length - 1) break
+      const line = this.buffer.slice(0, match.index)
+      this.buffer = this.buffer.slice(match.index + match[0].length)
+      const event = this.line(line)
+      if (event) events.push(event)
+    }
+    return events
+  }
+
+  private line(line: string): SseEvent | null {
+    if (line === '') {
+      if (this.data.length === 0 && this.event === '') return null
+      const event = { event: this.event || 'message', data: this.data.join('\n'), id: this.id }
+      this.event = ''
+      this.data = []
+      this.id = null
+      return event
+    }
+    if (line.startsWith(':')) return null
+    const colon = line.indexOf(':')
+    const field = colon === -1 ? line : line.slice(0, colon)
+    let value = colon === -1 ? '' : line.slice(colon + 1)
+    if (value.startsWith(' ')) value = value.slice(1)
+    if (field === 'event') this.event = value
+    else if (field === 'data') this.data.push(value)
+    else if (field === 'id' && !value.includes('\0')) this.id = value
+    return null
+  }
+}

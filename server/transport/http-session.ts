@@ -1,0 +1,411 @@
+import { randomBytes } from 'node:crypto'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { ErrorCode } from '../../shared/errors.js'
+import type { DocId } from '../../shared/ids.js'
+import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
+import { MessageType } from '../../shared/protocol/message-type.js'
+import type { Logger } from '../logger.js'
+import { countConnection, type Metrics } from '../metrics.js'
+import { nextConnectionId, TransportKind, type Connection } from '../sync/connection.js'
+import type { DocRoom } from '../sync/doc-room.js'
+import type { RoomRegistry } from '../sync/room-registry.js'
+
+/** Client-chosen session ids: random, URL-safe, long enough not to collide or be guessed. */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/
+
+/** `<epoch>:<seq>`: the epoch names one incarnation of a session, seq counts its frames. */
+const CURSOR_PATTERN = /^([A-Za-z0-9]{1,16}):(\d{1,15})$/
+
+export interface HttpSessionLimits {
+  /** A session with no stream or poll attached and no POST lives this long. */
+  idleMs: number
+  /** Bytes of already-delivered frames kept for Last-Event-ID / cursor replay. */
+  replayBufferBytes: number
+  /** Undelivered bytes above this close the session (the client resyncs on reconnect). */
+  maxSendBufferBytes: number
+  /** Sessions per instance. */
+  maxSessions: number
+  /** POST token bucket: refill per second... */
+  postsPerSecond: number
+  /** ...and capacity. */
+  postBurst: number
+}
+
+/** Where a session's frames go: an SSE stream or a held long-poll. */
+export interface Downlink {
+  /** New frames are waiting in the session (call `session.framesAfter`). */
+  wake(): void
+  /** The session ended; tell the client `code` and `reason`, then end the response. */
+  closed(code: CloseCode, reason: string): void
+  /** Another request took over the session: end this response without a close. */
+  superseded(): void
+}
+
+export interface Cursor {
+  epoch: string
+  seq: number
+}
+
+export function parseCursor(value: string | undefined | null): Cursor | null {
+  if (!value) return null
+  const match = CURSOR_PATTERN.exec(value.trim())
+  if (!match) return null
+  return { epoch: match[1]!, seq: Number(match[2]) }
+}
+
+interface Outgoing {
+  seq: number
+  frame: Uint8Array
+}
+
+/**
+ * One client of an HTTP fallback transport, as its room sees it: a Connection that queues frames,
+ * numbered, for whichever stream or poll is attached now. It outlives any single HTTP request so a
+ * dropped stream can resume (Last-Event-ID) without the room noticing.
+ *
+ * Acks: the session asks the room for Ack frames and keeps them to itself; a POST is answered once
+ * the room acknowledged every update-bearing frame in it, so the POST response is the ack.
+ */
+export class HttpSession implements Connection {
+  readonly id: string
+  readonly wantsAcks = true
+  /** Changes whenever a session with this sid is created anew, so stale cursors are recognised. */
+  readonly epoch = randomBytes(6).toString('hex')
+  private readonly outbox: Outgoing[] = []
+  private nextSeq = 1
+  /** Highest seq written to a downlink (and so possibly received by the client). */
+  private deliveredSeq = 0
+  /** Highest seq dropped from the outbox: cursors below it cannot be replayed. */
+  private droppedSeq = 0
+  private undeliveredBytes = 0
+  private deliveredBytes = 0
+  private downlink: Downlink | null = null
+  private hasHadDownlink = false
+  private capture: Uint8Array[] | null = null
+  private updateFramesToRoom = 0
+  private acked = 0
+  private ackWaiters: { count: number; settle: (ok: boolean) => void }[] = []
+  private idleTimer: NodeJS.Timeout | null = null
+  private tokens: number
+  private tokensAt = performance.now()
+  /** True while a POST is being handled: POSTs of one session are strictly sequential. */
+  isPostInFlight = false
+  closeInfo: { code: CloseCode; reason: string } | null = null
+
+  constructor(
+    readonly sid: string,
+    readonly docId: DocId,
+    readonly transport: TransportKind,
+    private readonly room: DocRoom,
+    private readonly limits: HttpSessionLimits,
+    private readonly onEnd: (session: HttpSession) => void,
+    private readonly metrics: Metrics,
+  ) {
+    this.id = nextConnectionId(transport)
+    this.tokens = limits.postBurst
+    this.armIdleTimer()
+  }
+
+  /** Seq of the newest frame queued so far. */
+  get lastSeq(): number {
+    return this.nextSeq - 1
+  }
+
+  get cursor(): string {
+    return `${this.epoch}:${this.lastSeq}`
+  }
+
+  get isClosed(): boolean {
+    return this.closeInfo !== null
+  }
+
+  get wasEverAttached(): boolean {
+    return this.hasHadDownlink
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.closeInfo) return
+    if (frame[0] === MessageType.Ack) return this.onAck(frame)
+    this.metrics.bytesOut.inc({ transport: this.transport }, frame.byteLength)
+    // Replies to a POST's own frames (SyncStep2 for its SyncStep1, awareness for QueryAwareness)
+    // travel in the POST response: that works whichever instance holds the stream.
+    if (this.capture) {
+      this.capture.push(frame)
+      return
+    }
+    this.outbox.push({ seq: this.nextSeq++, frame })
+    this.undeliveredBytes += frame.byteLength
+    if (this.undeliveredBytes > this.limits.maxSendBufferBytes) {
+      this.close(CloseCode.GoingAway, closeReason(ErrorCode.SlowConsumer, 'too much undelivered; reconnect'))
+      return
+    }
+    this.downlink?.wake()
+  }
+
+  close(code: CloseCode, reason: string): void {
+    if (this.closeInfo) return
+    this.closeInfo = { code, reason }
+    for (const waiter of this.ackWaiters.splice(0)) waiter.settle(false)
+    this.downlink?.closed(code, reason)
+    this.downlink = null
+    this.end()
+  }
+
+  /** True when a client that received everything up to `cursor` can be brought up to date from here. */
+  canResume(cursor: Cursor): boolean {
+    return cursor.epoch === this.epoch && cursor.seq >= this.droppedSeq && cursor.seq <= this.lastSeq
+  }
+
+  /** Frames after `seq`, oldest first. */
+  framesAfter(seq: number): Outgoing[] {
+    return this.outbox.filter((entry) => entry.seq > seq)
+  }
+
+  /** Records that frames up to `seq` were written to the client, and trims the replay buffer. */
+  markDelivered(seq: number): void {
+    for (const entry of this.outbox) {
+      if (entry.seq <= this.deliveredSeq || entry.seq > seq) continue
+      this.undeliveredBytes -= entry.frame.byteLength
+      this.deliveredBytes += entry.frame.byteLength
+    }
+    this.deliveredSeq = Math.max(this.deliveredSeq, seq)
+    while (this.deliveredBytes > this.limits.replayBufferBytes && this.outbox[0] && this.outbox[0].seq <= seq) {
+      this.dropOldest()
+    }
+  }
+
+  /** The client confirmed (long-poll cursor) it has everything up to `seq`: nothing before is needed. */
+  confirm(seq: number): void {
+    this.markDelivered(seq)
+    while (this.outbox[0] && this.outbox[0].seq <= seq) this.dropOldest()
+  }
+
+  /** Makes `downlink` the one receiving frames; a previous one is superseded. */
+  attach(downlink: Downlink): void {
+    if (this.downlink && this.downlink !== downlink) this.downlink.superseded()
+    this.downlink = downlink
+    this.hasHadDownlink = true
+    this.disarmIdleTimer()
+  }
+
+  detach(downlink: Downlink): void {
+    if (this.downlink !== downlink) return
+    this.downlink = null
+    this.armIdleTimer()
+  }
+
+  /** Takes one POST token; false when the session posts faster than allowed. */
+  takePostToken(): boolean {
+    const now = performance.now()
+    this.tokens = Math.min(
+      this.limits.postBurst,
+      this.tokens + ((now - this.tokensAt) / 1000) * this.limits.postsPerSecond,
+    )
+    this.tokensAt = now
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
+
+  /**
+   * Hands a POST's frames to the room in order, returning the frames the room answered with.
+   * Throws the room's SyncError for bad input (the caller closes the session).
+   */
+  receiveBatch(frames: Uint8Array[]): Uint8Array[] {
+    const replies: Uint8Array[] = []
+    this.capture = replies
+    this.disarmIdleTimer()
+    try {
+      for (const frame of frames) {
+        this.metrics.bytesIn.inc({ transport: this.transport }, frame.byteLength)
+        const isUpdateBearing = frame[0] === MessageType.Sync && (frame[1] === 1 || frame[1] === 2)
+        this.room.receive(this, frame)
+        if (isUpdateBearing) this.updateFramesToRoom++
+      }
+    } finally {
+      this.capture = null
+      if (!this.downlink) this.armIdleTimer()
+    }
+    return replies
+  }
+
+  /** Resolves true once every update-bearing frame received so far is committed; false if the session closed. */
+  whenDurable(timeoutMs: number): Promise<boolean> {
+    const count = this.updateFramesToRoom
+    if (this.closeInfo) return Promise.resolve(false)
+    if (this.acked >= count) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.ackWaiters = this.ackWaiters.filter((w) => w !== waiter)
+        resolve(false)
+      }, timeoutMs)
+      const waiter = {
+        count,
+        settle: (ok: boolean) => {
+          clearTimeout(timer)
+          resolve(ok)
+        },
+      }
+      this.ackWaiters.push(waiter)
+    })
+  }
+
+  private onAck(frame: Uint8Array): void {
+    const decoder = decoding.createDecoder(frame)
+    decoding.readVarUint(decoder)
+    this.acked = Math.max(this.acked, decoding.readVarUint(decoder))
+    const ready = this.ackWaiters.filter((waiter) => waiter.count <= this.acked)
+    this.ackWaiters = this.ackWaiters.filter((waiter) => waiter.count > this.acked)
+    for (const waiter of ready) waiter.settle(true)
+  }
+
+  private dropOldest(): void {
+    const entry = this.outbox.shift()
+    if (!entry) return
+    if (entry.seq <= this.deliveredSeq) this.deliveredBytes -= entry.frame.byteLength
+    else this.undeliveredBytes -= entry.frame.byteLength
+    this.droppedSeq = entry.seq
+  }
+
+  private armIdleTimer(): void {
+    this.disarmIdleTimer()
+    this.idleTimer = setTimeout(() => this.expire(), this.limits.idleMs)
+    this.idleTimer.unref()
+  }
+
+  private disarmIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = null
+  }
+
+  private expire(): void {
+    if (this.closeInfo || this.downlink || this.isPostInFlight) return
+    this.closeInfo = { code: CloseCode.GoingAway, reason: closeReason(ErrorCode.SessionExpired, 'idle') }
+    this.end()
+  }
+
+  private end(): void {
+    this.disarmIdleTimer()
+    this.onEnd(this)
+  }
+}
+
+export interface HttpSessionRegistryOptions {
+  registry: RoomRegistry
+  log: Logger
+  metrics: Metrics
+  limits: HttpSessionLimits
+}
+
+/**
+ * The HTTP sessions open on this instance, by sid. A session is created by whichever request of a
+ * client arrives first (stream, poll or POST), joins its document's room, and leaves it when it
+ * ends. Nothing here requires the other requests of that client to reach this instance.
+ */
+export class HttpSessionRegistry {
+  private readonly sessions = new Map<string, HttpSession>()
+  private readonly pending = new Map<string, Promise<HttpSession>>()
+  /** Sessions the server closed on purpose, so late requests learn the close code (kept one idle period). */
+  private readonly tombstones = new Map<string, { code: CloseCode; reason: string; docId: DocId }>()
+
+  constructor(private readonly options: HttpSessionRegistryOptions) {}
+
+  get size(): number {
+    return this.sessions.size
+  }
+
+  get(sid: string, docId: DocId): HttpSession | undefined {
+    const session = this.sessions.get(sid)
+    return session && session.docId === docId ? session : undefined
+  }
+
+  tombstone(sid: string, docId: DocId): { code: CloseCode; reason: string } | undefined {
+    const entry = this.tombstones.get(sid)
+    return entry && entry.docId === docId ? entry : undefined
+  }
+
+  /** Returns the live session for `sid`, creating (and joining) it if needed; null when at capacity. */
+  async open(sid: string, docId: DocId, transport: TransportKind): Promise<HttpSession | null> {
+    const existing = this.get(sid, docId)
+    if (existing && !existing.isClosed) return existing
+    const inFlight = this.pending.get(sid)
+    if (inFlight) return inFlight
+    if (this.sessions.size + this.pending.size >= this.options.limits.maxSessions) return null
+    const creating = this.create(sid, docId, transport)
+    this.pending.set(sid, creating)
+    try {
+      return await creating
+    } finally {
+      this.pending.delete(sid)
+    }
+  }
+
+  /** Ends `session` (the room forgets it) so a fresh one can take its sid. */
+  replace(session: HttpSession): void {
+    if (this.sessions.get(session.sid) === session) {
+      session.close(CloseCode.GoingAway, closeReason(ErrorCode.SessionExpired, 'replaced by a new session'))
+    }
+  }
+
+  private async create(sid: string, docId: DocId, transport: TransportKind): Promise<HttpSession> {
+    const { registry, metrics, limits, log } = this.options
+    const previous = this.sessions.get(sid)
+    if (previous) this.replace(previous)
+    this.tombstones.delete(sid)
+    const room = await registry.acquire(docId)
+    let isJoined = false
+    const session = new HttpSession(
+      sid,
+      docId,
+      transport,
+      room,
+      limits,
+      (ended) => {
+        if (this.sessions.get(sid) === ended) this.sessions.delete(sid)
+        countConnection(metrics, transport, -1)
+        if (isJoined) {
+          room.leave(ended)
+          registry.release(room)
+          isJoined = false
+        }
+        const info = ended.closeInfo
+        if (info && !info.reason.startsWith(ErrorCode.SessionExpired)) {
+          this.tombstones.set(sid, { ...info, docId })
+          setTimeout(() => this.tombstones.delete(sid), limits.idleMs).unref()
+        }
+        log.debug({ docId, connectionId: ended.id, code: info?.code }, 'http session ended')
+      },
+      metrics,
+    )
+    this.sessions.set(sid, session)
+    countConnection(metrics, transport, 1)
+    isJoined = true
+    room.join(session)
+    log.debug({ docId, connectionId: session.id, transport }, 'http session opened')
+    return session
+  }
+}
+
+/** Request/response bodies: each frame as a lib0 varUint8Array (length-prefixed), back to back. */
+export function encodeFrames(frames: readonly Uint8Array[]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  for (const frame of frames) encoding.writeVarUint8Array(encoder, frame)
+  return encoding.toUint8Array(encoder)
+}
+
+/** Inverse of encodeFrames; null when the body is not a whole number of well-formed frames. */
+export function decodeFrames(body: Uint8Array): Uint8Array[] | null {
+  const decoder = decoding.createDecoder(body)
+  const frames: Uint8Array[] = []
+  try {
+    while (decoding.hasContent(decoder)) {
+      const frame = decoding.readVarUint8Array(decoder)
+      if (frame.byteLength === 0) return null
+      frames.push(frame)
+    }
+  } catch {
+    return null
+  }
+  return frames
+}

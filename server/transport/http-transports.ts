@@ -1,0 +1,132 @@
+import express, { type Request, type Response, type Router } from 'express'
+import { ErrorCode } from '../../shared/errors.js'
+import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
+import {
+  HTTP_POST_BURST,
+  HTTP_POST_COMMIT_TIMEOUT_MS,
+  HTTP_POSTS_PER_SECOND,
+  HTTP_REPLAY_BUFFER_BYTES,
+  HTTP_SESSION_IDLE_MS,
+  LONG_POLL_HOLD_MS,
+  MAX_HTTP_SESSIONS,
+  MAX_SEND_BUFFER_BYTES,
+  SSE_HEARTBEAT_MS,
+  SSE_MAX_LIFETIME_MS,
+} from '../../shared/limits.js'
+import { sendError } from '../http/errors.js'
+import { loggablePath, type Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import type { RoomRegistry } from '../sync/room-registry.js'
+import { HttpSessionRegistry, SESSION_ID_PATTERN, type HttpSessionLimits } from './http-session.js'
+import { longPollHandler } from './long-poll-binding.js'
+import { postHandler } from './post-binding.js'
+import { sseHandler } from './sse-binding.js'
+
+export interface HttpTransportTimings extends HttpSessionLimits {
+  /** `event: ping` interval on SSE streams. */
+  heartbeatMs: number
+  /** SSE streams end (to be resumed) after this times 0.8–1.0. */
+  maxStreamLifetimeMs: number
+  /** Longest a long-poll is held without frames. */
+  longPollHoldMs: number
+  /** A POST whose updates are not committed by then is answered 503. */
+  postCommitTimeoutMs: number
+}
+
+export interface HttpTransportOptions {
+  registry: RoomRegistry
+  log: Logger
+  metrics: Metrics
+  /** Largest POST body: a connection's first SyncStep2 (everything made offline) plus framing. */
+  maxBodyBytes: number
+  /** True while the server drains: new streams, polls and POSTs get 503 so the balancer retries elsewhere. */
+  isDraining: () => boolean
+  /** Overrides for tests; defaults come from shared/limits.ts. */
+  timings?: Partial<HttpTransportTimings>
+}
+
+/** What each binding gets: options with every timing resolved, and the instance's sessions. */
+export interface HttpTransportContext {
+  readonly options: HttpTransportOptions
+  readonly timings: HttpTransportTimings
+  readonly sessions: HttpSessionRegistry
+  readonly log: Logger
+}
+
+export const DEFAULT_HTTP_TRANSPORT_TIMINGS: HttpTransportTimings = {
+  idleMs: HTTP_SESSION_IDLE_MS,
+  replayBufferBytes: HTTP_REPLAY_BUFFER_BYTES,
+  maxSendBufferBytes: MAX_SEND_BUFFER_BYTES,
+  maxSessions: MAX_HTTP_SESSIONS,
+  postsPerSecond: HTTP_POSTS_PER_SECOND,
+  postBurst: HTTP_POST_BURST,
+  heartbeatMs: SSE_HEARTBEAT_MS,
+  maxStreamLifetimeMs: SSE_MAX_LIFETIME_MS,
+  longPollHoldMs: LONG_POLL_HOLD_MS,
+  postCommitTimeoutMs: HTTP_POST_COMMIT_TIMEOUT_MS,
+}
+
+/**
+ * The HTTP fallback transports on one router: `GET /collab/<docId>/events` (SSE),
+ * `GET /collab/<docId>/poll` (long-poll) and `POST /collab/<docId>/messages`. Mount it before the
+ * 404 handler; the app's CORS middleware answers preflights.
+ */
+export function httpTransports(options: HttpTransportOptions): Router {
+  const timings = { ...DEFAULT_HTTP_TRANSPORT_TIMINGS, ...options.timings }
+  const sessions = new HttpSessionRegistry({
+    registry: options.registry,
+    log: options.log,
+    metrics: options.metrics,
+    limits: timings,
+  })
+  const context: HttpTransportContext = { options, timings, sessions, log: options.log }
+  const router = express.Router()
+  router.get('/collab/:docId/events', sseHandler(context))
+  router.get('/collab/:docId/poll', longPollHandler(context))
+  router.post('/collab/:docId/messages', postHandler(context))
+  return router
+}
+
+/** Validates the document id and session id every fallback request carries; answers 400/503 itself. */
+export function readSessionRequest(
+  context: HttpTransportContext,
+  request: Request,
+  response: Response,
+): { docId: DocId; sid: string } | null {
+  const docId = request.params.docId
+  const sid = request.query.sid
+  if (!isValidDocId(docId)) {
+    refuse(context, request, response, 400, ErrorCode.InvalidDocId, DOC_ID_RULE)
+    return null
+  }
+  if (typeof sid !== 'string' || !SESSION_ID_PATTERN.test(sid)) {
+    refuse(context, request, response, 400, ErrorCode.BadRequest, 'sid must be 16–64 characters of [A-Za-z0-9_-]')
+    return null
+  }
+  if (context.options.isDraining()) {
+    response.set('Retry-After', '1')
+    sendError(response, 503, ErrorCode.ServerShuttingDown, 'server is restarting; retry')
+    return null
+  }
+  return { docId, sid }
+}
+
+/** Answers a refused request and logs it once, without the query string (it may carry a token). */
+export function refuse(
+  context: HttpTransportContext,
+  request: Request,
+  response: Response,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): void {
+  context.log.warn({ path: loggablePath(request.originalUrl), status, code }, 'http transport request refused')
+  response.status(status).json({ error: code, message, ...extra })
+}
+
+/** A session the server closed: 410 with the close code, which the client treats like a WebSocket close. */
+export function sendClosed(response: Response, info: { code: number; reason: string }): void {
+  const errorCode = info.reason.split(':')[0] ?? ErrorCode.Internal
+  response.status(410).json({ error: errorCode, message: info.reason, closeCode: info.code, reason: info.reason })
+}

@@ -1,0 +1,147 @@
+import type { Request, Response } from 'express'
+import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
+import { TransportKind } from '../sync/connection.js'
+import { decodeFrames, encodeFrames } from './http-session.js'
+import { readSessionRequest, refuse, sendClosed, type HttpTransportContext } from './http-transports.js'
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.FrameTooLarge]: 413,
+}
+
+/**
+ * `POST /collab/<docId>/messages?sid=<sid>`: a batch of client frames (length-prefixed, binary).
+ * Applied to the room on whichever instance receives it; answered 200 only once every update in
+ * it is committed, with the room's replies (e.g. SyncStep2 for a SyncStep1) as the body. The 200
+ * is the acknowledgement: the client counts the batch's update-bearing frames as durable.
+ */
+export function postHandler(context: HttpTransportContext) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const ids = readSessionRequest(context, request, response)
+    if (!ids) return
+    const { docId, sid } = ids
+    const { sessions, log, options, timings } = context
+    if (!request.is('application/octet-stream')) {
+      // Also a CSRF guard: a cross-site form cannot send this type without a CORS preflight.
+      refuse(context, request, response, 415, ErrorCode.UnsupportedMediaType, 'body must be application/octet-stream')
+      return drain(request)
+    }
+    const declared = Number(request.get('content-length') ?? 0)
+    if (declared > options.maxBodyBytes) {
+      tooLarge(context, request, response, declared)
+      return
+    }
+    const body = await readBody(request, options.maxBodyBytes)
+    if (body === 'too-large') return tooLarge(context, request, response, options.maxBodyBytes + 1)
+    if (body === null) return // the client went away mid-body
+    const frames = decodeFrames(body)
+    if (!frames || frames.length === 0) {
+      refuse(
+        context,
+        request,
+        response,
+        400,
+        ErrorCode.MalformedFrame,
+        'body is not a sequence of length-prefixed frames',
+      )
+      return
+    }
+
+    const closed = sessions.tombstone(sid, docId)
+    if (closed) return sendClosed(response, closed)
+    let session
+    try {
+      // A session unknown here may hold its stream on another instance: serve it all the same.
+      session = await sessions.open(sid, docId, TransportKind.Sse)
+    } catch (error) {
+      log.error({ err: error, docId }, 'document could not be loaded')
+      response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
+      return
+    }
+    if (!session) {
+      response.set('Retry-After', '5')
+      return refuse(context, request, response, 429, ErrorCode.RateLimited, 'too many sessions on this server')
+    }
+    if (session.closeInfo) return sendClosed(response, session.closeInfo)
+    if (session.isPostInFlight) {
+      return refuse(context, request, response, 409, ErrorCode.PostInFlight, 'one POST at a time per session')
+    }
+    if (!session.takePostToken()) {
+      response.set('Retry-After', '1')
+      return refuse(context, request, response, 429, ErrorCode.RateLimited, 'too many POSTs; batch frames')
+    }
+
+    session.isPostInFlight = true
+    try {
+      let replies: Uint8Array[]
+      try {
+        replies = session.receiveBatch(frames)
+      } catch (error) {
+        const code = error instanceof SyncError ? error.code : ErrorCode.Internal
+        const message = error instanceof Error ? error.message : String(error)
+        options.metrics.rejectedFrames.inc({ code })
+        const closeCode = closeCodeFor(code)
+        if (code === ErrorCode.Internal)
+          log.error({ err: error, docId, connectionId: session.id }, 'frame handling failed')
+        else log.warn({ docId, connectionId: session.id, code, reason: message }, 'frame rejected')
+        session.close(closeCode, closeReason(code, message))
+        const status = code === ErrorCode.Internal ? 500 : (STATUS_BY_CODE[code] ?? 400)
+        response.status(status).json({ error: code, message, closeCode, reason: closeReason(code, message) })
+        return
+      }
+      const isDurable = await session.whenDurable(timings.postCommitTimeoutMs)
+      if (!isDurable) {
+        if (session.closeInfo) return sendClosed(response, session.closeInfo)
+        response.set('Retry-After', '1')
+        response.status(503).json({ error: ErrorCode.StorageFailure, message: 'not committed in time; resend' })
+        return
+      }
+      response
+        .status(200)
+        .set({ 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' })
+        .end(Buffer.from(encodeFrames(replies)))
+    } finally {
+      session.isPostInFlight = false
+    }
+  }
+}
+
+function tooLarge(context: HttpTransportContext, request: Request, response: Response, bytes: number): void {
+  // Closing the connection spares us reading (and the client sending) the rest of a huge body.
+  response.set('Connection', 'close')
+  refuse(
+    context,
+    request,
+    response,
+    413,
+    ErrorCode.FrameTooLarge,
+    `body of ${bytes} bytes exceeds ${context.options.maxBodyBytes}`,
+    { closeCode: closeCodeFor(ErrorCode.FrameTooLarge) },
+  )
+}
+
+/** Reads the whole body, giving up at `limit` bytes; null if the request was aborted. */
+function readBody(request: Request, limit: number): Promise<Uint8Array | 'too-large' | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let bytes = 0
+    const onData = (chunk: Buffer): void => {
+      bytes += chunk.byteLength
+      if (bytes > limit) {
+        request.off('data', onData)
+        request.resume()
+        resolve('too-large')
+        return
+      }
+      chunks.push(chunk)
+    }
+    request.on('data', onData)
+    request.once('end', () => resolve(new Uint8Array(Buffer.concat(chunks))))
+    request.once('aborted', () => resolve(null))
+    request.once('error', () => resolve(null))
+  })
+}
+
+function drain(request: Request): void {
+  request.resume()
+}

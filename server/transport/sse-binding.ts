@@ -1,0 +1,199 @@
+import type { Request, Response } from 'express'
+import { ErrorCode } from '../../shared/errors.js'
+import type { CloseCode } from '../../shared/protocol/close-codes.js'
+import { TransportKind } from '../sync/connection.js'
+import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './http-session.js'
+import { readSessionRequest, refuse, type HttpTransportContext } from './http-transports.js'
+
+/** One SSE event carries at most this many frame bytes, so a burst never becomes one giant line. */
+const MAX_EVENT_BYTES = 256 * 1024
+
+/** EventSource's reconnect delay; our fetch-based client uses its own backoff. */
+const RETRY_MS = 2_000
+
+/**
+ * `GET /collab/<docId>/events?sid=<sid>`: the session's frames as SSE. Events: `hello` (first, at
+ * once), `frames` (id `<epoch>:<seq>`, data = base64 of length-prefixed frames), `ping`,
+ * `resync`, `recycle`, `close`. See docs/protocol.md.
+ */
+export function sseHandler(context: HttpTransportContext) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const ids = readSessionRequest(context, request, response)
+    if (!ids) return
+    const { docId, sid } = ids
+    const { sessions, log } = context
+    // EventSource sends the header on reconnects; the query form serves clients that cannot set it.
+    const lastEventId = request.get('last-event-id') ?? (request.query.lastEventId as string | undefined)
+    const cursor = parseCursor(lastEventId)
+
+    const closed = sessions.tombstone(sid, docId)
+    if (closed) {
+      openStream(response)
+      writeEvent(response, 'close', JSON.stringify({ code: closed.code, reason: closed.reason }))
+      response.end()
+      return
+    }
+
+    let session = sessions.get(sid, docId)
+    let isResync = false
+    let fromSeq = 0
+    if (session && cursor && session.canResume(cursor)) {
+      fromSeq = cursor.seq
+    } else if (session && (cursor || session.wasEverAttached)) {
+      // A gap we cannot replay (or a client that lost its ids): start over and exchange state vectors.
+      sessions.replace(session)
+      session = undefined
+      isResync = true
+    } else if (!session && lastEventId) {
+      isResync = true
+    }
+    if (!session) {
+      try {
+        session = (await sessions.open(sid, docId, TransportKind.Sse)) ?? undefined
+      } catch (error) {
+        log.error({ err: error, docId }, 'document could not be loaded')
+        response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
+        return
+      }
+      if (!session) {
+        response.set('Retry-After', '5')
+        refuse(context, request, response, 429, ErrorCode.RateLimited, 'too many sessions on this server')
+        return
+      }
+    }
+    if (request.destroyed) return
+    if (session.isClosed) {
+      openStream(response)
+      writeEvent(response, 'close', JSON.stringify(session.closeInfo))
+      response.end()
+      return
+    }
+    if (isResync) log.debug({ docId, connectionId: session.id }, 'http stream resync')
+    else if (cursor) log.debug({ docId, connectionId: session.id, from: fromSeq }, 'http stream resumed')
+    streamSession(context, request, response, session, fromSeq, isResync)
+  }
+}
+
+function streamSession(
+  context: HttpTransportContext,
+  request: Request,
+  response: Response,
+  session: HttpSession,
+  fromSeq: number,
+  isResync: boolean,
+): void {
+  const { timings } = context
+  openStream(response)
+  response.write(`retry: ${RETRY_MS}\n\n`)
+  writeEvent(
+    response,
+    'hello',
+    JSON.stringify({
+      v: 1,
+      sid: session.sid,
+      epoch: session.epoch,
+      heartbeatMs: timings.heartbeatMs,
+      resumed: fromSeq > 0 && !isResync,
+    }),
+  )
+  if (isResync) writeEvent(response, 'resync', '{}')
+
+  let sentSeq = fromSeq
+  let isWaitingForDrain = false
+  let isFlushScheduled = false
+  let isEnded = false
+
+  const flush = (): void => {
+    isFlushScheduled = false
+    if (isEnded || isWaitingForDrain) return
+    const pending = session.framesAfter(sentSeq)
+    let index = 0
+    while (index < pending.length) {
+      const batch: Uint8Array[] = []
+      let bytes = 0
+      let lastSeq = sentSeq
+      while (
+        index < pending.length &&
+        (batch.length === 0 || bytes + pending[index]!.frame.byteLength <= MAX_EVENT_BYTES)
+      ) {
+        const entry = pending[index++]!
+        batch.push(entry.frame)
+        bytes += entry.frame.byteLength
+        lastSeq = entry.seq
+      }
+      const data = Buffer.from(encodeFrames(batch)).toString('base64')
+      const isWritable = response.write(`id: ${session.epoch}:${lastSeq}\nevent: frames\ndata: ${data}\n\n`)
+      sentSeq = lastSeq
+      session.markDelivered(lastSeq)
+      if (!isWritable) {
+        // The client reads slowly: frames wait in the session (bounded) rather than in socket buffers.
+        isWaitingForDrain = true
+        response.once('drain', () => {
+          isWaitingForDrain = false
+          flush()
+        })
+        return
+      }
+    }
+  }
+
+  const end = (): void => {
+    if (isEnded) return
+    isEnded = true
+    clearInterval(heartbeat)
+    clearTimeout(recycle)
+    session.detach(downlink)
+    response.end()
+  }
+
+  const downlink: Downlink = {
+    wake: () => {
+      // Frames queued in one event-loop turn share one event.
+      if (isFlushScheduled) return
+      isFlushScheduled = true
+      setImmediate(flush)
+    },
+    closed: (code: CloseCode, reason: string) => {
+      flush()
+      if (!isEnded) writeEvent(response, 'close', JSON.stringify({ code, reason }))
+      end()
+    },
+    superseded: () => end(),
+  }
+
+  const heartbeat = setInterval(() => writeEvent(response, 'ping', String(Date.now())), timings.heartbeatMs)
+  heartbeat.unref()
+  // Jitter, so streams opened together (after a deploy) are not all recycled together.
+  const lifetimeMs = timings.maxStreamLifetimeMs * (0.8 + 0.2 * Math.random())
+  const recycle = setTimeout(() => {
+    flush()
+    if (!isEnded) writeEvent(response, 'recycle', '{}')
+    end()
+  }, lifetimeMs)
+  recycle.unref()
+  request.on('close', end)
+  response.on('error', end)
+
+  session.attach(downlink)
+  flush()
+}
+
+function openStream(response: Response): void {
+  response.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    // no-transform keeps compressing proxies away; compression would hold events in its window.
+    'Cache-Control': 'no-cache, no-store, no-transform, must-revalidate, max-age=0',
+    Pragma: 'no-cache',
+    // nginx (and proxies that copy it) otherwise buffers the response and the events stall.
+    'X-Accel-Buffering': 'no',
+    Connection: 'keep-alive',
+  })
+  response.socket?.setNoDelay(true)
+  // A comment right after the headers: some proxies hold the headers until the first body bytes.
+  response.write(':\n\n')
+}
+
+function writeEvent(response: Response, event: string, data: string): void {
+  if (response.writableEnded) return
+  response.write(`event: ${event}\ndata: ${data}\n\n`)
+}
