@@ -9,7 +9,7 @@ import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { renderScenario, type CaseReport, type ScenarioReport } from './lib/report.js'
 import type { BenchMode, RunResult, Scenario } from './lib/scenario.js'
-import { SERVER_KINDS, type ServerKind } from './lib/server-process.js'
+import { profileServersInto, SERVER_KINDS, type ServerKind } from './lib/server-process.js'
 import { idleConnections } from './scenarios/idle-connections.js'
 import { joinStorm } from './scenarios/join-storm.js'
 import { largeDocument } from './scenarios/large-document.js'
@@ -41,6 +41,8 @@ Options:
   --repeat <n>          repetitions per server (default 3, quick 1)
   --out <file>          also write the report (Markdown) to this file
   --json <file>         also write every run's raw metrics as JSON
+  --cpu-prof <dir>      write a V8 CPU profile of every server process into <dir>
+                        (summarise one with: node --import tsx bench/tools/profile-summary.ts <file>)
   -h, --help            show this help
 `
 
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
       repeat: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -170,6 +173,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(repeat) || repeat < 1) fail('--repeat must be a positive integer')
   const scenarios = ids ? SCENARIOS.filter((scenario) => ids.includes(scenario.id)) : SCENARIOS
   const mode: BenchMode = { isQuick: values.quick, servers }
+  profileServersInto(values['cpu-prof'])
   const startedAt = performance.now()
   const header = environment()
   process.stderr.write(`${header}\n- mode: ${values.quick ? 'quick' : 'full'}, ${repeat} repetition(s)\n\n`)

@@ -25,6 +25,12 @@ export interface StartOptions {
   dataDir?: string
 }
 
+/** Set by `--cpu-prof <dir>`: every server process writes a V8 CPU profile there when it stops. */
+let cpuProfileDir: string | undefined
+export function profileServersInto(dir: string | undefined): void {
+  cpuProfileDir = dir
+}
+
 /** One server under test, in its own process so its CPU and RSS can be read from /proc. */
 export class ServerProcess {
   private constructor(
@@ -40,7 +46,10 @@ export class ServerProcess {
     const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'))
     const script = path.join(REPO_ROOT, 'bench/servers', `${kind}.ts`)
     // --expose-gc lets the harness collect garbage before reading RSS, the same way for every server.
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
+    const profiling = cpuProfileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`]
+      : []
+    const child = spawn(process.execPath, [...profiling, '--expose-gc', '--import', 'tsx', script], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       env: {

@@ -4,6 +4,20 @@ import { serveControl } from './child-control.js'
 
 const dataDir = process.env.BENCH_DATA_DIR
 if (!dataDir) throw new Error('BENCH_DATA_DIR is required')
-const server = await createServer({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'warn' })
+const server = await createServer({
+  port: 0,
+  host: '127.0.0.1',
+  dataDir,
+  logLevel: 'warn',
+  // Every bench client comes from 127.0.0.1, so the per-address connection cap (a NAT-sized 50)
+  // would refuse the load itself; per-connection message and byte rates would throttle the closed
+  // loop of the persistence scenario. The anchors enforce neither. Every other limit stays default.
+  limits: {
+    maxConnectionsPerAddress: 1_000_000,
+    maxMessagesPerSecond: 1_000_000,
+    messageBurst: 1_000_000,
+    maxBytesPerSecond: 1024 ** 3,
+  },
+})
 const { port } = await server.listen()
 serveControl(port, () => server.close())
