@@ -1,4 +1,6 @@
 import {
+  APPLY_BUDGET_BURST_MS,
+  APPLY_BUDGET_MS_PER_SECOND,
   COMPACT_AFTER_BYTES,
   COMPACT_AFTER_ROWS,
   HEARTBEAT_INTERVAL_MS,
@@ -35,6 +37,8 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimi
     maxInitialSyncBytes: Math.max(MAX_INITIAL_SYNC_BYTES, maxFrameBytes),
     maxAwarenessStateBytes: MAX_AWARENESS_STATE_BYTES,
     maxDocumentBytes: MAX_DOCUMENT_BYTES,
+    applyBudgetBurstMs: APPLY_BUDGET_BURST_MS,
+    applyBudgetMsPerSecond: APPLY_BUDGET_MS_PER_SECOND,
     compactAfterRows: COMPACT_AFTER_ROWS,
     compactAfterBytes: COMPACT_AFTER_BYTES,
     maxSendBufferBytes: MAX_SEND_BUFFER_BYTES,

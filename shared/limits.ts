@@ -112,3 +112,14 @@ export const MAX_BYTES_PER_SECOND = 1024 * 1024
 
 /** Simultaneous connections from one client address (a school or office shares one NAT address). */
 export const MAX_CONNECTIONS_PER_ADDRESS = 50
+
+/**
+ * CPU milliseconds a connection may spend applying updates in a burst, and per second sustained.
+ * Some tiny crafted V1 updates cost 100-200 ms each to apply (measured); a client that keeps
+ * sending them is cut off before it can monopolise the event loop.
+ */
+export const APPLY_BUDGET_BURST_MS = 1_000
+export const APPLY_BUDGET_MS_PER_SECOND = 250
+
+/** An update taking longer than this to apply is logged with its size, for investigation. */
+export const SLOW_APPLY_MS = 50

@@ -5,6 +5,7 @@ import * as Y from 'yjs'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
+import { SLOW_APPLY_MS } from '../../shared/limits.js'
 import { MessageType, SyncMessageType } from '../../shared/protocol/message-type.js'
 import { OPEN_PRINCIPAL, type Principal } from '../auth/authenticator.js'
 import { Role } from '../auth/tokens.js'
@@ -16,6 +17,7 @@ import type { Connection } from './connection.js'
 import { ackFrame, awarenessFrame, syncFrame } from './frames.js'
 import { RemoteOrigin, StorageOrigin } from './origins.js'
 import { guardAwarenessUpdate, type AwarenessPin } from './awareness-guard.js'
+import { TokenBucket } from './token-bucket.js'
 import { applyValidatedUpdate } from './update-guard.js'
 
 export interface RoomLimits {
@@ -27,6 +29,9 @@ export interface RoomLimits {
   maxAwarenessStateBytes: number
   /** Documents may not grow beyond this many stored bytes (approximate: snapshot plus log). */
   maxDocumentBytes: number
+  /** Apply-time budget per connection: burst and sustained (ms per second). */
+  applyBudgetBurstMs: number
+  applyBudgetMsPerSecond: number
   /** Compact once the log tail holds this many rows... */
   compactAfterRows: number
   /** ...or this many bytes. */
@@ -52,6 +57,8 @@ interface ClientState {
   awarenessPin: AwarenessPin
   /** Update-bearing frames (SyncStep2 or Update) received so far. */
   updateFrames: number
+  /** CPU time spent applying this client's updates, as a bucket: empty means cut off. */
+  applyBudget: TokenBucket
   /** Highest count already acknowledged to the client. */
   acked: number
   hasSentStep2: boolean
@@ -162,6 +169,7 @@ export class DocRoom {
       principal,
       awarenessIds: new Set(),
       awarenessPin: { clientId: null },
+      applyBudget: new TokenBucket(this.deps.limits.applyBudgetBurstMs, this.deps.limits.applyBudgetMsPerSecond),
       updateFrames: 0,
       acked: 0,
       hasSentStep2: false,
@@ -279,7 +287,7 @@ export class DocRoom {
               `document is over its ${this.deps.limits.maxDocumentBytes}-byte budget; no more changes accepted`,
             )
           }
-          applyValidatedUpdate(this.doc, update, connection)
+          this.applyMeasured(connection, state, update)
         }
         state.updateFrames++
         if (connection.wantsAcks) this.acknowledgeWhenDurable(connection, state, state.updateFrames)
@@ -310,6 +318,25 @@ export class DocRoom {
       if (error instanceof SyncError) throw error
       throw new SyncError(ErrorCode.MalformedFrame, `awareness update could not be decoded: ${describe(error)}`)
     }
+  }
+
+  private applyMeasured(connection: Connection, state: ClientState, update: Uint8Array): void {
+    const startedAt = performance.now()
+    let failure: unknown = null
+    try {
+      applyValidatedUpdate(this.doc, update, connection)
+    } catch (error) {
+      failure = error
+    }
+    const elapsedMs = performance.now() - startedAt
+    if (elapsedMs > SLOW_APPLY_MS) {
+      this.log.warn({ connectionId: connection.id, ms: Math.round(elapsedMs), bytes: update.byteLength }, 'slow update')
+    }
+    // Charged whether or not the update applied: rejected garbage costs CPU too.
+    if (!state.applyBudget.take(elapsedMs)) {
+      throw new SyncError(ErrorCode.RateLimited, 'updates are too expensive to apply; slow down')
+    }
+    if (failure) throw failure
   }
 
   /** True when applying `update` would change nothing (a viewer's catch-up SyncStep2). */

@@ -80,6 +80,20 @@ describe('per-connection and per-document limits', () => {
     await bystanderStillWorks()
   })
 
+  it('cuts off a connection whose updates cost too much CPU to apply', async () => {
+    running = await startServer({ limits: { applyBudgetBurstMs: 0.001, applyBudgetMsPerSecond: 0.001 } })
+    const client = await rawClient(`${running.wsUrl}/expensive`)
+    const doc = new Y.Doc()
+    for (let i = 0; i < 5; i++) {
+      doc.getText('t').insert(0, 'x'.repeat(200))
+      client.send(updateFrame(Y.encodeStateAsUpdate(doc)))
+    }
+    const closed = await client.closed
+    expect(closed.code).toBe(4529)
+    expect(closed.reason).toMatch(/too expensive/)
+    await bystanderStillWorks()
+  })
+
   it('caps what one presence state may hold', async () => {
     running = await startServer()
     const client = stockProvider(running.wsUrl, 'presence-cap')
