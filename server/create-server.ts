@@ -110,6 +110,8 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   app.use(
     httpTransports({
       registry,
+      authenticator,
+      limits,
       log,
       metrics,
       maxBodyBytes: limits.maxInitialSyncBytes + 64 * 1024,

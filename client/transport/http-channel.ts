@@ -1,4 +1,6 @@
+import * as decoding from 'lib0/decoding'
 import { backoffDelayMs } from '../../shared/backoff.js'
+import { MessageType, TOKEN_QUERY_PARAM } from '../../shared/protocol/message-type.js'
 import { base64ToBytes, decodeFrames, encodeFrames, SseParser, type SseEvent } from './http-framing.js'
 import { TransportKind } from './transport.js'
 
@@ -59,17 +61,23 @@ export class HttpChannel {
   private inFlight: Outgoing[] | null = null
   private downlinkAbort: AbortController | null = null
   private uplinkAbort: AbortController | null = null
+  /** Sent as `Authorization: Bearer`, never in a URL (URLs end up in access logs). */
+  private token: string | null
+  private readonly query: URLSearchParams
 
   constructor(
     readonly kind: typeof TransportKind.ServerSentEvents | typeof TransportKind.LongPoll,
     /** `http(s)://host/collab/<docId>` */
     private readonly docUrl: string,
     /** Query parameters of the WebSocket URL (token, acks), passed along on every request. */
-    private readonly params: URLSearchParams,
+    params: URLSearchParams,
     private readonly timings: HttpChannelTimings,
     private readonly events: HttpChannelEvents,
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
   ) {
+    this.query = new URLSearchParams(params)
+    this.token = this.query.get(TOKEN_QUERY_PARAM)
+    this.query.delete(TOKEN_QUERY_PARAM)
     if (kind === TransportKind.ServerSentEvents) void this.runStream()
     else void this.runPolls()
   }
@@ -77,6 +85,7 @@ export class HttpChannel {
   /** Queues one frame for the server. */
   send(frame: Uint8Array, ordinal: number | null): void {
     if (this.isStopped || this.isUplinkDetached) return
+    if (frame[0] === MessageType.RefreshToken) this.token = readRefreshedToken(frame) ?? this.token
     this.queue.push({ frame, ordinal })
     void this.pump()
   }
@@ -101,7 +110,7 @@ export class HttpChannel {
   }
 
   private url(path: string, extra: Record<string, string> = {}): string {
-    const query = new URLSearchParams(this.params)
+    const query = new URLSearchParams(this.query)
     query.set('sid', this.sid)
     for (const [key, value] of Object.entries(extra)) query.set(key, value)
     return `${this.docUrl}/${path}?${query.toString()}`
@@ -150,7 +159,7 @@ export class HttpChannel {
     let outcome: 'recycled' | 'healthy-end' | 'failed' | 'closed' = 'failed'
     let sawFrames = false
     try {
-      const headers: Record<string, string> = { Accept: 'text/event-stream' }
+      const headers: Record<string, string> = { Accept: 'text/event-stream', ...this.authHeader() }
       if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId
       const response = await this.fetchImpl(this.url('events'), { headers, signal: abort.signal })
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {
@@ -223,7 +232,10 @@ export class HttpChannel {
       )
       try {
         const extra: Record<string, string> = this.cursor ? { cursor: this.cursor } : {}
-        const response = await this.fetchImpl(this.url('poll', extra), { signal: abort.signal })
+        const response = await this.fetchImpl(this.url('poll', extra), {
+          headers: this.authHeader(),
+          signal: abort.signal,
+        })
         if (response.status === 200) {
           const frames = decodeFrames(new Uint8Array(await response.arrayBuffer()))
           this.cursor = response.headers.get('tandem-cursor') ?? this.cursor
@@ -281,7 +293,7 @@ export class HttpChannel {
       try {
         const response = await this.fetchImpl(this.url('messages'), {
           method: 'POST',
-          headers: { 'Content-Type': 'application/octet-stream' },
+          headers: { 'Content-Type': 'application/octet-stream', ...this.authHeader() },
           body: body as Uint8Array<ArrayBuffer>,
           signal: abort.signal,
         })
@@ -290,7 +302,9 @@ export class HttpChannel {
           if (this.inFlight !== batch) return // handed to another transport meanwhile
           this.inFlight = null
           const ordinals = batch.flatMap((entry) => (entry.ordinal === null ? [] : [entry.ordinal]))
-          if (ordinals.length > 0) this.events.onDurable(ordinals)
+          // A view-only session's changes come back as permission-denied: not saved, so not acknowledged.
+          const isDenied = replies.some((reply) => reply[0] === MessageType.Auth)
+          if (ordinals.length > 0 && !isDenied) this.events.onDurable(ordinals)
           if (replies.length > 0) this.events.onFrames(replies)
           break
         }
@@ -321,8 +335,23 @@ export class HttpChannel {
     this.finish(code, reason)
   }
 
+  private authHeader(): Record<string, string> {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {}
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms))
+  }
+}
+
+/** The provider refreshes tokens in-band; later requests of this channel must carry the new one. */
+function readRefreshedToken(frame: Uint8Array): string | null {
+  try {
+    const decoder = decoding.createDecoder(frame)
+    decoding.readVarUint(decoder)
+    return decoding.readVarString(decoder)
+  } catch {
+    return null
   }
 }
 

@@ -5,10 +5,12 @@ import { ErrorCode } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import { MessageType } from '../../shared/protocol/message-type.js'
+import type { Authenticator, Principal } from '../auth/authenticator.js'
 import type { Logger } from '../logger.js'
 import { countConnection, type Metrics } from '../metrics.js'
+import type { ServerLimits } from '../server-limits.js'
+import { ClientSession } from '../sync/client-session.js'
 import { nextConnectionId, TransportKind, type Connection } from '../sync/connection.js'
-import type { DocRoom } from '../sync/doc-room.js'
 import type { RoomRegistry } from '../sync/room-registry.js'
 
 /** Client-chosen session ids: random, URL-safe, long enough not to collide or be guessed. */
@@ -89,6 +91,8 @@ export class HttpSession implements Connection {
   private idleTimer: NodeJS.Timeout | null = null
   private tokens: number
   private tokensAt = performance.now()
+  /** Rate limits, token refresh and expiry, shared with the WebSocket binding; set once joined. */
+  client: ClientSession | null = null
   /** True while a POST is being handled: POSTs of one session are strictly sequential. */
   isPostInFlight = false
   closeInfo: { code: CloseCode; reason: string } | null = null
@@ -97,7 +101,6 @@ export class HttpSession implements Connection {
     readonly sid: string,
     readonly docId: DocId,
     readonly transport: TransportKind,
-    private readonly room: DocRoom,
     private readonly limits: HttpSessionLimits,
     private readonly onEnd: (session: HttpSession) => void,
     private readonly metrics: Metrics,
@@ -220,8 +223,11 @@ export class HttpSession implements Connection {
       for (const frame of frames) {
         this.metrics.bytesIn.inc({ transport: this.transport }, frame.byteLength)
         const isUpdateBearing = frame[0] === MessageType.Sync && (frame[1] === 1 || frame[1] === 2)
-        this.room.receive(this, frame)
-        if (isUpdateBearing) this.updateFramesToRoom++
+        const repliesBefore = replies.length
+        this.client?.receive(frame)
+        // A viewer's change is answered with permission-denied and never acknowledged: don't wait for it.
+        const isDenied = replies.slice(repliesBefore).some((reply) => reply[0] === MessageType.Auth)
+        if (isUpdateBearing && !isDenied) this.updateFramesToRoom++
       }
     } finally {
       this.capture = null
@@ -293,6 +299,8 @@ export class HttpSession implements Connection {
 
 export interface HttpSessionRegistryOptions {
   registry: RoomRegistry
+  authenticator: Authenticator
+  serverLimits: ServerLimits
   log: Logger
   metrics: Metrics
   limits: HttpSessionLimits
@@ -326,13 +334,13 @@ export class HttpSessionRegistry {
   }
 
   /** Returns the live session for `sid`, creating (and joining) it if needed; null when at capacity. */
-  async open(sid: string, docId: DocId, transport: TransportKind): Promise<HttpSession | null> {
+  async open(sid: string, docId: DocId, transport: TransportKind, principal: Principal): Promise<HttpSession | null> {
     const existing = this.get(sid, docId)
     if (existing && !existing.isClosed) return existing
     const inFlight = this.pending.get(sid)
     if (inFlight) return inFlight
     if (this.sessions.size + this.pending.size >= this.options.limits.maxSessions) return null
-    const creating = this.create(sid, docId, transport)
+    const creating = this.create(sid, docId, transport, principal)
     this.pending.set(sid, creating)
     try {
       return await creating
@@ -348,8 +356,13 @@ export class HttpSessionRegistry {
     }
   }
 
-  private async create(sid: string, docId: DocId, transport: TransportKind): Promise<HttpSession> {
-    const { registry, metrics, limits, log } = this.options
+  private async create(
+    sid: string,
+    docId: DocId,
+    transport: TransportKind,
+    principal: Principal,
+  ): Promise<HttpSession> {
+    const { registry, metrics, limits, log, authenticator, serverLimits } = this.options
     const previous = this.sessions.get(sid)
     if (previous) this.replace(previous)
     this.tombstones.delete(sid)
@@ -359,13 +372,12 @@ export class HttpSessionRegistry {
       sid,
       docId,
       transport,
-      room,
       limits,
       (ended) => {
         if (this.sessions.get(sid) === ended) this.sessions.delete(sid)
         countConnection(metrics, transport, -1)
         if (isJoined) {
-          room.leave(ended)
+          ended.client?.end()
           registry.release(room)
           isJoined = false
         }
@@ -381,7 +393,8 @@ export class HttpSessionRegistry {
     this.sessions.set(sid, session)
     countConnection(metrics, transport, 1)
     isJoined = true
-    room.join(session)
+    session.client = new ClientSession(session, room, principal, { authenticator, limits: serverLimits, log, metrics })
+    session.client.start()
     log.debug({ docId, connectionId: session.id, transport }, 'http session opened')
     return session
   }

@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express'
-import { ErrorCode } from '../../shared/errors.js'
+import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import {
   HTTP_POST_BURST,
@@ -13,9 +14,11 @@ import {
   SSE_HEARTBEAT_MS,
   SSE_MAX_LIFETIME_MS,
 } from '../../shared/limits.js'
+import type { Authenticator, Principal } from '../auth/authenticator.js'
 import { sendError } from '../http/errors.js'
 import { loggablePath, type Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
+import type { ServerLimits } from '../server-limits.js'
 import type { RoomRegistry } from '../sync/room-registry.js'
 import { HttpSessionRegistry, SESSION_ID_PATTERN, type HttpSessionLimits } from './http-session.js'
 import { longPollHandler } from './long-poll-binding.js'
@@ -35,6 +38,10 @@ export interface HttpTransportTimings extends HttpSessionLimits {
 
 export interface HttpTransportOptions {
   registry: RoomRegistry
+  /** The same seam the WebSocket binding authenticates through. */
+  authenticator: Authenticator
+  /** Rate and size limits applied per session, as on WebSocket connections. */
+  limits: ServerLimits
   log: Logger
   metrics: Metrics
   /** Largest POST body: a connection's first SyncStep2 (everything made offline) plus framing. */
@@ -75,6 +82,8 @@ export function httpTransports(options: HttpTransportOptions): Router {
   const timings = { ...DEFAULT_HTTP_TRANSPORT_TIMINGS, ...options.timings }
   const sessions = new HttpSessionRegistry({
     registry: options.registry,
+    authenticator: options.authenticator,
+    serverLimits: options.limits,
     log: options.log,
     metrics: options.metrics,
     limits: timings,
@@ -109,6 +118,42 @@ export function readSessionRequest(
     return null
   }
   return { docId, sid }
+}
+
+/**
+ * Checks the request's credentials: `Authorization: Bearer` (POST, poll, our SSE reader) or
+ * `?token=` (EventSource cannot set headers). Answers 401/403 itself and returns null on failure.
+ */
+export async function authorizeRequest(
+  context: HttpTransportContext,
+  request: Request,
+  response: Response,
+  docId: DocId,
+): Promise<Principal | null> {
+  const header = request.get('authorization')
+  const token = header?.startsWith('Bearer ')
+    ? header.slice('Bearer '.length).trim()
+    : typeof request.query.token === 'string'
+      ? request.query.token
+      : undefined
+  try {
+    return await context.options.authenticator.authorize(token, docId)
+  } catch (error) {
+    const code = error instanceof SyncError ? error.code : ErrorCode.Internal
+    const message = error instanceof Error ? error.message : String(error)
+    if (code === ErrorCode.Internal) {
+      context.log.error({ err: error, docId }, 'authorization failed')
+      response.status(500).json({ error: code, message: 'internal error; see the server log' })
+      return null
+    }
+    context.options.metrics.authFailures.inc({ code })
+    const status = code === ErrorCode.Forbidden || code === ErrorCode.ReadOnly ? 403 : 401
+    refuse(context, request, response, status, code, message, {
+      closeCode: closeCodeFor(code),
+      reason: closeReason(code, message),
+    })
+    return null
+  }
 }
 
 /** Answers a refused request and logs it once, without the query string (it may carry a token). */

@@ -2,7 +2,13 @@ import type { Request, Response } from 'express'
 import { ErrorCode } from '../../shared/errors.js'
 import { TransportKind } from '../sync/connection.js'
 import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './http-session.js'
-import { readSessionRequest, refuse, sendClosed, type HttpTransportContext } from './http-transports.js'
+import {
+  authorizeRequest,
+  readSessionRequest,
+  refuse,
+  sendClosed,
+  type HttpTransportContext,
+} from './http-transports.js'
 
 /** Response header with the cursor to send on the next poll. */
 export const CURSOR_HEADER = 'Tandem-Cursor'
@@ -17,6 +23,8 @@ export function longPollHandler(context: HttpTransportContext) {
     const ids = readSessionRequest(context, request, response)
     if (!ids) return
     const { docId, sid } = ids
+    const principal = await authorizeRequest(context, request, response, docId)
+    if (!principal) return
     const { sessions, log } = context
     const rawCursor = request.query.cursor
     const cursor = parseCursor(typeof rawCursor === 'string' ? rawCursor : undefined)
@@ -40,7 +48,7 @@ export function longPollHandler(context: HttpTransportContext) {
         session = undefined
       }
       try {
-        session ??= (await sessions.open(sid, docId, TransportKind.LongPoll)) ?? undefined
+        session ??= (await sessions.open(sid, docId, TransportKind.LongPoll, principal)) ?? undefined
       } catch (error) {
         log.error({ err: error, docId }, 'document could not be loaded')
         response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })

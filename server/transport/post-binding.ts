@@ -3,7 +3,13 @@ import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { TransportKind } from '../sync/connection.js'
 import { decodeFrames, encodeFrames } from './http-session.js'
-import { readSessionRequest, refuse, sendClosed, type HttpTransportContext } from './http-transports.js'
+import {
+  authorizeRequest,
+  readSessionRequest,
+  refuse,
+  sendClosed,
+  type HttpTransportContext,
+} from './http-transports.js'
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.FrameTooLarge]: 413,
@@ -20,6 +26,8 @@ export function postHandler(context: HttpTransportContext) {
     const ids = readSessionRequest(context, request, response)
     if (!ids) return
     const { docId, sid } = ids
+    const principal = await authorizeRequest(context, request, response, docId)
+    if (!principal) return
     const { sessions, log, options, timings } = context
     if (!request.is('application/octet-stream')) {
       // Also a CSRF guard: a cross-site form cannot send this type without a CORS preflight.
@@ -52,7 +60,7 @@ export function postHandler(context: HttpTransportContext) {
     let session
     try {
       // A session unknown here may hold its stream on another instance: serve it all the same.
-      session = await sessions.open(sid, docId, TransportKind.Sse)
+      session = await sessions.open(sid, docId, TransportKind.Sse, principal)
     } catch (error) {
       log.error({ err: error, docId }, 'document could not be loaded')
       response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })

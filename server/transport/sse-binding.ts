@@ -3,7 +3,7 @@ import { ErrorCode } from '../../shared/errors.js'
 import type { CloseCode } from '../../shared/protocol/close-codes.js'
 import { TransportKind } from '../sync/connection.js'
 import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './http-session.js'
-import { readSessionRequest, refuse, type HttpTransportContext } from './http-transports.js'
+import { authorizeRequest, readSessionRequest, refuse, type HttpTransportContext } from './http-transports.js'
 
 /** One SSE event carries at most this many frame bytes, so a burst never becomes one giant line. */
 const MAX_EVENT_BYTES = 256 * 1024
@@ -21,6 +21,8 @@ export function sseHandler(context: HttpTransportContext) {
     const ids = readSessionRequest(context, request, response)
     if (!ids) return
     const { docId, sid } = ids
+    const principal = await authorizeRequest(context, request, response, docId)
+    if (!principal) return
     const { sessions, log } = context
     // EventSource sends the header on reconnects; the query form serves clients that cannot set it.
     const lastEventId = request.get('last-event-id') ?? (request.query.lastEventId as string | undefined)
@@ -49,7 +51,7 @@ export function sseHandler(context: HttpTransportContext) {
     }
     if (!session) {
       try {
-        session = (await sessions.open(sid, docId, TransportKind.Sse)) ?? undefined
+        session = (await sessions.open(sid, docId, TransportKind.Sse, principal)) ?? undefined
       } catch (error) {
         log.error({ err: error, docId }, 'document could not be loaded')
         response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })

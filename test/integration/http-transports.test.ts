@@ -2,6 +2,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { mintToken } from '../../server/auth/tokens.js'
 import { base64ToBytes, SseParser, type SseEvent } from '../../client/transport/http-framing.js'
 import { stockProvider, synced, updateFrame } from '../helpers/clients.js'
 import { errorLogs, startServer, type RunningServer } from '../helpers/test-server.js'
@@ -216,6 +217,71 @@ describe('HTTP fallback bindings', () => {
     await post('logs', new Uint8Array([1]), SID, 'text/plain')
     await waitFor(() => running.logs.some((l) => l.msg === 'http transport request refused'))
     expect(JSON.stringify(running.logs)).not.toContain('secret-token')
+  })
+})
+
+describe('HTTP fallback with AUTH_SECRET', () => {
+  const SECRET = 'a-test-secret-that-is-long-enough-000000'
+  let running: RunningServer
+  const clients: FallbackClient[] = []
+  beforeEach(async () => {
+    running = await startServer({ authSecret: SECRET })
+  })
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.destroy()
+    await running.close()
+  })
+
+  it('needs a token on every request, accepts Bearer and ?token=, and never lets a view token write', async () => {
+    const base = `${running.httpUrl}/collab/guarded`
+    const edit = await mintToken({ secret: SECRET, doc: 'guarded', role: 'edit' })
+    const view = await mintToken({ secret: SECRET, doc: 'guarded', role: 'view' })
+    const noToken = await fetch(`${base}/events?sid=${SID}`)
+    expect(noToken.status).toBe(401)
+    expect(((await noToken.json()) as { closeCode: number }).closeCode).toBe(4401)
+    const { update } = textUpdate('view-only write')
+    const body = frames(updateFrame(update))
+    const headers = (token: string) => ({
+      'Content-Type': 'application/octet-stream',
+      Authorization: `Bearer ${token}`,
+    })
+    const viewPost = await fetch(`${base}/messages?sid=view-session-000000001`, {
+      method: 'POST',
+      headers: headers(view),
+      body,
+    })
+    expect(viewPost.status).toBe(200)
+    const denial = decodeBody(new Uint8Array(await viewPost.arrayBuffer()))
+    expect(denial.some((f) => f[0] === 2)).toBe(true) // y-websocket's permission-denied
+    const stored = await running.server.store.load('guarded' as never)
+    expect(stored.entries).toEqual([])
+    const stream = await openStream(`${base}/events?sid=${SID}&token=${edit}`)
+    stream.close()
+    expect(stream.response.status).toBe(200)
+    const editPost = await fetch(`${base}/messages?sid=edit-session-000000001`, {
+      method: 'POST',
+      headers: headers(edit),
+      body,
+    })
+    expect(editPost.status).toBe(200)
+    expect(JSON.stringify(running.logs)).not.toContain(edit)
+  })
+
+  it('lets the fallback socket sync with the token the provider puts in the URL', async () => {
+    const edit = await mintToken({ secret: SECRET, doc: 'guarded-sse', role: 'edit' })
+    const ws = stockProvider(running.wsUrl, 'guarded-sse', { params: { token: edit } })
+    const sse = fallbackClient(running.httpUrl, 'guarded-sse', { ladder: ['sse'] })
+    clients.push(sse)
+    sse.provider.params = { ...sse.provider.params, token: edit }
+    sse.provider.disconnect()
+    sse.provider.connect()
+    try {
+      await Promise.all([synced(ws.provider), synced(sse.provider)])
+      sse.text.insert(0, 'through sse')
+      await waitFor(() => ws.text.toString() === 'through sse', { description: 'WebSocket client sees the edit' })
+    } finally {
+      ws.destroy()
+    }
   })
 })
 
