@@ -46,9 +46,9 @@ export class ServerProcess {
     const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-'))
     const script = path.join(REPO_ROOT, 'bench/servers', `${kind}.ts`)
     // --expose-gc lets the harness collect garbage before reading RSS, the same way for every server.
-    const profiling = cpuProfileDir
-      ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`]
-      : []
+    // One directory per kind, default file names: with tsx the loader hooks run on a worker thread
+    // that writes its own profile, and a fixed name would let it overwrite the main thread's.
+    const profiling = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpuProfileDir, kind)}`] : []
     const child = spawn(process.execPath, [...profiling, '--expose-gc', '--import', 'tsx', script], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
