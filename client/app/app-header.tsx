@@ -16,7 +16,7 @@ export function AppHeader({
       {children}
       <button
         type="button"
-        className="icon-button"
+        className="icon-button theme-toggle"
         onClick={onToggleTheme}
         aria-label={theme === 'dark' ? 'Switch to light mode' : 'Switch to dark mode'}
         title={theme === 'dark' ? 'Light mode' : 'Dark mode'}

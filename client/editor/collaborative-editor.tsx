@@ -131,7 +131,9 @@ function EditorSurface({
       editable: !isReadOnly,
       // No content option, ever: the document comes from Yjs, and seeding it from the client
       // duplicates content when two clients seed at once.
-      immediatelyRender: false,
+      // Safe to create during render: this surface only mounts once a provider exists, which
+      // happens in an effect, so never during server-side rendering. Saves a render pass on load.
+      immediatelyRender: true,
       shouldRerenderOnTransaction: false,
       editorProps: { attributes: { 'aria-label': 'Document', spellcheck: 'true' } },
     },
