@@ -15,6 +15,8 @@ import { createLogger } from './logger.js'
 import { createMetrics } from './metrics.js'
 import { resolveLimits } from './server-limits.js'
 import { LocalPubSub } from './pubsub/local-pubsub.js'
+import type { DocStore } from './storage/doc-store.js'
+import { PostgresDocStore } from './storage/postgres-doc-store.js'
 import { SqliteDocStore } from './storage/sqlite-doc-store.js'
 import { compactDocument } from './sync/compaction.js'
 import { RoomRegistry } from './sync/room-registry.js'
@@ -51,10 +53,13 @@ function fail(message: string): never {
 const STORAGE_SETTINGS: SettingName[] = ['dataDir', 'databaseUrl']
 
 /** Storage and document operations for offline commands (no HTTP server). */
-function openStorage(config: Config) {
-  if (config.databaseUrl) fail('DATABASE_URL is set, but PostgreSQL storage is not part of this build yet')
+async function openStorage(config: Config) {
   const log = createLogger('warn', process.stderr)
-  const store = new SqliteDocStore({ dataDir: config.dataDir })
+  // With PostgreSQL these commands work next to running servers: appends never conflict, and
+  // compaction replaces only the rows it merged.
+  const store: DocStore = config.databaseUrl
+    ? await PostgresDocStore.open({ connectionString: config.databaseUrl, log })
+    : new SqliteDocStore({ dataDir: config.dataDir })
   const registry = new RoomRegistry({
     store,
     pubsub: new LocalPubSub(),
@@ -71,8 +76,10 @@ function openStorage(config: Config) {
   return { store, documents, close }
 }
 
-async function runOffline(config: Config, work: (storage: ReturnType<typeof openStorage>) => Promise<void>) {
-  const storage = openStorage(config)
+async function runOffline(config: Config, work: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<void>) {
+  const storage = await openStorage(config).catch((error: unknown) =>
+    fail(`cannot open storage: ${error instanceof Error ? error.message : String(error)}`),
+  )
   try {
     await work(storage)
   } catch (error) {
@@ -191,9 +198,12 @@ withSettings(
     .command('backup')
     .description('write a consistent copy of the SQLite database (safe while the server runs)')
     .argument('<file>', 'destination file'),
-  ['dataDir'],
+  STORAGE_SETTINGS,
 ).action(async (file: string, flags: Record<string, string | undefined>) => {
   const config = configFrom(flags)
+  if (config.databaseUrl) {
+    fail('backup copies the SQLite database; with DATABASE_URL use pg_dump instead (docs/operations.md, "Backups")')
+  }
   const store = new SqliteDocStore({ dataDir: config.dataDir })
   try {
     let lastPercent = -1

@@ -16,7 +16,9 @@ import { checkSecret } from './auth/tokens.js'
 import { LocalPubSub } from './pubsub/local-pubsub.js'
 import type { PubSub } from './pubsub/pubsub.js'
 import type { DocStore } from './storage/doc-store.js'
+import { PostgresDocStore } from './storage/postgres-doc-store.js'
 import { SqliteDocStore } from './storage/sqlite-doc-store.js'
+import { createRedisPubSub } from './pubsub/redis-pubsub.js'
 import { resolveLimits, type ServerLimits } from './server-limits.js'
 import { RoomRegistry } from './sync/room-registry.js'
 import { httpTransports } from './transport/http-transports.js'
@@ -29,11 +31,13 @@ export interface ServerOptions {
   host?: string
   /** Directory for the SQLite database; ignored when `store` is given. */
   dataDir?: string
-  /** A ready DocStore (tests pass MemoryDocStore); defaults to SQLite under `dataDir`. */
+  /** A ready DocStore (tests pass MemoryDocStore); otherwise PostgreSQL with `databaseUrl`, else SQLite. */
   store?: DocStore
-  /** Fan-out between instances; defaults to none (a single instance). */
+  /** Fan-out between instances; otherwise Redis with `redisUrl`, else none (a single instance). */
   pubsub?: PubSub
+  /** postgres://... : PostgreSQL storage, migrated at start (several instances may share it). */
   databaseUrl?: string
+  /** redis://... : fan-out between instances over Redis pub/sub. */
   redisUrl?: string
   authSecret?: string
   /** Exact origins allowed for browsers (WebSocket upgrade and CORS); undefined allows any. */
@@ -69,11 +73,9 @@ const CLIENT_DIST_FROM_SOURCE = path.resolve(path.dirname(fileURLToPath(import.m
  * Reads no environment: everything comes in through `options` (see server/cli.ts).
  */
 export async function createServer(options: ServerOptions = {}): Promise<TandemServer> {
-  refuseUnavailableFeatures(options)
   const log = options.logger ?? createLogger(options.logLevel ?? 'info')
   const limits = resolveLimits(options.limits)
-  const store = options.store ?? new SqliteDocStore({ dataDir: options.dataDir ?? './data' })
-  const pubsub = options.pubsub ?? new LocalPubSub()
+  const { store, pubsub } = await openBackends(options, log)
   if (options.authSecret) checkSecret(options.authSecret)
   const authenticator = options.authSecret ? new TokenAuthenticator(options.authSecret) : new OpenAuthenticator()
   const metrics = createMetrics()
@@ -191,6 +193,33 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   return server
 }
 
+/**
+ * Storage and fan-out as configured. Both must be reachable at start: starting without a feature the
+ * operator asked for would be worse than not starting (an instance outside the others' fan-out
+ * serves a split view). Messages name the setting, never its value (URLs may carry passwords).
+ */
+async function openBackends(options: ServerOptions, log: Logger): Promise<{ store: DocStore; pubsub: PubSub }> {
+  let store = options.store
+  if (!store && options.databaseUrl) {
+    try {
+      store = await PostgresDocStore.open({ connectionString: options.databaseUrl, log })
+    } catch (error) {
+      throw new Error(
+        `cannot open PostgreSQL at DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`,
+      )
+    }
+  }
+  store ??= new SqliteDocStore({ dataDir: options.dataDir ?? './data' })
+  try {
+    const pubsub =
+      options.pubsub ?? (options.redisUrl ? await createRedisPubSub({ url: options.redisUrl, log }) : new LocalPubSub())
+    return { store, pubsub }
+  } catch (error) {
+    if (!options.store) await store.close().catch(() => undefined)
+    throw new Error(`cannot reach Redis at REDIS_URL: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
 /** 'ok', or 'failed' (the reason goes to the log, not to an unauthenticated endpoint). */
 async function probe(name: string, check: () => Promise<void>, log: Logger): Promise<string> {
   try {
@@ -200,15 +229,6 @@ async function probe(name: string, check: () => Promise<void>, log: Logger): Pro
     log.warn({ check: name, err: error }, 'readiness check failed')
     return 'failed'
   }
-}
-
-function refuseUnavailableFeatures(options: ServerOptions): void {
-  // Starting without a feature the operator asked for would be worse than not starting:
-  // an unauthenticated server where auth was configured, a single-node one where fan-out was.
-  const missing: string[] = []
-  if (options.databaseUrl) missing.push('DATABASE_URL: PostgreSQL storage is not part of this build yet')
-  if (options.redisUrl) missing.push('REDIS_URL: Redis fan-out is not part of this build yet')
-  if (missing.length > 0) throw new Error(`cannot start as configured:\n  - ${missing.join('\n  - ')}`)
 }
 
 function isOriginAllowed(allowed: string[] | undefined, origin: string | undefined): boolean {
