@@ -8,7 +8,10 @@ export interface TestUser {
 /** A browser profile whose remembered identity is `user` (the app reads it from localStorage). */
 export async function newWriterContext(browser: Browser, user: TestUser): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } })
-  await context.addInitScript(`localStorage.setItem('tandem:user', ${JSON.stringify(JSON.stringify(user))})`)
+  // Only when unset: init scripts run again on every reload, and a changed identity must survive it.
+  await context.addInitScript(
+    `if (!localStorage.getItem('tandem:user')) localStorage.setItem('tandem:user', ${JSON.stringify(JSON.stringify(user))})`,
+  )
   return context
 }
 
