@@ -20,6 +20,7 @@ import { PostgresDocStore } from './storage/postgres-doc-store.js'
 import { SqliteDocStore } from './storage/sqlite-doc-store.js'
 import { createRedisPubSub } from './pubsub/redis-pubsub.js'
 import { resolveLimits, type ServerLimits } from './server-limits.js'
+import { SignallingBinding, type SignallingSettings } from './signalling/signalling-binding.js'
 import { RoomRegistry } from './sync/room-registry.js'
 import { httpTransports } from './transport/http-transports.js'
 import { WebSocketBinding } from './transport/websocket-binding.js'
@@ -45,6 +46,8 @@ export interface ServerOptions {
   logLevel?: LogLevel
   logger?: Logger
   limits?: Partial<ServerLimits>
+  /** WebRTC presence: ICE servers handed to clients and the peer-to-peer switch (docs/operations.md). */
+  signalling?: SignallingSettings
 }
 
 export interface TandemServer {
@@ -142,6 +145,19 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     limits,
     clientAddress: (request) => request.socket.remoteAddress ?? 'unknown',
   })
+  // WebRTC signalling and the presence relay share the port through the binding's upgrade seam.
+  const signalling = new SignallingBinding({
+    ...options.signalling,
+    authenticator,
+    log,
+    metrics,
+    heartbeatIntervalMs: limits.heartbeatIntervalMs,
+    maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+    isDraining: () => isDraining,
+    isOriginAllowed: (origin) => isOriginAllowed(options.allowedOrigins, origin),
+    clientAddress: (request) => request.socket.remoteAddress ?? 'unknown',
+  })
+  webSockets.addUpgradeHandler(signalling.handleUpgrade)
 
   let closing: Promise<void> | null = null
   const server: TandemServer = {
@@ -179,6 +195,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
         ]).catch((error: unknown) => log.error({ err: error }, 'closing rooms failed'))
         if (drained === 'timeout') log.error('shutdown deadline passed with commits still pending')
         webSockets.close()
+        signalling.close()
         await new Promise<void>((resolve) => {
           httpServer.close(() => resolve())
           httpServer.closeAllConnections()

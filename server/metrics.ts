@@ -87,6 +87,17 @@ export function createMetrics() {
       labelNames: ['code'] as const,
       registers: [registry],
     }),
+    signallingConnections: new client.Gauge({
+      name: 'tandem_signalling_connections',
+      help: 'Open WebRTC signalling connections (/signal)',
+      registers: [registry],
+    }),
+    signallingMessages: new client.Counter({
+      name: 'tandem_signalling_messages_total',
+      help: 'Signalling messages by direction and type; out counts one per recipient (type awareness = relayed presence)',
+      labelNames: ['direction', 'type'] as const,
+      registers: [registry],
+    }),
   }
   return metrics
 }

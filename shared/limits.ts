@@ -123,3 +123,38 @@ export const APPLY_BUDGET_MS_PER_SECOND = 250
 
 /** An update taking longer than this to apply is logged with its size, for investigation. */
 export const SLOW_APPLY_MS = 50
+
+// WebRTC signalling and presence (/signal); see docs/protocol.md, "Presence over WebRTC".
+
+/** One signalling message: an SDP offer with its candidates is 2-6 KiB, so 16 KiB fits any real one. */
+export const MAX_SIGNAL_MESSAGE_BYTES = 16 * 1024
+
+/**
+ * Signalling messages per second per connection, sustained: a connection set-up costs about 8 and
+ * relayed presence (throttled below) at most 12.5 per second; a flood is cut off.
+ */
+export const SIGNAL_MESSAGES_PER_SECOND = 20
+
+/** Burst above the sustained rate: joining a room of 10 peers sends one offer and a few candidates each. */
+export const SIGNAL_MESSAGE_BURST = 100
+
+/** Topics (documents) one signalling connection may join: an editor shows one document, a few tabs share a socket. */
+export const MAX_TOPICS_PER_CONNECTION = 10
+
+/** Peers in one topic: a full mesh beyond this costs each browser more than the server relay saves. */
+export const MAX_PEERS_PER_TOPIC = 100
+
+/** Peer ids are y-webrtc's uuids (36 characters); anything much longer is not a peer id. */
+export const MAX_PEER_ID_LENGTH = 64
+
+/** Client: local presence is sent at most this often (Liveblocks uses 100 ms; cursors look smooth at 80). */
+export const PRESENCE_THROTTLE_MS = 80
+
+/**
+ * Client: a peer connection whose data channel is not open after this long is closed and the peer
+ * is served by the relay: a connection without a candidate pair otherwise stays `new` forever.
+ */
+export const PEER_CONNECT_TIMEOUT_MS = 10_000
+
+/** Client: after a failed or timed-out peer connection, wait this long before trying that peer again. */
+export const PEER_RETRY_DELAY_MS = 30_000
