@@ -10,7 +10,8 @@ import { CONTENT_FORMATS, type ContentFormat, type ImportFormat } from './conten
 import { DEFAULT_TOKEN_TTL_SECONDS, mintToken, Role } from './auth/tokens.js'
 import { ConfigError, resolveConfig, SETTINGS, type Config, type SettingName } from './config.js'
 import { createServer, VERSION } from './create-server.js'
-import { DocumentService } from './documents/document-service.js'
+import { checkDocId, DocumentService } from './documents/document-service.js'
+import { formatVersionTable, openHistory } from './history/cli-history.js'
 import { createLogger } from './logger.js'
 import { createMetrics } from './metrics.js'
 import { resolveLimits } from './server-limits.js'
@@ -220,6 +221,80 @@ withSettings(
     await store.close()
   }
 })
+
+withSettings(
+  program
+    .command('versions')
+    .description('list a document\'s versions, newest first')
+    .argument('<docId>', 'document id')
+    .option('--server <url>', 'ask a running server (e.g. http://127.0.0.1:1234) instead of reading storage')
+    .option('--token <token>', 'token for --server when AUTH_SECRET is set'),
+  STORAGE_SETTINGS,
+).action(async (docId: string, flags: Record<string, string | undefined>) => {
+  if (flags.server) {
+    const body = (await callServer(flags.server, `/api/docs/${encodeURIComponent(docId)}/versions`, 'GET', flags.token)) as {
+      versions: { id: number; createdAt: string; name: string | null; authors: string[]; sizeBytes: number }[]
+    }
+    process.stdout.write(formatVersionTable(body.versions.map((v) => ({ ...v, createdAt: Date.parse(v.createdAt) }))))
+    return
+  }
+  const config = configFrom(flags)
+  await runOffline(config, async ({ store }) => {
+    const { history, close } = openHistory(store, config.databaseUrl, createLogger('warn', process.stderr))
+    try {
+      process.stdout.write(formatVersionTable(await history.list(checkDocId(docId))))
+    } finally {
+      await close()
+    }
+  })
+})
+
+withSettings(
+  program
+    .command('restore')
+    .description('make a document equal to one of its versions (an ordinary change; the state before is kept as a version)')
+    .argument('<docId>', 'document id')
+    .argument('<version>', 'version id, from `tandem versions`')
+    .option('--server <url>', 'restore through a running server, so open editors see it at once')
+    .option('--token <token>', 'edit token for --server when AUTH_SECRET is set'),
+  STORAGE_SETTINGS,
+).action(async (docId: string, version: string, flags: Record<string, string | undefined>) => {
+  if (!/^\d{1,15}$/.test(version)) fail(`version must be a number from \`tandem versions ${docId}\`; got "${version}"`)
+  if (flags.server) {
+    await callServer(flags.server, `/api/docs/${encodeURIComponent(docId)}/versions/${version}/restore`, 'POST', flags.token)
+    process.stderr.write(`restored ${docId} to version ${version}\n`)
+    return
+  }
+  const config = configFrom(flags)
+  await runOffline(config, async ({ store }) => {
+    const { history, close } = openHistory(store, config.databaseUrl, createLogger('warn', process.stderr))
+    try {
+      const { before } = await history.restore(checkDocId(docId), Number(version))
+      process.stderr.write(
+        `restored ${docId} to version ${version}; the previous state is version ${before.id}. ` +
+          'Editors open on a running server see it after they reconnect (use --server to restore live).\n',
+      )
+    } finally {
+      await close()
+    }
+  })
+})
+
+/** Calls a running Tandem server's REST API, failing with its error message. */
+async function callServer(server: string, path: string, method: string, token: string | undefined): Promise<unknown> {
+  let response: Response
+  try {
+    response = await fetch(new URL(path, server), {
+      method,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    })
+  } catch (error) {
+    fail(`cannot reach ${server}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  const body = (await response.json().catch(() => ({}))) as { message?: string }
+  if (!response.ok) fail(`${server} answered ${response.status}: ${body.message ?? 'no details'}`)
+  return body
+}
 
 program
   .command('token')

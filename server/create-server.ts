@@ -22,6 +22,10 @@ import { createRedisPubSub } from './pubsub/redis-pubsub.js'
 import { resolveLimits, type ServerLimits } from './server-limits.js'
 import { SignallingBinding, type SignallingSettings } from './signalling/signalling-binding.js'
 import { RoomRegistry } from './sync/room-registry.js'
+import { createVersionStore } from './history/create-version-store.js'
+import { HistoryService } from './history/history-service.js'
+import type { VersionStore } from './history/version-store.js'
+import { versionsRoutes } from './http/versions-routes.js'
 import { httpTransports } from './transport/http-transports.js'
 import { WebSocketBinding } from './transport/websocket-binding.js'
 
@@ -36,6 +40,8 @@ export interface ServerOptions {
   store?: DocStore
   /** Fan-out between instances; otherwise Redis with `redisUrl`, else none (a single instance). */
   pubsub?: PubSub
+  /** Version history storage; defaults to tables beside the documents. */
+  versions?: VersionStore
   /** postgres://... : PostgreSQL storage, migrated at start (several instances may share it). */
   databaseUrl?: string
   /** redis://... : fan-out between instances over Redis pub/sub. */
@@ -57,6 +63,7 @@ export interface TandemServer {
   readonly pubsub: PubSub
   readonly registry: RoomRegistry
   readonly documents: DocumentService
+  readonly history: HistoryService
   readonly metrics: Metrics
   readonly log: Logger
   /** Starts listening; resolves with the bound port (useful with port 0). */
@@ -82,8 +89,23 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   if (options.authSecret) checkSecret(options.authSecret)
   const authenticator = options.authSecret ? new TokenAuthenticator(options.authSecret) : new OpenAuthenticator()
   const metrics = createMetrics()
-  const registry = new RoomRegistry({ store, pubsub, log, metrics, limits, unloadDelayMs: limits.unloadDelayMs })
-  const documents = new DocumentService(store, registry)
+  const history = new HistoryService({
+    versions: options.versions ?? createVersionStore(store, options.databaseUrl),
+    store,
+    timing: { idleMs: limits.versionIdleMs, maxIntervalMs: limits.versionMaxIntervalMs },
+    log,
+  })
+  const registry = new RoomRegistry({
+    store,
+    pubsub,
+    log,
+    metrics,
+    limits,
+    unloadDelayMs: limits.unloadDelayMs,
+    hooks: history.roomHooks,
+  })
+  history.attach(registry)
+  const documents = new DocumentService(store, registry, history)
   let isDraining = false
 
   const app = express()
@@ -107,6 +129,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
+  app.use('/api/docs/:docId/versions', versionsRoutes(history, authenticator))
   app.use(
     '/api/docs',
     docsRoutes({ documents, authenticator, authSecret: options.authSecret, maxBodyBytes: limits.maxFrameBytes }),
@@ -167,6 +190,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     pubsub,
     registry,
     documents,
+    history,
     metrics,
     log,
     listen: () =>

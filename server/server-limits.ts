@@ -15,6 +15,8 @@ import {
   MESSAGE_BURST,
   ROOM_UNLOAD_DELAY_MS,
   SHUTDOWN_DEADLINE_MS,
+  VERSION_IDLE_MS,
+  VERSION_MAX_INTERVAL_MS,
 } from '../shared/limits.js'
 import type { RoomLimits } from './sync/doc-room.js'
 
@@ -28,6 +30,9 @@ export interface ServerLimits extends RoomLimits {
   messageBurst: number
   maxBytesPerSecond: number
   maxConnectionsPerAddress: number
+  /** Version history: record after editing pauses this long, and at least this often. */
+  versionIdleMs: number
+  versionMaxIntervalMs: number
 }
 
 export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
@@ -49,6 +54,8 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimi
     messageBurst: MESSAGE_BURST,
     maxBytesPerSecond: MAX_BYTES_PER_SECOND,
     maxConnectionsPerAddress: MAX_CONNECTIONS_PER_ADDRESS,
+    versionIdleMs: VERSION_IDLE_MS,
+    versionMaxIntervalMs: VERSION_MAX_INTERVAL_MS,
     ...stripUndefined(overrides),
   }
 }

@@ -124,6 +124,19 @@ export const APPLY_BUDGET_MS_PER_SECOND = 250
 /** An update taking longer than this to apply is logged with its size, for investigation. */
 export const SLOW_APPLY_MS = 50
 
+/** A version is recorded once editing has paused this long... */
+export const VERSION_IDLE_MS = 30_000
+
+/** ...and at least this often while editing goes on without a pause. */
+export const VERSION_MAX_INTERVAL_MS = 5 * 60_000
+
+/**
+ * Retention of automatic versions (named ones are kept forever): every one for a day, then the
+ * newest per hour for a month, then the newest per day.
+ */
+export const VERSION_KEEP_ALL_MS = 24 * 60 * 60_000
+export const VERSION_KEEP_HOURLY_MS = 30 * 24 * 60 * 60_000
+
 // WebRTC signalling and presence (/signal); see docs/protocol.md, "Presence over WebRTC".
 
 /** One signalling message: an SDP offer with its candidates is 2-6 KiB, so 16 KiB fits any real one. */

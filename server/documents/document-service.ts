@@ -25,6 +25,8 @@ export class DocumentService {
   constructor(
     private readonly store: DocStore,
     private readonly registry: RoomRegistry,
+    /** Told when a document is deleted, so its version history goes with it. */
+    private readonly history?: { removeAll(docId: DocId): Promise<void> },
   ) {}
 
   list(): Promise<DocInfo[]> {
@@ -103,7 +105,9 @@ export class DocumentService {
   async delete(docId: string): Promise<void> {
     const id = checkDocId(docId)
     await this.registry.evict(id, CloseCode.DocumentDeleted, closeReason(ErrorCode.DocumentDeleted, 'deleted'))
-    if (!(await this.store.delete(id))) throw new SyncError(ErrorCode.NotFound, `document ${docId} does not exist`)
+    const existed = await this.store.delete(id)
+    await this.history?.removeAll(id)
+    if (!existed) throw new SyncError(ErrorCode.NotFound, `document ${docId} does not exist`)
   }
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { CONTENT_FORMATS, CONTENT_TYPES, type ContentFormat } from '../content/formats.js'
 import { docPatternMatches, mintToken, Role } from '../auth/tokens.js'
+import { requestToken } from './request-token.js'
 import { requireEdit, type Authenticator, type Principal } from '../auth/authenticator.js'
 import { checkDocId, MAX_TITLE_LENGTH, newDocId, type DocumentService } from '../documents/document-service.js'
 import type { DocInfo } from '../storage/doc-store.js'
@@ -49,9 +50,9 @@ export function docsRoutes({ documents, authenticator, authSecret, maxBodyBytes 
   const router = express.Router()
   router.use(express.json({ limit: maxBodyBytes }))
 
-  const principalFor = (request: Request): Promise<Principal> => authenticator.authenticate(tokenOf(request))
+  const principalFor = (request: Request): Promise<Principal> => authenticator.authenticate(requestToken(request))
   const authorize = (request: Request): Promise<Principal> =>
-    authenticator.authorize(tokenOf(request), checkDocId(param(request)))
+    authenticator.authorize(requestToken(request), checkDocId(param(request)))
 
   router.get('/', async (request, response) => {
     const principal = await principalFor(request)
@@ -141,19 +142,11 @@ export function docsRoutes({ documents, authenticator, authSecret, maxBodyBytes 
   return router
 }
 
-/** `Authorization: Bearer <token>`, or `?token=` on GET (download links and EventSource cannot set headers). */
-function tokenOf(request: Request): string | undefined {
-  const header = request.get('authorization')
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim()
-  const query = request.query.token
-  return request.method === 'GET' && typeof query === 'string' ? query : undefined
-}
-
-function param(request: Request): string {
+export function param(request: Request): string {
   return String(request.params.docId)
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+export function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value)
   if (!result.success) {
     const problems = result.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))

@@ -119,6 +119,11 @@ export class SqliteDocStore implements DocStore {
     this.appends = new GroupCommitQueue(commitAppends)
   }
 
+  /** The open database, for stores that keep their tables in the same file (version history). */
+  get database(): Database.Database {
+    return this.db
+  }
+
   async load(docId: DocId): Promise<StoredDoc> {
     const rows = this.statements.load.all(docId) as { seq: number; data: Buffer; is_snapshot: number }[]
     let tailBytes = 0

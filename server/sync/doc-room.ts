@@ -15,7 +15,7 @@ import { PubSubMessageKind, type PubSub, type PubSubMessage } from '../pubsub/pu
 import type { DocStore, Seq, StoredDoc } from '../storage/doc-store.js'
 import type { Connection } from './connection.js'
 import { ackFrame, awarenessFrame, syncFrame } from './frames.js'
-import { RemoteOrigin, StorageOrigin } from './origins.js'
+import { LocalOrigin, RemoteOrigin, StorageOrigin } from './origins.js'
 import { guardAwarenessUpdate, type AwarenessPin } from './awareness-guard.js'
 import { TokenBucket } from './token-bucket.js'
 import { applyValidatedUpdate } from './update-guard.js'
@@ -179,6 +179,18 @@ export class DocRoom {
     if (states.size > 0) {
       connection.send(awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])))
     }
+  }
+
+  /** A name for whoever made a change with `origin`, for version history. */
+  authorOf(origin: unknown): string {
+    if (origin === LocalOrigin) return 'Tandem'
+    const state = this.clients.get(origin as Connection)
+    if (!state) return 'Unknown'
+    if (state.principal.name) return state.principal.name
+    const pinned = state.awarenessPin.clientId
+    const user: unknown = pinned === null ? undefined : this.awareness.getStates().get(pinned)?.user
+    const name = user !== null && typeof user === 'object' ? (user as { name?: unknown }).name : undefined
+    return typeof name === 'string' && name.trim() ? name.trim().slice(0, 100) : 'Anonymous'
   }
 
   /** A refreshed token may change the role (for example an edit link downgraded to view). */

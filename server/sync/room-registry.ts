@@ -16,6 +16,15 @@ export interface RegistryOptions {
   limits: RoomLimits
   /** How long a room with no users stays loaded (a reload or reconnect then costs nothing). */
   unloadDelayMs: number
+  /** Features that follow rooms (version history): told when a room opens and before it unloads. */
+  hooks?: RoomHooks
+}
+
+export interface RoomHooks {
+  /** The room is loaded and about to receive its first client. */
+  loaded(room: DocRoom): void
+  /** The room is about to be destroyed; its writes are committed. */
+  unloading(room: DocRoom): Promise<void>
 }
 
 interface Entry {
@@ -139,6 +148,7 @@ export class RoomRegistry {
     })
     loaded = room
     for (const message of early.splice(0)) room.receiveRemote(message)
+    this.options.hooks?.loaded(room)
     metrics.openDocuments.inc()
     metrics.logTailRows.inc(room.logTail.rows)
     log.debug({ docId, ms: Math.round(performance.now() - startedAt) }, 'document loaded')
@@ -158,6 +168,9 @@ export class RoomRegistry {
   }
 
   private async destroy(room: DocRoom, entry: Entry): Promise<void> {
+    await this.options.hooks
+      ?.unloading(room)
+      .catch((error: unknown) => this.options.log.error({ docId: room.docId, err: error }, 'unload hook failed'))
     this.options.metrics.openDocuments.dec()
     this.options.metrics.logTailRows.dec(room.logTail.rows)
     room.destroy()

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyToken } from '../../server/auth/tokens.js'
 import { SqliteDocStore } from '../../server/storage/sqlite-doc-store.js'
-import { runCli } from '../helpers/child-server.js'
+import { runCli, spawnServer } from '../helpers/child-server.js'
 
 describe('tandem CLI', () => {
   let dir: string
@@ -37,7 +37,7 @@ describe('tandem CLI', () => {
     }
   })
 
-  it('imports Markdown, exports it in each format, compacts and backs up', async () => {
+  it('imports Markdown, exports it in each format, compacts and backs up', { timeout: 120_000 }, async () => {
     const file = path.join(dir, 'Meeting notes.md')
     await writeFile(file, '# Agenda\n\n- [ ] budget\n- [x] hiring\n\nSee [the plan](https://example.com).\n')
     const imported = await runCli(['import', 'meeting', file, '--data-dir', dataDir])
@@ -86,6 +86,35 @@ describe('tandem CLI', () => {
     const result = await runCli(args.map((a) => (a === 'DATA' ? dataDir : a)))
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(message)
+  })
+
+  it('lists and restores versions, offline and through a running server', { timeout: 120_000 }, async () => {
+    const historyDir = path.join(dir, 'history-data')
+    const server = await spawnServer(['--port', '0', '--data-dir', historyDir])
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.httpUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    await post('/api/docs', { id: 'story', markdown: 'Once upon a time' })
+    const v1 = (await (await post('/api/docs/story/versions', { name: 'Opening' })).json()) as { id: number }
+    await fetch(`${server.httpUrl}/api/docs/story/versions/${v1.id}`, { method: 'GET' })
+    const listed = await runCli(['versions', 'story', '--server', server.httpUrl])
+    expect(listed.stdout).toMatch(new RegExp(`^${v1.id}\\s+\\S+ \\S+\\s+Opening`, 'm'))
+    server.process.kill('SIGTERM')
+    await server.exited
+
+    const offline = await runCli(['versions', 'story', '--data-dir', historyDir])
+    expect(offline.stdout).toContain('Opening')
+    const restored = await runCli(['restore', 'story', String(v1.id), '--data-dir', historyDir])
+    expect(restored.code).toBe(0)
+    expect(restored.stderr).toMatch(/restored story to version \d+; the previous state is version \d+/)
+    expect((await runCli(['export', 'story', '--data-dir', historyDir])).stdout).toBe('Once upon a time\n')
+    const bad = await runCli(['restore', 'story', 'latest', '--data-dir', historyDir])
+    expect(bad.stderr).toMatch(/version must be a number/)
+    const missing = await runCli(['restore', 'story', '999', '--data-dir', historyDir])
+    expect(missing.stderr).toMatch(/has no version 999/)
   })
 
   it('mints tokens the server accepts, and explains what is missing', async () => {

@@ -1,0 +1,95 @@
+import type Database from 'better-sqlite3'
+import type { DocId } from '../../shared/ids.js'
+import type { NewVersion, VersionMeta, VersionStore } from './version-store.js'
+
+interface Row {
+  id: number
+  doc_id: DocId
+  created_at: number
+  name: string | null
+  authors: string
+  size_bytes: number
+}
+
+/** Versions in the same SQLite file as the documents (one backup holds both). */
+export class SqliteVersionStore implements VersionStore {
+  private readonly statements
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(`CREATE TABLE IF NOT EXISTS versions (
+               id         INTEGER PRIMARY KEY AUTOINCREMENT,
+               doc_id     TEXT NOT NULL,
+               created_at INTEGER NOT NULL,
+               name       TEXT,
+               authors    TEXT NOT NULL,
+               size_bytes INTEGER NOT NULL,
+               state      BLOB NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc_id, created_at);`)
+    const columns = 'id, doc_id, created_at, name, authors, size_bytes'
+    this.statements = {
+      insert: db.prepare(
+        'INSERT INTO versions (doc_id, created_at, name, authors, size_bytes, state) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      list: db.prepare(`SELECT ${columns} FROM versions WHERE doc_id = ? ORDER BY created_at DESC, id DESC`),
+      get: db.prepare(`SELECT ${columns}, state FROM versions WHERE doc_id = ? AND id = ?`),
+      meta: db.prepare(`SELECT ${columns} FROM versions WHERE doc_id = ? AND id = ?`),
+      setName: db.prepare('UPDATE versions SET name = ? WHERE doc_id = ? AND id = ?'),
+      remove: db.prepare('DELETE FROM versions WHERE doc_id = ? AND id = ?'),
+      removeAll: db.prepare('DELETE FROM versions WHERE doc_id = ?'),
+    }
+  }
+
+  async add(docId: DocId, version: NewVersion): Promise<VersionMeta> {
+    const result = this.statements.insert.run(
+      docId,
+      version.createdAt,
+      version.name,
+      JSON.stringify(version.authors),
+      version.state.byteLength,
+      version.state,
+    )
+    return {
+      id: Number(result.lastInsertRowid),
+      docId,
+      createdAt: version.createdAt,
+      name: version.name,
+      authors: [...version.authors],
+      sizeBytes: version.state.byteLength,
+    }
+  }
+
+  async list(docId: DocId): Promise<VersionMeta[]> {
+    return (this.statements.list.all(docId) as Row[]).map(toMeta)
+  }
+
+  async get(docId: DocId, id: number): Promise<{ meta: VersionMeta; state: Uint8Array } | null> {
+    const row = this.statements.get.get(docId, id) as (Row & { state: Buffer }) | undefined
+    return row ? { meta: toMeta(row), state: new Uint8Array(row.state) } : null
+  }
+
+  async setName(docId: DocId, id: number, name: string | null): Promise<VersionMeta | null> {
+    this.statements.setName.run(name, docId, id)
+    const row = this.statements.meta.get(docId, id) as Row | undefined
+    return row ? toMeta(row) : null
+  }
+
+  async remove(docId: DocId, ids: number[]): Promise<number> {
+    return this.db.transaction(() => ids.reduce((n, id) => n + this.statements.remove.run(docId, id).changes, 0))()
+  }
+
+  async removeAll(docId: DocId): Promise<void> {
+    this.statements.removeAll.run(docId)
+  }
+}
+
+function toMeta(row: Row): VersionMeta {
+  return {
+    id: row.id,
+    docId: row.doc_id,
+    createdAt: row.created_at,
+    name: row.name,
+    authors: JSON.parse(row.authors) as string[],
+    sizeBytes: row.size_bytes,
+  }
+}

@@ -1,0 +1,79 @@
+import type { Logger } from '../logger.js'
+import type { DocRoom } from '../sync/doc-room.js'
+import { RemoteOrigin, StorageOrigin } from '../sync/origins.js'
+
+export interface RecorderTiming {
+  /** Record once editing has paused this long... */
+  idleMs: number
+  /** ...or when this long has passed since the first unrecorded change. */
+  maxIntervalMs: number
+}
+
+/**
+ * Watches one open room and decides when its state becomes a version: after a burst of editing
+ * settles, at most `maxIntervalMs` apart while editing goes on, and when the room unloads. It
+ * remembers who edited since the last version. Storing is delegated to `save`.
+ */
+export class VersionRecorder {
+  private authors = new Set<string>()
+  private firstChangeAt: number | null = null
+  private idleTimer: NodeJS.Timeout | null = null
+  private saving: Promise<unknown> = Promise.resolve()
+
+  constructor(
+    private readonly room: DocRoom,
+    private readonly timing: RecorderTiming,
+    private readonly save: (room: DocRoom, name: string | null, authors: string[]) => Promise<unknown>,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    room.doc.on('update', this.onUpdate)
+  }
+
+  get hasUnrecordedChanges(): boolean {
+    return this.firstChangeAt !== null
+  }
+
+  /** Records the current state now (named, or automatic when `name` is null) and starts afresh. */
+  async recordNow(name: string | null): Promise<unknown> {
+    this.clearIdleTimer()
+    const authors = [...this.authors]
+    this.authors = new Set()
+    this.firstChangeAt = null
+    this.saving = this.saving.then(() => this.save(this.room, name, authors))
+    return this.saving
+  }
+
+  /** Records pending changes (the room is about to unload) and stops watching. */
+  async stop(): Promise<void> {
+    this.room.doc.off('update', this.onUpdate)
+    if (this.hasUnrecordedChanges) await this.recordNow(null).catch(() => undefined)
+    this.clearIdleTimer()
+    await this.saving.catch(() => undefined)
+  }
+
+  private readonly onUpdate = (_update: Uint8Array, origin: unknown): void => {
+    // Loads from storage are not edits; changes from other instances are recorded where they were made.
+    if (origin === StorageOrigin || origin === RemoteOrigin) return
+    this.authors.add(this.room.authorOf(origin))
+    this.firstChangeAt ??= this.now()
+    this.clearIdleTimer()
+    if (this.now() - this.firstChangeAt >= this.timing.maxIntervalMs) {
+      this.record()
+      return
+    }
+    this.idleTimer = setTimeout(() => this.record(), this.timing.idleMs)
+    this.idleTimer.unref()
+  }
+
+  private record(): void {
+    this.recordNow(null).catch((error: unknown) =>
+      this.log.error({ docId: this.room.docId, err: error }, 'recording a version failed'),
+    )
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = null
+  }
+}

@@ -1,0 +1,187 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { mintToken } from '../../server/auth/tokens.js'
+import { MemoryDocStore } from '../../server/storage/memory-doc-store.js'
+import { stockProvider, synced } from '../helpers/clients.js'
+import { startServer, type RunningServer } from '../helpers/test-server.js'
+import { waitFor } from '../helpers/wait-for.js'
+
+interface VersionJson {
+  id: number
+  createdAt: string
+  name: string | null
+  authors: string[]
+  sizeBytes: number
+}
+
+/** Editor content lives in the 'default' XmlFragment; plain text of it for assertions. */
+function paragraphText(doc: Y.Doc): string {
+  return doc
+    .getXmlFragment('default')
+    .toArray()
+    .map((node) =>
+      node instanceof Y.XmlElement
+        ? node
+            .toArray()
+            .map((t) => (t as Y.XmlText).toString())
+            .join('')
+        : '',
+    )
+    .join('\n')
+}
+
+function setParagraph(doc: Y.Doc, text: string): void {
+  const fragment = doc.getXmlFragment('default')
+  doc.transact(() => {
+    fragment.delete(0, fragment.length)
+    const paragraph = new Y.XmlElement('paragraph')
+    paragraph.insert(0, [new Y.XmlText(text)])
+    fragment.insert(0, [paragraph])
+  })
+}
+
+describe('version history', () => {
+  let running: RunningServer
+  let store: MemoryDocStore
+  const cleanups: (() => void)[] = []
+  const api = (path: string, init?: RequestInit) => fetch(`${running.httpUrl}${path}`, init)
+  const json = (method: string, body?: unknown): RequestInit => ({
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const versions = async (docId: string) =>
+    ((await (await api(`/api/docs/${docId}/versions`)).json()) as { versions: VersionJson[] }).versions
+
+  beforeEach(async () => {
+    store = new MemoryDocStore()
+    running = await startServer({
+      store,
+      limits: { versionIdleMs: 150, versionMaxIntervalMs: 60_000, compactAfterRows: 5 },
+    })
+  })
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) cleanup()
+    await running.close()
+  })
+
+  function client(docId: string, name: string) {
+    const c = stockProvider(running.wsUrl, docId)
+    c.provider.awareness.setLocalStateField('user', { name })
+    cleanups.push(c.destroy)
+    return c
+  }
+
+  it('records a version with its authors once editing settles', async () => {
+    await api('/api/docs', json('POST', { id: 'settles' }))
+    const ann = client('settles', 'Ann')
+    await synced(ann.provider)
+    setParagraph(ann.doc, 'first draft')
+    const [version] = await waitFor(
+      async () => {
+        const list = await versions('settles')
+        return list.length === 1 ? list : null
+      },
+      { description: 'one automatic version' },
+    )
+    expect(version).toMatchObject({ name: null, authors: ['Ann'] })
+    expect(version!.sizeBytes).toBeGreaterThan(0)
+    const content = await api(`/api/docs/settles/versions/${version!.id}?format=markdown`)
+    expect(await content.text()).toBe('first draft\n')
+  })
+
+  it('keeps a named version through compaction of the log', async () => {
+    await api('/api/docs', json('POST', { id: 'kept', markdown: 'the original' }))
+    const named = (await (
+      await api('/api/docs/kept/versions', json('POST', { name: 'Before the rewrite' }))
+    ).json()) as VersionJson
+    expect(named.name).toBe('Before the rewrite')
+    const writer = client('kept', 'Ben')
+    await synced(writer.provider)
+    for (let i = 0; i < 12; i++) setParagraph(writer.doc, `rewrite ${i}`)
+    await waitFor(async () => (await store.load('kept' as never)).entries[0]?.isSnapshot, { description: 'compacted' })
+    const text = await (await api(`/api/docs/kept/versions/${named.id}?format=text`)).text()
+    expect(text).toBe('the original\n')
+  })
+
+  it('restores a version live for every connected client, keeps all history, and can undo the restore', async () => {
+    await api('/api/docs', json('POST', { id: 'restored', markdown: 'version one' }))
+    const v1 = (await (await api('/api/docs/restored/versions', json('POST', { name: 'v1' }))).json()) as VersionJson
+    const alice = client('restored', 'Alice')
+    const bob = client('restored', 'Bob')
+    await Promise.all([synced(alice.provider), synced(bob.provider)])
+    setParagraph(alice.doc, 'version two')
+    await waitFor(() => paragraphText(bob.doc) === 'version two')
+
+    const restore = await api(`/api/docs/restored/versions/${v1.id}/restore`, json('POST'))
+    expect(restore.status).toBe(200)
+    const { savedBefore } = (await restore.json()) as { savedBefore: VersionJson }
+    await waitFor(() => paragraphText(alice.doc) === 'version one' && paragraphText(bob.doc) === 'version one', {
+      description: 'both clients see the restored content live',
+    })
+
+    // Nothing was lost: the state before the restore is itself a version, and restoring it undoes.
+    const list = await versions('restored')
+    expect(list.map((v) => v.id)).toEqual(expect.arrayContaining([v1.id, savedBefore.id]))
+    expect(savedBefore.name).toMatch(/^Before restoring v1/)
+    await api(`/api/docs/restored/versions/${savedBefore.id}/restore`, json('POST'))
+    await waitFor(() => paragraphText(alice.doc) === 'version two' && paragraphText(bob.doc) === 'version two', {
+      description: 'the restore was undone',
+    })
+  })
+
+  it('names, unnames and deletes versions; named versions cannot be deleted', async () => {
+    await api('/api/docs', json('POST', { id: 'naming', markdown: 'x' }))
+    const version = (await (
+      await api('/api/docs/naming/versions', json('POST', { name: 'Keep me' }))
+    ).json()) as VersionJson
+    const refused = await api(`/api/docs/naming/versions/${version.id}`, { method: 'DELETE' })
+    expect(refused.status).toBe(400)
+    expect(((await refused.json()) as { message: string }).message).toMatch(/remove its name/)
+    await api(`/api/docs/naming/versions/${version.id}`, json('PATCH', { name: null }))
+    expect((await api(`/api/docs/naming/versions/${version.id}`, { method: 'DELETE' })).status).toBe(204)
+    expect(await versions('naming')).toEqual([])
+  })
+
+  it.each([
+    ['an unknown document', '/api/docs/nope/versions', 404],
+    ['an unknown version', '/api/docs/exists/versions/999', 404],
+    ['a malformed version id', '/api/docs/exists/versions/abc', 400],
+    ['an unknown format', '/api/docs/exists/versions/1?format=pdf', 400],
+  ])('answers %s with a clear error', async (_name, path, status) => {
+    await api('/api/docs', json('POST', { id: 'exists' }))
+    const response = await api(path)
+    expect(response.status).toBe(status)
+    expect(((await response.json()) as { message: string }).message.length).toBeGreaterThan(5)
+  })
+})
+
+describe('version history with auth', () => {
+  const secret = 'history-secret-long-enough-for-hs256-0123'
+  let running: RunningServer
+  afterEach(async () => running.close())
+
+  it('lets view tokens list and read versions but not name, delete or restore them', async () => {
+    running = await startServer({ authSecret: secret })
+    const edit = await mintToken({ secret, doc: 'private', role: 'edit' })
+    const view = await mintToken({ secret, doc: 'private', role: 'view' })
+    const call = (token: string, path: string, method = 'GET', body?: unknown) =>
+      fetch(`${running.httpUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    await call(edit, '/api/docs', 'POST', { id: 'private', markdown: 'secret plans' })
+    const version = (await (
+      await call(edit, '/api/docs/private/versions', 'POST', { name: 'v1' })
+    ).json()) as VersionJson
+    expect((await call(view, '/api/docs/private/versions')).status).toBe(200)
+    expect(await (await call(view, `/api/docs/private/versions/${version.id}?format=text`)).text()).toBe(
+      'secret plans\n',
+    )
+    expect((await call(view, `/api/docs/private/versions/${version.id}/restore`, 'POST')).status).toBe(403)
+    expect((await call(view, `/api/docs/private/versions/${version.id}`, 'PATCH', { name: 'x' })).status).toBe(403)
+    expect((await call(view, '/api/docs/private/versions', 'POST', { name: 'x' })).status).toBe(403)
+    expect((await fetch(`${running.httpUrl}/api/docs/private/versions`)).status).toBe(401)
+  })
+})
