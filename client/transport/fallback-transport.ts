@@ -1,3 +1,5 @@
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import {
   HTTP_POST_BATCH_BYTES,
   HTTP_POST_TIMEOUT_MS,
@@ -109,7 +111,8 @@ interface Rung {
   send(frame: Uint8Array, ordinal: number | null): void
   /** Takes the frames not yet acknowledged (to resend elsewhere); the downlink keeps running. */
   detachUplink(): { frame: Uint8Array; ordinal: number | null }[]
-  stop(): void
+  /** Stops, and ends the server-side session (so it leaves the room now, with our presence). */
+  end(): Promise<void>
 }
 
 interface RungEvents {
@@ -167,6 +170,11 @@ class WebSocketRung implements Rung {
 
   detachUplink(): { frame: Uint8Array; ordinal: number | null }[] {
     return []
+  }
+
+  end(): Promise<void> {
+    this.stop()
+    return Promise.resolve()
   }
 
   stop(): void {
@@ -244,6 +252,7 @@ export class FallbackSocket extends EventTarget {
   private probeDelayMs: number
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private isDemoting = false
+  private localAwareness: { clientId: number; clock: number; state: string } | null = null
 
   constructor(
     url: string | URL,
@@ -270,6 +279,7 @@ export class FallbackSocket extends EventTarget {
     const frame = toBytes(data)
     if (!frame) return
     if (!this.firstSyncStep1 && frame[0] === 0 && frame[1] === 0) this.firstSyncStep1 = frame.slice()
+    if (frame[0] === MessageType.Awareness) this.trackLocalAwareness(frame)
     let ordinal: number | null = null
     if (isUpdateBearingFrame(frame)) {
       ordinal = ++this.updateFramesSent
@@ -323,7 +333,7 @@ export class FallbackSocket extends EventTarget {
     this.candidate = rung
     if (kind === TransportKind.WebSocket) {
       this.deadline = setTimeout(() => {
-        rung.stop()
+        void rung.end()
         this.candidate = null
         this.rungFailed(index, 1006, 'no message from the server in time')
       }, this.config.timings.wsHelloDeadlineMs)
@@ -350,7 +360,7 @@ export class FallbackSocket extends EventTarget {
 
   private opened(rung: Rung): void {
     if (this.readyState !== 0) {
-      rung.stop()
+      void rung.end()
       return
     }
     this.active = rung
@@ -423,6 +433,48 @@ export class FallbackSocket extends EventTarget {
     // Our SyncStep1 from the start of this socket: the server answers with everything since, a
     // superset of the gap (Yjs ignores what we already have).
     rung.send(this.firstSyncStep1, null)
+    // The lost session took our presence with it.
+    this.reannounceAwareness()
+  }
+
+  /**
+   * y-websocket announces the local awareness state first thing after open, alone in its frame:
+   * that names our client id. Later frames update its clock and state.
+   */
+  private trackLocalAwareness(frame: Uint8Array): void {
+    try {
+      const decoder = decoding.createDecoder(frame)
+      decoding.readVarUint(decoder)
+      const update = decoding.createDecoder(decoding.readVarUint8Array(decoder))
+      const count = decoding.readVarUint(update)
+      for (let i = 0; i < count; i++) {
+        const clientId = decoding.readVarUint(update)
+        const clock = decoding.readVarUint(update)
+        const state = decoding.readVarString(update)
+        if (this.localAwareness === null && count === 1) this.localAwareness = { clientId, clock, state }
+        else if (this.localAwareness?.clientId === clientId) this.localAwareness = { clientId, clock, state }
+      }
+    } catch {
+      // not ours to judge: the server validates awareness frames
+    }
+  }
+
+  /**
+   * Re-sends our presence after a server-side session ended (switch, resync). The server removed
+   * it without changing its clock, so the same clock would be ignored: one tick later is accepted.
+   */
+  private reannounceAwareness(): void {
+    const local = this.localAwareness
+    if (!local || local.state === 'null' || !this.active || this.readyState !== 1) return
+    const update = encoding.createEncoder()
+    encoding.writeVarUint(update, 1)
+    encoding.writeVarUint(update, local.clientId)
+    encoding.writeVarUint(update, local.clock + 1)
+    encoding.writeVarString(update, local.state)
+    const frame = encoding.createEncoder()
+    encoding.writeVarUint(frame, MessageType.Awareness)
+    encoding.writeVarUint8Array(frame, encoding.toUint8Array(update))
+    this.active.send(encoding.toUint8Array(frame), null)
   }
 
   // ---- switching: upgrade back to WebSocket, demotion to long-poll ---------------------------
@@ -511,7 +563,7 @@ export class FallbackSocket extends EventTarget {
    */
   private switchTo(next: Rung, buffered: Uint8Array[], shouldResync: boolean): void {
     const previous = this.active
-    if (this.readyState !== 1 || !previous) return next.stop()
+    if (this.readyState !== 1 || !previous) return void next.end()
     if (this.probe === next) this.probe = null
     if (this.candidate === next) this.candidate = null
     this.active = next
@@ -523,7 +575,8 @@ export class FallbackSocket extends EventTarget {
     const timer = setTimeout(() => {
       this.timers.delete(timer)
       this.draining.delete(previous)
-      previous.stop()
+      // Ending the old session removes our presence from the room; announce it again on `next`.
+      void previous.end().then(() => this.reannounceAwareness())
     }, this.config.timings.switchOverlapMs)
     this.timers.add(timer)
     this.deliver(next, buffered)
@@ -585,7 +638,7 @@ export class FallbackSocket extends EventTarget {
     clearTimeout(this.probeTimer)
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
-    for (const rung of [this.active, this.candidate, this.probe, ...this.draining]) rung?.stop()
+    for (const rung of [this.active, this.candidate, this.probe, ...this.draining]) void rung?.end()
     this.draining.clear()
     this.active = this.candidate = this.probe = null
     this.removeGlobalListeners()

@@ -53,6 +53,7 @@ const ABNORMAL_CLOSURE = 1006
 export class HttpChannel {
   private sid = randomSessionId()
   private isStopped = false
+  private hasEnded = false
   private isUplinkDetached = false
   private isOpen = false
   private lastEventId: string | null = null
@@ -107,6 +108,21 @@ export class HttpChannel {
     this.isStopped = true
     this.downlinkAbort?.abort()
     this.uplinkAbort?.abort()
+  }
+
+  /**
+   * Stops and tells the server the session is over, so it leaves the room now (peers see our
+   * cursor go) instead of lingering until it expires. `keepalive` lets it outlive a closing page.
+   */
+  end(): Promise<void> {
+    const wasStopped = this.isStopped
+    this.stop()
+    if (wasStopped && this.hasEnded) return Promise.resolve()
+    this.hasEnded = true
+    return this.fetchImpl(this.url('messages'), { method: 'DELETE', headers: this.authHeader(), keepalive: true }).then(
+      (response) => void response.body?.cancel(),
+      () => undefined, // the session expires on its own
+    )
   }
 
   private url(path: string, extra: Record<string, string> = {}): string {

@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
-import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
+import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import {
   HTTP_POST_BURST,
@@ -93,7 +93,23 @@ export function httpTransports(options: HttpTransportOptions): Router {
   router.get('/collab/:docId/events', sseHandler(context))
   router.get('/collab/:docId/poll', longPollHandler(context))
   router.post('/collab/:docId/messages', postHandler(context))
+  router.delete('/collab/:docId/messages', endHandler(context))
   return router
+}
+
+/**
+ * `DELETE /collab/<docId>/messages?sid=<sid>`: the client is leaving. The session leaves its room at
+ * once, so peers see the cursor go now rather than when the idle session expires. 204 either way.
+ */
+function endHandler(context: HttpTransportContext) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const ids = readSessionRequest(context, request, response)
+    if (!ids) return
+    const principal = await authorizeRequest(context, request, response, ids.docId)
+    if (!principal) return
+    context.sessions.get(ids.sid, ids.docId)?.close(CloseCode.Normal, 'client left')
+    response.status(204).end()
+  }
 }
 
 /** Validates the document id and session id every fallback request carries; answers 400/503 itself. */

@@ -326,6 +326,26 @@ describe('fallback socket classes against the real server', () => {
     })
   }
 
+  it('carries presence between SSE and WebSocket clients and removes it as soon as the SSE client leaves', async () => {
+    const ws = stockProvider(running.wsUrl, 'presence')
+    const sse = client('presence', { ladder: ['sse'] })
+    try {
+      await Promise.all([synced(ws.provider), synced(sse.provider)])
+      sse.provider.awareness.setLocalStateField('user', { name: 'Sam' })
+      ws.provider.awareness.setLocalStateField('user', { name: 'Wes' })
+      const seen = (p: typeof ws.provider, id: number) => p.awareness.getStates().get(id) as { user?: { name: string } }
+      await waitFor(() => seen(ws.provider, sse.doc.clientID)?.user?.name === 'Sam', { description: 'WS sees SSE' })
+      await waitFor(() => seen(sse.provider, ws.doc.clientID)?.user?.name === 'Wes', { description: 'SSE sees WS' })
+      sse.provider.disconnect()
+      await waitFor(() => !ws.provider.awareness.getStates().has(sse.doc.clientID), {
+        timeoutMs: 3_000,
+        description: 'SSE client removed at once (not after the session idles out)',
+      })
+    } finally {
+      ws.destroy()
+    }
+  })
+
   it('picks WebSocket when it works, and remembers it', async () => {
     const auto = client('auto-ws', {})
     await synced(auto.provider)
