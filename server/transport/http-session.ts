@@ -127,6 +127,11 @@ export class HttpSession implements Connection {
     return this.hasHadDownlink
   }
 
+  /** True when frames were dropped unread: a client starting from seq 0 would miss them. */
+  get hasDroppedFrames(): boolean {
+    return this.droppedSeq > 0
+  }
+
   send(frame: Uint8Array): void {
     if (this.closeInfo) return
     if (frame[0] === MessageType.Ack) return this.onAck(frame)
@@ -140,6 +145,12 @@ export class HttpSession implements Connection {
     this.outbox.push({ seq: this.nextSeq++, frame })
     this.undeliveredBytes += frame.byteLength
     if (this.undeliveredBytes > this.limits.maxSendBufferBytes) {
+      if (!this.hasHadDownlink) {
+        // A POST-only session (its stream lives on another instance, or has not arrived yet) keeps
+        // just the newest frames; a stream that attaches later starts with a resync instead.
+        while (this.undeliveredBytes > this.limits.maxSendBufferBytes && this.outbox.length > 0) this.dropOldest()
+        return
+      }
       this.close(CloseCode.GoingAway, closeReason(ErrorCode.SlowConsumer, 'too much undelivered; reconnect'))
       return
     }

@@ -43,7 +43,7 @@ export function longPollHandler(context: HttpTransportContext) {
       }
       session.confirm(cursor.seq)
     } else {
-      if (session?.wasEverAttached) {
+      if (session?.wasEverAttached || session?.hasDroppedFrames) {
         sessions.replace(session)
         session = undefined
       }

@@ -41,7 +41,7 @@ export function sseHandler(context: HttpTransportContext) {
     let fromSeq = 0
     if (session && cursor && session.canResume(cursor)) {
       fromSeq = cursor.seq
-    } else if (session && (cursor || session.wasEverAttached)) {
+    } else if (session && (cursor || session.wasEverAttached || session.hasDroppedFrames)) {
       // A gap we cannot replay (or a client that lost its ids): start over and exchange state vectors.
       sessions.replace(session)
       session = undefined
