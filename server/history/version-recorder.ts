@@ -17,6 +17,8 @@ export interface RecorderTiming {
 export class VersionRecorder {
   private authors = new Set<string>()
   private firstChangeAt: number | null = null
+  private lastChangeAt = 0
+  /** One timer per burst, re-armed when it fires early: no timer churn per keystroke. */
   private idleTimer: NodeJS.Timeout | null = null
   private saving: Promise<unknown> = Promise.resolve()
 
@@ -56,13 +58,23 @@ export class VersionRecorder {
     // Loads from storage are not edits; changes from other instances are recorded where they were made.
     if (origin === StorageOrigin || origin === RemoteOrigin) return
     this.authors.add(this.room.authorOf(origin))
-    this.firstChangeAt ??= this.now()
-    this.clearIdleTimer()
-    if (this.now() - this.firstChangeAt >= this.timing.maxIntervalMs) {
+    const now = this.now()
+    this.firstChangeAt ??= now
+    this.lastChangeAt = now
+    if (now - this.firstChangeAt >= this.timing.maxIntervalMs) {
       this.record()
       return
     }
-    this.idleTimer = setTimeout(() => this.record(), this.timing.idleMs)
+    if (!this.idleTimer) this.armIdleTimer(this.timing.idleMs)
+  }
+
+  private armIdleTimer(delayMs: number): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null
+      const quietFor = this.now() - this.lastChangeAt
+      if (quietFor >= this.timing.idleMs) this.record()
+      else this.armIdleTimer(this.timing.idleMs - quietFor)
+    }, delayMs)
     this.idleTimer.unref()
   }
 
