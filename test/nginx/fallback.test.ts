@@ -151,4 +151,34 @@ describe('transport fallback behind real proxies', () => {
     expect(socket.stats.resyncs).toBe(0)
     expect(running.logs.filter((l) => l.msg === 'http stream resync')).toEqual([])
   })
+
+  it('does not demote a WebSocket that worked and merely dropped, but does after 3 failed reconnects', async () => {
+    proxy = await startFaultProxy(running.port, 'passthrough')
+    const alice = auto(proxy.httpUrl, 'drop')
+    const bob = direct('drop')
+    await Promise.all([synced(alice.provider), synced(bob.provider)])
+    expect(alice.socket()!.transport).toBe('websocket')
+    const key = `tandem:transport:127.0.0.1:${proxy.port}`
+    const remembered = () => JSON.parse(alice.storage.getItem(key) ?? '{}') as { rung?: string; wsFailures?: number }
+
+    // A short outage: the socket drops and one reconnect is refused.
+    proxy.setMode('refuse')
+    expect(proxy.dropWebSockets()).toBe(1)
+    await waitFor(() => (remembered().wsFailures ?? 0) >= 1, { description: 'a refused reconnect' })
+    proxy.setMode('passthrough')
+    await waitFor(() => alice.socket()?.transport === 'websocket' && alice.provider.synced, {
+      description: 'back on WebSocket',
+    })
+    expect(remembered().rung).toBe('websocket')
+    expect(proxy.requests.some((r) => r.includes('/events'))).toBe(false) // SSE never tried
+
+    // A real block: after 3 failed WebSocket reconnects in a row, SSE takes over.
+    proxy.setMode('refuse')
+    proxy.dropWebSockets()
+    await waitFor(() => alice.socket()?.transport === 'sse', { timeoutMs: 10_000, description: 'demoted to SSE' })
+    expect(remembered().wsFailures).toBeGreaterThanOrEqual(2)
+    await waitFor(() => alice.provider.synced, { description: 'synced over SSE' })
+    alice.text.insert(0, 'still syncing')
+    await waitFor(() => bob.text.toString() === 'still syncing', { description: 'edit over SSE' })
+  })
 })

@@ -10,6 +10,10 @@ export interface FaultProxy {
   httpUrl: string
   /** Cuts every SSE stream in flight (the TCP connection dies mid-response, as a flaky proxy does). */
   cutStreams(): number
+  /** Changes how later WebSocket upgrades are treated (`refuse` answers 403, as a blocking proxy does). */
+  setMode(mode: FaultMode): void
+  /** Kills every proxied WebSocket connection (a network change, a proxy restart). */
+  dropWebSockets(): number
   /** Plain-HTTP requests seen, as "METHOD path" (query stripped). */
   requests: string[]
   close(): Promise<void>
@@ -17,10 +21,15 @@ export interface FaultProxy {
 
 /**
  * What nginx cannot simulate: `blackhole` answers the WebSocket upgrade with 101 and then drops
- * every frame both ways (proxies and antivirus do this); `passthrough` proxies upgrades too.
+ * every frame both ways (proxies and antivirus do this); `refuse` answers upgrades 403;
+ * `passthrough` proxies upgrades too. The mode can change while clients are connected.
  * Plain HTTP always passes through, so the HTTP fallback works behind either.
  */
-export async function startFaultProxy(upstreamPort: number, mode: 'blackhole' | 'passthrough'): Promise<FaultProxy> {
+export type FaultMode = 'blackhole' | 'passthrough' | 'refuse'
+
+export async function startFaultProxy(upstreamPort: number, initialMode: FaultMode): Promise<FaultProxy> {
+  let mode = initialMode
+  const upgraded = new Set<Duplex>()
   const streams = new Set<http.ServerResponse>()
   const sockets = new Set<Socket | Duplex>()
   const requests: string[] = []
@@ -48,6 +57,10 @@ export async function startFaultProxy(upstreamPort: number, mode: 'blackhole' | 
   server.on('upgrade', (request, socket: Duplex, head: Buffer) => {
     sockets.add(socket)
     socket.on('error', () => undefined)
+    if (mode === 'refuse') {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
     if (mode === 'blackhole') {
       const accept = createHash('sha1')
         .update(`${String(request.headers['sec-websocket-key'])}${WS_GUID}`)
@@ -74,6 +87,8 @@ export async function startFaultProxy(upstreamPort: number, mode: 'blackhole' | 
       if (upstreamHead.length > 0) socket.write(upstreamHead)
       if (head.length > 0) upstreamSocket.write(head)
       upstreamSocket.pipe(socket).pipe(upstreamSocket)
+      upgraded.add(socket)
+      socket.once('close', () => upgraded.delete(socket))
       upstreamSocket.on('error', () => socket.destroy())
       socket.on('close', () => upstreamSocket.destroy())
     })
@@ -89,6 +104,15 @@ export async function startFaultProxy(upstreamPort: number, mode: 'blackhole' | 
     port,
     httpUrl: `http://127.0.0.1:${port}`,
     requests,
+    setMode(next: FaultMode) {
+      mode = next
+    },
+    dropWebSockets() {
+      const count = upgraded.size
+      for (const socket of upgraded) socket.destroy()
+      upgraded.clear()
+      return count
+    },
     cutStreams() {
       const count = streams.size
       for (const response of streams) response.socket?.destroy()
