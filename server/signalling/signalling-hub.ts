@@ -232,6 +232,11 @@ export class SignalSession {
     this.bucket = new TokenBucket(limits.messageBurst, limits.messagesPerSecond, options.now)
   }
 
+  /** The topics this connection is subscribed to (authorised and joined). */
+  get subscriptions(): ReadonlySet<string> {
+    return this.topics
+  }
+
   /** Handles one text frame from the client. Never throws. */
   receive(text: string): void {
     if (this.isClosed) return
