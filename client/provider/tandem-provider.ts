@@ -8,6 +8,7 @@ import { isValidDocId, DOC_ID_RULE } from '../../shared/ids.js'
 import { CloseCode, isPermanentClose } from '../../shared/protocol/close-codes.js'
 import { ACKS_QUERY_PARAM, MessageType } from '../../shared/protocol/message-type.js'
 import type { TransportPreference, TransportSocket } from '../transport/transport.js'
+import { transportFor } from '../transport/fallback-transport.js'
 import { websocketTransport } from '../transport/websocket-transport.js'
 import { serverEndpoints } from './server-url.js'
 import {
@@ -305,8 +306,10 @@ export class TandemProvider {
 }
 
 function pickTransport(preference: TransportPreference) {
-  if (preference === 'auto' || preference === 'websocket') return websocketTransport
-  throw new Error(`transport "${preference}" is not available in this build; use "websocket" or "auto"`)
+  // A forced WebSocket keeps the browser's own socket; `auto` runs the ladder (WebSocket, SSE,
+  // long-poll, upgrading back), and `sse` / `long-poll` force one HTTP transport.
+  if (preference === 'websocket') return websocketTransport
+  return transportFor(preference)
 }
 
 function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
