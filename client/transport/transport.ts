@@ -6,14 +6,14 @@
  */
 export const TransportKind = {
   WebSocket: 'websocket',
-  /** Reserved: `GET /collab/<docId>/events` down, `POST /collab/<docId>/messages` up. */
+  /** `GET /collab/<docId>/events` (SSE) down, `POST /collab/<docId>/messages` up. */
   ServerSentEvents: 'sse',
-  /** Reserved: `GET /collab/<docId>/poll` down, POST up, for proxies that buffer streams. */
+  /** `GET /collab/<docId>/poll` down, POST up, for proxies that buffer streams. */
   LongPoll: 'long-poll',
 } as const
 export type TransportKind = (typeof TransportKind)[keyof typeof TransportKind]
 
-/** What an embedder may ask for; `auto` picks the best transport that works (today: WebSocket). */
+/** What an embedder may ask for; `auto` picks the best transport that works, by evidence (fallback-transport.ts). */
 export type TransportPreference = 'auto' | TransportKind
 
 /** Counters a transport keeps per connection, so the provider can tell "sent" from "durable". */
@@ -26,6 +26,8 @@ export interface FrameCounts {
   readonly hasReceivedMessage: boolean
   /** True once the server's SyncStep1 arrived, so our SyncStep2 (everything it lacks) is on its way. */
   readonly hasReceivedSyncStep1: boolean
+  /** The transport carrying frames now, for sockets that may change it (absent: the class's own kind). */
+  readonly transport?: TransportKind | null
 }
 
 /** A WebSocket-compatible connection that also counts frames for acknowledgement tracking. */
