@@ -99,7 +99,7 @@ describe('per-connection and per-document limits', () => {
     const client = stockProvider(running.wsUrl, 'presence-cap')
     await synced(client.provider)
     const closed = new Promise<number>((resolve) =>
-      client.provider.on('connection-close', (event: CloseEvent | null) => resolve(event?.code ?? 0)),
+      client.provider.on('connection-close', (event: { code: number } | null) => resolve(event?.code ?? 0)),
     )
     client.provider.awareness.setLocalStateField('user', { name: 'n'.repeat(5_000) })
     expect(await closed).toBe(4413)

@@ -81,7 +81,7 @@ describe('REST API', () => {
     const editor = stockProvider(running.wsUrl, 'doomed')
     await synced(editor.provider)
     const closed = new Promise<number>((resolve) =>
-      editor.provider.on('connection-close', (event: CloseEvent | null) => resolve(event?.code ?? 0)),
+      editor.provider.on('connection-close', (event: { code: number } | null) => resolve(event?.code ?? 0)),
     )
     await api('/api/docs/doomed', { method: 'DELETE' })
     expect(await closed).toBe(4404)

@@ -38,7 +38,7 @@ describe('storage unavailable', () => {
 
     store.isDown = true
     const closeCodes: number[] = []
-    writer.provider.on('connection-close', (event: CloseEvent | null) => closeCodes.push(event?.code ?? 0))
+    writer.provider.on('connection-close', (event: { code: number } | null) => closeCodes.push(event?.code ?? 0))
     writer.text.insert(writer.text.length, 'during')
     await waitFor(() => closeCodes.includes(1013), { description: 'writer told to retry (1013)' })
     const ready = await fetch(`${running.httpUrl}/readyz`)
