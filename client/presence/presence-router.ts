@@ -1,0 +1,235 @@
+import { encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
+import { PRESENCE_THROTTLE_MS } from '../../shared/limits.js'
+import { serverEndpoints } from '../provider/server-url.js'
+import { PresenceMode } from './presence-mode.js'
+import type { WebRtcPresence } from './webrtc-presence.js'
+
+export interface PresenceRouterOptions {
+  mode: PresenceMode
+  docId: string
+  /** The provider's `serverUrl`; signalling is at `<same base>/signal`. */
+  serverUrl: string
+  /** Called before every signalling connection attempt. */
+  token: () => Promise<string | undefined>
+  /** The awareness the editor reads and writes (cursors, names). */
+  awareness: Awareness
+  /** The sync provider's awareness: the same object in `server` mode, a separate one otherwise. */
+  syncAwareness: Awareness
+  /** Local presence is sent at most this often (default PRESENCE_THROTTLE_MS). */
+  throttleMs?: number
+}
+
+/**
+ * Set in the state this client mirrors onto the sync socket while it is reachable through
+ * signalling: signalled peers ignore the mirror (they have the original), y-websocket-only peers
+ * show it (they ignore the extra field).
+ */
+export const SIGNALLED_MARKER = 'tandemSignalled'
+
+/** How long a starting client waits for signalling before its presence falls back to the sync socket. */
+const SIGNALLING_GRACE_MS = 3_000
+
+/** Origin of states imported from the sync socket into the editor's awareness. */
+const SYNC_ORIGIN = 'tandem-sync-presence'
+
+/**
+ * Routes the editor's presence (docs/protocol.md, "Presence over WebRTC"). In `auto` and `webrtc`
+ * modes the sync socket's awareness stays empty and presence goes through WebRtcPresence (data
+ * channels, relay for the rest), loaded lazily so `server` mode never downloads it. In `auto`
+ * mode the sync socket still carries this client's presence while there are peers only it
+ * reaches (stock y-websocket clients, `server` mode) or while signalling is down.
+ */
+export class PresenceRouter {
+  readonly mode: PresenceMode
+  /** Resolves once the WebRTC layer is loaded (immediately in `server` and `off` modes). */
+  readonly ready: Promise<void>
+  private webrtc: WebRtcPresence | null = null
+  private readonly imported = new Set<number>()
+  private readonly throttleMs: number
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private lastFlushAt = 0
+  private hiddenState: Record<string, unknown> | null = null
+  private readonly graceTimer: ReturnType<typeof setTimeout> | undefined
+  private isGraceOver = false
+  private isDestroyed = false
+
+  constructor(private readonly options: PresenceRouterOptions) {
+    this.mode = options.mode
+    this.throttleMs = options.throttleMs ?? PRESENCE_THROTTLE_MS
+    const { awareness, syncAwareness } = options
+    if (this.mode === PresenceMode.Server || awareness === syncAwareness) {
+      this.ready = Promise.resolve()
+      return
+    }
+    // Nothing rides the sync socket unless mirror() decides it must.
+    syncAwareness.setLocalState(null)
+    if (this.mode === PresenceMode.Off) {
+      this.ready = Promise.resolve()
+      return
+    }
+    awareness.on('update', this.onLocalUpdate)
+    if (this.mode === PresenceMode.Auto) syncAwareness.on('change', this.onSyncChange)
+    if (typeof window !== 'undefined') {
+      window.addEventListener('pagehide', this.onPageHide)
+      window.addEventListener('pageshow', this.onPageShow)
+    }
+    this.ready = this.loadWebRtc()
+    // Give signalling a moment before falling back to the sync socket, so a normal start puts
+    // nothing there; without signalling (blocked, refused) the sync socket carries presence.
+    this.graceTimer = setTimeout(() => {
+      this.isGraceOver = true
+      this.mirror()
+    }, SIGNALLING_GRACE_MS)
+  }
+
+  /** The WebRTC layer, once loaded (null in `server` and `off` modes). */
+  get peerToPeer(): WebRtcPresence | null {
+    return this.webrtc
+  }
+
+  /** Stops sending and forgets every remote presence this router brought in. */
+  destroy(): void {
+    if (this.isDestroyed) return
+    this.isDestroyed = true
+    clearTimeout(this.timer)
+    clearTimeout(this.graceTimer)
+    const { awareness, syncAwareness } = this.options
+    awareness.off('update', this.onLocalUpdate)
+    syncAwareness.off('change', this.onSyncChange)
+    if (typeof window !== 'undefined') {
+      window.removeEventListener('pagehide', this.onPageHide)
+      window.removeEventListener('pageshow', this.onPageShow)
+    }
+    this.webrtc?.destroy()
+    this.webrtc = null
+    const ids = [...this.imported].filter((id) => awareness.getStates().has(id))
+    if (ids.length > 0) removeAwarenessStates(awareness, ids, SYNC_ORIGIN)
+  }
+
+  private async loadWebRtc(): Promise<void> {
+    // A dynamic import: bundlers split the WebRTC layer out of the editor's chunk.
+    const { WebRtcPresence } = await import('./webrtc-presence.js')
+    if (this.isDestroyed) return
+    const { httpBase } = serverEndpoints(this.options.serverUrl)
+    this.webrtc = new WebRtcPresence({
+      docId: this.options.docId,
+      signalUrl: `${httpBase.replace(/^http/, 'ws')}/signal`,
+      token: this.options.token,
+      awareness: this.options.awareness,
+      allowPeerToPeer: typeof RTCPeerConnection === 'function',
+      onStatus: () => this.schedule(true),
+    })
+  }
+
+  private readonly onLocalUpdate = (
+    { added, updated }: { added: number[]; updated: number[] },
+    origin: unknown,
+  ): void => {
+    if (origin !== 'local') {
+      // Remote states are never forwarded (no flooding). One that arrived over WebRTC or the
+      // relay is no longer the sync socket's to remove.
+      if (origin !== SYNC_ORIGIN) for (const id of [...added, ...updated]) this.imported.delete(id)
+      return
+    }
+    // A removed local state (leaving) goes out at once; cursor moves are throttled.
+    this.schedule(this.options.awareness.getLocalState() === null)
+  }
+
+  /** Sends now when the last send is old enough (or `isUrgent`), else once the throttle window ends. */
+  private schedule(isUrgent = false): void {
+    if (this.isDestroyed) return
+    const wait = this.lastFlushAt + this.throttleMs - Date.now()
+    if (isUrgent || wait <= 0) return this.flush()
+    this.timer ??= setTimeout(() => this.flush(), wait)
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    if (this.isDestroyed) return
+    this.lastFlushAt = Date.now()
+    const { awareness } = this.options
+    this.webrtc?.broadcast(encodeAwarenessUpdate(awareness, [awareness.clientID]))
+    this.mirror()
+  }
+
+  /** Puts this client's presence on the sync socket exactly when someone can only see it there. */
+  private mirror(): void {
+    if (this.mode !== PresenceMode.Auto || this.isDestroyed) return
+    const { awareness, syncAwareness } = this.options
+    const isSignalled = this.webrtc?.isSignalled ?? false
+    if (!isSignalled && !this.isGraceOver) return
+    const local = awareness.getLocalState()
+    if (local !== null && (!isSignalled || this.hasSyncOnlyPeers())) {
+      syncAwareness.setLocalState({ ...local, [SIGNALLED_MARKER]: isSignalled })
+    } else if (syncAwareness.getLocalState() !== null) {
+      syncAwareness.setLocalState(null)
+    }
+  }
+
+  /** Peers on the sync socket that signalling does not reach (or all of them, without signalling). */
+  private hasSyncOnlyPeers(): boolean {
+    const { syncAwareness } = this.options
+    for (const [id, state] of syncAwareness.getStates()) {
+      if (id !== syncAwareness.clientID && state[SIGNALLED_MARKER] !== true) return true
+    }
+    return false
+  }
+
+  private readonly onSyncChange = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    if (origin === 'local') return
+    const { syncAwareness } = this.options
+    const isSignalled = this.webrtc?.isSignalled ?? false
+    for (const id of [...added, ...updated]) {
+      const state = syncAwareness.getStates().get(id)
+      if (id === syncAwareness.clientID || !state) continue
+      // A signalled peer's mirror: we have the original through signalling.
+      if (state[SIGNALLED_MARKER] === true && isSignalled) continue
+      const { [SIGNALLED_MARKER]: _marker, ...rest } = state
+      this.importState(id, rest)
+    }
+    for (const id of removed) if (this.imported.has(id)) this.removeImported(id)
+    // Who can only be reached through the sync socket may have changed.
+    this.mirror()
+  }
+
+  /**
+   * Copies a sync-socket state into the editor's awareness without taking over its clock: the
+   * same client's later updates over WebRTC carry their own clock and must still apply.
+   */
+  private importState(id: number, state: Record<string, unknown>): void {
+    const { awareness } = this.options
+    const isKnown = awareness.states.has(id)
+    awareness.states.set(id, state)
+    awareness.meta.set(id, { clock: awareness.meta.get(id)?.clock ?? 0, lastUpdated: Date.now() })
+    this.imported.add(id)
+    const changes = { added: isKnown ? [] : [id], updated: isKnown ? [id] : [], removed: [] }
+    awareness.emit('change', [changes, SYNC_ORIGIN])
+    awareness.emit('update', [changes, SYNC_ORIGIN])
+  }
+
+  private removeImported(id: number): void {
+    const { awareness } = this.options
+    this.imported.delete(id)
+    if (!awareness.states.delete(id)) return
+    const changes = { added: [], updated: [], removed: [id] }
+    awareness.emit('change', [changes, SYNC_ORIGIN])
+    awareness.emit('update', [changes, SYNC_ORIGIN])
+  }
+
+  private readonly onPageHide = (): void => {
+    // Peers remove our cursor now; the signalling socket closing confirms it a moment later.
+    const { awareness } = this.options
+    this.hiddenState = awareness.getLocalState()
+    if (this.hiddenState !== null) awareness.setLocalState(null)
+  }
+
+  private readonly onPageShow = (event: PageTransitionEvent): void => {
+    // Back from the back/forward cache: show ourselves again.
+    if (event.persisted && this.hiddenState !== null) this.options.awareness.setLocalState(this.hiddenState)
+    this.hiddenState = null
+  }
+}
