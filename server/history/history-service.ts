@@ -7,7 +7,7 @@ import type { DocStore } from '../storage/doc-store.js'
 import type { DocRoom } from '../sync/doc-room.js'
 import { LocalOrigin } from '../sync/origins.js'
 import type { RoomHooks, RoomRegistry } from '../sync/room-registry.js'
-import { DEFAULT_RETENTION, versionsToThin, type RetentionPolicy } from './retention.js'
+import { versionsToThin, type RetentionPolicy } from './retention.js'
 import { VersionRecorder, type RecorderTiming } from './version-recorder.js'
 import type { VersionMeta, VersionStore } from './version-store.js'
 
