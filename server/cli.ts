@@ -225,14 +225,19 @@ withSettings(
 withSettings(
   program
     .command('versions')
-    .description('list a document\'s versions, newest first')
+    .description("list a document's versions, newest first")
     .argument('<docId>', 'document id')
     .option('--server <url>', 'ask a running server (e.g. http://127.0.0.1:1234) instead of reading storage')
     .option('--token <token>', 'token for --server when AUTH_SECRET is set'),
   STORAGE_SETTINGS,
 ).action(async (docId: string, flags: Record<string, string | undefined>) => {
   if (flags.server) {
-    const body = (await callServer(flags.server, `/api/docs/${encodeURIComponent(docId)}/versions`, 'GET', flags.token)) as {
+    const body = (await callServer(
+      flags.server,
+      `/api/docs/${encodeURIComponent(docId)}/versions`,
+      'GET',
+      flags.token,
+    )) as {
       versions: { id: number; createdAt: string; name: string | null; authors: string[]; sizeBytes: number }[]
     }
     process.stdout.write(formatVersionTable(body.versions.map((v) => ({ ...v, createdAt: Date.parse(v.createdAt) }))))
@@ -252,7 +257,9 @@ withSettings(
 withSettings(
   program
     .command('restore')
-    .description('make a document equal to one of its versions (an ordinary change; the state before is kept as a version)')
+    .description(
+      'make a document equal to one of its versions (an ordinary change; the state before is kept as a version)',
+    )
     .argument('<docId>', 'document id')
     .argument('<version>', 'version id, from `tandem versions`')
     .option('--server <url>', 'restore through a running server, so open editors see it at once')
@@ -261,7 +268,12 @@ withSettings(
 ).action(async (docId: string, version: string, flags: Record<string, string | undefined>) => {
   if (!/^\d{1,15}$/.test(version)) fail(`version must be a number from \`tandem versions ${docId}\`; got "${version}"`)
   if (flags.server) {
-    await callServer(flags.server, `/api/docs/${encodeURIComponent(docId)}/versions/${version}/restore`, 'POST', flags.token)
+    await callServer(
+      flags.server,
+      `/api/docs/${encodeURIComponent(docId)}/versions/${version}/restore`,
+      'POST',
+      flags.token,
+    )
     process.stderr.write(`restored ${docId} to version ${version}\n`)
     return
   }
