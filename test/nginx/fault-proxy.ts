@@ -21,11 +21,44 @@ export interface FaultProxy {
 
 /**
  * What nginx cannot simulate: `blackhole` answers the WebSocket upgrade with 101 and then drops
- * every frame both ways (proxies and antivirus do this); `refuse` answers upgrades 403;
+ * every frame both ways (proxies and antivirus do this); `refuse` answers upgrades 403; `burst`
+ * releases event streams in bursts;
  * `passthrough` proxies upgrades too. The mode can change while clients are connected.
  * Plain HTTP always passes through, so the HTTP fallback works behind either.
  */
-export type FaultMode = 'blackhole' | 'passthrough' | 'refuse'
+export type FaultMode = 'blackhole' | 'passthrough' | 'refuse' | 'burst'
+
+/** How long `burst` mode holds a stream's bytes before releasing them all at once. */
+const BURST_INTERVAL_MS = 600
+
+/**
+ * An event stream that arrives in bursts, as behind a proxy or antivirus that buffers: everything
+ * up to the `hello` event passes, later bytes are released together every BURST_INTERVAL_MS.
+ */
+function burst(answer: http.IncomingMessage, response: http.ServerResponse): void {
+  let isHelloPassed = false
+  let held: Buffer[] = []
+  const release = () => {
+    if (held.length === 0) return
+    response.write(Buffer.concat(held))
+    held = []
+  }
+  const timer = setInterval(release, BURST_INTERVAL_MS)
+  answer.on('data', (chunk: Buffer) => {
+    if (isHelloPassed) return void held.push(chunk)
+    response.write(chunk)
+    isHelloPassed = chunk.includes('event: hello')
+  })
+  answer.on('end', () => {
+    clearInterval(timer)
+    release()
+    response.end()
+  })
+  response.once('close', () => {
+    clearInterval(timer)
+    answer.destroy()
+  })
+}
 
 export async function startFaultProxy(upstreamPort: number, initialMode: FaultMode): Promise<FaultProxy> {
   let mode = initialMode
@@ -39,10 +72,12 @@ export async function startFaultProxy(upstreamPort: number, initialMode: FaultMo
       { host: '127.0.0.1', port: upstreamPort, path: request.url, method: request.method, headers: request.headers },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers)
-        if ((answer.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        const isStream = (answer.headers['content-type'] ?? '').startsWith('text/event-stream')
+        if (isStream) {
           streams.add(response)
           response.once('close', () => streams.delete(response))
         }
+        if (isStream && mode === 'burst') return burst(answer, response)
         answer.pipe(response)
         response.once('close', () => answer.destroy())
       },
