@@ -47,19 +47,22 @@ export class SseParser {
   private event = ''
   private data: string[] = []
   private id: string | null = null
+  private isAfterCr = false
   private readonly decoder = new TextDecoder()
 
   /** Feeds one chunk of bytes; returns the events it completed. */
   push(chunk: Uint8Array): SseEvent[] {
     this.buffer += this.decoder.decode(chunk, { stream: true })
+    // A CR that ended the previous chunk was a whole line end; an LF right after it is its other half.
+    if (this.isAfterCr && this.buffer.startsWith('\n')) this.buffer = this.buffer.slice(1)
+    this.isAfterCr = false
     const events: SseEvent[] = []
     for (;;) {
       const match = /\r\n|\r|\n/.exec(this.buffer)
       if (!match) break
-      // A lone CR at the end of the buffer may be the first half of CRLF: wait for more.
-      if (match[0] === '\r' && match.index === this.buffer.length - 1) break
       const line = this.buffer.slice(0, match.index)
       this.buffer = this.buffer.slice(match.index + match[0].length)
+      if (match[0] === '\r' && this.buffer === '') this.isAfterCr = true
       const event = this.line(line)
       if (event) events.push(event)
     }
