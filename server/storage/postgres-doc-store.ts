@@ -41,6 +41,8 @@ const MIGRATION_LOCK_KEY = 7_346_289_101
 /** Deadlock and serialization failures: the transaction did nothing and may simply run again. */
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001'])
 const MAX_COMMIT_ATTEMPTS = 3
+/** A document's `updated_at` (the list order) follows its appends to within this. */
+const UPDATED_AT_GRANULARITY_MS = 1_000
 
 export interface PostgresDocStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -252,14 +254,19 @@ export class PostgresDocStore implements DocStore {
             'INSERT INTO updates (seq, doc_id, data) SELECT * FROM unnest($1::int8[], $2::text[], $3::bytea[])',
             [seqs, items.map((i) => i.docId), items.map((i) => Buffer.from(i.update))],
           )
-          // Last, and in a fixed order: instances touching the same documents then never deadlock,
-          // and each document row stays locked only until COMMIT.
+          // Last, so document rows stay locked only until COMMIT. The timestamp moves at most once a
+          // second: with every instance appending to a busy document, touching its row on every batch
+          // would serialize all their commits on that one row lock (rows the WHERE skips are not locked).
           const now = this.now()
           await client.query(
             `INSERT INTO documents (doc_id, title, created_at, updated_at)
              SELECT d, '', $2, $2 FROM unnest($1::text[]) AS d ORDER BY d
-             ON CONFLICT (doc_id) DO UPDATE SET updated_at = GREATEST(documents.updated_at, excluded.updated_at)`,
+             ON CONFLICT (doc_id) DO NOTHING`,
             [docIds, now],
+          )
+          await client.query(
+            'UPDATE documents SET updated_at = $2 WHERE doc_id = ANY($1::text[]) AND updated_at <= $2::int8 - $3::int8',
+            [docIds, now, UPDATED_AT_GRANULARITY_MS],
           )
           return seqs
         })

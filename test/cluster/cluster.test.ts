@@ -60,6 +60,9 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     }
     throw new Error(`no round-robin connection reached instance ${index}`)
   }
+  // Writers and typists stay under the server's per-connection rate limit (50 messages/s), which
+  // would otherwise throttle them and slow every acknowledgement down.
+
   /** Starts typing one character every `intervalMs` at the end of the text; returns the stopper. */
   function typeContinuously(c: TrackedClient, char: string, intervalMs: number): () => void {
     const timer = setInterval(() => c.text.insert(c.text.length, char), intervalMs)
@@ -106,8 +109,8 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     const survivor = direct(1, docId)
     const writers = [0, 1, 2].map((i) => writer(cluster.instance(i).wsUrl, docId, `w${i}`))
     await Promise.all(writers.map((w) => w.opened()))
-    writers.forEach((w) => w.start(15))
-    const stopTyping = onVictim.map((c, i) => typeContinuously(c, `${i}`, 20))
+    writers.forEach((w) => w.start(25))
+    const stopTyping = onVictim.map((c, i) => typeContinuously(c, `${i}`, 30))
     await waitFor(() => writers[victim]!.acked.size >= 20, { timeoutMs: 15_000, description: 'victim acked writes' })
 
     await cluster.kill(victim)
@@ -120,7 +123,7 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     // Writing goes on elsewhere after the crash.
     const after = writer(roundRobin.wsUrl, docId, 'after')
     await after.opened()
-    after.start(15)
+    after.start(25)
     await waitFor(() => after.acked.size >= 10, { timeoutMs: 15_000, description: 'writes acked after the crash' })
     writers.forEach((w) => w.stop())
     after.stop()
@@ -150,7 +153,7 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     const docId = 'redis-restart'
     const clients = [direct(0, docId), direct(1, docId), direct(2, docId)]
     await Promise.all(clients.map((c) => connectedPort(c)))
-    const stops = clients.map((c, i) => typeContinuously(c, `${i}`, 20))
+    const stops = clients.map((c, i) => typeContinuously(c, `${i}`, 30))
     await waitFor(() => clients.every((c) => c.text.length >= 30), { description: 'typing under way' })
 
     await cluster.redis.kill()
@@ -195,7 +198,7 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     const onDraining = await clientsCovering(draining, docId)
     const w = writer(cluster.instance(draining).wsUrl, docId, 'deploy')
     await w.opened()
-    w.start(15)
+    w.start(25)
     await waitFor(() => w.acked.size >= 10, { description: 'writes acked before the deploy' })
     // Hold the document's row so commits in flight stay in flight: the drain must wait for them,
     // which keeps the draining window open long enough to observe.
