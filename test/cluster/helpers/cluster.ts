@@ -120,10 +120,10 @@ export interface TrackedClient {
 
 /**
  * A stock y-websocket provider (it reconnects on its own, as browsers' do) whose sockets record
- * which instance answered and how each connection was closed.
+ * which instance answered and how each connection was closed. Pass an existing `doc` to move a
+ * replica, with any offline edits, to another server.
  */
-export function trackedClient(wsUrl: string, docId: string): TrackedClient {
-  const doc = new Y.Doc()
+export function trackedClient(wsUrl: string, docId: string, doc = new Y.Doc()): TrackedClient {
   const upstreams: number[] = []
   const closeCodes: number[] = []
   const direct = /:(\d+)\/collab$/.exec(wsUrl)
