@@ -171,6 +171,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   // WebRTC signalling and the presence relay share the port through the binding's upgrade seam.
   const signalling = new SignallingBinding({
     ...options.signalling,
+    isSingleInstance: pubsub.kind === 'local',
     authenticator,
     log,
     metrics,

@@ -1,7 +1,7 @@
-import { encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
+import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import { PRESENCE_THROTTLE_MS } from '../../shared/limits.js'
 import { serverEndpoints } from '../provider/server-url.js'
-import { PresenceMode } from './presence-mode.js'
+import { PresenceMode, usesSyncAwareness } from './presence-mode.js'
 import type { WebRtcPresence } from './webrtc-presence.js'
 
 export interface PresenceRouterOptions {
@@ -13,8 +13,6 @@ export interface PresenceRouterOptions {
   token: () => Promise<string | undefined>
   /** The awareness the editor reads and writes (cursors, names). */
   awareness: Awareness
-  /** The sync provider's awareness: the same object in `server` mode, a separate one otherwise. */
-  syncAwareness: Awareness
   /** Local presence is sent at most this often (default PRESENCE_THROTTLE_MS). */
   throttleMs?: number
 }
@@ -41,6 +39,11 @@ const SYNC_ORIGIN = 'tandem-sync-presence'
  */
 export class PresenceRouter {
   readonly mode: PresenceMode
+  /**
+   * The awareness to give the sync provider: the editor's own in `server` mode; otherwise a separate
+   * one that stays empty unless someone can only see us through the sync socket.
+   */
+  readonly syncAwareness: Awareness
   /** Resolves once the WebRTC layer is loaded (immediately in `server` and `off` modes). */
   readonly ready: Promise<void>
   private webrtc: WebRtcPresence | null = null
@@ -56,8 +59,10 @@ export class PresenceRouter {
   constructor(private readonly options: PresenceRouterOptions) {
     this.mode = options.mode
     this.throttleMs = options.throttleMs ?? PRESENCE_THROTTLE_MS
-    const { awareness, syncAwareness } = options
-    if (this.mode === PresenceMode.Server || awareness === syncAwareness) {
+    const { awareness } = options
+    const syncAwareness = usesSyncAwareness(this.mode) ? awareness : new Awareness(awareness.doc)
+    this.syncAwareness = syncAwareness
+    if (syncAwareness === awareness) {
       this.ready = Promise.resolve()
       return
     }
@@ -93,7 +98,8 @@ export class PresenceRouter {
     this.isDestroyed = true
     clearTimeout(this.timer)
     clearTimeout(this.graceTimer)
-    const { awareness, syncAwareness } = this.options
+    const { awareness } = this.options
+    const { syncAwareness } = this
     awareness.off('update', this.onLocalUpdate)
     syncAwareness.off('change', this.onSyncChange)
     if (typeof window !== 'undefined') {
@@ -104,6 +110,7 @@ export class PresenceRouter {
     this.webrtc = null
     const ids = [...this.imported].filter((id) => awareness.getStates().has(id))
     if (ids.length > 0) removeAwarenessStates(awareness, ids, SYNC_ORIGIN)
+    if (syncAwareness !== awareness) syncAwareness.destroy()
   }
 
   private async loadWebRtc(): Promise<void> {
@@ -156,7 +163,8 @@ export class PresenceRouter {
   /** Puts this client's presence on the sync socket exactly when someone can only see it there. */
   private mirror(): void {
     if (this.mode !== PresenceMode.Auto || this.isDestroyed) return
-    const { awareness, syncAwareness } = this.options
+    const { awareness } = this.options
+    const { syncAwareness } = this
     const isSignalled = this.webrtc?.isSignalled ?? false
     if (!isSignalled && !this.isGraceOver) return
     const local = awareness.getLocalState()
@@ -169,7 +177,7 @@ export class PresenceRouter {
 
   /** Peers on the sync socket that signalling does not reach (or all of them, without signalling). */
   private hasSyncOnlyPeers(): boolean {
-    const { syncAwareness } = this.options
+    const { syncAwareness } = this
     for (const [id, state] of syncAwareness.getStates()) {
       if (id !== syncAwareness.clientID && state[SIGNALLED_MARKER] !== true) return true
     }
@@ -181,7 +189,7 @@ export class PresenceRouter {
     origin: unknown,
   ): void => {
     if (origin === 'local') return
-    const { syncAwareness } = this.options
+    const { syncAwareness } = this
     const isSignalled = this.webrtc?.isSignalled ?? false
     for (const id of [...added, ...updated]) {
       const state = syncAwareness.getStates().get(id)

@@ -7,6 +7,8 @@ export interface SignallingConfig {
   iceServers: RTCIceServer[]
   /** False when the operator turned peer-to-peer presence off: use the relay only. */
   isPeerToPeerEnabled: boolean
+  /** False when peers may be on other server instances (signalling does not cross them yet). */
+  isRelayAvailable: boolean
 }
 
 export interface SignallingClientOptions {
@@ -141,5 +143,6 @@ function readConfig(record: Record<string, unknown>): SignallingConfig {
       (server): server is RTCIceServer => server !== null && typeof server === 'object' && 'urls' in server,
     ),
     isPeerToPeerEnabled: record.isPeerToPeerEnabled !== false,
+    isRelayAvailable: record.isRelayAvailable !== false,
   }
 }

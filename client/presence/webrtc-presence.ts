@@ -58,7 +58,7 @@ export class WebRtcPresence {
   readonly stats: PresenceStats = { directSends: 0, relayedSends: 0, directReceives: 0, relayedReceives: 0 }
   private readonly peers = new Map<string, RemotePeer>()
   private readonly signalling: SignallingClient
-  private config: SignallingConfig = { iceServers: [], isPeerToPeerEnabled: true }
+  private config: SignallingConfig = { iceServers: [], isPeerToPeerEnabled: true, isRelayAvailable: true }
   private isDestroyed = false
 
   constructor(private readonly options: WebRtcPresenceOptions) {
@@ -69,6 +69,12 @@ export class WebRtcPresence {
       onPublish: (data) => this.onPublish(data),
       onConfig: (config) => {
         this.config = config
+        if (!config.isRelayAvailable) {
+          // Peers may be on other instances: the sync socket (which crosses them) carries presence.
+          this.destroy()
+          options.onStatus()
+          return
+        }
         if (!this.canConnect) for (const peer of this.peers.values()) peer.link?.close('peer-to-peer disabled')
       },
       onStatus: (isOpen) => this.onSignallingStatus(isOpen),

@@ -33,6 +33,11 @@ export interface SignallingSettings {
   isPeerToPeerEnabled?: boolean
   /** Overrides of the signalling limits (shared/limits.ts). */
   limits?: Partial<SignallingLimits>
+  /**
+   * False when peers of one document may sit on different instances: signalling does not cross
+   * instances yet, so Tandem clients then keep presence on the sync socket. Default true.
+   */
+  isSingleInstance?: boolean
 }
 
 export interface SignallingBindingOptions extends SignallingSettings {
@@ -165,6 +170,7 @@ export class SignallingBinding {
         type: 'tandem-config',
         iceServers: this.options.iceServers ?? [],
         isPeerToPeerEnabled: this.options.isPeerToPeerEnabled ?? true,
+        isRelayAvailable: this.options.isSingleInstance ?? true,
       }),
     )
     for (const text of early.splice(0)) session.receive(text)

@@ -102,6 +102,7 @@ describe('/signal without AUTH_SECRET: y-webrtc signalling semantics', () => {
       type: 'tandem-config',
       iceServers: [{ urls: 'stun:stun.example.org:3478' }],
       isPeerToPeerEnabled: true,
+      isRelayAvailable: true,
     })
   })
 
