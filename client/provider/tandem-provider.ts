@@ -9,6 +9,8 @@ import { CloseCode, isPermanentClose } from '../../shared/protocol/close-codes.j
 import { ACKS_QUERY_PARAM, MessageType } from '../../shared/protocol/message-type.js'
 import type { TransportPreference, TransportSocket } from '../transport/transport.js'
 import { transportFor } from '../transport/fallback-transport.js'
+import { PresenceMode } from '../presence/presence-mode.js'
+import { PresenceRouter } from '../presence/presence-router.js'
 import { websocketTransport } from '../transport/websocket-transport.js'
 import { serverEndpoints } from './server-url.js'
 import {
@@ -40,6 +42,8 @@ export interface TandemProviderOptions {
   doc?: Y.Doc
   /** Connect right away (default true). */
   connect?: boolean
+  /** Where cursors travel: `auto` (default; WebRTC, server fallback), `webrtc`, `server` or `off` (client/presence). */
+  presence?: PresenceMode
 }
 
 /** Silence after which we ask the server for something, so y-websocket's 30 s watchdog stays quiet. */
@@ -58,6 +62,8 @@ export class TandemProvider {
   readonly docId: string
   /** REST base (`http(s)://host[/prefix]`), for the document API. */
   readonly httpBase: string
+  /** Routes this awareness over WebRTC, the signalling relay or the sync socket. */
+  readonly presence: PresenceRouter
   private readonly yProvider: WebsocketProvider
   private readonly persistence: IndexeddbPersistence | null
   private readonly ownsDoc: boolean
@@ -91,9 +97,16 @@ export class TandemProvider {
     const isOffline = (options.offline ?? true) && typeof indexedDB !== 'undefined'
     this.unsyncedChanges = isOffline ? readStoredCount(this.unsyncedKey) : 0
 
+    this.presence = new PresenceRouter({
+      mode: options.presence ?? PresenceMode.Auto,
+      docId: this.docId,
+      serverUrl: options.serverUrl,
+      token: async () => (typeof this.token === 'function' ? await this.token() : this.token),
+      awareness: this.awareness,
+    })
     this.yProvider = new WebsocketProvider(collabBase, this.docId, this.doc, {
       connect: false,
-      awareness: this.awareness,
+      awareness: this.presence.syncAwareness,
       params: { [ACKS_QUERY_PARAM]: '1' },
       WebSocketPolyfill: transport.socketClass(() => this.refresh()) as unknown as typeof WebSocket,
       disableBc: options.crossTab === false,
@@ -158,6 +171,7 @@ export class TandemProvider {
     }
     this.doc.off('update', this.onDocUpdate)
     this.yProvider.destroy()
+    this.presence.destroy()
     this.awareness.destroy()
     void this.persistence?.destroy()
     if (this.ownsDoc) this.doc.destroy()
