@@ -116,7 +116,7 @@ function holdPoll(
   session.attach(downlink)
   timer = setTimeout(answer, context.timings.longPollHoldMs)
   timer.unref()
-  request.on('close', () => {
+  response.on('close', () => {
     if (isAnswered) return
     isAnswered = true
     if (timer) clearTimeout(timer)

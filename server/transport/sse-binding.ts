@@ -173,7 +173,8 @@ function streamSession(
     end()
   }, lifetimeMs)
   recycle.unref()
-  request.on('close', end)
+  // 'close' on the response: the client went away (or we ended it); on the request it may mean only "body read".
+  response.on('close', end)
   response.on('error', end)
 
   session.attach(downlink)
