@@ -1,3 +1,5 @@
+import { tokenFor } from './access-token.js'
+
 /** The REST document API (docs/protocol.md, "HTTP API"), as the web app uses it. */
 export interface DocumentSummary {
   id: string
@@ -20,11 +22,25 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(path, {
-    ...init,
-    headers: { Accept: 'application/json', ...(init?.body ? { 'Content-Type': 'application/json' } : {}) },
-  })
+/** What the caller's token allows (GET /api/docs/<docId>/access; docs/security.md). */
+export interface DocumentAccess {
+  role: 'edit' | 'view'
+  name: string | null
+  expiresAt: string | null
+  authRequired: boolean
+}
+
+function headers(docId: string | undefined, hasBody: boolean): Record<string, string> {
+  const token = tokenFor(docId)
+  return {
+    Accept: 'application/json',
+    ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
+    ...(token ? { Authorization: `Bearer ${token}` } : {}),
+  }
+}
+
+async function request<T>(path: string, init?: RequestInit, docId?: string): Promise<T> {
+  const response = await fetch(path, { ...init, headers: headers(docId, init?.body !== undefined) })
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as { error?: string; message?: string } | null
     throw new ApiError(response.status, body?.error ?? 'http-error', body?.message ?? `HTTP ${response.status}`)
@@ -38,13 +54,13 @@ export async function listDocuments(): Promise<DocumentSummary[]> {
 
 /** Creates a document on the server, optionally with imported Markdown (never seeded by the client). */
 export function createDocument(options: { id?: string; title?: string; markdown?: string } = {}) {
-  return request<DocumentSummary>('/api/docs', { method: 'POST', body: JSON.stringify(options) })
+  return request<DocumentSummary>('/api/docs', { method: 'POST', body: JSON.stringify(options) }, options.id)
 }
 
 /** Metadata, or null for an id nobody has written to yet (it opens as a new, empty document). */
 export async function getDocument(id: string): Promise<DocumentSummary | null> {
   try {
-    return await request<DocumentSummary>(`/api/docs/${encodeURIComponent(id)}`)
+    return await request<DocumentSummary>(`/api/docs/${encodeURIComponent(id)}`, undefined, id)
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return null
     throw error
@@ -55,7 +71,7 @@ export async function getDocument(id: string): Promise<DocumentSummary | null> {
 export async function renameDocument(id: string, title: string): Promise<DocumentSummary> {
   const path = `/api/docs/${encodeURIComponent(id)}`
   try {
-    return await request<DocumentSummary>(path, { method: 'PATCH', body: JSON.stringify({ title }) })
+    return await request<DocumentSummary>(path, { method: 'PATCH', body: JSON.stringify({ title }) }, id)
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) throw error
   }
@@ -64,19 +80,45 @@ export async function renameDocument(id: string, title: string): Promise<Documen
   } catch (error) {
     // Someone's first keystroke created it in between: rename the one that exists.
     if (error instanceof ApiError && error.status === 409) {
-      return request<DocumentSummary>(path, { method: 'PATCH', body: JSON.stringify({ title }) })
+      return request<DocumentSummary>(path, { method: 'PATCH', body: JSON.stringify({ title }) }, id)
     }
     throw error
   }
 }
 
 export function deleteDocument(id: string): Promise<void> {
-  return request<void>(`/api/docs/${encodeURIComponent(id)}`, { method: 'DELETE' })
+  return request<void>(`/api/docs/${encodeURIComponent(id)}`, { method: 'DELETE' }, id)
+}
+
+/** Servers without auth answer `edit` for everyone (authRequired: false). */
+export async function getAccess(id: string): Promise<DocumentAccess> {
+  try {
+    return await request<DocumentAccess>(`/api/docs/${encodeURIComponent(id)}/access`, undefined, id)
+  } catch (error) {
+    // A server from before the access endpoint: no auth there either.
+    if (error instanceof ApiError && error.status === 404) {
+      return { role: 'edit', name: null, expiresAt: null, authRequired: false }
+    }
+    throw error
+  }
+}
+
+/** A link for others: with auth on it carries a fresh token of `role`; without, it is the plain URL. */
+export async function shareLink(id: string, role: 'edit' | 'view'): Promise<string> {
+  const base = `${location.origin}/d/${encodeURIComponent(id)}`
+  const { token } = await request<{ token: string | null }>(
+    `/api/docs/${encodeURIComponent(id)}/share`,
+    { method: 'POST', body: JSON.stringify({ role }) },
+    id,
+  )
+  return token ? `${base}?token=${encodeURIComponent(token)}` : base
 }
 
 /** The server's rendering of the document, as committed on the server. */
 export async function fetchContent(id: string, format: ExportFormat): Promise<string> {
-  const response = await fetch(`/api/docs/${encodeURIComponent(id)}/content?format=${format}`)
+  const response = await fetch(`/api/docs/${encodeURIComponent(id)}/content?format=${format}`, {
+    headers: headers(id, false),
+  })
   if (response.status === 404) return ''
   if (!response.ok) throw new ApiError(response.status, 'http-error', `export failed (HTTP ${response.status})`)
   return response.text()

@@ -2,7 +2,14 @@ import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react
 import { Icon } from '../editor/icons.js'
 import { AppHeader, Brand } from './app-header.js'
 import { ConfirmDialog } from './confirm-dialog.js'
-import { createDocument, deleteDocument, listDocuments, renameDocument, type DocumentSummary } from './docs-api.js'
+import {
+  ApiError,
+  createDocument,
+  deleteDocument,
+  listDocuments,
+  renameDocument,
+  type DocumentSummary,
+} from './docs-api.js'
 import { importMarkdownFile } from './import-markdown.js'
 import { fullDate, relativeTime } from './relative-time.js'
 import { docPath, navigate } from './router.js'
@@ -30,7 +37,11 @@ export function DocumentListPage({ theme, onToggleTheme }: DocumentListPageProps
       setDocuments(list)
       setError(null)
     } catch (cause) {
-      setError(`Could not load documents: ${cause instanceof Error ? cause.message : String(cause)}`)
+      setError(
+        cause instanceof ApiError && (cause.status === 401 || cause.status === 403)
+          ? 'This server requires an access link to list documents. Open a link with a token from whoever runs it.'
+          : `Could not load documents: ${cause instanceof Error ? cause.message : String(cause)}`,
+      )
     }
   }, [])
 

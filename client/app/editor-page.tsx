@@ -1,9 +1,18 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useRef, useState, type RefObject } from 'react'
 import { CollaborativeEditor } from '../editor/collaborative-editor.js'
 import { usePresence, useSyncStatus, useTandemProvider } from '../editor/hooks.js'
 import { Icon } from '../editor/icons.js'
 import { AppHeader } from './app-header.js'
-import { fetchContent, getDocument, renameDocument, type ExportFormat } from './docs-api.js'
+import { tokenFor } from './access-token.js'
+import {
+  fetchContent,
+  getAccess,
+  getDocument,
+  renameDocument,
+  shareLink,
+  type DocumentAccess,
+  type ExportFormat,
+} from './docs-api.js'
 import { UNTITLED } from './document-list-page.js'
 import { useIdentity } from './identity.js'
 import { PresenceBar } from './presence-bar.js'
@@ -18,18 +27,29 @@ interface EditorPageProps {
 
 /** `/d/<docId>`: the document, who is in it, whether it is saved, and share / export. */
 export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
-  const provider = useTandemProvider({ docId, serverUrl: location.origin })
+  // Read at every connection attempt, so a token adopted later (or renewed) is used on reconnect.
+  const [hasToken] = useState(() => tokenFor(docId) !== undefined)
+  const provider = useTandemProvider({
+    docId,
+    serverUrl: location.origin,
+    token: hasToken ? () => tokenFor(docId) ?? '' : undefined,
+  })
   const status = useSyncStatus(provider)
   const users = usePresence(provider)
   const [identity, setIdentity] = useIdentity()
   const [title, setTitle] = useState('')
+  const [access, setAccess] = useState<DocumentAccess | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
+  const isViewOnly = access?.role === 'view'
 
   useEffect(() => {
     let isCurrent = true
     getDocument(docId)
       .then((info) => isCurrent && setTitle(info?.title ?? ''))
       .catch(() => undefined) // the title is cosmetic; the editor works without it
+    getAccess(docId)
+      .then((result) => isCurrent && setAccess(result))
+      .catch(() => undefined) // refused access shows in the sync status (4401/4403) with the reason
     return () => {
       isCurrent = false
     }
@@ -55,13 +75,24 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
     }
   }
 
-  const share = async () => {
-    const url = `${location.origin}/d/${encodeURIComponent(docId)}`
+  const share = async (role: 'edit' | 'view') => {
+    let url = `${location.origin}/d/${encodeURIComponent(docId)}`
+    try {
+      if (access?.authRequired) url = await shareLink(docId, role)
+    } catch (error) {
+      setNotice(`Could not make a link: ${error instanceof Error ? error.message : String(error)}`)
+      return
+    }
+    const what = !access?.authRequired
+      ? 'Anyone with the link can edit.'
+      : role === 'view'
+        ? 'View-only link: people with it can read, not change.'
+        : 'Edit link: people with it can change the document.'
     try {
       await navigator.clipboard.writeText(url)
-      setNotice('Link copied. Anyone with the link can edit.')
+      setNotice(`Link copied. ${what}`)
     } catch {
-      window.prompt('Copy this link to share the document:', url)
+      window.prompt(`Copy this link to share the document. ${what}`, url)
     }
   }
 
@@ -98,12 +129,10 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
         </a>
         <TitleField title={title} onSave={(next) => void saveTitle(next)} />
         <div className="app-header__spacer" />
+        {isViewOnly && <span className="badge">View only</span>}
         <StatusPill status={status} />
         <PresenceBar users={users} identity={identity} onIdentityChange={setIdentity} />
-        <button type="button" className="button button--primary share-button" onClick={() => void share()}>
-          <Icon name="share" size={16} />
-          <span className="hide-narrow">Share</span>
-        </button>
+        <ShareButton hasRoles={access?.authRequired === true && !isViewOnly} onShare={(role) => void share(role)} />
         <ExportMenu onExport={(format) => void download(format)} />
       </AppHeader>
       {notice && (
@@ -117,6 +146,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
             docId={docId}
             serverUrl={location.origin}
             provider={provider}
+            readOnly={isViewOnly}
             user={identity}
             theme={theme}
             placeholder="Start writing, or paste Markdown…"
@@ -150,17 +180,59 @@ function TitleField({ title, onSave }: { title: string; onSave: (title: string) 
   )
 }
 
-function ExportMenu({ onExport }: { onExport: (format: ExportFormat) => void }) {
+/** One button without auth; with auth, a choice between an edit and a view-only link. */
+function ShareButton({ hasRoles, onShare }: { hasRoles: boolean; onShare: (role: 'edit' | 'view') => void }) {
   const [isOpen, setOpen] = useState(false)
   const ref = useRef<HTMLDivElement>(null)
+  useDismiss(ref, isOpen, () => setOpen(false))
+  const choose = (role: 'edit' | 'view') => {
+    setOpen(false)
+    onShare(role)
+  }
+  return (
+    <div className="menu" ref={ref} onKeyDown={(event) => event.key === 'Escape' && setOpen(false)}>
+      <button
+        type="button"
+        className="button button--primary share-button"
+        aria-haspopup={hasRoles ? 'menu' : undefined}
+        aria-expanded={hasRoles ? isOpen : undefined}
+        onClick={() => (hasRoles ? setOpen(!isOpen) : onShare('edit'))}
+      >
+        <Icon name="share" size={16} />
+        <span className="hide-narrow">Share</span>
+      </button>
+      {hasRoles && isOpen && (
+        <div className="popover menu__items" role="menu">
+          <button type="button" role="menuitem" autoFocus onClick={() => choose('edit')}>
+            Copy edit link
+          </button>
+          <button type="button" role="menuitem" onClick={() => choose('view')}>
+            Copy view-only link
+          </button>
+        </div>
+      )}
+    </div>
+  )
+}
+
+/** Closes a popover on a pointer press outside `ref`. */
+function useDismiss(ref: RefObject<HTMLElement | null>, isOpen: boolean, close: () => void): void {
+  const closeRef = useRef(close)
+  closeRef.current = close
   useEffect(() => {
     if (!isOpen) return
     const onPointerDown = (event: PointerEvent) => {
-      if (!ref.current?.contains(event.target as Node)) setOpen(false)
+      if (!ref.current?.contains(event.target as Node)) closeRef.current()
     }
     document.addEventListener('pointerdown', onPointerDown)
     return () => document.removeEventListener('pointerdown', onPointerDown)
-  }, [isOpen])
+  }, [ref, isOpen])
+}
+
+function ExportMenu({ onExport }: { onExport: (format: ExportFormat) => void }) {
+  const [isOpen, setOpen] = useState(false)
+  const ref = useRef<HTMLDivElement>(null)
+  useDismiss(ref, isOpen, () => setOpen(false))
   const choose = (format: ExportFormat) => {
     setOpen(false)
     onExport(format)
@@ -174,7 +246,7 @@ function ExportMenu({ onExport }: { onExport: (format: ExportFormat) => void }) 
         title="Export"
         aria-haspopup="menu"
         aria-expanded={isOpen}
-        onClick={() => setOpen((open) => !open)}
+        onClick={() => setOpen(!isOpen)}
       >
         <Icon name="download" />
       </button>

@@ -4,6 +4,7 @@ import { startApp, type RunningApp } from './helpers/app-server.js'
 import { launchChromium } from './helpers/browser.js'
 import {
   editorText,
+  eventually,
   focusEnd,
   newWriterContext,
   openDocument,
@@ -41,8 +42,8 @@ async function twoWriters(docId: string) {
     openDocument(aliceContext, app.url, docId),
     openDocument(bobContext, app.url, docId),
   ])
-  await expect.poll(() => syncState(alice)).toBe('saved')
-  await expect.poll(() => syncState(bob)).toBe('saved')
+  await eventually(() => syncState(alice)).toBe('saved')
+  await eventually(() => syncState(bob)).toBe('saved')
   return {
     alice,
     bob,
@@ -52,7 +53,7 @@ async function twoWriters(docId: string) {
   }
 }
 
-describe('collaborative editing in Chromium', () => {
+describe('collaborative editing in Chromium', { timeout: 90_000 }, () => {
   it('two writers typing at the same time end with identical content', async () => {
     const docId = uniqueDocId('concurrent')
     const { alice, bob, close } = await twoWriters(docId)
@@ -62,11 +63,11 @@ describe('collaborative editing in Chromium', () => {
         alice.keyboard.type('alice writes here ', { delay: 15 }),
         bob.keyboard.type('bob writes there ', { delay: 15 }),
       ])
-      await expect.poll(async () => (await editorText(alice)) === (await editorText(bob))).toBe(true)
+      await eventually(async () => (await editorText(alice)) === (await editorText(bob))).toBe(true)
       const text = await editorText(alice)
       expect(text).toContain('alice writes here')
       expect(text).toContain('bob writes there')
-      await expect.poll(() => serverText(docId)).toContain('alice writes here')
+      await eventually(() => serverText(docId)).toContain('alice writes here')
     } finally {
       await close()
     }
@@ -100,7 +101,7 @@ describe('collaborative editing in Chromium', () => {
     try {
       await focusEnd(alice)
       await alice.keyboard.type('durable words')
-      await expect.poll(() => syncState(alice)).toBe('saved')
+      await eventually(() => syncState(alice)).toBe('saved')
       // "Saved" is the server's acknowledgement: the committed document already has the words.
       expect(await serverText(docId)).toContain('durable words')
       expect(await unsyncedChanges(alice)).toBe(0)
@@ -115,16 +116,16 @@ describe('collaborative editing in Chromium', () => {
     try {
       await focusEnd(alice)
       await alice.keyboard.type('from alice')
-      await expect.poll(() => editorText(bob)).toBe('from alice')
+      await eventually(() => editorText(bob)).toBe('from alice')
       await focusEnd(bob)
       await bob.keyboard.press('Enter')
       await bob.keyboard.type('from bob')
-      await expect.poll(() => editorText(alice)).toBe('from alicefrom bob')
+      await eventually(() => editorText(alice)).toBe('from alicefrom bob')
 
       await alice.locator('.ProseMirror').focus()
       await alice.keyboard.press('Control+z')
-      await expect.poll(() => editorText(alice)).toBe('from bob')
-      await expect.poll(() => editorText(bob)).toBe('from bob')
+      await eventually(() => editorText(alice)).toBe('from bob')
+      await eventually(() => editorText(bob)).toBe('from bob')
     } finally {
       await close()
     }
@@ -136,14 +137,14 @@ describe('collaborative editing in Chromium', () => {
     try {
       await focusEnd(alice)
       await alice.keyboard.type('still here after reload')
-      await expect.poll(() => syncState(alice)).toBe('saved')
+      await eventually(() => syncState(alice)).toBe('saved')
       // A fresh profile has no IndexedDB copy: what it shows came from the server.
       const stranger = await browser.newContext()
       try {
         const page = await openDocument(stranger, app.url, docId)
-        await expect.poll(() => editorText(page)).toBe('still here after reload')
+        await eventually(() => editorText(page)).toBe('still here after reload')
         await page.reload()
-        await expect.poll(() => editorText(page)).toBe('still here after reload')
+        await eventually(() => editorText(page)).toBe('still here after reload')
       } finally {
         await stranger.close()
       }
@@ -158,24 +159,24 @@ describe('collaborative editing in Chromium', () => {
     try {
       await focusEnd(alice)
       await alice.keyboard.type('shared start')
-      await expect.poll(() => editorText(bob)).toBe('shared start')
+      await eventually(() => editorText(bob)).toBe('shared start')
 
       await aliceContext.setOffline(true)
-      await expect.poll(() => syncState(alice)).toBe('offline')
+      await eventually(() => syncState(alice)).toBe('offline')
       await focusEnd(alice)
       await alice.keyboard.press('Enter')
       await alice.keyboard.type('written offline')
-      await expect.poll(() => unsyncedChanges(alice)).toBeGreaterThan(0)
-      await expect.poll(() => alice.locator('.status-pill').textContent()).toMatch(/Offline · \d+ changes? not synced/)
+      await eventually(() => unsyncedChanges(alice)).toBeGreaterThan(0)
+      await eventually(() => alice.locator('.status-pill').textContent()).toMatch(/Offline · \d+ changes? not synced/)
 
       await focusEnd(bob)
       await bob.keyboard.press('Enter')
       await bob.keyboard.type('written online')
-      await expect.poll(() => syncState(bob)).toBe('saved')
+      await eventually(() => syncState(bob)).toBe('saved')
 
       await aliceContext.setOffline(false)
-      await expect.poll(() => syncState(alice), { timeout: 10_000 }).toBe('saved')
-      await expect.poll(async () => (await editorText(alice)) === (await editorText(bob))).toBe(true)
+      await eventually(() => syncState(alice)).toBe('saved')
+      await eventually(async () => (await editorText(alice)) === (await editorText(bob))).toBe(true)
       const text = await editorText(bob)
       expect(text).toContain('written offline')
       expect(text).toContain('written online')
@@ -196,21 +197,23 @@ describe('collaborative editing in Chromium', () => {
     })
     try {
       const page = await openDocument(context, app.url, docId)
+      // Reloading with unsynced changes asks "leave the page?" (tested below); the writer leaves.
+      page.on('dialog', (prompt) => void prompt.accept())
       await focusEnd(page)
       await page.keyboard.type('kept on this device')
-      await expect.poll(() => unsyncedChanges(page)).toBeGreaterThan(0)
+      await eventually(() => unsyncedChanges(page)).toBeGreaterThan(0)
       expect(await serverText(docId)).toBe('')
 
       await page.reload()
       await page.locator('.ProseMirror').waitFor()
-      await expect.poll(() => editorText(page)).toBe('kept on this device')
+      await eventually(() => editorText(page)).toBe('kept on this device')
       // The count of unsynced changes survives the reload too.
       expect(await unsyncedChanges(page)).toBeGreaterThan(0)
 
       isGateOpen = true
       await page.reload()
-      await expect.poll(() => syncState(page), { timeout: 10_000 }).toBe('saved')
-      await expect.poll(() => serverText(docId)).toContain('kept on this device')
+      await eventually(() => syncState(page)).toBe('saved')
+      await eventually(() => serverText(docId)).toContain('kept on this device')
     } finally {
       await context.close()
     }
@@ -227,7 +230,7 @@ describe('collaborative editing in Chromium', () => {
       const second = await openDocument(context, app.url, docId)
       await focusEnd(first)
       await first.keyboard.type('across tabs')
-      await expect.poll(() => editorText(second)).toBe('across tabs')
+      await eventually(() => editorText(second)).toBe('across tabs')
     } finally {
       await context.close()
     }
@@ -242,7 +245,7 @@ describe('collaborative editing in Chromium', () => {
       const page = await openDocument(context, app.url, uniqueDocId('unload'))
       await focusEnd(page)
       await page.keyboard.type('not yet saved')
-      await expect.poll(() => unsyncedChanges(page)).toBeGreaterThan(0)
+      await eventually(() => unsyncedChanges(page)).toBeGreaterThan(0)
       const dialog = new Promise<string>((resolve) =>
         page.once('dialog', (prompt) => {
           resolve(prompt.type())

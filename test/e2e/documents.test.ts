@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startApp, type RunningApp } from './helpers/app-server.js'
 import { launchChromium } from './helpers/browser.js'
-import { editorText, focusEnd, syncState, uniqueDocId } from './helpers/editor-page.js'
+import { editorText, eventually, focusEnd, syncState, uniqueDocId } from './helpers/editor-page.js'
 
 let app: RunningApp
 let browser: Browser
@@ -32,7 +32,7 @@ afterEach(async () => {
 
 const rows = () => page.locator('.doc-row')
 
-describe('the document list', () => {
+describe('the document list', { timeout: 90_000 }, () => {
   it('invites creating the first document when there is none', async () => {
     await page.goto(`${app.url}/`)
     await page.getByRole('button', { name: 'Create your first document' }).waitFor()
@@ -79,9 +79,9 @@ describe('the document list', () => {
   it('lists the most recently changed document first', async () => {
     const older = await app.server.documents.create({ title: 'Older' })
     // Timestamps have millisecond resolution: let the clock move so the order is defined.
-    await expect.poll(() => Date.now()).toBeGreaterThan(older.updatedAt)
+    await eventually(() => Date.now()).toBeGreaterThan(older.updatedAt)
     const newer = await app.server.documents.create({ title: 'Newer' })
-    await expect.poll(() => Date.now()).toBeGreaterThan(newer.updatedAt)
+    await eventually(() => Date.now()).toBeGreaterThan(newer.updatedAt)
     await page.goto(`${app.url}/`)
     await rows().nth(1).waitFor()
     expect(await page.locator('.doc-row__title').allTextContents()).toEqual(['Newer', 'Older'])
@@ -89,14 +89,14 @@ describe('the document list', () => {
     await page.goto(`${app.url}/d/${older.docId}`)
     await focusEnd(page)
     await page.keyboard.type('touched')
-    await expect.poll(() => syncState(page)).toBe('saved')
+    await eventually(() => syncState(page)).toBe('saved')
     await page.goto(`${app.url}/`)
     await rows().nth(1).waitFor()
     expect(await page.locator('.doc-row__title').allTextContents()).toEqual(['Older', 'Newer'])
   })
 })
 
-describe('import and export', () => {
+describe('import and export', { timeout: 90_000 }, () => {
   const markdown = '# Meeting notes\n\nWe agreed on **three** things:\n\n- ship\n- test\n- rest\n'
 
   it('imports a Markdown file into a new document and exports the same Markdown', async () => {
@@ -108,7 +108,7 @@ describe('import and export', () => {
     })
     await page.waitForURL(/\/d\/[A-Za-z0-9_-]+$/)
     await page.locator('.ProseMirror h1', { hasText: 'Meeting notes' }).waitFor()
-    await expect.poll(() => page.getByRole('textbox', { name: 'Document title' }).inputValue()).toBe('meeting-notes')
+    await eventually(() => page.getByRole('textbox', { name: 'Document title' }).inputValue()).toBe('meeting-notes')
     expect(await page.locator('.ProseMirror li').count()).toBe(3)
 
     await page.getByRole('button', { name: 'Export' }).click()
@@ -128,7 +128,7 @@ describe('import and export', () => {
     await page.goto(`${app.url}/d/${docId}`)
     await focusEnd(page)
     await page.keyboard.type('Exported paragraph')
-    await expect.poll(() => syncState(page)).toBe('saved')
+    await eventually(() => syncState(page)).toBe('saved')
     await page.getByRole('button', { name: 'Export' }).click()
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -139,15 +139,15 @@ describe('import and export', () => {
   })
 })
 
-describe('a document deleted while open', () => {
+describe('a document deleted while open', { timeout: 90_000 }, () => {
   it('stops syncing and says why', async () => {
     const docId = uniqueDocId('deleted')
     await page.goto(`${app.url}/d/${docId}`)
     await focusEnd(page)
     await page.keyboard.type('soon gone')
-    await expect.poll(() => syncState(page)).toBe('saved')
+    await eventually(() => syncState(page)).toBe('saved')
     await app.server.documents.delete(docId)
-    await expect.poll(() => syncState(page)).toBe('error')
+    await eventually(() => syncState(page)).toBe('error')
     await page.getByRole('alert').filter({ hasText: 'This document was deleted.' }).waitFor()
     expect(await page.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false')
     expect(await editorText(page)).toBe('soon gone')

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApp, type RunningApp } from './helpers/app-server.js'
 import { launchChromium } from './helpers/browser.js'
-import { focusEnd, newWriterContext, openDocument, syncState, uniqueDocId } from './helpers/editor-page.js'
+import { eventually, focusEnd, newWriterContext, openDocument, syncState, uniqueDocId } from './helpers/editor-page.js'
 
 let app: RunningApp
 let browser: Browser
@@ -16,7 +16,7 @@ afterAll(async () => {
   await app?.close()
 })
 
-describe('the editor page', () => {
+describe('the editor page', { timeout: 90_000 }, () => {
   it('has a labelled toolbar whose buttons show the active marks', async () => {
     const context = await browser.newContext()
     try {
@@ -27,7 +27,7 @@ describe('the editor page', () => {
       await focusEnd(page)
       await page.keyboard.press('Control+b')
       await page.keyboard.type('strong')
-      await expect.poll(() => bold.getAttribute('aria-pressed')).toBe('true')
+      await eventually(() => bold.getAttribute('aria-pressed')).toBe('true')
       expect(await page.locator('.ProseMirror strong').textContent()).toBe('strong')
       // Every control can be named by a screen reader.
       const unlabelled = await toolbar.locator('button:not([aria-label]), select:not([aria-label])').count()
@@ -78,9 +78,9 @@ describe('the editor page', () => {
       const page = await context.newPage()
       await page.goto(`${app.url}/`)
       const theme = () => page.locator('html').getAttribute('data-theme')
-      await expect.poll(theme).toBe('dark')
+      await eventually(theme).toBe('dark')
       await page.getByRole('button', { name: 'Switch to light mode' }).click()
-      await expect.poll(theme).toBe('light')
+      await eventually(theme).toBe('light')
       await page.reload()
       await page.getByRole('button', { name: 'Switch to dark mode' }).waitFor()
       expect(await theme()).toBe('light')
@@ -110,12 +110,12 @@ describe('the editor page', () => {
       const page = await openDocument(context, app.url, docId)
       await focusEnd(page)
       await page.keyboard.type('content first')
-      await expect.poll(() => syncState(page)).toBe('saved')
+      await eventually(() => syncState(page)).toBe('saved')
       const title = page.getByRole('textbox', { name: 'Document title' })
       await title.fill('Quarterly plan')
       await title.press('Enter')
-      await expect.poll(async () => (await app.server.documents.info(docId)).title).toBe('Quarterly plan')
-      await expect.poll(() => page.title()).toBe('Quarterly plan · Tandem')
+      await eventually(async () => (await app.server.documents.info(docId)).title).toBe('Quarterly plan')
+      await eventually(() => page.title()).toBe('Quarterly plan · Tandem')
     } finally {
       await context.close()
     }

@@ -73,9 +73,9 @@ export interface RunningApp {
 }
 
 /** The real server on a free port with in-memory storage, serving the built app. */
-export async function startApp(): Promise<RunningApp> {
+export async function startApp(options: { authSecret?: string } = {}): Promise<RunningApp> {
   await ensureWebAppBuilt()
-  const server = await createServer({ port: 0, store: new MemoryDocStore(), logLevel: 'warn' })
+  const server = await createServer({ port: 0, store: new MemoryDocStore(), logLevel: 'warn', ...options })
   const { url } = await server.listen()
   return { server, url, close: () => server.close() }
 }

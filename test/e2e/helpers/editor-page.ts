@@ -1,3 +1,4 @@
+import { expect } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 
 export interface TestUser {
@@ -54,4 +55,12 @@ export async function focusEnd(page: Page): Promise<void> {
 
 export function uniqueDocId(label: string): string {
   return `${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+}
+
+/**
+ * Polls `read` until the matcher passes. Browser round trips on a shared 2-core machine can take
+ * seconds, so the default poll timeout (1 s) is too short; real failures still fail, just later.
+ */
+export function eventually<T>(read: () => T | Promise<T>): ReturnType<typeof expect.poll<T | Promise<T>>> {
+  return expect.poll(read, { timeout: 15_000, interval: 50 })
 }
