@@ -143,18 +143,21 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
     for (const { context } of [alice, bob, serverAlice, serverBob]) await context.close()
   })
 
-  it('a page without WebRTC sees and is seen through the relay; a leaving page disappears at once', async () => {
+  it('a page without WebRTC sees and is seen through the relay, a sync-socket-only page through the sync socket; leaving pages disappear at once', async () => {
     const alice = await openPage('mixed', 'Alice')
     const bob = await openPage('mixed', 'Bob')
     const carol = await openPage('mixed', 'Carol', { withoutWebRtc: true })
+    // Presence on the sync socket only, as a stock y-websocket client has it.
+    const dave = await openPage('mixed', 'Dave', { presence: 'server' })
     await waitFor(async () => (await directPeers(alice.page)) === 1 && (await directPeers(bob.page)) === 1, {
       description: 'a data channel between Alice and Bob',
       timeoutMs: 20_000,
     })
     for (const [page, others] of [
-      [alice.page, 'Bob,Carol'],
-      [bob.page, 'Alice,Carol'],
-      [carol.page, 'Alice,Bob'],
+      [alice.page, 'Bob,Carol,Dave'],
+      [bob.page, 'Alice,Carol,Dave'],
+      [carol.page, 'Alice,Bob,Dave'],
+      [dave.page, 'Alice,Bob,Carol'],
     ] as const) {
       await waitFor(async () => (await names(page)).join() === others, { description: `${others} visible` })
     }
@@ -167,6 +170,7 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
     await move(carol.page, 7)
     await waitFor(async () => (await cursorOf(alice.page, 'Carol')) === 7, { description: 'Carol seen by Alice' })
     await waitFor(async () => (await cursorOf(bob.page, 'Carol')) === 7, { description: 'Carol seen by Bob' })
+    await waitFor(async () => (await cursorOf(dave.page, 'Carol')) === 7, { description: 'Carol seen by Dave' })
     // Alice's move was relayed to Carol only (one message), Carol's to Alice and Bob (two).
     expect((await relayedOut()) - relayedBefore).toBe(3)
     expect((await stats(carol.page)).relayedReceives).toBeGreaterThan(0)
@@ -174,19 +178,20 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
     const closedAt = Date.now()
     await bob.context.close()
     await waitFor(
-      async () => (await names(alice.page)).join() === 'Carol' && (await names(carol.page)).join() === 'Alice',
-      {
-        description: 'Bob gone for Alice (direct) and Carol (relay)',
-        timeoutMs: 2_000,
-      },
+      async () =>
+        (await names(alice.page)).join() === 'Carol,Dave' &&
+        (await names(carol.page)).join() === 'Alice,Dave' &&
+        (await names(dave.page)).join() === 'Alice,Carol',
+      { description: 'Bob gone for Alice (direct), Carol (relay) and Dave (sync socket)', timeoutMs: 2_000 },
     )
     await carol.context.close()
-    await waitFor(async () => (await names(alice.page)).length === 0, {
-      description: 'Carol gone for Alice',
-      timeoutMs: 2_000,
-    })
+    await waitFor(
+      async () => (await names(alice.page)).join() === 'Dave' && (await names(dave.page)).join() === 'Alice',
+      { description: 'Carol gone for Alice and Dave', timeoutMs: 2_000 },
+    )
     console.info(`leaving peers disappeared within ${Date.now() - closedAt} ms (two departures)`)
     await alice.context.close()
+    await dave.context.close()
   })
 })
 
