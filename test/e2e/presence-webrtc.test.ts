@@ -43,7 +43,16 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
   beforeAll(async () => {
     outDir = mkdtempSync(path.join(tmpdir(), 'tandem-presence-page-'))
     const { build } = await import('vite')
-    await build({ root: PAGE_DIR, configFile: false, logLevel: 'warn', build: { outDir, emptyOutDir: true } })
+    await build({
+      root: PAGE_DIR,
+      configFile: false,
+      logLevel: 'warn',
+      build: {
+        outDir,
+        emptyOutDir: true,
+        rollupOptions: { input: [path.join(PAGE_DIR, 'index.html'), path.join(PAGE_DIR, 'stock.html')] },
+      },
+    })
     pageServer = http.createServer((request, response) => {
       const file = path.join(outDir, path.normalize(new URL(request.url ?? '/', 'http://x').pathname))
       const target = file.endsWith(path.sep) ? path.join(file, 'index.html') : file
@@ -143,6 +152,34 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
     for (const { context } of [alice, bob, serverAlice, serverBob]) await context.close()
   })
 
+  it('two stock y-webrtc providers find each other through /signal and connect', async () => {
+    const pages: Page[] = []
+    for (const name of ['Stock-1', 'Stock-2']) {
+      const context = await browser.newContext()
+      contexts.push(context)
+      const page = await context.newPage()
+      const query = new URLSearchParams({ doc: 'stock-doc', name, server: running.httpUrl })
+      await page.goto(`${pageUrl}stock.html?${query}`)
+      await page.waitForFunction(() => 'stock' in window)
+      pages.push(page)
+    }
+    const stock = (page: Page) =>
+      page.evaluate(() => {
+        const api = (window as unknown as StockWindow).stock
+        return { names: api.names().join(), connected: api.connectedPeers() }
+      })
+    await waitFor(
+      async () => {
+        const [first, second] = [await stock(pages[0]!), await stock(pages[1]!)]
+        return (
+          first.connected === 1 && second.connected === 1 && first.names === 'Stock-2' && second.names === 'Stock-1'
+        )
+      },
+      { description: 'stock providers connected and seeing each other', timeoutMs: 20_000 },
+    )
+    for (const page of pages) await page.context().close()
+  })
+
   it('a page without WebRTC sees and is seen through the relay, a sync-socket-only page through the sync socket; leaving pages disappear at once', async () => {
     const alice = await openPage('mixed', 'Alice')
     const bob = await openPage('mixed', 'Bob')
@@ -194,6 +231,10 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
     await dave.context.close()
   })
 })
+
+interface StockWindow {
+  stock: { names(): string[]; connectedPeers(): number }
+}
 
 interface TestWindow {
   tandem: {
