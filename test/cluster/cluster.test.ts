@@ -23,7 +23,7 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
       startClusterNginx('cluster-round-robin.conf', cluster.ports),
       startClusterNginx('cluster-doc-hash.conf', cluster.ports),
     ])
-  }, 90_000)
+  }, 150_000)
   afterAll(async () => {
     await Promise.all([roundRobin?.stop(), docHash?.stop()])
     await cluster?.stop()
@@ -147,7 +147,7 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     await waitFor(() => replicas.every((c) => c.text.toString() === replicas[0]!.text.toString()), {
       description: 'replicas converge',
     })
-  }, 60_000)
+  }, 90_000)
 
   it('resumes fan-out after Redis restarts mid-edit, and every replica reconverges without a reload', async () => {
     const docId = 'redis-restart'
@@ -190,7 +190,7 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     // Without a reload: each client kept its one connection throughout.
     expect(clients.map((c) => c.upstreams.length)).toEqual([1, 1, 1])
     expect((await cluster.storedDoc(docId)).getText('t').toString()).toBe(clients[0]!.text.toString())
-  }, 60_000)
+  }, 90_000)
 
   it('drains an instance on SIGTERM: readyz 503, clients closed with 1012 move elsewhere, nothing lost', async () => {
     const docId = 'rolling-deploy'
@@ -236,7 +236,7 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
       description: 'acked markers in every client',
     })
     await cluster.startInstance(draining)
-  }, 60_000)
+  }, 90_000)
 
   it('routes each document to one instance with document-hash affinity, and stays correct across instances', async () => {
     const docIds = Array.from({ length: 12 }, (_, i) => `affinity-${i}`)

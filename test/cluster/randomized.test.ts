@@ -32,7 +32,7 @@ describe('randomised convergence across two instances', () => {
   beforeAll(async () => {
     cluster = await Cluster.start(2)
     nginx = await startClusterNginx('cluster-round-robin.conf', cluster.ports)
-  }, 60_000)
+  }, 150_000)
   afterAll(async () => {
     await nginx?.stop()
     await cluster?.stop()
@@ -111,5 +111,5 @@ describe('randomised convergence across two instances', () => {
     } finally {
       clients.forEach((c) => c.destroy())
     }
-  }, 120_000)
+  }, 150_000)
 })

@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import type { DocId } from '../../../shared/ids.js'
 import { PostgresDocStore } from '../../../server/storage/postgres-doc-store.js'
-import { spawnServer, type ChildServer } from '../../helpers/child-server.js'
+import type { ChildServer } from '../../helpers/child-server.js'
 import { waitFor } from '../../helpers/wait-for.js'
 import { UPSTREAM_HEADER, upstreamPort } from './cluster-nginx.js'
 import { createTestDatabase, type TestDatabase } from './postgres-database.js'
@@ -37,10 +40,10 @@ export class Cluster {
 
   async startInstance(index: number): Promise<ChildServer> {
     if (this.instances[index]) throw new Error(`instance ${index} is running`)
-    const server = await spawnServer(['--port', String(this.ports[index])], {
+    const server = await spawnInstance(this.ports[index]!, {
       DATABASE_URL: this.database.url,
       REDIS_URL: this.redis.url,
-      // info: spawnServer learns the port from the "tandem listening" line.
+      // info: the port is learnt from the "tandem listening" line.
       LOG_LEVEL: 'info',
     })
     this.instances[index] = server
@@ -103,6 +106,53 @@ export class Cluster {
     )
     await this.redis.stop()
     await this.database.drop()
+  }
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+/** Three instances start at once on two shared cores: tsx start-up alone can take over 20 s then. */
+const START_TIMEOUT_MS = 60_000
+
+/**
+ * test/helpers/child-server.ts `spawnServer` with a longer start-up allowance, and a child that is
+ * killed (freeing its fixed port) when it does not come up in time.
+ */
+async function spawnInstance(port: number, env: Record<string, string>): Promise<ChildServer> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'server/cli.ts'), 'serve', '--port', String(port)],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  )
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString()
+        if (output.includes('"msg":"tandem listening"')) resolve()
+      }
+      child.stdout.on('data', onData)
+      child.stderr.on('data', onData)
+      void exited.then(({ code, signal }) => reject(new Error(`instance exited (${code ?? signal}):\n${output}`)))
+      setTimeout(
+        () => reject(new Error(`instance did not listen within ${START_TIMEOUT_MS} ms:\n${output}`)),
+        START_TIMEOUT_MS,
+      ).unref()
+    })
+  } catch (error) {
+    child.kill('SIGKILL')
+    await exited
+    throw error
+  }
+  return {
+    process: child,
+    port,
+    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/collab`,
+    output: () => output,
+    exited,
   }
 }
 
