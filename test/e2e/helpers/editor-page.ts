@@ -64,3 +64,20 @@ export function uniqueDocId(label: string): string {
 export function eventually<T>(read: () => T | Promise<T>): ReturnType<typeof expect.poll<T | Promise<T>>> {
   return expect.poll(read, { timeout: 15_000, interval: 50 })
 }
+
+/**
+ * Cuts this browser profile off from document sync — the WebSocket and the HTTP fallback
+ * transports (SSE, long-poll, POST) — while the page itself still loads. `open()` lets it through.
+ */
+export async function gateServerSync(context: BrowserContext): Promise<{ open(): void }> {
+  let isOpen = false
+  await context.routeWebSocket(/\/collab\//, (socket) => {
+    if (isOpen) socket.connectToServer()
+  })
+  await context.route(/\/collab\//, (route) => (isOpen ? route.continue() : route.abort('connectionrefused')))
+  return {
+    open: () => {
+      isOpen = true
+    },
+  }
+}
