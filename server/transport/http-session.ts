@@ -325,6 +325,7 @@ export interface HttpSessionRegistryOptions {
 export class HttpSessionRegistry {
   private readonly sessions = new Map<string, HttpSession>()
   private readonly pending = new Map<string, Promise<HttpSession>>()
+  private readonly sessionsByAddress = new Map<string, number>()
   /** Sessions the server closed on purpose, so late requests learn the close code (kept one idle period). */
   private readonly tombstones = new Map<string, { code: CloseCode; reason: string; docId: DocId }>()
 
@@ -345,13 +346,21 @@ export class HttpSessionRegistry {
   }
 
   /** Returns the live session for `sid`, creating (and joining) it if needed; null when at capacity. */
-  async open(sid: string, docId: DocId, transport: TransportKind, principal: Principal): Promise<HttpSession | null> {
+  async open(
+    sid: string,
+    docId: DocId,
+    transport: TransportKind,
+    principal: Principal,
+    address: string,
+  ): Promise<HttpSession | null> {
     const existing = this.get(sid, docId)
     if (existing && !existing.isClosed) return existing
     const inFlight = this.pending.get(sid)
     if (inFlight) return inFlight
     if (this.sessions.size + this.pending.size >= this.options.limits.maxSessions) return null
-    const creating = this.create(sid, docId, transport, principal)
+    // The same per-address cap as WebSocket connections: inventing sids must not be a way around it.
+    if ((this.sessionsByAddress.get(address) ?? 0) >= this.options.serverLimits.maxConnectionsPerAddress) return null
+    const creating = this.create(sid, docId, transport, principal, address)
     this.pending.set(sid, creating)
     try {
       return await creating
@@ -372,6 +381,7 @@ export class HttpSessionRegistry {
     docId: DocId,
     transport: TransportKind,
     principal: Principal,
+    address: string,
   ): Promise<HttpSession> {
     const { registry, metrics, limits, log, authenticator, serverLimits } = this.options
     const previous = this.sessions.get(sid)
@@ -386,6 +396,9 @@ export class HttpSessionRegistry {
       limits,
       (ended) => {
         if (this.sessions.get(sid) === ended) this.sessions.delete(sid)
+        const remaining = (this.sessionsByAddress.get(address) ?? 1) - 1
+        if (remaining > 0) this.sessionsByAddress.set(address, remaining)
+        else this.sessionsByAddress.delete(address)
         countConnection(metrics, transport, -1)
         if (isJoined) {
           ended.client?.end()
@@ -402,6 +415,7 @@ export class HttpSessionRegistry {
       metrics,
     )
     this.sessions.set(sid, session)
+    this.sessionsByAddress.set(address, (this.sessionsByAddress.get(address) ?? 0) + 1)
     countConnection(metrics, transport, 1)
     isJoined = true
     session.client = new ClientSession(session, room, principal, { authenticator, limits: serverLimits, log, metrics })

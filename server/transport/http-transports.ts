@@ -172,6 +172,11 @@ export async function authorizeRequest(
   }
 }
 
+/** The address per-address limits count, as the WebSocket binding counts it. */
+export function clientAddress(request: Request): string {
+  return request.socket.remoteAddress ?? 'unknown'
+}
+
 /** Answers a refused request and logs it once, without the query string (it may carry a token). */
 export function refuse(
   context: HttpTransportContext,

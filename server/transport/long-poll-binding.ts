@@ -5,6 +5,7 @@ import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './ht
 import {
   authorizeRequest,
   readSessionRequest,
+  clientAddress,
   refuse,
   sendClosed,
   type HttpTransportContext,
@@ -48,7 +49,8 @@ export function longPollHandler(context: HttpTransportContext) {
         session = undefined
       }
       try {
-        session ??= (await sessions.open(sid, docId, TransportKind.LongPoll, principal)) ?? undefined
+        session ??=
+          (await sessions.open(sid, docId, TransportKind.LongPoll, principal, clientAddress(request))) ?? undefined
       } catch (error) {
         log.error({ err: error, docId }, 'document could not be loaded')
         response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
@@ -56,7 +58,14 @@ export function longPollHandler(context: HttpTransportContext) {
       }
       if (!session) {
         response.set('Retry-After', '5')
-        refuse(context, request, response, 429, ErrorCode.RateLimited, 'too many sessions on this server')
+        refuse(
+          context,
+          request,
+          response,
+          429,
+          ErrorCode.RateLimited,
+          'too many sessions from this address or on this server',
+        )
         return
       }
     }

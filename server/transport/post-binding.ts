@@ -6,6 +6,7 @@ import { decodeFrames, encodeFrames } from './http-session.js'
 import {
   authorizeRequest,
   readSessionRequest,
+  clientAddress,
   refuse,
   sendClosed,
   type HttpTransportContext,
@@ -60,7 +61,7 @@ export function postHandler(context: HttpTransportContext) {
     let session
     try {
       // A session unknown here may hold its stream on another instance: serve it all the same.
-      session = await sessions.open(sid, docId, TransportKind.Sse, principal)
+      session = await sessions.open(sid, docId, TransportKind.Sse, principal, clientAddress(request))
     } catch (error) {
       log.error({ err: error, docId }, 'document could not be loaded')
       response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
@@ -68,7 +69,14 @@ export function postHandler(context: HttpTransportContext) {
     }
     if (!session) {
       response.set('Retry-After', '5')
-      return refuse(context, request, response, 429, ErrorCode.RateLimited, 'too many sessions on this server')
+      return refuse(
+        context,
+        request,
+        response,
+        429,
+        ErrorCode.RateLimited,
+        'too many sessions from this address or on this server',
+      )
     }
     if (session.closeInfo) return sendClosed(response, session.closeInfo)
     if (session.isPostInFlight) {

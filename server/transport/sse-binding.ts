@@ -3,7 +3,13 @@ import { ErrorCode } from '../../shared/errors.js'
 import type { CloseCode } from '../../shared/protocol/close-codes.js'
 import { TransportKind } from '../sync/connection.js'
 import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './http-session.js'
-import { authorizeRequest, readSessionRequest, refuse, type HttpTransportContext } from './http-transports.js'
+import {
+  authorizeRequest,
+  clientAddress,
+  readSessionRequest,
+  refuse,
+  type HttpTransportContext,
+} from './http-transports.js'
 
 /** One SSE event carries at most this many frame bytes, so a burst never becomes one giant line. */
 const MAX_EVENT_BYTES = 256 * 1024
@@ -51,7 +57,7 @@ export function sseHandler(context: HttpTransportContext) {
     }
     if (!session) {
       try {
-        session = (await sessions.open(sid, docId, TransportKind.Sse, principal)) ?? undefined
+        session = (await sessions.open(sid, docId, TransportKind.Sse, principal, clientAddress(request))) ?? undefined
       } catch (error) {
         log.error({ err: error, docId }, 'document could not be loaded')
         response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
@@ -59,7 +65,14 @@ export function sseHandler(context: HttpTransportContext) {
       }
       if (!session) {
         response.set('Retry-After', '5')
-        refuse(context, request, response, 429, ErrorCode.RateLimited, 'too many sessions on this server')
+        refuse(
+          context,
+          request,
+          response,
+          429,
+          ErrorCode.RateLimited,
+          'too many sessions from this address or on this server',
+        )
         return
       }
     }
