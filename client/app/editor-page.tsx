@@ -149,7 +149,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
             readOnly={isViewOnly}
             user={identity}
             theme={theme}
-            placeholder="Start writing, or paste Markdown…"
+            placeholder="Start writing — type # for a heading, - for a list, [ ] for a task"
           />
         )}
       </main>
