@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/wait-for.js'
+import { fallbackClient } from '../nginx/fallback-clients.js'
 import { startClusterNginx, type ClusterNginx } from './helpers/cluster-nginx.js'
 import { Cluster, connectedPort, trackedClient, type TrackedClient } from './helpers/cluster.js'
 
@@ -20,8 +21,9 @@ const STEPS = 80
 const CLIENTS = 5
 
 /**
- * The Yjs way: random edits from several clients, random disconnects, random hops between
- * instances (direct or through nginx), and instances restarting (SIGKILL and SIGTERM); at the end
+ * The Yjs way: random edits from several clients (WebSocket, and one on SSE + POST), random
+ * disconnects, random hops between instances (direct or through nginx), and instances restarting
+ * (SIGKILL and SIGTERM); at the end
  * every client, every instance and the stored document must be equal. Rerun a failure with
  * TANDEM_SEED=<seed>.
  */
@@ -45,6 +47,9 @@ describe('randomised convergence across two instances', () => {
     const docId = `random-${SEED}`
     const targets = () => [nginx.wsUrl, ...cluster.ports.map((port) => `ws://127.0.0.1:${port}/collab`)]
     const clients: TrackedClient[] = Array.from({ length: CLIENTS }, () => trackedClient(pick(targets()), docId))
+    // One more replica on SSE + POST through round robin: its stream and its POSTs land on any instance.
+    const sse = fallbackClient(nginx.httpUrl, docId, { ladder: ['sse'] })
+    const replicas = () => [...clients, sse]
     // One SIGKILL and one SIGTERM at random points, each instance restarted a few steps later.
     const killAt = 10 + Math.floor(random() * 20)
     const terminateAt = 40 + Math.floor(random() * 20)
@@ -53,8 +58,8 @@ describe('randomised convergence across two instances', () => {
     try {
       for (let step = 0; step < STEPS; step++) {
         const roll = random()
-        const index = Math.floor(random() * CLIENTS)
-        const c = clients[index]!
+        const index = Math.floor(random() * (CLIENTS + 1))
+        const c = replicas()[index]!
         if (step === killAt || step === terminateAt) {
           const victim = Math.floor(random() * cluster.ports.length)
           if (cluster.instances[victim]) {
@@ -74,20 +79,21 @@ describe('randomised convergence across two instances', () => {
           log.push(`${step}: client ${index} ${c.provider.shouldConnect ? 'disconnects' : 'reconnects'}`)
           if (c.provider.shouldConnect) c.provider.disconnect()
           else c.provider.connect()
-        } else if (roll < 0.82) {
+        } else if (roll < 0.82 && index < CLIENTS) {
           // Hop: the same replica (with whatever it has not sent yet) moves to another server.
           const target = pick(targets())
           log.push(`${step}: client ${index} hops to ${target}`)
-          c.destroy()
+          clients[index]!.destroy()
           clients[index] = trackedClient(target, docId, c.doc)
         }
         // Let the network interleave with the edits; the schedule, not a wait for a result.
         await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 40)))
       }
       await Promise.all(restarts)
-      for (const c of clients) if (!c.provider.shouldConnect) c.provider.connect()
+      for (const c of replicas()) if (!c.provider.shouldConnect) c.provider.connect()
       await Promise.all(clients.map((c) => connectedPort(c, 'every client reconnected')))
-      const texts = () => clients.map((c) => c.text.toString())
+      await waitFor(() => sse.provider.synced, { timeoutMs: 20_000, description: 'SSE client synced' })
+      const texts = () => replicas().map((c) => c.text.toString())
       await waitFor(() => new Set(texts()).size === 1, { timeoutMs: 20_000, description: 'clients equal' }).catch(
         (error: Error) => {
           throw new Error(`${error.message}\nseed ${SEED}\n${log.join('\n')}\n${texts().join('\n')}`)
@@ -109,7 +115,7 @@ describe('randomised convergence across two instances', () => {
         description: 'stored document equal',
       })
     } finally {
-      clients.forEach((c) => c.destroy())
+      replicas().forEach((c) => c.destroy())
     }
   }, 150_000)
 })
