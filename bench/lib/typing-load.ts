@@ -34,6 +34,12 @@ export async function connectAll(clients: BenchClient[], concurrency: number, ti
 export interface TypingLoadParams {
   rooms: number
   clientsPerRoom: number
+  /**
+   * Clients per room that apply what they receive and measure latency (default: all). The rest
+   * type and read their sockets but keep no replica of the others' updates: at N = 200, 200
+   * replicas applying 400 updates/s each would measure the generator, not the server.
+   */
+  receiversPerRoom?: number
   /** Updates per second each client types. */
   ratePerClient: number
   durationMs: number
@@ -85,6 +91,8 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
   const runId = Math.floor(performance.now()).toString(36)
   const clients: BenchClient[] = []
   const roomsOf: BenchClient[][] = []
+  const receiversPerRoom = Math.min(params.receiversPerRoom ?? params.clientsPerRoom, params.clientsPerRoom)
+  const isReceiver = (client: BenchClient): boolean => client.options.isHeadless !== true
   for (let room = 0; room < params.rooms; room++) {
     const docId = `bench-${runId}-${room}`
     const members: BenchClient[] = []
@@ -95,6 +103,7 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
         dialect: dialectOf(server.kind),
         index: clients.length,
         recorder,
+        isHeadless: member >= receiversPerRoom,
       })
       members.push(client)
       clients.push(client)
@@ -106,7 +115,8 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
     await sleep(300)
     // Handshake frames and their acks are not part of the window.
     const acksBefore = clients.map((client) => client.ackLatenciesMs.length)
-    const framesBefore = clients.reduce((sum, client) => sum + client.updateFramesReceived, 0)
+    const receivers = clients.filter(isReceiver)
+    const framesBefore = receivers.reduce((sum, client) => sum + client.updateFramesReceived, 0)
     const entriesBefore = recorder.entriesReceived
     const cpuBefore = server.cpuSeconds()
     const monitor = new GeneratorMonitor()
@@ -142,7 +152,8 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
       0,
     )
     const typed = clients.reduce((sum, client) => sum + client.typed, 0)
-    const expected = typed * (params.clientsPerRoom - 1)
+    // Every receiver gets every update but its own.
+    const expected = clients.reduce((sum, c) => sum + c.typed * (receiversPerRoom - (isReceiver(c) ? 1 : 0)), 0)
     await waitUntil(
       () => recorder.entriesReceived - entriesBefore >= expected || clients.some((c) => c.error !== null),
       params.drainTimeoutMs,
@@ -157,7 +168,7 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
     const failed = clients.find((client) => client.error !== null)
     if (failed) throw failed.error
     const memory = server.memory()
-    const framesReceived = clients.reduce((sum, client) => sum + client.updateFramesReceived, 0) - framesBefore
+    const framesReceived = receivers.reduce((sum, client) => sum + client.updateFramesReceived, 0) - framesBefore
     const delivered = recorder.entriesReceived - entriesBefore
     const ackSamples = clients.flatMap((client, i) => client.ackLatenciesMs.slice(acksBefore[i]))
     return {
@@ -172,7 +183,11 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
       serverPeakRssBytes: memory.peakRssBytes,
       connectMs,
       generator,
-      isConverged: roomsOf.every((members) => haveConverged(members)),
+      isConverged: roomsOf.every((members) => {
+        const replicas = members.filter(isReceiver)
+        const typedInRoom = members.reduce((sum, client) => sum + client.typed, 0)
+        return haveConverged(replicas) && replicas.every((replica) => replica.log.length === typedInRoom)
+      }),
       ackLatency: summarize(ackSamples),
       acknowledged: clients.reduce((sum, client) => sum + client.acknowledged, 0),
       ackedPerS: ackedInWindow / (params.durationMs / 1000),
