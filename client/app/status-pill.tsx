@@ -61,8 +61,6 @@ export function StatusPill({ status }: { status: SyncStatus }) {
   return (
     <div
       className={`status-pill status-pill--${tone}`}
-      role="status"
-      aria-live="polite"
       title={detail}
       data-state={status.state}
       data-transport={status.transport ?? ''}
@@ -70,7 +68,10 @@ export function StatusPill({ status }: { status: SyncStatus }) {
     >
       {icon ? <Icon name={icon} size={14} /> : <span className="status-pill__dot" aria-hidden="true" />}
       <span className="status-pill__label">{label}</span>
-      <span className="visually-hidden">{detail}</span>
+      {/* Announced only when it needs attention: "Saving… Saved" on every keystroke would drown a screen reader. */}
+      <span className="visually-hidden" role="status" aria-live="polite">
+        {tone === 'warn' || tone === 'error' ? detail : ''}
+      </span>
     </div>
   )
 }
