@@ -46,7 +46,9 @@ export interface RedisPubSubOptions {
  * Two connections, because a subscribed connection can issue no other commands. Neither queues
  * commands while disconnected: subscriptions are re-established by hand on every `ready`, and only
  * then are the resync listeners called, so a room's catch-up read from storage always starts after
- * its channel is live again.
+ * its channel is live again. An instance whose publishes were dropped while the others stayed
+ * connected (they saw no gap) asks them to resync on a control channel once Redis takes its
+ * messages again. See docs/operations.md, "Fan-out: Redis pub/sub, not streams".
  */
 export class RedisPubSub implements PubSub {
   readonly kind = 'redis'
@@ -56,6 +58,8 @@ export class RedisPubSub implements PubSub {
   private readonly prefix: string
   private readonly log: Logger | undefined
   private readonly handlers = new Map<DocId, Set<PubSubHandler>>()
+  /** SUBSCRIBE commands in flight, by document. */
+  private readonly subscribing = new Map<DocId, Promise<void>>()
   private readonly resyncListeners: (() => void)[] = []
   private readonly resyncChannel: string
   private pendingPublishes = 0
@@ -115,18 +119,26 @@ export class RedisPubSub implements PubSub {
 
   async subscribe(docId: DocId, handler: PubSubHandler): Promise<() => Promise<void>> {
     let set = this.handlers.get(docId)
-    const isFirst = !set
-    if (!set) this.handlers.set(docId, (set = new Set()))
-    set.add(handler)
-    // While disconnected the channel is subscribed on reconnect, before the resync that makes the room
-    // catch up from storage: nothing is missed, and a Redis outage does not stop documents opening.
-    if (isFirst && this.subscriber.status === 'ready') {
-      try {
-        await this.subscriber.subscribe(this.channel(docId))
-      } catch (error) {
-        this.log?.warn({ docId, err: error }, 'redis subscribe failed; will resubscribe on reconnect')
+    if (!set) {
+      this.handlers.set(docId, (set = new Set()))
+      // While disconnected the channel is subscribed on reconnect, before the resync that makes the room
+      // catch up from storage: nothing is missed, and a Redis outage does not stop documents opening.
+      if (this.subscriber.status === 'ready') {
+        this.subscribing.set(
+          docId,
+          this.subscriber.subscribe(this.channel(docId)).then(
+            () => undefined,
+            (error: unknown) => {
+              this.log?.warn({ docId, err: error }, 'redis subscribe failed; will resubscribe on reconnect')
+            },
+          ),
+        )
       }
     }
+    set.add(handler)
+    // A second subscriber to a channel whose SUBSCRIBE is still in flight waits for it too.
+    await this.subscribing.get(docId)
+    if (this.handlers.get(docId) === set) this.subscribing.delete(docId)
     return async () => {
       set.delete(handler)
       if (set.size > 0 || this.handlers.get(docId) !== set) return
