@@ -7,7 +7,7 @@ import { backoffDelayMs } from '../../shared/backoff.js'
 import { isValidDocId, DOC_ID_RULE } from '../../shared/ids.js'
 import { CloseCode, isPermanentClose } from '../../shared/protocol/close-codes.js'
 import { ACKS_QUERY_PARAM, MessageType } from '../../shared/protocol/message-type.js'
-import type { TransportPreference, TransportSocket } from '../transport/transport.js'
+import type { TransportKind, TransportPreference, TransportSocket } from '../transport/transport.js'
 import { transportFor } from '../transport/fallback-transport.js'
 import { PresenceMode } from '../presence/presence-mode.js'
 import { PresenceRouter } from '../presence/presence-router.js'
@@ -79,12 +79,17 @@ export class TandemProvider {
   private unsyncedChanges: number
   private lastSavedAt: number | null = null
   private attempt = 0
+  /** Set after a 4401 made us fetch a fresh token; a second 4401 in a row is final. */
+  private hasRetriedUnauthorized = false
+  /** The transport's own kind, for sockets that do not report one. */
+  private readonly transportKind: TransportKind
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined
   private readonly keepaliveTimer: ReturnType<typeof setInterval>
 
   constructor(options: TandemProviderOptions) {
     if (!isValidDocId(options.docId)) throw new Error(`invalid docId "${options.docId}": ${DOC_ID_RULE}`)
     const transport = pickTransport(options.transport ?? 'auto')
+    this.transportKind = transport.kind
     const { httpBase, collabBase } = serverEndpoints(options.serverUrl)
     this.docId = options.docId
     this.httpBase = httpBase
@@ -212,7 +217,14 @@ export class TandemProvider {
     // Reconnection is ours (jittered backoff, fresh token, close-code policy), not y-websocket's.
     this.yProvider.shouldConnect = false
     this.hasLostConnection = true
-    if (event && isPermanentClose(event.code)) {
+    const isRetryableUnauthorized =
+      event?.code === CloseCode.Unauthorized && typeof this.token === 'function' && !this.hasRetriedUnauthorized
+    if (isRetryableUnauthorized) {
+      // An expired token ends long sessions normally (docs/security.md): the token function is
+      // asked for a fresh one before every attempt, so one more try is worth it; twice is not.
+      this.hasRetriedUnauthorized = true
+      if (this.wantsConnection && !this.isDestroyed) this.scheduleReconnect()
+    } else if (event && isPermanentClose(event.code)) {
       this.failure = describeFailure(event.code, event.reason)
       if (event.code === CloseCode.DocumentDeleted) this.forgetLocalCopy()
     } else if (this.wantsConnection && !this.isDestroyed) {
@@ -302,10 +314,12 @@ export class TandemProvider {
       if (this.status.state !== SyncState.Saved || this.unsyncedChanges > 0) this.lastSavedAt = Date.now()
       this.setUnsynced(0)
       this.attempt = 0
+      this.hasRetriedUnauthorized = false
     }
     const next: SyncStatus = {
       state,
-      transport: ws || this.status.transport ? 'websocket' : null,
+      // A fallback socket names the transport it switched to; a plain one is its transport's kind.
+      transport: ws ? (ws.transport ?? this.transportKind) : this.status.transport,
       unsyncedChanges: this.unsyncedChanges,
       hasUnsyncedChanges: this.unsyncedChanges > 0,
       isLocalCopyLoaded: this.isLocalCopyLoaded,
