@@ -9,6 +9,8 @@ export interface SignallingConfig {
   isPeerToPeerEnabled: boolean
   /** False when peers may be on other server instances (signalling does not cross them yet). */
   isRelayAvailable: boolean
+  /** True when the server stamps names from tokens on relayed presence (AUTH_SECRET set). */
+  isIdentityVerified: boolean
 }
 
 export interface SignallingClientOptions {
@@ -144,5 +146,6 @@ function readConfig(record: Record<string, unknown>): SignallingConfig {
     ),
     isPeerToPeerEnabled: record.isPeerToPeerEnabled !== false,
     isRelayAvailable: record.isRelayAvailable !== false,
+    isIdentityVerified: record.isIdentityVerified === true,
   }
 }

@@ -31,6 +31,8 @@ interface RemotePeer {
   link: PeerLink | null
   /** The awareness client id this peer speaks for, fixed by its first update (as the server pins it). */
   clientId: number | null
+  /** With verified identities: `user.id` and `user.name` as the server stamped them on a relayed update. */
+  verifiedUser: { id: unknown; name: unknown } | null
   retryTimer: ReturnType<typeof setTimeout> | undefined
 }
 
@@ -58,7 +60,12 @@ export class WebRtcPresence {
   readonly stats: PresenceStats = { directSends: 0, relayedSends: 0, directReceives: 0, relayedReceives: 0 }
   private readonly peers = new Map<string, RemotePeer>()
   private readonly signalling: SignallingClient
-  private config: SignallingConfig = { iceServers: [], isPeerToPeerEnabled: true, isRelayAvailable: true }
+  private config: SignallingConfig = {
+    iceServers: [],
+    isPeerToPeerEnabled: true,
+    isRelayAvailable: true,
+    isIdentityVerified: false,
+  }
   private isDestroyed = false
 
   constructor(private readonly options: WebRtcPresenceOptions) {
@@ -160,7 +167,7 @@ export class WebRtcPresence {
         const update = typeof message.update === 'string' ? fromBase64(message.update) : null
         if (update) {
           this.stats.relayedReceives++
-          this.apply(from, update)
+          this.apply(from, update, 'relay')
         }
         return
       }
@@ -173,7 +180,7 @@ export class WebRtcPresence {
   private ensurePeer(id: string): RemotePeer {
     let peer = this.peers.get(id)
     if (!peer) {
-      peer = { link: null, clientId: null, retryTimer: undefined }
+      peer = { link: null, clientId: null, verifiedUser: null, retryTimer: undefined }
       this.peers.set(id, peer)
       this.sendFullState(id)
     }
@@ -201,7 +208,7 @@ export class WebRtcPresence {
         const update = decodePresenceFrame(frame)
         if (update) {
           this.stats.directReceives++
-          this.apply(id, update)
+          this.apply(id, update, 'direct')
         }
       },
       onClose: () => {
@@ -241,11 +248,24 @@ export class WebRtcPresence {
     }
   }
 
-  /** Applies a peer's update, keeping only entries for the one client id that peer speaks for. */
-  private apply(id: string, update: Uint8Array): void {
+  /**
+   * Applies a peer's update, keeping only entries for the one client id that peer speaks for. With
+   * verified identities the server stamps names on relayed updates but cannot see data channels:
+   * a direct update gets the name and id the relay showed for that peer (every peer's full state
+   * is relayed once when it is met, before any channel opens), so nobody can pose as someone else.
+   */
+  private apply(id: string, update: Uint8Array, via: 'direct' | 'relay'): void {
     const peer = this.peers.get(id)
     if (!peer) return
-    const kept = filterAwarenessUpdate(update, peer, this.options.awareness.clientID)
+    const stamp = (state: string): string | null => {
+      if (!this.config.isIdentityVerified) return state
+      if (via === 'relay') {
+        peer.verifiedUser = readUser(state) ?? peer.verifiedUser
+        return state
+      }
+      return peer.verifiedUser ? withUser(state, peer.verifiedUser) : null
+    }
+    const kept = filterAwarenessUpdate(update, peer, this.options.awareness.clientID, stamp)
     if (!kept) return
     try {
       applyAwarenessUpdate(this.options.awareness, kept, this)
@@ -270,7 +290,12 @@ export class WebRtcPresence {
 }
 
 /** Entries for the peer's pinned client id only (never our own); null when nothing is left. */
-function filterAwarenessUpdate(update: Uint8Array, peer: RemotePeer, ownClientId: number): Uint8Array | null {
+function filterAwarenessUpdate(
+  update: Uint8Array,
+  peer: RemotePeer,
+  ownClientId: number,
+  stamp: (state: string) => string | null,
+): Uint8Array | null {
   try {
     const decoder = decoding.createDecoder(update)
     const count = decoding.readVarUint(decoder)
@@ -282,7 +307,8 @@ function filterAwarenessUpdate(update: Uint8Array, peer: RemotePeer, ownClientId
       const state = decoding.readVarString(decoder)
       if (clientId === ownClientId) continue
       peer.clientId ??= clientId
-      if (clientId === peer.clientId) kept.push([clientId, clock, state])
+      const stamped = clientId === peer.clientId ? stamp(state) : null
+      if (stamped !== null) kept.push([clientId, clock, stamped])
     }
     if (kept.length === 0) return null
     encoding.writeVarUint(encoder, kept.length)
@@ -292,6 +318,31 @@ function filterAwarenessUpdate(update: Uint8Array, peer: RemotePeer, ownClientId
       encoding.writeVarString(encoder, state)
     }
     return encoding.toUint8Array(encoder)
+  } catch {
+    return null
+  }
+}
+
+/** `user.id` and `user.name` of a JSON awareness state (null when it has none or is not JSON). */
+function readUser(state: string): { id: unknown; name: unknown } | null {
+  try {
+    const parsed: unknown = JSON.parse(state)
+    const user = (parsed as { user?: unknown } | null)?.user
+    if (user === null || typeof user !== 'object') return null
+    return { id: (user as { id?: unknown }).id, name: (user as { name?: unknown }).name }
+  } catch {
+    return null
+  }
+}
+
+/** The state with `user.id` and `user.name` replaced; null (drop it) when it is not a JSON object. */
+function withUser(state: string, user: { id: unknown; name: unknown }): string | null {
+  try {
+    const parsed: unknown = JSON.parse(state)
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null
+    const record = parsed as Record<string, unknown>
+    const own = record.user !== null && typeof record.user === 'object' ? (record.user as Record<string, unknown>) : {}
+    return JSON.stringify({ ...record, user: { ...own, id: user.id, name: user.name } })
   } catch {
     return null
   }

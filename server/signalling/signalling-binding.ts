@@ -171,6 +171,8 @@ export class SignallingBinding {
         iceServers: this.options.iceServers ?? [],
         isPeerToPeerEnabled: this.options.isPeerToPeerEnabled ?? true,
         isRelayAvailable: this.options.isSingleInstance ?? true,
+        // Clients then keep the server-stamped name of each peer for its direct updates too.
+        isIdentityVerified: authenticator.isEnabled,
       }),
     )
     for (const text of early.splice(0)) session.receive(text)

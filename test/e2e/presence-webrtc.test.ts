@@ -7,6 +7,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mintToken } from '../../server/auth/tokens.js'
 import { startServer, type RunningServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './helpers/browser.js'
@@ -79,7 +80,11 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
   })
 
   /** One browser context per user: pages of one context would share BroadcastChannel, not WebRTC. */
-  async function openPage(doc: string, name: string, options: { presence?: string; withoutWebRtc?: boolean } = {}) {
+  async function openPage(
+    doc: string,
+    name: string,
+    options: { presence?: string; withoutWebRtc?: boolean; server?: RunningServer; token?: string } = {},
+  ) {
     const context = await browser.newContext()
     contexts.push(context)
     if (options.withoutWebRtc) {
@@ -90,7 +95,13 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
       })
     }
     const page = await context.newPage()
-    const query = new URLSearchParams({ doc, name, server: running.httpUrl, presence: options.presence ?? 'auto' })
+    const query = new URLSearchParams({
+      doc,
+      name,
+      server: (options.server ?? running).httpUrl,
+      presence: options.presence ?? 'auto',
+      ...(options.token && { token: options.token }),
+    })
     await page.goto(`${pageUrl}?${query}`)
     await page.waitForFunction(() => 'tandem' in window)
     return { page, context }
@@ -150,6 +161,28 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
     expect(hybridSyncBytes).toBeLessThanOrEqual(serverSyncBytes * 0.2)
     console.info(`server presence bytes for 20 moves: webrtc ${hybridSyncBytes}, server ${serverSyncBytes}`)
     for (const { context } of [alice, bob, serverAlice, serverBob]) await context.close()
+  })
+
+  it('with signed tokens, a name claimed over a data channel is replaced by the one the server stamped', async () => {
+    const secret = 'presence-test-secret-long-enough-for-hs256'
+    const guarded = await startServer({ authSecret: secret })
+    try {
+      const token = (name: string) => mintToken({ secret, doc: 'guarded', role: 'edit', name })
+      const alice = await openPage('guarded', 'Alice', { server: guarded, token: await token('Alice') })
+      // Mallory's page calls itself Alice; her token says Mallory.
+      const mallory = await openPage('guarded', 'Alice', { server: guarded, token: await token('Mallory') })
+      await waitFor(async () => (await directPeers(alice.page)) === 1, {
+        description: 'a data channel',
+        timeoutMs: 20_000,
+      })
+      await move(mallory.page, 5)
+      await waitFor(async () => (await cursorOf(alice.page, 'Mallory')) === 5, { description: 'Mallory moved' })
+      expect((await stats(alice.page)).directReceives).toBeGreaterThan(0)
+      expect(await names(alice.page)).toEqual(['Mallory'])
+      for (const { context } of [alice, mallory]) await context.close()
+    } finally {
+      await guarded.close()
+    }
   })
 
   it('two stock y-webrtc providers find each other through /signal and connect', async () => {

@@ -103,6 +103,7 @@ describe('/signal without AUTH_SECRET: y-webrtc signalling semantics', () => {
       iceServers: [{ urls: 'stun:stun.example.org:3478' }],
       isPeerToPeerEnabled: true,
       isRelayAvailable: true,
+      isIdentityVerified: false,
     })
   })
 

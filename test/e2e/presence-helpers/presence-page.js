@@ -18,6 +18,7 @@ const provider = new TandemProvider({
   presence: params.get('presence') ?? PresenceMode.Auto,
   offline: false,
   crossTab: false,
+  ...(params.get('token') && { token: params.get('token') }),
 })
 provider.awareness.setLocalStateField('user', { name, color: '#0a7' })
 
