@@ -127,7 +127,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
         >
           <Icon name="back" />
         </a>
-        <TitleField title={title} onSave={(next) => void saveTitle(next)} />
+        <TitleField title={title} isReadOnly={isViewOnly} onSave={(next) => void saveTitle(next)} />
         <div className="app-header__spacer" />
         {isViewOnly && <span className="badge">View only</span>}
         <StatusPill status={status} />
@@ -157,7 +157,15 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
   )
 }
 
-function TitleField({ title, onSave }: { title: string; onSave: (title: string) => void }) {
+function TitleField({
+  title,
+  isReadOnly,
+  onSave,
+}: {
+  title: string
+  isReadOnly: boolean
+  onSave: (title: string) => void
+}) {
   const [value, setValue] = useState(title)
   useEffect(() => setValue(title), [title])
   return (
@@ -167,8 +175,9 @@ function TitleField({ title, onSave }: { title: string; onSave: (title: string) 
       placeholder={UNTITLED}
       value={value}
       maxLength={200}
+      readOnly={isReadOnly}
       onChange={(event) => setValue(event.target.value)}
-      onBlur={() => onSave(value)}
+      onBlur={() => !isReadOnly && onSave(value)}
       onKeyDown={(event) => {
         if (event.key === 'Enter') event.currentTarget.blur()
         if (event.key === 'Escape') {
