@@ -117,6 +117,20 @@ describe('HTTP fallback timing', () => {
     expect(sse.socket()).toBe(socket)
   })
 
+  it('starts a new long-poll session and resyncs when the old one expired between polls', async () => {
+    await mount({ idleMs: 1 })
+    const lp = client(baseUrl, 'lp-expired', { ladder: ['long-poll'] })
+    const ws = direct('lp-expired')
+    await Promise.all([synced(lp.provider), synced(ws.provider)])
+    const socket = lp.socket()!
+    await Promise.all([type(lp.text, 'l', 40), type(ws.text, 'w', 40)])
+    await waitFor(() => lp.text.length === 80 && ws.text.length === 80, { description: 'converged' })
+    expect(lp.text.toString()).toBe(ws.text.toString())
+    expect(socket.stats.resyncs).toBeGreaterThanOrEqual(1) // polls came back to expired sessions
+    expect(lp.socket()).toBe(socket)
+    await waitFor(() => socket.updateFramesAcked === socket.updateFramesSent, { description: 'all saved' })
+  })
+
   it('moves from a bursty SSE stream to long-polling without a reconnect, losing nothing', async () => {
     await mount({ heartbeatMs: 100 })
     proxy = await startFaultProxy(Number(new URL(baseUrl).port), 'burst')
