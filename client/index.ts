@@ -26,3 +26,4 @@ export type { SyncStatus, SyncFailure, SyncFacts } from './provider/sync-status.
 export { TransportKind } from './transport/transport.js'
 export type { Transport, TransportPreference, TransportSocket } from './transport/transport.js'
 export { websocketTransport } from './transport/websocket-transport.js'
+export { PresenceMode } from './presence/presence-mode.js'

@@ -1,6 +1,7 @@
 import type { Editor, Extensions } from '@tiptap/core'
 import { EditorContent, useEditor } from '@tiptap/react'
 import { useEffect, useMemo, useRef } from 'react'
+import type { PresenceMode } from '../presence/presence-mode.js'
 import type { SyncStatus } from '../provider/sync-status.js'
 import type { TandemProvider, TokenSource } from '../provider/tandem-provider.js'
 import type { TransportPreference } from '../transport/transport.js'
@@ -22,8 +23,10 @@ export interface CollaborativeEditorProps {
   token?: TokenSource
   /** Hide the toolbar and refuse input. A UI hint: the server enforces view-only tokens itself. */
   readOnly?: boolean
-  /** `auto` (default) or `websocket`. */
+  /** `auto` (default: WebSocket, falling back to SSE or long-poll by evidence), or one of those. */
   transport?: TransportPreference
+  /** Where cursors travel: `auto` (default: WebRTC where it connects, else the server), `webrtc`, `server`, `off`. */
+  presence?: PresenceMode
   /** Keep an IndexedDB copy for reloads and offline work (default true). */
   offline?: boolean
   /** Extra Tiptap extensions (behaviour only: nodes or marks the server does not know are dropped). */
@@ -61,6 +64,7 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
           serverUrl: props.serverUrl,
           token: props.token,
           transport: props.transport,
+          presence: props.presence,
           offline: props.offline,
         },
   )
