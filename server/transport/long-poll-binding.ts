@@ -123,6 +123,7 @@ function holdPoll(
     return
   }
   session.attach(downlink)
+  context.log.debug({ docId: session.docId, connectionId: session.id }, 'long-poll held')
   timer = setTimeout(answer, context.timings.longPollHoldMs)
   timer.unref()
   response.on('close', () => {

@@ -222,6 +222,36 @@ describe('HTTP fallback bindings', () => {
     expect(((await refused.json()) as { error: string }).error).toBe('rate-limited')
   })
 
+  it('tells stream and poll clients why their session ended: deleted document (4404), server restart (1012)', async () => {
+    await fetch(`${running.httpUrl}/api/docs`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: 'doomed' }),
+    })
+    const stream = await openStream(url('doomed', 'events'))
+    await waitFor(() => framesOf(stream.events).length > 0)
+    expect((await fetch(`${running.httpUrl}/api/docs/doomed`, { method: 'DELETE' })).status).toBe(204)
+    await waitFor(() => stream.events.some((e) => e.event === 'close'), { description: 'close event' })
+    const closed = JSON.parse(stream.events.find((e) => e.event === 'close')!.data) as { code: number; reason: string }
+    expect(closed.code).toBe(4404)
+    expect(closed.reason).toMatch(/^document-deleted/)
+    await stream.reading // the server ended the response
+    const late = await post('doomed', frames(new Uint8Array([3])))
+    expect(late.status).toBe(410)
+    expect(((await late.json()) as { closeCode: number }).closeCode).toBe(4404)
+
+    const first = await fetch(url('restart', 'poll', 'sid=restart-session-00000001'))
+    const cursor = first.headers.get('tandem-cursor')!
+    await first.arrayBuffer()
+    const held = fetch(url('restart', 'poll', `sid=restart-session-00000001&cursor=${cursor}`))
+    await waitFor(() => running.logs.some((l) => l.msg === 'long-poll held'), { description: 'poll held' })
+    const closing = running.close()
+    const answer = await held
+    expect(answer.status).toBe(410)
+    expect(((await answer.json()) as { closeCode: number }).closeCode).toBe(1012)
+    await closing
+  })
+
   it('never logs query strings (tokens travel there for EventSource)', async () => {
     const stream = await openStream(url('logs', 'events', `sid=${SID}&token=secret-token`))
     await waitFor(() => stream.events.length > 0)
