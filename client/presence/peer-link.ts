@@ -7,6 +7,7 @@ export type LinkSignal =
 export interface PeerLinkOptions {
   /** The lower peer id offers, so two peers never offer to each other at once (no glare). */
   isInitiator: boolean
+  /** STUN/TURN servers from the server's `tandem-config`. */
   iceServers: RTCIceServer[]
   /** Send one negotiation message to the remote peer through signalling. */
   sendSignal: (signal: LinkSignal) => void

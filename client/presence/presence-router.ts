@@ -5,7 +5,9 @@ import { PresenceMode, usesSyncAwareness } from './presence-mode.js'
 import type { WebRtcPresence } from './webrtc-presence.js'
 
 export interface PresenceRouterOptions {
+  /** Where presence travels (see PresenceMode). */
   mode: PresenceMode
+  /** The document, which is also the signalling topic. */
   docId: string
   /** The provider's `serverUrl`; signalling is at `<same base>/signal`. */
   serverUrl: string
@@ -78,7 +80,10 @@ export class PresenceRouter {
       window.addEventListener('pagehide', this.onPageHide)
       window.addEventListener('pageshow', this.onPageShow)
     }
-    this.ready = this.loadWebRtc()
+    this.ready = this.loadWebRtc().catch((error: unknown) => {
+      // A chunk that fails to load (deploy in progress, offline): presence falls back to the sync socket.
+      console.warn('tandem presence: the WebRTC layer could not be loaded', error)
+    })
     // Give signalling a moment before falling back to the sync socket, so a normal start puts
     // nothing there; without signalling (blocked, refused) the sync socket carries presence.
     this.graceTimer = setTimeout(() => {

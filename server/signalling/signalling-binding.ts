@@ -41,14 +41,21 @@ export interface SignallingSettings {
 }
 
 export interface SignallingBindingOptions extends SignallingSettings {
+  /** Checks the upgrade's token, then each topic as a document. */
   authenticator: Authenticator
+  /** Where refusals and failures are logged, once each. */
   log: Logger
+  /** Receives the signalling connection gauge and message counters. */
   metrics: Metrics
+  /** Sockets that do not answer a ping within this are terminated. */
   heartbeatIntervalMs: number
   /** Simultaneous signalling connections from one address. */
   maxConnectionsPerAddress: number
+  /** True while the server drains: upgrades are refused with 503. */
   isDraining: () => boolean
+  /** Cross-site WebSocket hijacking guard (ALLOWED_ORIGINS), as for /collab. */
   isOriginAllowed: (origin: string | undefined) => boolean
+  /** The client's address for the per-address limit. */
   clientAddress: (request: IncomingMessage) => string
 }
 

@@ -51,9 +51,11 @@ export const DEFAULT_SIGNALLING_LIMITS: SignallingLimits = Object.freeze({
 })
 
 export interface SignallingHubOptions {
+  /** Where a session's failure is logged (once, when it is closed). */
   log: Logger
   /** Optional so pure tests (the fuzz suite) need no Prometheus registry. */
   metrics?: Metrics
+  /** Overrides of DEFAULT_SIGNALLING_LIMITS. */
   limits?: Partial<SignallingLimits>
   /** Injected clock for the rate limit. */
   now?: () => number
