@@ -49,6 +49,8 @@ describe('the web app in Chromium when WebSockets are blocked', () => {
       ])
       await expect.poll(() => syncState(alice), { timeout: 10_000 }).toBe('saved')
       await expect.poll(() => syncState(bob), { timeout: 10_000 }).toBe('saved')
+      expect(await alice.locator('.status-pill').getAttribute('data-transport')).toBe('sse')
+      expect(await bob.locator('.status-pill').getAttribute('data-transport')).toBe('websocket')
       expect(aliceRequests).toContain(`GET /collab/${docId}/events`)
       expect(aliceSockets.length).toBeGreaterThan(0) // it tried WebSocket first
 
@@ -68,4 +70,38 @@ describe('the web app in Chromium when WebSockets are blocked', () => {
       await Promise.all([aliceContext.close(), bobContext.close()])
     }
   })
+
+  it(
+    'moves back to WebSocket once the proxy allows it (probed when the browser comes online)',
+    { timeout: 60_000 },
+    async () => {
+      const refusing = await startNginx('ws-refused.conf', Number(new URL(app.url).port))
+      const docId = uniqueDocId('upgrade')
+      const [aliceContext, bobContext] = await Promise.all([
+        newWriterContext(browser, { name: 'Alice', color: '#e5484d' }),
+        newWriterContext(browser, { name: 'Bob', color: '#30a46c' }),
+      ])
+      try {
+        const [alice, bob] = await Promise.all([
+          openDocument(aliceContext, refusing.httpUrl, docId),
+          openDocument(bobContext, app.url, docId),
+        ])
+        const transport = () => alice.locator('.status-pill').getAttribute('data-transport')
+        await expect.poll(transport, { timeout: 10_000 }).toBe('sse')
+        await focusEnd(alice)
+        await alice.keyboard.type('before ')
+        await refusing.reload('good.conf')
+        // Browsers fire `online` when the network returns; the socket probes WebSocket at once then.
+        await alice.evaluate(`window.dispatchEvent(new Event('online'))`)
+        await expect.poll(transport, { timeout: 10_000 }).toBe('websocket')
+        await alice.keyboard.type('after')
+        await expect.poll(() => editorText(bob), { timeout: 10_000 }).toContain('before after')
+        await expect.poll(() => syncState(alice), { timeout: 10_000 }).toBe('saved')
+        expect(await editorText(bob)).toBe(await editorText(alice))
+      } finally {
+        await Promise.all([aliceContext.close(), bobContext.close()])
+        await refusing.stop()
+      }
+    },
+  )
 })
