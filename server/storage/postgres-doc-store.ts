@@ -277,7 +277,7 @@ export class PostgresDocStore implements DocStore {
   }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect()
+    const client = await this.checkOut()
     let isBroken = false
     try {
       await client.query('BEGIN')
@@ -292,12 +292,24 @@ export class PostgresDocStore implements DocStore {
       })
       throw error
     } finally {
+      client.removeListener('error', ignoreCheckedOutError)
       client.release(isBroken)
     }
   }
 
-  private async migrate(): Promise<void> {
+  /**
+   * The pool listens for errors only on idle clients. A checked-out client whose connection dies
+   * between two queries emits 'error' with nobody listening, which would crash the process; the
+   * failure reaches the caller anyway through the next query's rejection.
+   */
+  private async checkOut(): Promise<pg.PoolClient> {
     const client = await this.pool.connect()
+    client.on('error', ignoreCheckedOutError)
+    return client
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.checkOut()
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
       try {
@@ -331,6 +343,7 @@ export class PostgresDocStore implements DocStore {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
       }
     } finally {
+      client.removeListener('error', ignoreCheckedOutError)
       client.release()
     }
   }
@@ -352,6 +365,10 @@ function toInfo(row: InfoRow): DocInfo {
     updatedAt: Number(row.updated_at),
     sizeBytes: Number(row.size_bytes),
   }
+}
+
+function ignoreCheckedOutError(): void {
+  // See PostgresDocStore.checkOut: the next query on this client rejects with the same failure.
 }
 
 function isRetryable(error: unknown): boolean {
