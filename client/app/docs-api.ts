@@ -123,3 +123,65 @@ export async function fetchContent(id: string, format: ExportFormat): Promise<st
   if (!response.ok) throw new ApiError(response.status, 'http-error', `export failed (HTTP ${response.status})`)
   return response.text()
 }
+
+/** One recorded version of a document (GET /api/docs/<docId>/versions; docs/history.md). */
+export interface VersionSummary {
+  id: number
+  createdAt: string
+  name: string | null
+  isNamed: boolean
+  authors: string[]
+  sizeBytes: number
+}
+
+function versionsPath(docId: string, versionId?: number): string {
+  const base = `/api/docs/${encodeURIComponent(docId)}/versions`
+  return versionId === undefined ? base : `${base}/${versionId}`
+}
+
+/** Newest first; a document nobody has written to yet has no versions (not an error). */
+export async function listVersions(docId: string): Promise<VersionSummary[]> {
+  try {
+    return (await request<{ versions: VersionSummary[] }>(versionsPath(docId), undefined, docId)).versions
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return []
+    throw error
+  }
+}
+
+/** A version's plain text, one block per line (versions never change, so the browser may cache it). */
+export async function fetchVersionText(docId: string, versionId: number): Promise<string> {
+  const response = await fetch(`${versionsPath(docId, versionId)}?format=text`, { headers: headers(docId, false) })
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as { error?: string; message?: string } | null
+    throw new ApiError(response.status, body?.error ?? 'http-error', body?.message ?? `HTTP ${response.status}`)
+  }
+  return response.text()
+}
+
+/** Records the document as it is now, under `name` (needs edit). */
+export function nameCurrentVersion(docId: string, name: string): Promise<VersionSummary> {
+  return request<VersionSummary>(versionsPath(docId), { method: 'POST', body: JSON.stringify({ name }) }, docId)
+}
+
+/** Names, renames or (with null) unnames a version (needs edit). */
+export function renameVersion(docId: string, versionId: number, name: string | null): Promise<VersionSummary> {
+  return request<VersionSummary>(
+    versionsPath(docId, versionId),
+    { method: 'PATCH', body: JSON.stringify({ name }) },
+    docId,
+  )
+}
+
+/** Deletes an automatic version (named ones answer 400; needs edit). */
+export function deleteVersion(docId: string, versionId: number): Promise<void> {
+  return request<void>(versionsPath(docId, versionId), { method: 'DELETE' }, docId)
+}
+
+/** Makes the live document equal to the version; the state before is saved as a named version. */
+export function restoreVersion(
+  docId: string,
+  versionId: number,
+): Promise<{ restored: VersionSummary; savedBefore: VersionSummary }> {
+  return request(`${versionsPath(docId, versionId)}/restore`, { method: 'POST' }, docId)
+}
