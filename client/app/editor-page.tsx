@@ -3,6 +3,7 @@ import { CollaborativeEditor } from '../editor/collaborative-editor.js'
 import { usePresence, useSyncStatus, useTandemProvider } from '../editor/hooks.js'
 import { Icon } from '../editor/icons.js'
 import { AppHeader } from './app-header.js'
+import { HistoryButton, HistoryPanel } from './history-panel.js'
 import { tokenFor } from './access-token.js'
 import {
   fetchContent,
@@ -40,6 +41,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
   const [title, setTitle] = useState('')
   const [access, setAccess] = useState<DocumentAccess | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
+  const [isHistoryOpen, setHistoryOpen] = useState(false)
   const isViewOnly = access?.role === 'view'
 
   useEffect(() => {
@@ -133,6 +135,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
         <StatusPill status={status} />
         <PresenceBar users={users} identity={identity} onIdentityChange={setIdentity} />
         <ShareButton hasRoles={access?.authRequired === true && !isViewOnly} onShare={(role) => void share(role)} />
+        <HistoryButton isOpen={isHistoryOpen} onToggle={() => setHistoryOpen(!isHistoryOpen)} />
         <ExportMenu onExport={(format) => void download(format)} />
       </AppHeader>
       {notice && (
@@ -153,6 +156,14 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
           />
         )}
       </main>
+      {isHistoryOpen && provider && (
+        <HistoryPanel
+          docId={docId}
+          doc={provider.doc}
+          canEdit={access?.role === 'edit'}
+          onClose={() => setHistoryOpen(false)}
+        />
+      )}
     </div>
   )
 }
