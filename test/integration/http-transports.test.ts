@@ -252,6 +252,26 @@ describe('HTTP fallback bindings', () => {
     await closing
   })
 
+  it('serves cross-origin embedders: preflight for POST and Last-Event-ID, readable cursor header', async () => {
+    const origin = 'https://app.example.com'
+    const preflight = await fetch(url('cors', 'messages'), {
+      method: 'OPTIONS',
+      headers: {
+        Origin: origin,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type, authorization, last-event-id',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase()
+    for (const header of ['content-type', 'authorization', 'last-event-id']) expect(allowed).toContain(header)
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('DELETE')
+    const poll = await fetch(url('cors', 'poll'), { headers: { Origin: origin } })
+    expect(poll.status).toBe(200)
+    expect(poll.headers.get('access-control-allow-origin')).toBeTruthy()
+    expect(poll.headers.get('access-control-expose-headers')).toContain('Tandem-Cursor')
+  })
+
   it('never logs query strings (tokens travel there for EventSource)', async () => {
     const stream = await openStream(url('logs', 'events', `sid=${SID}&token=secret-token`))
     await waitFor(() => stream.events.length > 0)
