@@ -103,15 +103,15 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
       ...(options.token && { token: options.token }),
     })
     await page.goto(`${pageUrl}?${query}`)
-    await page.waitForFunction(() => 'tandem' in window)
+    await page.waitForFunction(() => 'tandem' in globalThis)
     return { page, context }
   }
 
-  const peers = (page: Page) => page.evaluate(() => (window as unknown as TestWindow).tandem.peers())
-  const directPeers = (page: Page) => page.evaluate(() => (window as unknown as TestWindow).tandem.directPeers())
-  const stats = (page: Page) => page.evaluate(() => (window as unknown as TestWindow).tandem.stats())
+  const peers = (page: Page) => page.evaluate(() => (globalThis as unknown as TestWindow).tandem.peers())
+  const directPeers = (page: Page) => page.evaluate(() => (globalThis as unknown as TestWindow).tandem.directPeers())
+  const stats = (page: Page) => page.evaluate(() => (globalThis as unknown as TestWindow).tandem.stats())
   const move = (page: Page, position: number) =>
-    page.evaluate((at) => (window as unknown as TestWindow).tandem.move(at), position)
+    page.evaluate((at) => (globalThis as unknown as TestWindow).tandem.move(at), position)
   const names = async (page: Page) => (await peers(page)).map((peer) => peer.name)
   const cursorOf = async (page: Page, name: string) => (await peers(page)).find((p) => p.name === name)?.cursor
 
@@ -193,12 +193,12 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
       const page = await context.newPage()
       const query = new URLSearchParams({ doc: 'stock-doc', name, server: running.httpUrl })
       await page.goto(`${pageUrl}stock.html?${query}`)
-      await page.waitForFunction(() => 'stock' in window)
+      await page.waitForFunction(() => 'stock' in globalThis)
       pages.push(page)
     }
     const stock = (page: Page) =>
       page.evaluate(() => {
-        const api = (window as unknown as StockWindow).stock
+        const api = (globalThis as unknown as StockWindow).stock
         return { names: api.names().join(), connected: api.connectedPeers() }
       })
     await waitFor(
