@@ -1,0 +1,114 @@
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DocId } from '../../shared/ids.js'
+import { createServer, MemoryDocStore, type TandemServer } from '../../server/index.js'
+import { ensureWebAppBuilt } from './helpers/app-server.js'
+import { launchChromium } from './helpers/browser.js'
+import { editorText, eventually, focusEnd, newWriterContext, openDocument, uniqueDocId } from './helpers/editor-page.js'
+
+const ADA = { name: 'Ada Lovelace', color: '#e5484d' }
+const BOB = { name: 'Bob Ross', color: '#30a46c' }
+const SCREENSHOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.tmp')
+
+let server: TandemServer
+let url: string
+let browser: Browser
+
+beforeAll(async () => {
+  await ensureWebAppBuilt()
+  ;[server, browser] = await Promise.all([
+    // Versions are recorded 200 ms after editing pauses instead of 30 s.
+    createServer({ port: 0, store: new MemoryDocStore(), logLevel: 'warn', limits: { versionIdleMs: 200 } }),
+    launchChromium(),
+  ])
+  ;({ url } = await server.listen())
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+})
+
+const panel = (page: Page) => page.locator('#history-panel')
+const items = (page: Page) => panel(page).locator('.history-item')
+const preview = (page: Page) => panel(page).locator('.history-preview')
+const previewContent = (page: Page) => preview(page).locator('.history-preview__content')
+
+describe('the history panel', { timeout: 60_000 }, () => {
+  it('lists versions, names one, shows it with changes since, and restores it for everyone', async () => {
+    const docId = uniqueDocId('history') as DocId
+    const [adaContext, bobContext] = await Promise.all([newWriterContext(browser, ADA), newWriterContext(browser, BOB)])
+    try {
+      const ada = await openDocument(adaContext, url, docId)
+      const bob = await openDocument(bobContext, url, docId)
+
+      await focusEnd(ada)
+      await ada.keyboard.type('The first draft.')
+      await eventually(() => editorText(bob)).toBe('The first draft.')
+
+      await ada.getByRole('button', { name: 'History' }).click()
+      await panel(ada).getByRole('heading', { name: 'History' }).waitFor()
+      // A version appears once editing settles; the newest one is the whole draft (a slow machine
+      // may record a partial one first, so wait until the newest is the same as the live document).
+      await eventually(async () => {
+        if ((await items(ada).count()) === 0) return 'no versions yet'
+        await items(ada).first().click()
+        return (await preview(ada).locator('.history-preview__bar').textContent()) ?? ''
+      }).toContain('Same as the current document')
+      // The list shows who edited, as the server recorded it.
+      const [newest] = await server.history.list(docId)
+      expect(newest?.authors.length).toBeGreaterThan(0)
+      expect(await items(ada).first().locator('.history-item__authors').textContent()).toBe(newest?.authors.join(', '))
+      expect(await previewContent(ada).textContent()).toBe('The first draft.')
+
+      await preview(ada).getByRole('button', { name: 'Name this version' }).click()
+      await preview(ada).getByRole('textbox', { name: 'Name for this version' }).fill('First draft')
+      await ada.keyboard.press('Enter')
+      await items(ada).locator('.history-item__name', { hasText: 'First draft' }).waitFor()
+      const named = (await server.history.list(docId)).find((version) => version.name === 'First draft')
+      expect(named).toBeDefined()
+
+      // More writing, from the other context.
+      await focusEnd(bob)
+      await bob.keyboard.press('Enter')
+      await bob.keyboard.type('A later paragraph.')
+      await eventually(() => editorText(ada)).toBe('The first draft.A later paragraph.')
+
+      // The named version, read-only, with what was added since marked.
+      await items(ada).filter({ hasText: 'First draft' }).click()
+      await expect.poll(() => preview(ada).locator('h3').textContent()).toBe('First draft')
+      await eventually(() => previewContent(ada).locator('ins.history-diff__added').allTextContents()).toEqual([
+        'A later paragraph.',
+      ])
+      expect(await previewContent(ada).locator('.history-block--same').textContent()).toBe('The first draft.')
+      expect(await previewContent(ada).getAttribute('contenteditable')).toBeNull()
+
+      await mkdir(SCREENSHOT_DIR, { recursive: true })
+      await ada.screenshot({ path: path.join(SCREENSHOT_DIR, 'history-panel.png') })
+
+      // Unticking the highlight shows the version as it was.
+      await preview(ada).getByRole('checkbox', { name: 'Highlight changes since then' }).uncheck()
+      expect(await previewContent(ada).textContent()).toBe('The first draft.')
+      await preview(ada).getByRole('checkbox', { name: 'Highlight changes since then' }).check()
+
+      await preview(ada).getByRole('button', { name: 'Restore this version' }).click()
+      const dialog = ada.getByRole('dialog', { name: 'Restore this version?' })
+      await dialog.getByRole('button', { name: 'Restore' }).click()
+
+      // Bob did nothing: his editor changes live.
+      await eventually(() => editorText(bob)).toBe('The first draft.')
+      await eventually(() => editorText(ada)).toBe('The first draft.')
+      await eventually(() => preview(ada).locator('.history-preview__bar').textContent()).toContain(
+        'Same as the current document',
+      )
+      // Nothing is lost: the state before the restore is a version of its own.
+      await items(ada).filter({ hasText: 'Before restoring First draft' }).waitFor()
+      await ada.screenshot({ path: path.join(SCREENSHOT_DIR, 'history-panel-restored.png') })
+    } finally {
+      await Promise.all([adaContext.close(), bobContext.close()])
+    }
+  })
+})
