@@ -79,7 +79,13 @@ export class PostgresDocStore implements DocStore {
       // Fail fast while the database is down: a pending append must fail (and not be acked), not hang.
       connectionTimeoutMillis: 5_000,
       application_name: 'tandem',
-      options: '-c synchronous_commit=on',
+    })
+    // Per session, not as a startup parameter: poolers such as PgBouncer refuse unknown startup
+    // parameters. A client's queries run in order, so this precedes anything run on it.
+    this.pool.on('connect', (client) => {
+      client.query('SET synchronous_commit = on').catch(() => {
+        // The connection is already failing; its next query reports that to the caller.
+      })
     })
     // An idle pooled client whose connection dies emits here; without a listener the process exits.
     this.pool.on('error', (error) => options.log?.warn({ err: error }, 'postgres connection lost'))

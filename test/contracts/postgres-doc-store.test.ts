@@ -46,6 +46,20 @@ describe('PostgresDocStore with several writers', () => {
     return store
   }
 
+  it('commits synchronously even where the database default is synchronous_commit = off', async () => {
+    const name = new URL(database.url).pathname.slice(1)
+    await database.query(`ALTER DATABASE ${name} SET synchronous_commit = off`)
+    try {
+      const store = await instance()
+      // Reaching into the pool: the setting is a safety property with no other observable effect.
+      const pool = (store as unknown as { pool: pg.Pool }).pool
+      const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')
+      expect(rows[0]!.synchronous_commit).toBe('on')
+    } finally {
+      await database.query(`ALTER DATABASE ${name} RESET synchronous_commit`)
+    }
+  })
+
   it('migrates once when several instances start together', async () => {
     await Promise.all([instance(), instance(), instance()])
     const { rows } = await database.query<{ version: number }>('SELECT version FROM schema_migrations')
