@@ -271,7 +271,8 @@ export class FallbackSocket extends EventTarget {
     this.storageKey = `${STORAGE_PREFIX}${parsed.host}`
     this.probeDelayMs = config.timings.probeInitialMs
     this.addGlobalListeners()
-    this.tryRung(this.startIndex())
+    // Not in the constructor: a rung that fails at once must reach handlers y-websocket sets after `new`.
+    queueMicrotask(() => this.tryRung(this.startIndex()))
   }
 
   send(data: Uint8Array | ArrayBuffer | ArrayBufferView): void {
@@ -312,24 +313,21 @@ export class FallbackSocket extends EventTarget {
     if (kind === undefined) return this.failConnect(1006, 'no transport could reach the server')
     this.stats.attempts.push(kind)
     let isOpen = false
-    const rung: Rung = this.createRung(kind, {
-      onOpen: () => {
-        isOpen = true
-        clearTimeout(this.deadline)
-        this.candidate = null
-        this.opened(rung)
-      },
-      onFrames: (frames) => this.deliver(rung, frames),
-      onDurable: (ordinals) => this.onDurable(ordinals),
-      onResync: () => this.resync(rung),
-      onBuffered: () => this.demoteToLongPoll(rung),
-      onClose: (code, reason) => {
-        if (isOpen) return this.rungClosed(rung, code, reason)
-        clearTimeout(this.deadline)
-        this.candidate = null
-        this.rungFailed(index, code, reason)
-      },
-    })
+    let rung: Rung
+    try {
+      rung = this.createRung(
+        kind,
+        this.rungEvents(
+          index,
+          () => rung,
+          () => isOpen,
+          () => (isOpen = true),
+        ),
+      )
+    } catch (error) {
+      // e.g. SecurityError: a ws:// URL from an https page, or a port the browser blocks
+      return this.rungFailed(index, 1006, error instanceof Error ? error.message : String(error))
+    }
     this.candidate = rung
     if (kind === TransportKind.WebSocket) {
       this.deadline = setTimeout(() => {
@@ -337,6 +335,28 @@ export class FallbackSocket extends EventTarget {
         this.candidate = null
         this.rungFailed(index, 1006, 'no message from the server in time')
       }, this.config.timings.wsHelloDeadlineMs)
+    }
+  }
+
+  /** Events of a rung on trial: its first message opens the socket, its failure moves down the ladder. */
+  private rungEvents(index: number, rung: () => Rung, isOpen: () => boolean, markOpen: () => void): RungEvents {
+    return {
+      onOpen: () => {
+        markOpen()
+        clearTimeout(this.deadline)
+        this.candidate = null
+        this.opened(rung())
+      },
+      onFrames: (frames) => this.deliver(rung(), frames),
+      onDurable: (ordinals) => this.onDurable(ordinals),
+      onResync: () => this.resync(rung()),
+      onBuffered: () => this.demoteToLongPoll(rung()),
+      onClose: (code, reason) => {
+        if (isOpen()) return this.rungClosed(rung(), code, reason)
+        clearTimeout(this.deadline)
+        this.candidate = null
+        this.rungFailed(index, code, reason)
+      },
     }
   }
 
@@ -503,18 +523,49 @@ export class FallbackSocket extends EventTarget {
       clearTimeout(timer)
       if (this.probe !== probe) return
       this.probe = null
-      probe.stop()
+      void probe.end()
       this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.config.timings.probeMaxMs)
       this.scheduleProbe()
     }
-    const probe = new WebSocketRung(this.url, this.webSocketClass(), {
+    let WebSocketClass: WebSocketLikeClass
+    try {
+      WebSocketClass = this.webSocketClass()
+    } catch {
+      return // no WebSocket in this environment: nothing to upgrade to
+    }
+    let probe: WebSocketRung
+    try {
+      probe = this.createProbe(
+        WebSocketClass,
+        buffered,
+        () => ++messages,
+        fail,
+        () => timer,
+      )
+    } catch {
+      // e.g. SecurityError for ws:// from an https page: try again later, like any failed probe
+      this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.config.timings.probeMaxMs)
+      return this.scheduleProbe()
+    }
+    this.probe = probe
+    const timer = setTimeout(fail, this.config.timings.wsHelloDeadlineMs)
+  }
+
+  private createProbe(
+    WebSocketClass: WebSocketLikeClass,
+    buffered: Uint8Array[],
+    countMessage: () => number,
+    fail: () => void,
+    timer: () => ReturnType<typeof setTimeout>,
+  ): WebSocketRung {
+    const probe: WebSocketRung = new WebSocketRung(this.url, WebSocketClass, {
       onOpen: () => probe.send(new Uint8Array([MessageType.QueryAwareness]), null),
       onFrames: (frames) => {
         if (this.probe !== probe) return this.deliver(probe, frames)
         buffered.push(...frames)
         // The first message proves the server reaches us; an answer to our query proves the way back.
-        if (++messages >= 2) {
-          clearTimeout(timer)
+        if (countMessage() >= 2) {
+          clearTimeout(timer())
           this.switchTo(probe, buffered.splice(0), false)
         }
       },
@@ -526,8 +577,7 @@ export class FallbackSocket extends EventTarget {
         this.rungClosed(probe, code, reason)
       },
     })
-    this.probe = probe
-    const timer = setTimeout(fail, this.config.timings.wsHelloDeadlineMs)
+    return probe
   }
 
   /** A stream that arrives in bursts: open long-poll beside it and switch once a poll answered. */
