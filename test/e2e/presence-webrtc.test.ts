@@ -185,6 +185,21 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
     }
   })
 
+  it("presence 'off' neither shows the others nor is shown", async () => {
+    const alice = await openPage('quiet', 'Alice')
+    const eve = await openPage('quiet', 'Eve', { presence: 'off' })
+    const frank = await openPage('quiet', 'Frank')
+    // Frank, who came after Eve, is visible: everything Eve could have sent has had its chance.
+    await waitFor(
+      async () => (await names(alice.page)).join() === 'Frank' && (await names(frank.page)).join() === 'Alice',
+    )
+    await move(alice.page, 3)
+    await waitFor(async () => (await cursorOf(frank.page, 'Alice')) === 3)
+    expect(await names(eve.page)).toEqual([])
+    expect(await names(alice.page)).toEqual(['Frank'])
+    for (const { context } of [alice, eve, frank]) await context.close()
+  })
+
   it('two stock y-webrtc providers find each other through /signal and connect', async () => {
     const pages: Page[] = []
     for (const name of ['Stock-1', 'Stock-2']) {

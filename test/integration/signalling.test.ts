@@ -3,6 +3,7 @@ import WebSocket from 'ws'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { mintToken, type Role } from '../../server/auth/tokens.js'
+import type { PubSub } from '../../server/pubsub/pubsub.js'
 import { startServer, type RunningServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'
 
@@ -105,6 +106,21 @@ describe('/signal without AUTH_SECRET: y-webrtc signalling semantics', () => {
       isRelayAvailable: true,
       isIdentityVerified: false,
     })
+  })
+
+  it('tells clients the relay does not reach peers on other instances when fan-out is configured', async () => {
+    const bus: PubSub = {
+      kind: 'test-bus',
+      subscribe: async () => async () => undefined,
+      publish: () => undefined,
+      onResync: () => undefined,
+      ping: async () => undefined,
+      close: async () => undefined,
+    }
+    running = await startServer({ pubsub: bus })
+    const alice = await open()
+    await waitFor(() => alice.config)
+    expect(alice.config?.isRelayAvailable).toBe(false)
   })
 
   it('fans an announce out to the other subscribers of the topic, with the client count', async () => {
