@@ -273,6 +273,12 @@ export function HistoryPanel({ docId, doc, canEdit, onClose }: HistoryPanelProps
     panelRef.current?.querySelector<HTMLElement>('h2')?.focus()
   }, [])
 
+  useEffect(() => {
+    if (!message || message.isError) return
+    const timer = setTimeout(() => setMessage(null), 6000)
+    return () => clearTimeout(timer)
+  }, [message])
+
   const close = () => {
     onClose()
     document.getElementById(HISTORY_BUTTON_ID)?.focus()
@@ -516,9 +522,11 @@ function VersionList({
               >
                 {relativeTime(version.createdAt, now)}
               </time>
-              <span className="history-item__authors">
-                {version.authors.length > 0 ? version.authors.join(', ') : 'No edits since the previous version'}
-              </span>
+              {version.authors.length > 0 && (
+                <span className="history-item__authors" title={version.authors.join(', ')}>
+                  {version.authors.join(', ')}
+                </span>
+              )}
             </li>
           )
         })}

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DocId } from '../../shared/ids.js'
-import { createServer, MemoryDocStore, type TandemServer } from '../../server/index.js'
+import { createServer, MemoryDocStore, mintToken, type TandemServer } from '../../server/index.js'
 import { ensureWebAppBuilt } from './helpers/app-server.js'
 import { launchChromium } from './helpers/browser.js'
 import { editorText, eventually, focusEnd, newWriterContext, openDocument, uniqueDocId } from './helpers/editor-page.js'
@@ -89,6 +90,10 @@ describe('the history panel', { timeout: 60_000 }, () => {
       await mkdir(SCREENSHOT_DIR, { recursive: true })
       await ada.screenshot({ path: path.join(SCREENSHOT_DIR, 'history-panel.png') })
 
+      await ada.getByRole('button', { name: 'Switch to dark mode' }).click()
+      await ada.screenshot({ path: path.join(SCREENSHOT_DIR, 'history-panel-dark.png') })
+      await ada.getByRole('button', { name: 'Switch to light mode' }).click()
+
       // Unticking the highlight shows the version as it was.
       await preview(ada).getByRole('checkbox', { name: 'Highlight changes since then' }).uncheck()
       expect(await previewContent(ada).textContent()).toBe('The first draft.')
@@ -109,6 +114,42 @@ describe('the history panel', { timeout: 60_000 }, () => {
       await ada.screenshot({ path: path.join(SCREENSHOT_DIR, 'history-panel-restored.png') })
     } finally {
       await Promise.all([adaContext.close(), bobContext.close()])
+    }
+  })
+
+  it('shows a view-only link the versions and their content, without write buttons', async () => {
+    const secret = randomBytes(32).toString('base64')
+    const guarded = await createServer({
+      port: 0,
+      store: new MemoryDocStore(),
+      logLevel: 'warn',
+      authSecret: secret,
+      limits: { versionIdleMs: 200 },
+    })
+    const { url: guardedUrl } = await guarded.listen()
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } })
+    try {
+      const docId = uniqueDocId('history-view') as DocId
+      await guarded.documents.create({ docId, content: { source: 'Kept words', format: 'markdown' } })
+      await guarded.history.createNamed(docId, 'Kept')
+      const token = await mintToken({ secret, doc: docId, role: 'view', ttlSeconds: 600 })
+      const page = await context.newPage()
+      await page.goto(`${guardedUrl}/d/${docId}?token=${token}`)
+      await page.getByText('View only', { exact: true }).waitFor()
+      await eventually(() => editorText(page)).toBe('Kept words')
+
+      await page.getByRole('button', { name: 'History' }).click()
+      await items(page).filter({ hasText: 'Kept' }).click()
+      await eventually(() => previewContent(page).textContent()).toBe('Kept words')
+      expect(await preview(page).locator('.history-preview__bar').textContent()).toContain(
+        'Same as the current document',
+      )
+      for (const name of ['Restore this version', 'Name this version', 'Rename this version', 'Name current version']) {
+        expect(await panel(page).getByRole('button', { name }).count()).toBe(0)
+      }
+    } finally {
+      await context.close()
+      await guarded.close()
     }
   })
 })
