@@ -32,9 +32,15 @@ export class Cluster {
     const ports: number[] = []
     for (let i = 0; i < size; i++) ports.push(await freePort())
     const cluster = new Cluster(database, redis, ports)
-    // The first instance migrates the schema alone; the others then start together.
-    await cluster.startInstance(0)
-    await Promise.all(ports.slice(1).map((_, i) => cluster.startInstance(i + 1)))
+    try {
+      // The first instance migrates the schema alone; the others then start together.
+      await cluster.startInstance(0)
+      await Promise.all(ports.slice(1).map((_, i) => cluster.startInstance(i + 1)))
+    } catch (error) {
+      // The caller never gets the cluster to stop: leave no process or database behind.
+      await cluster.stop()
+      throw error
+    }
     return cluster
   }
 
