@@ -673,8 +673,8 @@ function VersionPreview({
       </div>
       {showChanges && content.state === 'ready' && changedBlocks > 0 && (
         <p className="history-legend small">
-          <ins className="history-diff__added">added since</ins>
-          <del className="history-diff__removed">removed since</del>
+          {hasPieces(blocks, 'added') && <ins className="history-diff__added">added since</ins>}
+          {hasPieces(blocks, 'removed') && <del className="history-diff__removed">removed since</del>}
         </p>
       )}
       <div
@@ -696,6 +696,10 @@ function VersionPreview({
       </div>
     </section>
   )
+}
+
+function hasPieces(blocks: DiffBlock[], kind: 'added' | 'removed'): boolean {
+  return blocks.some((block) => block.pieces.some((piece) => piece.kind === kind))
 }
 
 /** One block: as it was (changes off), or as it was with what changed since marked (changes on). */

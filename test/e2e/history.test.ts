@@ -112,6 +112,14 @@ describe('the history panel', { timeout: 60_000 }, () => {
       // Nothing is lost: the state before the restore is a version of its own.
       await items(ada).filter({ hasText: 'Before restoring First draft' }).waitFor()
       await ada.screenshot({ path: path.join(SCREENSHOT_DIR, 'history-panel-restored.png') })
+
+      // On a narrow screen the version covers the list, with a way back to it.
+      await ada.setViewportSize({ width: 420, height: 760 })
+      await preview(ada).getByRole('button', { name: '← Versions' }).waitFor()
+      expect(await panel(ada).locator('.history-list-pane').isVisible()).toBe(false)
+      await ada.screenshot({ path: path.join(SCREENSHOT_DIR, 'history-panel-narrow.png') })
+      await preview(ada).getByRole('button', { name: '← Versions' }).click()
+      await items(ada).first().waitFor()
     } finally {
       await Promise.all([adaContext.close(), bobContext.close()])
     }
