@@ -627,7 +627,11 @@ function VersionPreview({
   const changedBlocks = blocks.filter((block) => block.kind !== 'same').length
 
   return (
-    <section className="history-preview" aria-label={`${versionTitle(version)} (read-only)`}>
+    <section
+      className="history-preview"
+      aria-label={`${versionTitle(version)} (read-only)`}
+      data-version-id={version.id}
+    >
       <div className="history-preview__head">
         <button type="button" className="button history-preview__back" onClick={onBack}>
           ← Versions

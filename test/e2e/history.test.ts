@@ -113,6 +113,19 @@ describe('the history panel', { timeout: 60_000 }, () => {
       await items(ada).filter({ hasText: 'Before restoring First draft' }).waitFor()
       await ada.screenshot({ path: path.join(SCREENSHOT_DIR, 'history-panel-restored.png') })
 
+      // The list is keyboard navigable: arrows move the selection and the preview follows.
+      await items(ada).first().focus()
+      await ada.keyboard.press('ArrowDown')
+      await eventually(() => items(ada).nth(1).getAttribute('aria-selected')).toBe('true')
+      await eventually(() => ada.evaluate<string>('document.activeElement?.id ?? ""')).toBe(
+        (await items(ada).nth(1).getAttribute('id')) ?? 'missing',
+      )
+      await ada.keyboard.press('Home')
+      await eventually(() => items(ada).first().getAttribute('aria-selected')).toBe('true')
+      expect(await preview(ada).getAttribute('data-version-id')).toBe(
+        await items(ada).first().getAttribute('data-version-id'),
+      )
+
       // On a narrow screen the version covers the list, with a way back to it.
       await ada.setViewportSize({ width: 420, height: 760 })
       await preview(ada).getByRole('button', { name: '← Versions' }).waitFor()
