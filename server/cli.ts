@@ -98,7 +98,12 @@ withSettings(
   const log = createLogger(config.logLevel)
   let server
   try {
-    server = await createServer({ ...config, logger: log, limits: { maxFrameBytes: config.maxFrameBytes } })
+    server = await createServer({
+      ...config,
+      logger: log,
+      limits: { maxFrameBytes: config.maxFrameBytes },
+      signalling: { iceServers: config.iceServers, isPeerToPeerEnabled: config.p2pPresence === 'on' },
+    })
     await server.listen()
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code

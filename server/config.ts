@@ -41,6 +41,18 @@ export const SETTINGS = {
     default: 'info',
     help: `one of ${LOG_LEVELS.join(', ')}`,
   },
+  iceServers: {
+    env: 'ICE_SERVERS',
+    flag: '--ice-servers <json>',
+    default: undefined,
+    help: 'STUN/TURN servers for peer-to-peer presence, a JSON array like [{"urls":"stun:stun.example.com"}]',
+  },
+  p2pPresence: {
+    env: 'P2P_PRESENCE',
+    flag: '--p2p-presence <on|off>',
+    default: 'on',
+    help: "off keeps cursors on the server relay (WebRTC shows collaborators each other's IP addresses)",
+  },
   maxFrameBytes: {
     env: 'MAX_FRAME_BYTES',
     flag: '--max-frame-bytes <bytes>',
@@ -52,7 +64,17 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS
 
 /** Never echoed back in error messages (they may carry passwords). */
-const SECRET_SETTINGS = new Set<SettingName>(['authSecret', 'databaseUrl', 'redisUrl'])
+const SECRET_SETTINGS = new Set<SettingName>(['authSecret', 'databaseUrl', 'redisUrl', 'iceServers'])
+
+const iceServersSchema = z.array(
+  z
+    .object({
+      urls: z.union([z.string().regex(/^(stun|turns?):/), z.array(z.string().regex(/^(stun|turns?):/)).min(1)]),
+      username: z.string().optional(),
+      credential: z.string().optional(),
+    })
+    .strict(),
+)
 
 const port = z.coerce
   .number({ error: 'must be a number' })
@@ -98,6 +120,29 @@ const configSchema = z.object({
     }),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   maxFrameBytes: z.coerce.number({ error: 'must be a number' }).int().min(1024, 'must be at least 1024'),
+  iceServers: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value.trim() === '') return undefined
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(value)
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be a JSON array of {"urls": ...} objects' })
+        return z.NEVER
+      }
+      const result = iceServersSchema.safeParse(parsed)
+      if (!result.success) {
+        context.addIssue({
+          code: 'custom',
+          message: 'must be a JSON array of {"urls": "stun:..." or "turn:..."} objects',
+        })
+        return z.NEVER
+      }
+      return result.data
+    }),
+  p2pPresence: z.enum(['on', 'off'], { error: 'must be on or off' }),
 })
 
 export type Config = z.infer<typeof configSchema> & { logLevel: LogLevel }
