@@ -250,7 +250,7 @@ withSettings(
   }
   const config = configFrom(flags)
   await runOffline(config, async ({ store }) => {
-    const { history, close } = openHistory(store, config.databaseUrl, createLogger('warn', process.stderr))
+    const { history, close } = openHistory(store, createLogger('warn', process.stderr))
     try {
       process.stdout.write(formatVersionTable(await history.list(checkDocId(docId))))
     } finally {
@@ -284,7 +284,7 @@ withSettings(
   }
   const config = configFrom(flags)
   await runOffline(config, async ({ store }) => {
-    const { history, close } = openHistory(store, config.databaseUrl, createLogger('warn', process.stderr))
+    const { history, close } = openHistory(store, createLogger('warn', process.stderr))
     try {
       const { before } = await history.restore(checkDocId(docId), Number(version))
       process.stderr.write(

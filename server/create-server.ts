@@ -3,6 +3,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { ErrorCode } from '../shared/errors.js'
 import { CloseCode, closeReason } from '../shared/protocol/close-codes.js'
@@ -90,7 +91,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const authenticator = options.authSecret ? new TokenAuthenticator(options.authSecret) : new OpenAuthenticator()
   const metrics = createMetrics()
   const history = new HistoryService({
-    versions: options.versions ?? createVersionStore(store, options.databaseUrl),
+    versions: options.versions ?? createVersionStore(store),
     store,
     timing: { idleMs: limits.versionIdleMs, maxIntervalMs: limits.versionMaxIntervalMs },
     log,
@@ -226,6 +227,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
           httpServer.closeAllConnections()
         })
         await pubsub.close().catch((error: unknown) => log.error({ err: error }, 'closing pub/sub failed'))
+        await history.close().catch((error: unknown) => log.error({ err: error }, 'closing version history failed'))
         await store.close().catch((error: unknown) => log.error({ err: error }, 'closing storage failed'))
         log.info('stopped')
       })()
@@ -314,8 +316,24 @@ function serveWebApp(app: Express): void {
     })
     return
   }
-  app.use(express.static(dist, { index: 'index.html', maxAge: '1h' }))
-  app.get(['/', '/d/:docId'], (_request, response) => response.sendFile(path.join(dist, 'index.html')))
+  // Compressed (the editor's JavaScript is ~870 KB, ~270 KB gzipped); only here, never on streams.
+  const compress = compression()
+  // Vite names assets by content hash, so they can be cached for good; index.html must be
+  // revalidated, or a browser would keep an old page pointing at assets a deploy removed.
+  app.use(
+    compress,
+    express.static(dist, {
+      index: false,
+      setHeaders: (response, file) =>
+        response.setHeader(
+          'Cache-Control',
+          file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        ),
+    }),
+  )
+  app.get(['/', '/d/:docId'], compress, (_request, response) =>
+    response.set('Cache-Control', 'no-cache').sendFile(path.join(dist, 'index.html')),
+  )
 }
 
 function requestLog(log: Logger) {

@@ -9,10 +9,10 @@ import { HistoryService } from './history-service.js'
 import type { VersionMeta } from './version-store.js'
 
 /** Version history straight on storage, for CLI commands run without a server. */
-export function openHistory(store: DocStore, databaseUrl: string | undefined, log: Logger) {
+export function openHistory(store: DocStore, log: Logger) {
   const limits = resolveLimits()
   const history = new HistoryService({
-    versions: createVersionStore(store, databaseUrl),
+    versions: createVersionStore(store),
     store,
     timing: { idleMs: limits.versionIdleMs, maxIntervalMs: limits.versionMaxIntervalMs },
     log,
@@ -27,7 +27,13 @@ export function openHistory(store: DocStore, databaseUrl: string | undefined, lo
     hooks: history.roomHooks,
   })
   history.attach(registry)
-  return { history, close: () => registry.closeAll(1000, 'done') }
+  return {
+    history,
+    close: async () => {
+      await registry.closeAll(1000, 'done')
+      await history.close()
+    },
+  }
 }
 
 /** One line per version, newest first, for `tandem versions`. */

@@ -67,11 +67,14 @@ interface AppendItem {
  */
 export class PostgresDocStore implements DocStore {
   readonly kind = 'postgres'
+  /** Where the documents live; version history keeps its table in the same database. */
+  readonly connectionString: string
   private readonly pool: pg.Pool
   private readonly now: () => number
   private readonly appends: GroupCommitQueue<AppendItem, Seq>
 
   private constructor(options: PostgresDocStoreOptions) {
+    this.connectionString = options.connectionString
     this.now = options.now ?? Date.now
     this.pool = new pg.Pool({
       connectionString: options.connectionString,

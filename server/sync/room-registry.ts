@@ -198,6 +198,9 @@ export class RoomRegistry {
           room.compacted(result.mergedRows, result.mergedBytes, result.snapshotBytes)
           metrics.compactions.inc({ result: 'ok' })
           log.info({ docId: room.docId, ...result }, 'log compacted')
+        } else {
+          // Nothing to merge (another instance compacted first): allow the next request.
+          room.compacted(0, 0)
         }
       } catch (error) {
         metrics.compactions.inc({ result: 'failed' })

@@ -36,7 +36,11 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
     void exited.then(({ code, signal }) =>
       reject(new Error(`server exited (${code ?? signal}) before listening:\n${output}`)),
     )
-    setTimeout(() => reject(new Error(`server did not listen within 20 s:\n${output}`)), 20_000).unref()
+    // Generous: on a loaded two-core machine a cold start through tsx can take many seconds.
+    setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`server did not listen within 60 s:\n${output}`))
+    }, 60_000).unref()
   })
   return {
     process: child,
