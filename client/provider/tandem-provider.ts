@@ -6,7 +6,7 @@ import * as Y from 'yjs'
 import { backoffDelayMs } from '../../shared/backoff.js'
 import { isValidDocId, DOC_ID_RULE } from '../../shared/ids.js'
 import { CloseCode, isPermanentClose } from '../../shared/protocol/close-codes.js'
-import { ACKS_QUERY_PARAM, MessageType } from '../../shared/protocol/message-type.js'
+import { ACKS_QUERY_PARAM, MessageType, NAME_QUERY_PARAM } from '../../shared/protocol/message-type.js'
 import type { TransportKind, TransportPreference, TransportSocket } from '../transport/transport.js'
 import { transportFor } from '../transport/fallback-transport.js'
 import { PresenceMode } from '../presence/presence-mode.js'
@@ -196,6 +196,11 @@ export class TandemProvider {
 
   private async openConnection(): Promise<void> {
     if (this.isDestroyed || !this.wantsConnection || this.failure || this.yProvider.ws !== null) return
+    // Names this writer in version history when no token does (presence may not reach the server).
+    const name: unknown = this.awareness.getLocalState()?.user?.name
+    if (typeof name === 'string' && name.trim()) {
+      this.yProvider.params = { ...this.yProvider.params, [NAME_QUERY_PARAM]: name.trim().slice(0, 100) }
+    }
     if (this.token !== undefined) {
       try {
         const token = typeof this.token === 'function' ? await this.token() : this.token

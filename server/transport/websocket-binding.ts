@@ -4,7 +4,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
-import { ACKS_QUERY_PARAM, TOKEN_QUERY_PARAM } from '../../shared/protocol/message-type.js'
+import { ACKS_QUERY_PARAM, NAME_QUERY_PARAM, TOKEN_QUERY_PARAM } from '../../shared/protocol/message-type.js'
 import type { Authenticator } from '../auth/authenticator.js'
 import { loggablePath, type Logger } from '../logger.js'
 import { countConnection, type Metrics } from '../metrics.js'
@@ -111,7 +111,8 @@ export class WebSocketBinding {
       }
       const wantsAcks = url.searchParams.get(ACKS_QUERY_PARAM) === '1'
       const token = url.searchParams.get(TOKEN_QUERY_PARAM) ?? undefined
-      void this.attach(ws, rawDocId, wantsAcks, token, address)
+      const name = url.searchParams.get(NAME_QUERY_PARAM)?.trim().slice(0, 100) || undefined
+      void this.attach(ws, rawDocId, wantsAcks, token, address, name)
     })
   }
 
@@ -121,6 +122,7 @@ export class WebSocketBinding {
     wantsAcks: boolean,
     token: string | undefined,
     address: string,
+    clientName: string | undefined,
   ): Promise<void> {
     const { registry, authenticator, log, metrics } = this.options
     const connection = new WebSocketConnection(ws, wantsAcks, this.options)
@@ -186,6 +188,8 @@ export class WebSocketBinding {
     let principal
     try {
       principal = await authenticator.authorize(token, docId)
+      // Without a token naming the user, the name the client gave attributes its edits in history.
+      if (!principal.isVerified && clientName) principal = { ...principal, name: clientName }
       isAuthenticated = true
     } catch (error) {
       const code = error instanceof SyncError ? error.code : ErrorCode.Internal

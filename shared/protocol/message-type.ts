@@ -26,5 +26,11 @@ export type SyncMessageType = (typeof SyncMessageType)[keyof typeof SyncMessageT
 /** Query parameter a client sets (`?acks=1`) to receive Ack frames. */
 export const ACKS_QUERY_PARAM = 'acks'
 
+/**
+ * Query parameter with the user's display name, as the client chose it. Unverified: used only to
+ * name authors in version history when no token names the user.
+ */
+export const NAME_QUERY_PARAM = 'name'
+
 /** Query parameter carrying the token where headers cannot (WebSocket, EventSource). */
 export const TOKEN_QUERY_PARAM = 'token'

@@ -65,8 +65,8 @@ describe('version history', () => {
     await running.close()
   })
 
-  function client(docId: string, name: string) {
-    const c = stockProvider(running.wsUrl, docId)
+  function client(docId: string, name: string, params?: Record<string, string>) {
+    const c = stockProvider(running.wsUrl, docId, { params })
     c.provider.awareness.setLocalStateField('user', { name })
     cleanups.push(c.destroy)
     return c
@@ -88,6 +88,19 @@ describe('version history', () => {
     expect(version!.sizeBytes).toBeGreaterThan(0)
     const content = await api(`/api/docs/settles/versions/${version!.id}?format=markdown`)
     expect(await content.text()).toBe('first draft\n')
+  })
+
+  it('names authors by the name their client gave when no token names them and presence stays off the server', async () => {
+    await api('/api/docs', json('POST', { id: 'named-author' }))
+    const quiet = stockProvider(running.wsUrl, 'named-author', { params: { name: 'Cleo' } })
+    cleanups.push(quiet.destroy)
+    await synced(quiet.provider)
+    setParagraph(quiet.doc, 'written by Cleo')
+    const [version] = await waitFor(async () => {
+      const list = await versions('named-author')
+      return list.length === 1 ? list : null
+    })
+    expect(version!.authors).toEqual(['Cleo'])
   })
 
   it('keeps a named version through compaction of the log', async () => {
