@@ -82,6 +82,11 @@ export class DocRoom {
   /** Approximate stored size (snapshot plus tail), for the document size budget. */
   private storedBytes: number
   private isCompactionRequested = false
+  /**
+   * The SyncStep2 frame answering an empty state vector (a client with nothing yet), built once per
+   * document version: a join storm of N clients then costs one encoding, not N.
+   */
+  private fullStateFrame: Uint8Array | null = null
   private isClosed = false
   private readonly log: Logger
 
@@ -272,6 +277,11 @@ export class DocRoom {
       case SyncMessageType.Step1: {
         this.checkFrameSize(frameBytes, this.deps.limits.maxFrameBytes)
         const stateVector = readVarUint8Array(decoder)
+        if (isEmptyStateVector(stateVector)) {
+          this.fullStateFrame ??= syncFrame(SyncMessageType.Step2, Y.encodeStateAsUpdate(this.doc))
+          connection.send(this.fullStateFrame)
+          return
+        }
         let diff: Uint8Array
         try {
           diff = Y.encodeStateAsUpdate(this.doc, stateVector)
@@ -390,6 +400,7 @@ export class DocRoom {
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.fullStateFrame = null
     if (origin === StorageOrigin) return
     const recipients = this.broadcast(syncFrame(SyncMessageType.Update, update), origin)
     if (recipients > 0) this.deps.metrics.updatesOut.inc(recipients)
@@ -477,6 +488,11 @@ export class DocRoom {
   private checkFrameSize(bytes: number, limit: number): void {
     if (bytes > limit) throw new SyncError(ErrorCode.FrameTooLarge, `frame of ${bytes} bytes exceeds ${limit}`)
   }
+}
+
+/** A state vector with no clients: lib0 encodes it as the single varuint 0. */
+function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return stateVector.byteLength === 1 && stateVector[0] === 0
 }
 
 /** y-protocols auth message sub-type. */
