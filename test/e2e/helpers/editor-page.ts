@@ -50,6 +50,18 @@ export async function unsyncedChanges(page: Page): Promise<number> {
 /** Puts the cursor at the very end of the document. */
 export async function focusEnd(page: Page): Promise<void> {
   await page.locator('.ProseMirror').click()
+  // A key press can race the click's own caret placement on a loaded machine; putting the DOM
+  // selection at the end of the last block is deterministic, and ProseMirror follows it.
+  // (A string, because the tests' TypeScript has no DOM types.)
+  await page.evaluate(`(() => {
+    const root = document.querySelector('.ProseMirror')
+    const range = document.createRange()
+    range.selectNodeContents(root.lastElementChild ?? root)
+    range.collapse(false)
+    const selection = window.getSelection()
+    selection.removeAllRanges()
+    selection.addRange(range)
+  })()`)
   await page.keyboard.press('Control+End')
 }
 
