@@ -309,7 +309,7 @@ export class DocRoom {
               `document is over its ${this.deps.limits.maxDocumentBytes}-byte budget; no more changes accepted`,
             )
           }
-          this.applyMeasured(connection, state, update)
+          this.applyMeasured(connection, state, update, isFirstStep2)
         }
         state.updateFrames++
         if (connection.wantsAcks) this.acknowledgeWhenDurable(connection, state, state.updateFrames)
@@ -342,7 +342,12 @@ export class DocRoom {
     }
   }
 
-  private applyMeasured(connection: Connection, state: ClientState, update: Uint8Array): void {
+  /**
+   * A connection's first SyncStep2 is exempt from the cut-off (it is still size-limited and
+   * charged): it carries a whole offline session or a large document, once per connection, and
+   * refusing it would refuse a real user's work.
+   */
+  private applyMeasured(connection: Connection, state: ClientState, update: Uint8Array, isFirstStep2: boolean): void {
     const startedAt = performance.now()
     let failure: unknown = null
     try {
@@ -355,7 +360,7 @@ export class DocRoom {
       this.log.warn({ connectionId: connection.id, ms: Math.round(elapsedMs), bytes: update.byteLength }, 'slow update')
     }
     // Charged whether or not the update applied: rejected garbage costs CPU too.
-    if (!state.applyBudget.take(elapsedMs)) {
+    if (!state.applyBudget.take(elapsedMs) && !isFirstStep2) {
       throw new SyncError(ErrorCode.RateLimited, 'updates are too expensive to apply; slow down')
     }
     if (failure) throw failure

@@ -94,6 +94,17 @@ describe('per-connection and per-document limits', () => {
     await bystanderStillWorks()
   })
 
+  it("never cuts off a connection's first SyncStep2 (a whole offline session) for its apply cost", async () => {
+    running = await startServer({ limits: { applyBudgetBurstMs: 0.001, applyBudgetMsPerSecond: 0.001 } })
+    const client = await rawClient(`${running.wsUrl}/big-first-sync`)
+    const doc = new Y.Doc()
+    for (let i = 0; i < 200; i++) doc.getText('t').insert(0, `paragraph ${i} `)
+    client.send(updateFrame(Y.encodeStateAsUpdate(doc), 1))
+    await waitFor(async () => (await running.server.store.load('big-first-sync' as never)).entries.length === 1)
+    expect(client.ws.readyState).toBe(WebSocket.OPEN)
+    client.ws.close()
+  })
+
   it('caps what one presence state may hold', async () => {
     running = await startServer()
     const client = stockProvider(running.wsUrl, 'presence-cap')
