@@ -19,8 +19,9 @@ import { sendError } from '../http/errors.js'
 import { loggablePath, type Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { ServerLimits } from '../server-limits.js'
+import type { TransportKind } from '../sync/connection.js'
 import type { RoomRegistry } from '../sync/room-registry.js'
-import { HttpSessionRegistry, SESSION_ID_PATTERN, type HttpSessionLimits } from './http-session.js'
+import { HttpSessionRegistry, SESSION_ID_PATTERN, type HttpSession, type HttpSessionLimits } from './http-session.js'
 import { longPollHandler } from './long-poll-binding.js'
 import { postHandler } from './post-binding.js'
 import { sseHandler } from './sse-binding.js'
@@ -170,6 +171,40 @@ export async function authorizeRequest(
     })
     return null
   }
+}
+
+/**
+ * The live session for `sid`, created (and joined to its room) if needed. Answers 503 when the
+ * document cannot be loaded and 429 when this address or instance holds too many sessions, and
+ * then returns null.
+ */
+export async function openSession(
+  context: HttpTransportContext,
+  request: Request,
+  response: Response,
+  target: { sid: string; docId: DocId; transport: TransportKind; principal: Principal },
+): Promise<HttpSession | null> {
+  let session: HttpSession | null
+  try {
+    const { sid, docId, transport, principal } = target
+    session = await context.sessions.open(sid, docId, transport, principal, clientAddress(request))
+  } catch (error) {
+    context.log.error({ err: error, docId: target.docId }, 'document could not be loaded')
+    response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
+    return null
+  }
+  if (!session) {
+    response.set('Retry-After', '5')
+    refuse(
+      context,
+      request,
+      response,
+      429,
+      ErrorCode.RateLimited,
+      'too many sessions from this address or on this server',
+    )
+  }
+  return session
 }
 
 /** The address per-address limits count, as the WebSocket binding counts it. */

@@ -4,8 +4,8 @@ import { TransportKind } from '../sync/connection.js'
 import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './http-session.js'
 import {
   authorizeRequest,
+  openSession,
   readSessionRequest,
-  clientAddress,
   refuse,
   sendClosed,
   type HttpTransportContext,
@@ -26,7 +26,7 @@ export function longPollHandler(context: HttpTransportContext) {
     const { docId, sid } = ids
     const principal = await authorizeRequest(context, request, response, docId)
     if (!principal) return
-    const { sessions, log } = context
+    const { sessions } = context
     const rawCursor = request.query.cursor
     const cursor = parseCursor(typeof rawCursor === 'string' ? rawCursor : undefined)
     if (rawCursor !== undefined && !cursor) {
@@ -48,26 +48,10 @@ export function longPollHandler(context: HttpTransportContext) {
         sessions.replace(session)
         session = undefined
       }
-      try {
-        session ??=
-          (await sessions.open(sid, docId, TransportKind.LongPoll, principal, clientAddress(request))) ?? undefined
-      } catch (error) {
-        log.error({ err: error, docId }, 'document could not be loaded')
-        response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
-        return
-      }
-      if (!session) {
-        response.set('Retry-After', '5')
-        refuse(
-          context,
-          request,
-          response,
-          429,
-          ErrorCode.RateLimited,
-          'too many sessions from this address or on this server',
-        )
-        return
-      }
+      session ??=
+        (await openSession(context, request, response, { sid, docId, transport: TransportKind.LongPoll, principal })) ??
+        undefined
+      if (!session) return
     }
     if (request.destroyed) return
     if (session.closeInfo) return sendClosed(response, session.closeInfo)

@@ -5,9 +5,9 @@ import { TransportKind } from '../sync/connection.js'
 import { decodeFrames, encodeFrames } from './http-session.js'
 import {
   authorizeRequest,
-  readSessionRequest,
-  clientAddress,
+  openSession,
   refuse,
+  readSessionRequest,
   sendClosed,
   type HttpTransportContext,
 } from './http-transports.js'
@@ -58,26 +58,14 @@ export function postHandler(context: HttpTransportContext) {
 
     const closed = sessions.tombstone(sid, docId)
     if (closed) return sendClosed(response, closed)
-    let session
-    try {
-      // A session unknown here may hold its stream on another instance: serve it all the same.
-      session = await sessions.open(sid, docId, TransportKind.Sse, principal, clientAddress(request))
-    } catch (error) {
-      log.error({ err: error, docId }, 'document could not be loaded')
-      response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
-      return
-    }
-    if (!session) {
-      response.set('Retry-After', '5')
-      return refuse(
-        context,
-        request,
-        response,
-        429,
-        ErrorCode.RateLimited,
-        'too many sessions from this address or on this server',
-      )
-    }
+    // A session unknown here may hold its stream on another instance: serve it all the same.
+    const session = await openSession(context, request, response, {
+      sid,
+      docId,
+      transport: TransportKind.Sse,
+      principal,
+    })
+    if (!session) return
     if (session.closeInfo) return sendClosed(response, session.closeInfo)
     if (session.isPostInFlight) {
       return refuse(context, request, response, 409, ErrorCode.PostInFlight, 'one POST at a time per session')

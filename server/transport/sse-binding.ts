@@ -1,15 +1,8 @@
 import type { Request, Response } from 'express'
-import { ErrorCode } from '../../shared/errors.js'
 import type { CloseCode } from '../../shared/protocol/close-codes.js'
 import { TransportKind } from '../sync/connection.js'
 import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './http-session.js'
-import {
-  authorizeRequest,
-  clientAddress,
-  readSessionRequest,
-  refuse,
-  type HttpTransportContext,
-} from './http-transports.js'
+import { authorizeRequest, openSession, readSessionRequest, type HttpTransportContext } from './http-transports.js'
 
 /** One SSE event carries at most this many frame bytes, so a burst never becomes one giant line. */
 const MAX_EVENT_BYTES = 256 * 1024
@@ -56,25 +49,10 @@ export function sseHandler(context: HttpTransportContext) {
       isResync = true
     }
     if (!session) {
-      try {
-        session = (await sessions.open(sid, docId, TransportKind.Sse, principal, clientAddress(request))) ?? undefined
-      } catch (error) {
-        log.error({ err: error, docId }, 'document could not be loaded')
-        response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
-        return
-      }
-      if (!session) {
-        response.set('Retry-After', '5')
-        refuse(
-          context,
-          request,
-          response,
-          429,
-          ErrorCode.RateLimited,
-          'too many sessions from this address or on this server',
-        )
-        return
-      }
+      session =
+        (await openSession(context, request, response, { sid, docId, transport: TransportKind.Sse, principal })) ??
+        undefined
+      if (!session) return
     }
     if (request.destroyed) return
     if (session.isClosed) {
