@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util'
 import { renderScenario, type CaseReport, type ScenarioReport } from './lib/report.js'
 import type { BenchMode, RunResult, Scenario } from './lib/scenario.js'
 import { profileServersInto, SERVER_KINDS, type ServerKind } from './lib/server-process.js'
+import { publishReport, runMain, usageFailer, withTimeout } from './lib/standalone.js'
 import { idleConnections } from './scenarios/idle-connections.js'
 import { joinStorm } from './scenarios/join-storm.js'
 import { largeDocument } from './scenarios/large-document.js'
@@ -46,10 +47,7 @@ Options:
   -h, --help            show this help
 `
 
-function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n\n${HELP}`)
-  process.exit(2)
-}
+const fail = usageFailer('bench', HELP)
 
 function listOption<T extends string>(value: string | undefined, allowed: readonly T[], what: string): T[] | undefined {
   if (value === undefined) return undefined
@@ -59,14 +57,6 @@ function listOption<T extends string>(value: string | undefined, allowed: readon
     .filter(Boolean)
   for (const item of items) if (!allowed.includes(item as T)) fail(`unknown ${what} "${item}"`)
   return items as T[]
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
 function packageVersion(name: string): string {
@@ -189,8 +179,7 @@ async function main(): Promise<void> {
     '',
     ...reports.map((report) => `${renderScenario(report)}\n`),
   ].join('\n')
-  process.stdout.write(`\n${markdown}`)
-  if (values.out) writeFileSync(values.out, markdown)
+  publishReport(markdown, values.out)
   if (values.json) {
     const raw = reports.map((report) => ({
       scenario: report.scenario.id,
@@ -205,11 +194,5 @@ async function main(): Promise<void> {
 
 // Imported by the smoke test for runBench; run as a program only when it is the entry point.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-      process.exit(1)
-    },
-  )
+  runMain('bench', main)
 }

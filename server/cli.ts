@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Command, Option } from 'commander'
 import { CONTENT_FORMATS, type ContentFormat, type ImportFormat } from './content/formats.js'
+import { revokeToken, revokeUser } from './auth/revoke.js'
 import { DEFAULT_TOKEN_TTL_SECONDS, mintToken, Role } from './auth/tokens.js'
 import { ConfigError, resolveConfig, SETTINGS, type Config, type SettingName } from './config.js'
 import { createServer, VERSION } from './create-server.js'
@@ -101,7 +102,7 @@ withSettings(
     server = await createServer({
       ...config,
       logger: log,
-      limits: { maxFrameBytes: config.maxFrameBytes },
+      limits: { maxFrameBytes: config.maxFrameBytes, revocationPollMs: config.revocationPollMs },
       signalling: { iceServers: config.iceServers, isPeerToPeerEnabled: config.p2pPresence === 'on' },
     })
     await server.listen()
@@ -313,15 +314,18 @@ async function callServer(server: string, path: string, method: string, token: s
   return body
 }
 
-program
+const tokenCommand = program
   .command('token')
-  .description('print a signed token for a document (uses AUTH_SECRET from the environment)')
-  .requiredOption('--doc <docId>', 'document id, or a pattern with * (e.g. team-*, or * for all)')
-  .addOption(new Option('--role <role>', 'what the token allows').choices([Role.Edit, Role.View]).makeOptionMandatory())
+  .description('print a signed token for a document (uses AUTH_SECRET from the environment); `token revoke` revokes')
+  // Checked in the action, not with requiredOption: commander would demand them of `token revoke` too.
+  .option('--doc <docId>', 'document id, or a pattern with * (e.g. team-*, or * for all) (required)')
+  .addOption(new Option('--role <role>', 'what the token allows (required)').choices([Role.Edit, Role.View]))
   .option('--ttl <seconds>', 'lifetime in seconds', String(DEFAULT_TOKEN_TTL_SECONDS))
   .option('--name <user>', 'display name shown on the cursor')
-  .option('--user-id <id>', 'stable user id (default: random)')
-  .action(async (flags: { doc: string; role: Role; ttl: string; name?: string; userId?: string }) => {
+  .option('--user-id <id>', "stable user id, the token's sub (default: random); `token revoke --user` names it")
+  .action(async (flags: { doc?: string; role?: Role; ttl: string; name?: string; userId?: string }) => {
+    if (!flags.doc) fail("required option '--doc <docId>' not specified")
+    if (!flags.role) fail("required option '--role <role>' not specified (edit or view)")
     const secret = process.env.AUTH_SECRET
     if (!secret) fail('AUTH_SECRET is not set; export the secret the server runs with')
     const ttlSeconds = Number(flags.ttl)
@@ -343,5 +347,46 @@ program
       fail(issues ? issues.map((i) => i.message).join('; ') : error instanceof Error ? error.message : String(error))
     }
   })
+
+withSettings(
+  tokenCommand
+    .command('revoke')
+    .description(
+      'revoke one token (a whole token, expired or not, or its jti) or, with --user, every token of a user ' +
+        'issued up to now; running servers refuse it and close its connections within REVOCATION_POLL_MS ' +
+        "(default 5 s). Uses AUTH_SECRET and the servers' storage (DATA_DIR or DATABASE_URL)",
+    )
+    .argument('[token-or-jti]', 'the token to revoke, or its jti claim')
+    .option('--user <sub>', "revoke every token of this user id (the tokens' sub) issued until now"),
+  STORAGE_SETTINGS,
+).action(async (tokenOrJti: string | undefined, flags: Record<string, string | undefined>) => {
+  if (!process.env.AUTH_SECRET) {
+    fail(
+      'AUTH_SECRET is not set: without it the server accepts no tokens, so there is nothing to revoke; ' +
+        'export the secret the server runs with',
+    )
+  }
+  if ((tokenOrJti === undefined) === (flags.user === undefined)) {
+    fail('give either a token (or its jti) or --user <sub>, not both')
+  }
+  const config = configFrom(flags)
+  const location = { dataDir: config.dataDir, databaseUrl: config.databaseUrl }
+  try {
+    if (flags.user !== undefined) {
+      const revocation = await revokeUser({ ...location, userId: flags.user })
+      process.stderr.write(
+        `revoked every token of user ${revocation.subject} issued until ${new Date(revocation.revokedAt).toISOString()}; ` +
+          'tokens minted for them from the next second on work\n',
+      )
+    } else {
+      const revocation = await revokeToken({ ...location, token: tokenOrJti ?? '', secret: process.env.AUTH_SECRET })
+      const until = revocation.expiresAt === null ? '' : ` (it expires ${new Date(revocation.expiresAt).toISOString()})`
+      process.stderr.write(`revoked token ${revocation.subject}${until}\n`)
+    }
+    process.stderr.write('running servers close its connections within REVOCATION_POLL_MS (default 5 s)\n')
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error))
+  }
+})
 
 await program.parseAsync(process.argv)

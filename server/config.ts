@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { z } from 'zod'
-import { MAX_FRAME_BYTES } from '../shared/limits.js'
+import { MAX_FRAME_BYTES, REVOCATION_POLL_MS } from '../shared/limits.js'
+import { checkTrustedProxies } from './http/client-address.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
 
 /**
@@ -35,6 +36,12 @@ export const SETTINGS = {
     default: undefined,
     help: 'comma-separated origins allowed to connect from browsers (default: any)',
   },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    flag: '--trust-proxy <list>',
+    default: undefined,
+    help: 'proxies whose X-Forwarded-For names the client (per-address limits), comma-separated: loopback, uniquelocal, addresses or CIDRs (default: none)',
+  },
   logLevel: {
     env: 'LOG_LEVEL',
     flag: '--log-level <level>',
@@ -58,6 +65,12 @@ export const SETTINGS = {
     flag: '--max-frame-bytes <bytes>',
     default: String(MAX_FRAME_BYTES),
     help: 'largest frame or request body accepted from a client',
+  },
+  revocationPollMs: {
+    env: 'REVOCATION_POLL_MS',
+    flag: '--revocation-poll-ms <ms>',
+    default: String(REVOCATION_POLL_MS),
+    help: 'with AUTH_SECRET: how often each instance reads new token revocations (connections of a revoked token end within about this)',
   },
 } as const
 
@@ -118,6 +131,25 @@ const configSchema = z.object({
       }
       return origins
     }),
+  trustProxy: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value.trim() === '') return undefined
+      const proxies = value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean)
+      try {
+        checkTrustedProxies(proxies)
+      } catch (error) {
+        context.addIssue({
+          code: 'custom',
+          message: `${(error as Error).message}; use loopback, linklocal, uniquelocal, an address or a CIDR`,
+        })
+      }
+      return proxies
+    }),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   maxFrameBytes: z.coerce.number({ error: 'must be a number' }).int().min(1024, 'must be at least 1024'),
   iceServers: z
@@ -143,6 +175,11 @@ const configSchema = z.object({
       return result.data
     }),
   p2pPresence: z.enum(['on', 'off'], { error: 'must be on or off' }),
+  revocationPollMs: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(100, 'must be at least 100 (each poll is a database query)')
+    .max(3_600_000, 'must be at most 3600000 (an hour)'),
 })
 
 export type Config = z.infer<typeof configSchema> & { logLevel: LogLevel }

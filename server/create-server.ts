@@ -1,3 +1,4 @@
+import { clientAddressResolver } from './http/client-address.js'
 import { existsSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -14,6 +15,9 @@ import { createLogger, loggablePath, type Logger, type LogLevel } from './logger
 import { createMetrics, type Metrics } from './metrics.js'
 import { OpenAuthenticator, TokenAuthenticator } from './auth/authenticator.js'
 import { checkSecret } from './auth/tokens.js'
+import { createRevocationStore } from './auth/create-revocation-store.js'
+import type { RevocationStore } from './auth/revocation-store.js'
+import { RevocationWatcher } from './auth/revocation-watcher.js'
 import { LocalPubSub } from './pubsub/local-pubsub.js'
 import type { PubSub } from './pubsub/pubsub.js'
 import type { DocStore } from './storage/doc-store.js'
@@ -28,6 +32,7 @@ import { HistoryService } from './history/history-service.js'
 import type { VersionStore } from './history/version-store.js'
 import { versionsRoutes } from './http/versions-routes.js'
 import { httpTransports } from './transport/http-transports.js'
+import { CompactionWorker } from './sync/compaction-worker.js'
 import { WebSocketBinding } from './transport/websocket-binding.js'
 
 export const VERSION = '0.1.0'
@@ -43,6 +48,8 @@ export interface ServerOptions {
   pubsub?: PubSub
   /** Version history storage; defaults to tables beside the documents. */
   versions?: VersionStore
+  /** Token revocations (with `authSecret`); defaults to a table beside the documents. */
+  revocations?: RevocationStore
   /** postgres://... : PostgreSQL storage, migrated at start (several instances may share it). */
   databaseUrl?: string
   /** redis://... : fan-out between instances over Redis pub/sub. */
@@ -50,6 +57,8 @@ export interface ServerOptions {
   authSecret?: string
   /** Exact origins allowed for browsers (WebSocket upgrade and CORS); undefined allows any. */
   allowedOrigins?: string[]
+  /** Proxies whose X-Forwarded-For names the client, for per-address limits (TRUST_PROXY). */
+  trustProxy?: string[]
   logLevel?: LogLevel
   logger?: Logger
   limits?: Partial<ServerLimits>
@@ -65,6 +74,8 @@ export interface TandemServer {
   readonly registry: RoomRegistry
   readonly documents: DocumentService
   readonly history: HistoryService
+  /** Where `revokeToken()` writes; null without AUTH_SECRET (nothing to revoke). */
+  readonly revocations: RevocationStore | null
   readonly metrics: Metrics
   readonly log: Logger
   /** Starts listening; resolves with the bound port (useful with port 0). */
@@ -88,16 +99,23 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const limits = resolveLimits(options.limits)
   const { store, pubsub } = await openBackends(options, log)
   if (options.authSecret) checkSecret(options.authSecret)
-  const authenticator = options.authSecret ? new TokenAuthenticator(options.authSecret) : new OpenAuthenticator()
+  const { revocations, revocationWatcher } = await openRevocations(options, store, pubsub, limits, log)
+  const authenticator = options.authSecret
+    ? new TokenAuthenticator(options.authSecret, Date.now, revocationWatcher ?? undefined)
+    : new OpenAuthenticator()
   const metrics = createMetrics()
+  const clientAddress = clientAddressResolver(options.trustProxy)
   const history = new HistoryService({
     versions: options.versions ?? createVersionStore(store),
     store,
     timing: { idleMs: limits.versionIdleMs, maxIntervalMs: limits.versionMaxIntervalMs },
     log,
   })
+  const compactionWorker = new CompactionWorker()
+  compactionWorker.warm()
   const registry = new RoomRegistry({
     store,
+    mergeEntries: compactionWorker.merge,
     pubsub,
     log,
     metrics,
@@ -112,8 +130,23 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
-  app.use(requestLog(log))
   app.use(corsPolicy(options.allowedOrigins))
+  // SSE, long-poll and POST for clients whose network blocks WebSockets (docs/protocol.md). First
+  // after CORS: a long-polling client makes a request per delivery, which needs neither the API
+  // routers nor a line in the request log (thousands a second); sessions log when they open and end.
+  app.use(
+    httpTransports({
+      clientAddress,
+      registry,
+      authenticator,
+      limits,
+      log,
+      metrics,
+      maxBodyBytes: limits.maxInitialSyncBytes + 64 * 1024,
+      isDraining: () => isDraining,
+    }),
+  )
+  app.use(requestLog(log))
 
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'pass', version: VERSION })
@@ -124,8 +157,12 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
       pubsub: pubsub.kind === 'local' ? 'inactive' : await probe('pubsub', () => pubsub.ping(), log),
       draining: String(isDraining),
     }
-    const ready = !isDraining && checks.storage === 'ok' && checks.pubsub !== 'failed'
-    response.status(ready ? 200 : 503).json({ status: ready ? 'pass' : 'fail', checks })
+    // Redis down is degraded, not unready: local clients keep editing and every write is still
+    // committed; rooms catch up from storage when it returns. Failing readiness on every instance
+    // at once would let a balancer turn that into a full outage.
+    const ready = !isDraining && checks.storage === 'ok'
+    const status = !ready ? 'fail' : checks.pubsub === 'failed' ? 'warn' : 'pass'
+    response.status(ready ? 200 : 503).json({ status, checks })
   })
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics())
@@ -134,18 +171,6 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   app.use(
     '/api/docs',
     docsRoutes({ documents, authenticator, authSecret: options.authSecret, maxBodyBytes: limits.maxFrameBytes }),
-  )
-  // SSE, long-poll and POST for clients whose network blocks WebSockets (docs/protocol.md).
-  app.use(
-    httpTransports({
-      registry,
-      authenticator,
-      limits,
-      log,
-      metrics,
-      maxBodyBytes: limits.maxInitialSyncBytes + 64 * 1024,
-      isDraining: () => isDraining,
-    }),
   )
   serveWebApp(app)
   app.use((_request: Request, response: Response) => sendError(response, 404, ErrorCode.NotFound, 'no such route'))
@@ -167,7 +192,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     isOriginAllowed: (origin) => isOriginAllowed(options.allowedOrigins, origin),
     authenticator,
     limits,
-    clientAddress: (request) => request.socket.remoteAddress ?? 'unknown',
+    clientAddress,
   })
   // WebRTC signalling and the presence relay share the port through the binding's upgrade seam.
   const signalling = new SignallingBinding({
@@ -180,7 +205,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
     isDraining: () => isDraining,
     isOriginAllowed: (origin) => isOriginAllowed(options.allowedOrigins, origin),
-    clientAddress: (request) => request.socket.remoteAddress ?? 'unknown',
+    clientAddress,
   })
   webSockets.addUpgradeHandler(signalling.handleUpgrade)
 
@@ -193,6 +218,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     registry,
     documents,
     history,
+    revocations,
     metrics,
     log,
     listen: () =>
@@ -210,6 +236,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     close: () => {
       closing ??= (async () => {
         isDraining = true
+        revocationWatcher?.stop()
         log.info('draining: closing clients with 1012')
         const deadline = new Promise<'timeout'>((resolve) =>
           setTimeout(resolve, limits.shutdownDeadlineMs, 'timeout').unref(),
@@ -228,7 +255,11 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
         })
         await pubsub.close().catch((error: unknown) => log.error({ err: error }, 'closing pub/sub failed'))
         await history.close().catch((error: unknown) => log.error({ err: error }, 'closing version history failed'))
+        if (revocations && !options.revocations) {
+          await revocations.close?.().catch((error: unknown) => log.error({ err: error }, 'closing revocations failed'))
+        }
         await store.close().catch((error: unknown) => log.error({ err: error }, 'closing storage failed'))
+        await compactionWorker.close()
         log.info('stopped')
       })()
       return closing
@@ -261,6 +292,32 @@ async function openBackends(options: ServerOptions, log: Logger): Promise<{ stor
   } catch (error) {
     if (!options.store) await store.close().catch(() => undefined)
     throw new Error(`cannot reach Redis at REDIS_URL: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+/**
+ * With AUTH_SECRET: the revocation list beside the documents, loaded before the first request so a
+ * restarted instance never accepts a revoked token, then polled. Fails the start like storage does.
+ */
+async function openRevocations(
+  options: ServerOptions,
+  store: DocStore,
+  pubsub: PubSub,
+  limits: ServerLimits,
+  log: Logger,
+): Promise<{ revocations: RevocationStore | null; revocationWatcher: RevocationWatcher | null }> {
+  if (!options.authSecret) return { revocations: null, revocationWatcher: null }
+  let revocations: RevocationStore | undefined
+  try {
+    revocations = options.revocations ?? createRevocationStore(store)
+    const revocationWatcher = new RevocationWatcher({ store: revocations, pollMs: limits.revocationPollMs, log })
+    await revocationWatcher.start()
+    return { revocations, revocationWatcher }
+  } catch (error) {
+    if (revocations && !options.revocations) await revocations.close?.().catch(() => undefined)
+    if (!options.pubsub) await pubsub.close().catch(() => undefined)
+    if (!options.store) await store.close().catch(() => undefined)
+    throw new Error(`cannot read token revocations: ${error instanceof Error ? error.message : String(error)}`)
   }
 }
 

@@ -28,7 +28,7 @@ export function createMetrics() {
     }),
     updatesOut: new client.Counter({
       name: 'tandem_updates_out_total',
-      help: 'Document updates sent to clients (one per recipient)',
+      help: 'Update frames sent to clients, one per recipient (the updates of one event-loop turn share a frame)',
       registers: [registry],
     }),
     bytesIn: new client.Counter({
@@ -96,6 +96,12 @@ export function createMetrics() {
       name: 'tandem_signalling_messages_total',
       help: 'Signalling messages by direction and type; out counts one per recipient (type awareness = relayed presence)',
       labelNames: ['direction', 'type'] as const,
+      registers: [registry],
+    }),
+    awarenessFrames: new client.Counter({
+      name: 'tandem_awareness_frames_total',
+      help: 'Presence (awareness) frames on sync connections, by direction; out counts one per recipient',
+      labelNames: ['direction'] as const,
       registers: [registry],
     }),
   }

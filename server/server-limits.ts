@@ -13,6 +13,7 @@ import {
   MAX_MESSAGES_PER_SECOND,
   MAX_SEND_BUFFER_BYTES,
   MESSAGE_BURST,
+  REVOCATION_POLL_MS,
   ROOM_UNLOAD_DELAY_MS,
   SHUTDOWN_DEADLINE_MS,
   VERSION_IDLE_MS,
@@ -33,6 +34,8 @@ export interface ServerLimits extends RoomLimits {
   /** Version history: record after editing pauses this long, and at least this often. */
   versionIdleMs: number
   versionMaxIntervalMs: number
+  /** With AUTH_SECRET: how often new token revocations are read from storage (REVOCATION_POLL_MS). */
+  revocationPollMs: number
 }
 
 export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
@@ -56,6 +59,7 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimi
     maxConnectionsPerAddress: MAX_CONNECTIONS_PER_ADDRESS,
     versionIdleMs: VERSION_IDLE_MS,
     versionMaxIntervalMs: VERSION_MAX_INTERVAL_MS,
+    revocationPollMs: REVOCATION_POLL_MS,
     ...stripUndefined(overrides),
   }
 }

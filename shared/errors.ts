@@ -16,6 +16,8 @@ export const ErrorCode = {
   Internal: 'internal-error',
   Unauthorized: 'unauthorized',
   TokenExpired: 'token-expired',
+  /** The token (or every token of its user issued until then) was revoked by an operator; final. */
+  TokenRevoked: 'token-revoked',
   Forbidden: 'forbidden',
   ReadOnly: 'read-only',
   ForbiddenOrigin: 'forbidden-origin',

@@ -30,10 +30,71 @@ export class LatencyRecorder {
   readonly samplesMs: number[] = []
   /** Entries (typed updates) received by all clients, recorded or not. */
   entriesReceived = 0
+  /** Samples again, by the class `classOf` gives each (sender, receiver) pair; empty without it. */
+  readonly samplesByClassMs = new Map<string, number[]>()
 
-  record(sentAtMs: number): void {
+  /**
+   * @param classOf names the kind of a (sender index, receiver index) pair, e.g. same or cross
+   *   instance in the cluster bench; each receipt is then also recorded under that name.
+   */
+  constructor(readonly classOf?: (sender: number, receiver: number) => string) {}
+
+  record(sentAtMs: number, sender = -1, receiver = -1): void {
     this.entriesReceived++
-    if (this.isRecording) this.samplesMs.push(performance.now() - sentAtMs)
+    if (!this.isRecording) return
+    const latencyMs = performance.now() - sentAtMs
+    this.samplesMs.push(latencyMs)
+    if (!this.classOf) return
+    const name = this.classOf(sender, receiver)
+    let samples = this.samplesByClassMs.get(name)
+    if (!samples) this.samplesByClassMs.set(name, (samples = []))
+    samples.push(latencyMs)
+  }
+}
+
+/** What a link reports to its client. */
+export interface LinkHandlers {
+  /** The link can carry frames (WebSocket open; HTTP: the downlink answered). */
+  onOpen(): void
+  /** One server frame, in order. */
+  onFrame(frame: Uint8Array): void
+  /** The link failed or the server closed it; not called after `close()`. */
+  onError(error: Error): void
+}
+
+/** How a bench client reaches the server: a WebSocket (default) or an HTTP fallback (bench/lib/http-link.ts). */
+export interface FrameLink {
+  /** Sends (or queues) one frame; false when the link cannot take it (not open, closed). */
+  send(frame: Uint8Array): boolean
+  /** Ends the link at once, without telling the server. */
+  close(): void
+}
+
+export type OpenLink = (url: string, handlers: LinkHandlers) => FrameLink
+
+/** The standard link: one WebSocket, binary frames, no compression. */
+export const openWebSocketLink: OpenLink = (url, handlers) => {
+  const ws = new WebSocket(url, { perMessageDeflate: false })
+  let isClosed = false
+  ws.binaryType = 'nodebuffer'
+  ws.on('open', () => handlers.onOpen())
+  ws.on('message', (data: Buffer) => handlers.onFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)))
+  ws.on('error', (error) => {
+    if (!isClosed) handlers.onError(error)
+  })
+  ws.on('close', (code, reason) => {
+    if (!isClosed) handlers.onError(new Error(`closed by server: ${code} ${reason.toString()}`))
+  })
+  return {
+    send: (frame) => {
+      if (ws.readyState !== WebSocket.OPEN) return false
+      ws.send(frame)
+      return true
+    },
+    close: () => {
+      isClosed = true
+      if (ws.readyState !== WebSocket.CLOSED) ws.terminate()
+    },
   }
 }
 
@@ -52,6 +113,8 @@ export interface BenchClientOptions {
   isHeadless?: boolean
   /** Keep the SyncStep2 payload a headless client received, to verify it afterwards. */
   keepsSyncStep2?: boolean
+  /** How to reach the server (default: a WebSocket to `url`). */
+  openLink?: OpenLink
 }
 
 /**
@@ -80,7 +143,7 @@ export class BenchClient {
   /** Called after each acknowledgement (the persistence scenario's closed loop types from here). */
   onAcknowledged: (() => void) | null = null
   private readonly sentAt: number[] = []
-  private ws: WebSocket | null = null
+  private link: FrameLink | null = null
   private resolveSynced!: () => void
   private rejectSynced!: (error: Error) => void
   private failure: Error | null = null
@@ -95,15 +158,40 @@ export class BenchClient {
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== REMOTE) this.sendSync(SYNC_UPDATE, update)
     })
-    this.log.observe((event) => {
-      if (event.transaction.origin !== REMOTE) return
-      for (const item of event.changes.added) {
-        for (const entry of item.content.getContent() as string[]) {
-          this.entriesReceived++
-          this.options.recorder?.record(Number(entry.slice(entry.lastIndexOf(':') + 1)))
-        }
+    // Entries received are read from the structs each remote transaction added, not from
+    // `event.changes`: Yjs computes that by walking the whole array, so the generator's own cost
+    // grew with the log (O(n²) over a run; a second of CPU per run at 50 clients, which
+    // inflated every server's latency).
+    this.doc.on('afterTransaction', (transaction: Y.Transaction) => {
+      if (transaction.origin !== REMOTE) return
+      for (const [client, after] of transaction.afterState) {
+        const before = transaction.beforeState.get(client) ?? 0
+        if (after > before) this.receiveEntries(client, before, after)
       }
     })
+  }
+
+  /** Counts (and records the latency of) the `log` entries of `client` with clocks in [from, to). */
+  private receiveEntries(client: number, from: number, to: number): void {
+    const structs = this.doc.store.clients.get(client)
+    if (!structs) return
+    for (let i = Y.findIndexSS(structs, from); i < structs.length; i++) {
+      const struct = structs[i]!
+      if (struct.id.clock >= to) break
+      if (!(struct instanceof Y.Item) || struct.parent !== this.log || !(struct.content instanceof Y.ContentAny))
+        continue
+      const entries = struct.content.getContent() as string[]
+      const end = Math.min(entries.length, to - struct.id.clock)
+      for (let k = Math.max(0, from - struct.id.clock); k < end; k++) {
+        const entry = entries[k]!
+        this.entriesReceived++
+        const recorder = this.options.recorder
+        if (!recorder) continue
+        const sentAt = Number(entry.slice(entry.lastIndexOf(':') + 1))
+        if (recorder.classOf) recorder.record(sentAt, Number(entry.slice(0, entry.indexOf(':'))), this.options.index)
+        else recorder.record(sentAt)
+      }
+    }
   }
 
   get error(): Error | null {
@@ -112,14 +200,11 @@ export class BenchClient {
 
   connect(): void {
     this.connectStartedAt = performance.now()
-    const ws = new WebSocket(this.options.url, { perMessageDeflate: false })
-    ws.binaryType = 'nodebuffer'
-    this.ws = ws
-    ws.on('open', () => this.onOpen())
-    ws.on('message', (data: Buffer) => this.onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)))
-    ws.on('error', (error) => this.fail(error))
-    ws.on('close', (code, reason) => {
-      if (this.ws !== null) this.fail(new Error(`closed by server: ${code} ${reason.toString()}`))
+    const open = this.options.openLink ?? openWebSocketLink
+    this.link = open(this.options.url, {
+      onOpen: () => this.onOpen(),
+      onFrame: (frame) => this.onMessage(frame),
+      onError: (error) => this.fail(error),
     })
   }
 
@@ -131,9 +216,9 @@ export class BenchClient {
   }
 
   close(): void {
-    const ws = this.ws
-    this.ws = null
-    if (ws && ws.readyState !== WebSocket.CLOSED) ws.terminate()
+    const link = this.link
+    this.link = null
+    link?.close()
     this.doc.destroy()
   }
 
@@ -236,9 +321,7 @@ export class BenchClient {
   }
 
   private send(frame: Uint8Array): boolean {
-    if (this.ws?.readyState !== WebSocket.OPEN) return false
-    this.ws.send(frame)
-    return true
+    return this.link?.send(frame) ?? false
   }
 
   private fail(error: Error): void {

@@ -23,6 +23,8 @@ export interface StartOptions {
   snapshotDir?: string
   /** Reuse Tandem's SQLite directory (cold restart); a fresh temp dir otherwise. */
   dataDir?: string
+  /** Extra environment for the server process (bench/servers/tandem.ts reads BENCH_DATABASE_URL, BENCH_REDIS_URL). */
+  env?: Record<string, string>
 }
 
 /** Set by `--cpu-prof <dir>`: every server process writes a V8 CPU profile there when it stops. */
@@ -57,6 +59,7 @@ export class ServerProcess {
         BENCH_DATA_DIR: dataDir,
         BENCH_SNAPSHOT_DIR: options.snapshotDir ?? '',
         NODE_ENV: 'production',
+        ...options.env,
       },
     })
     try {

@@ -1,5 +1,6 @@
 import { BenchClient, haveConverged, LatencyRecorder, type Dialect } from './bench-client.js'
 import { GeneratorMonitor, type GeneratorLoad } from './generator-monitor.js'
+import { HttpLinkPool, type HttpLinkCounters } from './http-link.js'
 import type { ServerKind, ServerProcess } from './server-process.js'
 import { createRandom, sleep, summarize, waitUntil, type LatencySummary } from './stats.js'
 
@@ -31,6 +32,9 @@ export async function connectAll(clients: BenchClient[], concurrency: number, ti
   return performance.now() - startedAt
 }
 
+/** How clients reach Tandem: its WebSocket, or an HTTP fallback downlink with POSTs up. */
+export type BenchTransport = 'websocket' | 'sse' | 'long-poll'
+
 export interface TypingLoadParams {
   rooms: number
   clientsPerRoom: number
@@ -43,6 +47,8 @@ export interface TypingLoadParams {
   /** Updates per second each client types. */
   ratePerClient: number
   durationMs: number
+  /** Fixed-rate load only: unrecorded typing (then a drain) before the window; default 1 s, 0 for none. */
+  warmupMs?: number
   /** After typing stops, how long to wait for every update to be delivered. */
   drainTimeoutMs: number
   /** Ask Tandem for Ack frames (persistence scenario). */
@@ -53,6 +59,13 @@ export interface TypingLoadParams {
    */
   closedLoopWindow?: number
   seed?: number
+  /** Tandem only: `sse` and `long-poll` use the HTTP fallback (bench/lib/http-link.ts). Default `websocket`. */
+  transport?: BenchTransport
+  /**
+   * With several servers (instances sharing storage and fan-out): which one each client connects
+   * to, by its index in its room and the room's index. Default: all on the first.
+   */
+  instanceOf?: (member: number, room: number) => number
 }
 
 export interface TypingLoadResult {
@@ -64,8 +77,15 @@ export interface TypingLoadResult {
   expected: number
   /** Typed updates per update-bearing frame received (> 1 when the server merges). */
   updatesPerFrame: number
+  /** Summed over the servers. */
   serverCpuS: number
+  /** Per server, in the order given. */
+  serverCpuSByInstance: number[]
   serverCpuUsPerUpdate: number
+  /** Latency of deliveries between clients on the same server / on different servers (several servers only). */
+  latencyByPair: { same: LatencySummary; cross: LatencySummary } | null
+  /** HTTP transports: requests and frames over the typing window and drain (null on WebSocket). */
+  http: HttpLinkCounters | null
   serverRssBytes: number
   serverPeakRssBytes: number
   connectMs: number
@@ -79,14 +99,51 @@ export interface TypingLoadResult {
 }
 
 const CONNECT_CONCURRENCY = 200
+/** Unrecorded typing before each fixed-rate window (see runTypingLoad). */
+const DEFAULT_WARMUP_MS = 1_000
+
+/**
+ * Every client types `ratePerClient` updates a second until stopped, each starting at a random
+ * phase so the load is spread, not synchronised bursts.
+ */
+function typeAtFixedRate(clients: BenchClient[], ratePerClient: number, random: () => number): { stop(): void } {
+  const intervalMs = 1000 / ratePerClient
+  const timers: NodeJS.Timeout[] = []
+  for (const client of clients) {
+    timers.push(
+      setTimeout(() => {
+        client.type()
+        timers.push(setInterval(() => client.type(), intervalMs))
+      }, random() * intervalMs),
+    )
+  }
+  return { stop: () => timers.forEach((timer) => clearTimeout(timer)) }
+}
 
 /**
  * The shared load shape of the fan-out, many-documents, cost-per-update and persistence scenarios:
  * `rooms` documents with `clientsPerRoom` clients each, every client typing `ratePerClient`
  * updates per second on a fixed, seeded schedule (same for every server).
  */
-export async function runTypingLoad(server: ServerProcess, params: TypingLoadParams): Promise<TypingLoadResult> {
-  const recorder = new LatencyRecorder()
+export async function runTypingLoad(
+  target: ServerProcess | readonly ServerProcess[],
+  params: TypingLoadParams,
+): Promise<TypingLoadResult> {
+  const servers: readonly ServerProcess[] = Array.isArray(target) ? target : [target as ServerProcess]
+  const server = servers[0]
+  if (!server) throw new Error('runTypingLoad needs a server')
+  const transport = params.transport ?? 'websocket'
+  if (transport !== 'websocket' && servers.some((s) => s.kind !== 'tandem')) {
+    throw new Error(`${transport} is a Tandem transport`)
+  }
+  /** Server index of every client, by client index (the number in every entry it types). */
+  const instanceOfClient: number[] = []
+  const recorder = new LatencyRecorder(
+    servers.length > 1
+      ? (sender, receiver) => (instanceOfClient[sender] === instanceOfClient[receiver] ? 'same' : 'cross')
+      : undefined,
+  )
+  const httpLinks = transport === 'websocket' ? null : new HttpLinkPool(params.rooms * params.clientsPerRoom)
   const random = createRandom(params.seed ?? 8)
   const runId = Math.floor(performance.now()).toString(36)
   const clients: BenchClient[] = []
@@ -97,33 +154,65 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
     const docId = `bench-${runId}-${room}`
     const members: BenchClient[] = []
     for (let member = 0; member < params.clientsPerRoom; member++) {
+      const instance = params.instanceOf?.(member, room) ?? 0
+      const home = servers[instance]
+      if (!home) throw new Error(`no server ${instance} for client ${member} of room ${room}`)
+      instanceOfClient.push(instance)
+      const wsUrl = home.urlFor(docId, params.wantsAcks ? '?acks=1' : '')
       const client = new BenchClient({
-        url: server.urlFor(docId, params.wantsAcks ? '?acks=1' : ''),
+        // HTTP links take the document's base URL and add /events, /poll or /messages themselves.
+        url: httpLinks ? home.urlFor(docId).replace(/^ws/, 'http') : wsUrl,
         docId,
-        dialect: dialectOf(server.kind),
+        dialect: dialectOf(home.kind),
         index: clients.length,
         recorder,
         isHeadless: member >= receiversPerRoom,
+        openLink: httpLinks?.opener(transport === 'sse' ? 'sse' : 'long-poll'),
       })
       members.push(client)
       clients.push(client)
     }
     roomsOf.push(members)
   }
+  /** Entries the receivers should get for what each client typed since `typedBefore`: every update but their own. */
+  const deliveriesSince = (typedBefore: readonly number[]): number =>
+    clients.reduce(
+      (sum, client, i) => sum + (client.typed - typedBefore[i]!) * (receiversPerRoom - (isReceiver(client) ? 1 : 0)),
+      0,
+    )
+  /** Waits until `expected` entries arrived since `entriesBefore` (or a client failed, or the drain timed out). */
+  const drain = (entriesBefore: number, expected: number): Promise<boolean> =>
+    waitUntil(
+      () => recorder.entriesReceived - entriesBefore >= expected || clients.some((c) => c.error !== null),
+      params.drainTimeoutMs,
+    )
   try {
     const connectMs = await connectAll(clients, CONNECT_CONCURRENCY, 60_000)
     await sleep(300)
+    const warmupMs = params.warmupMs ?? DEFAULT_WARMUP_MS
+    if (warmupMs > 0 && params.closedLoopWindow === undefined) {
+      // Type unrecorded first, then let it drain: the window measures the steady state, not the
+      // first second's JIT compilation of cold paths (in the server and in this generator alike).
+      const entriesBeforeWarmup = recorder.entriesReceived
+      const typedBeforeWarmup = clients.map((client) => client.typed)
+      const warmup = typeAtFixedRate(clients, params.ratePerClient, random)
+      await sleep(warmupMs)
+      warmup.stop()
+      await drain(entriesBeforeWarmup, deliveriesSince(typedBeforeWarmup))
+    }
+    const typedBefore = clients.map((client) => client.typed)
     // Handshake frames and their acks are not part of the window.
     const acksBefore = clients.map((client) => client.ackLatenciesMs.length)
     const receivers = clients.filter(isReceiver)
     const framesBefore = receivers.reduce((sum, client) => sum + client.updateFramesReceived, 0)
     const entriesBefore = recorder.entriesReceived
-    const cpuBefore = server.cpuSeconds()
+    const cpuBefore = servers.map((s) => s.cpuSeconds())
+    const httpBefore = httpLinks
+      ? { ...httpLinks.counters, retryReasons: { ...httpLinks.counters.retryReasons } }
+      : null
     const monitor = new GeneratorMonitor()
     recorder.isRecording = true
     const startedAt = performance.now()
-    const intervalMs = 1000 / params.ratePerClient
-    const timers: NodeJS.Timeout[] = []
     let isTyping = true
     const window = params.closedLoopWindow
     if (window !== undefined) {
@@ -134,40 +223,48 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
         client.onAcknowledged()
       }
     }
-    // Each client starts at a random phase so the load is spread, not synchronised bursts.
-    for (const client of window === undefined ? clients : []) {
-      const phase = random() * intervalMs
-      timers.push(
-        setTimeout(() => {
-          client.type()
-          timers.push(setInterval(() => client.type(), intervalMs))
-        }, phase),
-      )
-    }
+    const typing = window === undefined ? typeAtFixedRate(clients, params.ratePerClient, random) : null
     await sleep(params.durationMs)
     isTyping = false
-    for (const timer of timers) clearTimeout(timer)
+    typing?.stop()
     const ackedInWindow = clients.reduce(
       (sum, client, i) => sum + client.ackLatenciesMs.length - (acksBefore[i] ?? 0),
       0,
     )
-    const typed = clients.reduce((sum, client) => sum + client.typed, 0)
-    // Every receiver gets every update but its own.
-    const expected = clients.reduce((sum, c) => sum + c.typed * (receiversPerRoom - (isReceiver(c) ? 1 : 0)), 0)
-    await waitUntil(
-      () => recorder.entriesReceived - entriesBefore >= expected || clients.some((c) => c.error !== null),
-      params.drainTimeoutMs,
-    )
+    const typed = clients.reduce((sum, client, i) => sum + client.typed - typedBefore[i]!, 0)
+    const expected = deliveriesSince(typedBefore)
+    await drain(entriesBefore, expected)
     if (params.wantsAcks) {
       await waitUntil(() => clients.every((c) => c.acknowledged >= c.updateFramesSent), params.drainTimeoutMs)
     }
     const elapsedS = (performance.now() - startedAt) / 1000
-    const serverCpuS = server.cpuSeconds() - cpuBefore
+    const serverCpuSByInstance = servers.map((s, i) => s.cpuSeconds() - (cpuBefore[i] ?? 0))
+    const serverCpuS = serverCpuSByInstance.reduce((sum, seconds) => sum + seconds, 0)
+    const http =
+      httpLinks && httpBefore
+        ? {
+            posts: httpLinks.counters.posts - httpBefore.posts,
+            framesUp: httpLinks.counters.framesUp - httpBefore.framesUp,
+            downlinkResponses: httpLinks.counters.downlinkResponses - httpBefore.downlinkResponses,
+            framesDown: httpLinks.counters.framesDown - httpBefore.framesDown,
+            postRetries: httpLinks.counters.postRetries - httpBefore.postRetries,
+            retryReasons: Object.fromEntries(
+              Object.entries(httpLinks.counters.retryReasons).map(([reason, count]) => [
+                reason,
+                count - (httpBefore.retryReasons[reason] ?? 0),
+              ]),
+            ),
+          }
+        : null
     const generator = monitor.stop()
     recorder.isRecording = false
     const failed = clients.find((client) => client.error !== null)
     if (failed) throw failed.error
-    const memory = server.memory()
+    const memories = servers.map((s) => s.memory())
+    const memory = {
+      rssBytes: memories.reduce((sum, m) => sum + m.rssBytes, 0),
+      peakRssBytes: memories.reduce((sum, m) => sum + m.peakRssBytes, 0),
+    }
     const framesReceived = receivers.reduce((sum, client) => sum + client.updateFramesReceived, 0) - framesBefore
     const delivered = recorder.entriesReceived - entriesBefore
     const ackSamples = clients.flatMap((client, i) => client.ackLatenciesMs.slice(acksBefore[i]))
@@ -178,7 +275,16 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
       expected,
       updatesPerFrame: framesReceived > 0 ? delivered / framesReceived : Number.NaN,
       serverCpuS,
+      serverCpuSByInstance,
       serverCpuUsPerUpdate: typed > 0 ? (serverCpuS * 1e6) / typed : Number.NaN,
+      latencyByPair:
+        servers.length > 1
+          ? {
+              same: summarize(recorder.samplesByClassMs.get('same') ?? []),
+              cross: summarize(recorder.samplesByClassMs.get('cross') ?? []),
+            }
+          : null,
+      http,
       serverRssBytes: memory.rssBytes,
       serverPeakRssBytes: memory.peakRssBytes,
       connectMs,
@@ -195,5 +301,6 @@ export async function runTypingLoad(server: ServerProcess, params: TypingLoadPar
     }
   } finally {
     for (const client of clients) client.close()
+    httpLinks?.destroy()
   }
 }

@@ -1,4 +1,8 @@
-/** Tandem as a server under test: SQLite in BENCH_DATA_DIR, durable before acknowledged. */
+/**
+ * Tandem as a server under test: SQLite in BENCH_DATA_DIR, durable before acknowledged; or, with
+ * BENCH_DATABASE_URL and BENCH_REDIS_URL (bench:cluster), PostgreSQL storage and Redis fan-out,
+ * so several such processes form a cluster.
+ */
 import { createServer } from '../../server/create-server.js'
 import { serveControl } from './child-control.js'
 
@@ -8,6 +12,8 @@ const server = await createServer({
   port: 0,
   host: '127.0.0.1',
   dataDir,
+  databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
+  redisUrl: process.env.BENCH_REDIS_URL || undefined,
   logLevel: 'warn',
   // Every bench client comes from 127.0.0.1, so the per-address connection cap (a NAT-sized 50)
   // would refuse the load itself; per-connection message and byte rates would throttle the closed

@@ -45,7 +45,14 @@ export function describeStatus(status: SyncStatus): {
       }
     case 'error': {
       const code = status.error?.closeCode
-      const label = code === 4401 || code === 4403 ? 'No access' : code === 4404 ? 'Deleted' : 'Not syncing'
+      const label =
+        status.error?.errorCode === 'token-revoked'
+          ? 'Access revoked'
+          : code === 4401 || code === 4403
+            ? 'No access'
+            : code === 4404
+              ? 'Deleted'
+              : 'Not syncing'
       return {
         label,
         detail: status.error?.message ?? 'The server refused this document.',

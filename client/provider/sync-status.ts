@@ -81,10 +81,17 @@ export function deriveSyncState(facts: SyncFacts): SyncState {
   return facts.updateFramesAcked >= facts.updateFramesSent ? SyncState.Saved : SyncState.Saving
 }
 
+/** Words for failures whose error code says more than their close code (several share 4401). */
+const MESSAGES_BY_ERROR_CODE: Record<string, string> = {
+  'token-revoked': "Access revoked — ask the document's owner for a new link.",
+}
+
 /** Words for a close the client cannot recover from by reconnecting. */
 export function describeFailure(closeCode: number, reason: string): SyncFailure {
   const separator = reason.indexOf(':')
   const errorCode = separator > 0 ? reason.slice(0, separator) : reason || `close-${closeCode}`
+  const byErrorCode = MESSAGES_BY_ERROR_CODE[errorCode]
+  if (byErrorCode) return { closeCode, errorCode, message: byErrorCode }
   const messages: Record<number, string> = {
     4400: 'The server rejected this session as malformed. Reload the page; if it persists, report it.',
     4401: 'Your access has expired. Sign in again to keep editing.',

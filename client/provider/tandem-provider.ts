@@ -4,6 +4,7 @@ import { WebsocketProvider } from 'y-websocket'
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 import { backoffDelayMs } from '../../shared/backoff.js'
+import { ErrorCode } from '../../shared/errors.js'
 import { isValidDocId, DOC_ID_RULE } from '../../shared/ids.js'
 import { CloseCode, isPermanentClose } from '../../shared/protocol/close-codes.js'
 import { ACKS_QUERY_PARAM, MessageType, NAME_QUERY_PARAM } from '../../shared/protocol/message-type.js'
@@ -222,8 +223,12 @@ export class TandemProvider {
     // Reconnection is ours (jittered backoff, fresh token, close-code policy), not y-websocket's.
     this.yProvider.shouldConnect = false
     this.hasLostConnection = true
+    // A revoked token is final: an app that obtains a new one calls connect() again.
     const isRetryableUnauthorized =
-      event?.code === CloseCode.Unauthorized && typeof this.token === 'function' && !this.hasRetriedUnauthorized
+      event?.code === CloseCode.Unauthorized &&
+      !event.reason.startsWith(`${ErrorCode.TokenRevoked}:`) &&
+      typeof this.token === 'function' &&
+      !this.hasRetriedUnauthorized
     if (isRetryableUnauthorized) {
       // An expired token ends long sessions normally (docs/security.md): the token function is
       // asked for a fresh one before every attempt, so one more try is worth it; twice is not.

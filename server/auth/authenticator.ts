@@ -1,5 +1,6 @@
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
+import type { RevocationWatcher } from './revocation-watcher.js'
 import { docPatternMatches, Role, verifyToken, type TokenClaims } from './tokens.js'
 
 /** Who is on the other end of a connection or request, and what they may do. */
@@ -14,6 +15,10 @@ export interface Principal {
   docPattern: string
   /** True when identity comes from a verified token (names are then stamped on presence). */
   isVerified: boolean
+  /** The token's `jti`, which `tandem token revoke` names; undefined without auth. */
+  tokenId: string | undefined
+  /** Milliseconds since the epoch (the token's `iat`), for revoking a user's older tokens; undefined without auth. */
+  issuedAt: number | undefined
 }
 
 /** The seam every transport binding and the REST API authenticate through. */
@@ -24,6 +29,11 @@ export interface Authenticator {
   authorize(token: string | undefined, docId: DocId): Promise<Principal>
   /** Principal for requests not about one document (listing); throws like `authorize`. */
   authenticate(token: string | undefined): Promise<Principal>
+  /**
+   * Calls `onRevoked` once if the principal's token is revoked while a session holds it, and returns
+   * the function that stops watching. Optional: without it a revocation takes effect at the next connect.
+   */
+  watchRevocation?(principal: Principal, onRevoked: (error: SyncError) => void): () => void
 }
 
 /** No AUTH_SECRET: everyone may edit everything (a private network or a local install). */
@@ -44,20 +54,33 @@ export const OPEN_PRINCIPAL: Principal = Object.freeze({
   expiresAt: Number.POSITIVE_INFINITY,
   docPattern: '*',
   isVerified: false,
+  tokenId: undefined,
+  issuedAt: undefined,
 })
 
-/** AUTH_SECRET set: every document endpoint needs a signed token naming the document and a role. */
+/**
+ * AUTH_SECRET set: every document endpoint needs a signed token naming the document and a role.
+ * With `revocations`, revoked tokens are refused (from memory) and their live sessions are ended.
+ */
 export class TokenAuthenticator implements Authenticator {
   readonly isEnabled = true
 
   constructor(
     private readonly secret: string,
     private readonly now: () => number = Date.now,
+    private readonly revocations?: RevocationWatcher,
   ) {}
 
   async authenticate(token: string | undefined): Promise<Principal> {
     if (!token) throw new SyncError(ErrorCode.Unauthorized, 'a token is required (?token= or Authorization: Bearer)')
-    return toPrincipal(await verifyToken(token, this.secret, this.now()))
+    const principal = toPrincipal(await verifyToken(token, this.secret, this.now()))
+    const revoked = this.revocations?.revocationOf(principal)
+    if (revoked) throw revoked
+    return principal
+  }
+
+  watchRevocation(principal: Principal, onRevoked: (error: SyncError) => void): () => void {
+    return this.revocations?.watch(principal, onRevoked) ?? (() => undefined)
   }
 
   async authorize(token: string | undefined, docId: DocId): Promise<Principal> {
@@ -77,6 +100,8 @@ function toPrincipal(claims: TokenClaims): Principal {
     expiresAt: claims.expiresAt,
     docPattern: claims.docPattern,
     isVerified: true,
+    tokenId: claims.tokenId,
+    issuedAt: claims.issuedAt,
   }
 }
 

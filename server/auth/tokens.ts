@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import { compactVerify, decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import { z } from 'zod'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 
@@ -58,6 +58,7 @@ const claimsSchema = z.object({
   name: z.string().max(100).optional(),
   sub: z.string().max(200).optional(),
   exp: z.number(),
+  iat: z.number().optional(),
   jti: z.string().optional(),
 })
 
@@ -68,6 +69,9 @@ export interface TokenClaims {
   name: string | undefined
   /** Milliseconds since the epoch. */
   expiresAt: number
+  /** Milliseconds since the epoch (whole seconds, as JWT `iat`); undefined when the token has none. */
+  issuedAt: number | undefined
+  /** JWT `jti`: what `tandem token revoke` names. */
   tokenId: string | undefined
 }
 
@@ -93,8 +97,34 @@ export async function verifyToken(token: string, secret: string, now = Date.now(
     userId: claims.data.sub ?? 'anonymous',
     name: claims.data.name,
     expiresAt: claims.data.exp * 1000,
+    issuedAt: claims.data.iat === undefined ? undefined : claims.data.iat * 1000,
     tokenId: claims.data.jti,
   }
+}
+
+/** What revoking one token needs from it. */
+export interface RevocableToken {
+  tokenId: string
+  /** Milliseconds since the epoch; the revocation can be forgotten after this. */
+  expiresAt: number | null
+}
+
+/**
+ * Reads the `jti` and `exp` of a token to revoke it, expired or not: the signature is checked (a
+ * token from another server or a typo is refused) but the expiry is not, since revoking a token that
+ * is about to expire, or already has, is harmless and saves the caller from checking first.
+ */
+export async function readRevocableToken(token: string, secret: string): Promise<RevocableToken> {
+  try {
+    await compactVerify(token, new TextEncoder().encode(secret), { algorithms: [ALGORITHM] })
+  } catch {
+    throw new SyncError(ErrorCode.Unauthorized, 'token is invalid or not signed with this AUTH_SECRET')
+  }
+  const payload = decodeJwt(token)
+  if (typeof payload.jti !== 'string' || payload.jti === '') {
+    throw new SyncError(ErrorCode.BadRequest, 'token has no jti claim, so it cannot be revoked alone; revoke its user')
+  }
+  return { tokenId: payload.jti, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null }
 }
 
 /** `team-*` matches `team-notes`; `*` matches every document. Only `*` is special. */

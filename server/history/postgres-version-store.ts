@@ -11,32 +11,14 @@ interface Row {
   size_bytes: number
 }
 
-/** Versions in the same PostgreSQL database as the documents, with a small pool of their own. */
+/**
+ * Versions in the same PostgreSQL database as the documents, through the document store's pool; the
+ * table is one of PostgresDocStore's migrations, so it exists once the store has opened.
+ */
 export class PostgresVersionStore implements VersionStore {
-  private readonly pool: pg.Pool
-  private ready: Promise<void>
-
-  constructor(connectionString: string) {
-    this.pool = new pg.Pool({ connectionString, max: 2 })
-    this.pool.on('error', () => undefined) // idle-client errors surface on the next query
-    this.ready = this.pool
-      .query(
-        `CREATE TABLE IF NOT EXISTS versions (
-           id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-           doc_id     TEXT NOT NULL,
-           created_at BIGINT NOT NULL,
-           name       TEXT,
-           authors    JSONB NOT NULL,
-           size_bytes INTEGER NOT NULL,
-           state      BYTEA NOT NULL
-         );
-         CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc_id, created_at);`,
-      )
-      .then(() => undefined)
-  }
+  constructor(private readonly pool: pg.Pool) {}
 
   async add(docId: DocId, version: NewVersion): Promise<VersionMeta> {
-    await this.ready
     const { rows } = await this.pool.query<{ id: string }>(
       `INSERT INTO versions (doc_id, created_at, name, authors, size_bytes, state)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
@@ -60,7 +42,6 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   async list(docId: DocId): Promise<VersionMeta[]> {
-    await this.ready
     const { rows } = await this.pool.query<Row>(
       `SELECT id, doc_id, created_at, name, authors, size_bytes FROM versions
        WHERE doc_id = $1 ORDER BY created_at DESC, id DESC`,
@@ -70,7 +51,6 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   async get(docId: DocId, id: number): Promise<{ meta: VersionMeta; state: Uint8Array } | null> {
-    await this.ready
     const { rows } = await this.pool.query<Row & { state: Buffer }>(
       'SELECT id, doc_id, created_at, name, authors, size_bytes, state FROM versions WHERE doc_id = $1 AND id = $2',
       [docId, id],
@@ -80,7 +60,6 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   async setName(docId: DocId, id: number, name: string | null): Promise<VersionMeta | null> {
-    await this.ready
     const { rows } = await this.pool.query<Row>(
       `UPDATE versions SET name = $3 WHERE doc_id = $1 AND id = $2
        RETURNING id, doc_id, created_at, name, authors, size_bytes`,
@@ -90,7 +69,6 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   async remove(docId: DocId, ids: number[]): Promise<number> {
-    await this.ready
     const result = await this.pool.query('DELETE FROM versions WHERE doc_id = $1 AND id = ANY($2::bigint[])', [
       docId,
       ids,
@@ -99,7 +77,6 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   async removeAll(docId: DocId): Promise<void> {
-    await this.ready
     await this.pool.query('DELETE FROM versions WHERE doc_id = $1', [docId])
   }
 

@@ -29,7 +29,7 @@ export class VersionRecorder {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    room.doc.on('update', this.onUpdate)
+    room.onUpdate(this.onUpdate)
   }
 
   get hasUnrecordedChanges(): boolean {
@@ -48,7 +48,7 @@ export class VersionRecorder {
 
   /** Records pending changes (the room is about to unload) and stops watching. */
   async stop(): Promise<void> {
-    this.room.doc.off('update', this.onUpdate)
+    this.room.offUpdate(this.onUpdate)
     if (this.hasUnrecordedChanges) await this.recordNow(null).catch(() => undefined)
     this.clearIdleTimer()
     await this.saving.catch(() => undefined)

@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.StorageFailure]: 503,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.TokenExpired]: 401,
+  [ErrorCode.TokenRevoked]: 401,
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.ReadOnly]: 403,
   [ErrorCode.ForbiddenOrigin]: 403,

@@ -2,11 +2,12 @@ import type { Request } from 'express'
 
 /**
  * The caller's token: `Authorization: Bearer <token>`, or `?token=` on GET requests (download links
- * and EventSource cannot set headers). Never logged: request logs carry paths only.
+ * and EventSource cannot set headers). Never logged: request logs carry paths only. Callers that
+ * parsed the query already pass `queryToken` (express parses it again on every read).
  */
-export function requestToken(request: Request): string | undefined {
-  const header = request.get('authorization')
+export function requestToken(request: Request, queryToken: unknown = request.query.token): string | undefined {
+  const header = request.headers.authorization
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim()
-  const query = request.query.token
+  const query = queryToken
   return request.method === 'GET' && typeof query === 'string' ? query : undefined
 }

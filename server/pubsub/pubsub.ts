@@ -3,6 +3,13 @@ import type { DocId } from '../../shared/ids.js'
 export const PubSubMessageKind = {
   /** A Yjs update, already committed to storage by the publishing instance. */
   Update: 'update',
+  /**
+   * A Yjs update applied by the publishing instance and not yet committed: sent at once so other
+   * instances' clients see it as fast as local ones. Payload: varuint ref, then the update.
+   */
+  Pending: 'pending',
+  /** The pending updates with these refs are committed. Payload: varuint count, then the refs. */
+  Committed: 'committed',
   /** An awareness update (cursors, names), never stored. */
   Awareness: 'awareness',
 } as const

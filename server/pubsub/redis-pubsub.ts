@@ -10,12 +10,19 @@ const INSTANCE_ID_BYTES = 16
 /** version, kind, instance id; then the payload bytes as they are. */
 const HEADER_BYTES = 2 + INSTANCE_ID_BYTES
 
-const KIND_CODES = { [PubSubMessageKind.Update]: 1, [PubSubMessageKind.Awareness]: 2 } as const
+const KIND_CODES = {
+  [PubSubMessageKind.Update]: 1,
+  [PubSubMessageKind.Awareness]: 2,
+  [PubSubMessageKind.Pending]: 3,
+  [PubSubMessageKind.Committed]: 4,
+} as const
 /** Control frame on the resync channel: "I dropped messages; everyone catch up from storage". */
 const RESYNC_CODE = 0
 const KINDS_BY_CODE = new Map<number, PubSubMessage['kind']>([
   [1, PubSubMessageKind.Update],
   [2, PubSubMessageKind.Awareness],
+  [3, PubSubMessageKind.Pending],
+  [4, PubSubMessageKind.Committed],
 ])
 
 /**

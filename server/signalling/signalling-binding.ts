@@ -133,6 +133,7 @@ export class SignallingBinding {
     const early: string[] = []
     let session: ReturnType<SignallingHub['open']> | null = null
     let expiryTimer: NodeJS.Timeout | undefined
+    let stopWatchingRevocation: (() => void) | undefined
 
     ws.on('message', (data: RawData) => {
       const text = rawToString(data)
@@ -152,6 +153,7 @@ export class SignallingBinding {
       else this.connectionsByAddress.delete(address)
       metrics.signallingConnections.dec()
       clearTimeout(expiryTimer)
+      stopWatchingRevocation?.()
       session?.end()
     })
 
@@ -163,6 +165,10 @@ export class SignallingBinding {
         expiryTimer = setTimeout(() => session?.fail(new SyncError(ErrorCode.TokenExpired, 'token expired')), delay)
         expiryTimer.unref()
       }
+      // A revoked token ends signalling too (the hub re-checks it at each subscribe).
+      stopWatchingRevocation = authenticator.watchRevocation?.(principal, (error) =>
+        session ? session.fail(error) : socket.close(closeCodeFor(error.code), closeReason(error.code, error.message)),
+      )
     } catch (error) {
       const code = error instanceof SyncError ? error.code : ErrorCode.Internal
       metrics.authFailures.inc({ code })
@@ -170,7 +176,10 @@ export class SignallingBinding {
       socket.close(closeCodeFor(code), closeReason(code, (error as Error).message))
       return
     }
-    if (ws.readyState !== WebSocket.OPEN) return
+    if (ws.readyState !== WebSocket.OPEN) {
+      stopWatchingRevocation?.() // closed while the token was checked: its close handler already ran
+      return
+    }
     session = this.hub.open(socket, (docId) => authenticator.authorize(token, docId))
     socket.send(
       JSON.stringify({

@@ -331,6 +331,7 @@ export class SignalSession {
 const AUTH_CODES: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.Unauthorized,
   ErrorCode.TokenExpired,
+  ErrorCode.TokenRevoked,
   ErrorCode.Forbidden,
 ])
 

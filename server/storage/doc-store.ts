@@ -19,11 +19,18 @@ export interface StoredDoc {
   tailBytes: number
 }
 
+/**
+ * A document's `updated_at` (the list order) follows its appends to within this: rewriting the
+ * documents row and its index on every keystroke would double what each commit writes.
+ */
+export const UPDATED_AT_GRANULARITY_MS = 1_000
+
 export interface DocInfo {
   docId: DocId
   title: string
   /** Milliseconds since the epoch. */
   createdAt: number
+  /** Follows the document's appends to within UPDATED_AT_GRANULARITY_MS. */
   updatedAt: number
   /** Bytes stored for the document (snapshot plus log). */
   sizeBytes: number

@@ -1,60 +1,88 @@
-import { GROUP_COMMIT_MAX_DELAY_MS } from '../../shared/limits.js'
-
 interface Pending<T, R> {
   item: T
   resolve: (result: R) => void
   reject: (error: unknown) => void
 }
 
+export interface GroupCommitOptions {
+  /**
+   * Commit pacing: a commit starts no sooner than this after the previous one started. A quiet
+   * server commits at the end of the turn as before; a busy one gathers a few ms of writes into
+   * each commit instead of paying a transaction and an fsync per keystroke (PostgreSQL's
+   * commit_delay does the same). Only acknowledgements wait for it; broadcasts never do.
+   */
+  minIntervalMs?: number
+}
+
 /**
- * Collects writes made during one event-loop turn and commits them together, so a burst of
- * keystrokes from many clients costs one fsync, not one each. A failed commit rejects every item
- * in its batch: nothing is acknowledged that did not commit.
+ * Collects writes and commits them together, so a burst of keystrokes from many clients costs one
+ * fsync, not one each. A batch closes at the end of the event-loop turn, or when the pacing
+ * interval allows; while a commit is in flight, everything pushed meanwhile waits and goes in the
+ * next one, so a slow disk makes batches larger rather than the queue longer. A failed commit
+ * rejects every item in its batch: nothing is acknowledged that did not commit.
  */
 export class GroupCommitQueue<T, R> {
   private pending: Pending<T, R>[] = []
   private scheduled: NodeJS.Immediate | null = null
   private timer: NodeJS.Timeout | null = null
-  private inFlight: Promise<void> = Promise.resolve()
+  private inFlight: Promise<void> | null = null
+  private lastStartedAt = Number.NEGATIVE_INFINITY
+  private readonly minIntervalMs: number
 
   constructor(
     /** Commits the batch in one transaction; returns one result per item, in order. */
     private readonly commit: (items: T[]) => R[] | Promise<R[]>,
-  ) {}
+    options: GroupCommitOptions = {},
+  ) {
+    this.minIntervalMs = options.minIntervalMs ?? 0
+  }
 
   push(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject })
-      if (this.scheduled === null) {
-        this.scheduled = setImmediate(() => this.flushNow())
-        // setImmediate can starve behind a long I/O phase; the timer bounds the added latency.
-        this.timer = setTimeout(() => this.flushNow(), GROUP_COMMIT_MAX_DELAY_MS)
-      }
+      this.schedule()
     })
   }
 
-  /** Resolves once everything pushed so far has been committed (or has failed). */
+  /** Resolves once everything pushed so far has been committed (or has failed); skips the pacing wait. */
   async flush(): Promise<void> {
     this.flushNow()
-    await this.inFlight
+    while (this.inFlight) {
+      await this.inFlight
+      this.flushNow()
+    }
   }
 
-  private flushNow(): void {
+  /** Nothing to do while a commit is in flight: its end starts the next one. */
+  private schedule(): void {
+    if (this.scheduled !== null || this.timer !== null || this.inFlight !== null) return
+    const waitMs = this.lastStartedAt + this.minIntervalMs - performance.now()
+    if (waitMs <= 0) this.scheduled = setImmediate(this.flushNow)
+    else this.timer = setTimeout(this.flushNow, waitMs)
+  }
+
+  private readonly flushNow = (): void => {
     if (this.scheduled !== null) clearImmediate(this.scheduled)
     if (this.timer !== null) clearTimeout(this.timer)
     this.scheduled = null
     this.timer = null
+    // One commit at a time keeps seqs and acknowledgements in order; the one in flight starts the next.
+    if (this.inFlight || this.pending.length === 0) return
     const batch = this.pending
-    if (batch.length === 0) return
     this.pending = []
-    // Batches commit strictly one after another so seqs and acknowledgements stay in order.
-    this.inFlight = this.inFlight.then(async () => {
-      try {
-        const results = await this.commit(batch.map((p) => p.item))
-        batch.forEach((p, i) => p.resolve(results[i] as R))
-      } catch (error) {
-        for (const p of batch) p.reject(error)
-      }
+    this.lastStartedAt = performance.now()
+    this.inFlight = this.commitBatch(batch).finally(() => {
+      this.inFlight = null
+      if (this.pending.length > 0) this.schedule()
     })
+  }
+
+  private async commitBatch(batch: Pending<T, R>[]): Promise<void> {
+    try {
+      const results = await this.commit(batch.map((p) => p.item))
+      batch.forEach((p, i) => p.resolve(results[i] as R))
+    } catch (error) {
+      for (const p of batch) p.reject(error)
+    }
   }
 }

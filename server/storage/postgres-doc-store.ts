@@ -1,7 +1,16 @@
 import pg from 'pg'
 import type { DocId } from '../../shared/ids.js'
 import type { Logger } from '../logger.js'
-import type { DocInfo, DocStore, QuarantinedEntry, Seq, StoredDoc, StoredEntry } from './doc-store.js'
+import {
+  UPDATED_AT_GRANULARITY_MS,
+  type DocInfo,
+  type DocStore,
+  type QuarantinedEntry,
+  type Seq,
+  type StoredDoc,
+  type StoredEntry,
+} from './doc-store.js'
+import { GROUP_COMMIT_MIN_INTERVAL_MS } from '../../shared/limits.js'
 import { GroupCommitQueue } from './group-commit.js'
 
 /**
@@ -33,6 +42,26 @@ const MIGRATIONS: string[] = [
      quarantined_at BIGINT NOT NULL
    );
    CREATE INDEX quarantine_by_doc ON quarantine (doc_id, quarantined_at);`,
+  // Version history and token revocations were created by their own stores before they became
+  // migrations (and raced when instances started together); IF NOT EXISTS adopts those tables.
+  `CREATE TABLE IF NOT EXISTS versions (
+     id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     doc_id     TEXT NOT NULL,
+     created_at BIGINT NOT NULL,
+     name       TEXT,
+     authors    JSONB NOT NULL,
+     size_bytes INTEGER NOT NULL,
+     state      BYTEA NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc_id, created_at);`,
+  `CREATE TABLE IF NOT EXISTS revocations (
+     id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     kind       TEXT NOT NULL,
+     subject    TEXT NOT NULL,
+     revoked_at BIGINT NOT NULL,
+     expires_at BIGINT
+   );
+   CREATE INDEX IF NOT EXISTS revocations_by_expiry ON revocations (expires_at);`,
 ]
 
 /** Arbitrary but fixed: the advisory lock key every Tandem instance takes while migrating. */
@@ -41,8 +70,6 @@ const MIGRATION_LOCK_KEY = 7_346_289_101
 /** Deadlock and serialization failures: the transaction did nothing and may simply run again. */
 const RETRYABLE_SQLSTATES = new Set(['40P01', '40001'])
 const MAX_COMMIT_ATTEMPTS = 3
-/** A document's `updated_at` (the list order) follows its appends to within this. */
-const UPDATED_AT_GRANULARITY_MS = 1_000
 
 export interface PostgresDocStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -67,14 +94,11 @@ interface AppendItem {
  */
 export class PostgresDocStore implements DocStore {
   readonly kind = 'postgres'
-  /** Where the documents live; version history keeps its table in the same database. */
-  readonly connectionString: string
   private readonly pool: pg.Pool
   private readonly now: () => number
   private readonly appends: GroupCommitQueue<AppendItem, Seq>
 
   private constructor(options: PostgresDocStoreOptions) {
-    this.connectionString = options.connectionString
     this.now = options.now ?? Date.now
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
@@ -82,17 +106,18 @@ export class PostgresDocStore implements DocStore {
       // Fail fast while the database is down: a pending append must fail (and not be acked), not hang.
       connectionTimeoutMillis: 5_000,
       application_name: 'tandem',
-    })
-    // Per session, not as a startup parameter: poolers such as PgBouncer refuse unknown startup
-    // parameters. A client's queries run in order, so this precedes anything run on it.
-    this.pool.on('connect', (client) => {
-      client.query('SET synchronous_commit = on').catch(() => {
-        // The connection is already failing; its next query reports that to the caller.
-      })
+      // Per session, not as a startup parameter: poolers such as PgBouncer refuse unknown startup
+      // parameters. Awaited before the pool hands the client out (a 'connect' listener would queue
+      // it beside the caller's first query, which pg deprecates).
+      onConnect: async (client: pg.ClientBase) => {
+        await client.query('SET synchronous_commit = on')
+      },
     })
     // An idle pooled client whose connection dies emits here; without a listener the process exits.
     this.pool.on('error', (error) => options.log?.warn({ err: error }, 'postgres connection lost'))
-    this.appends = new GroupCommitQueue((items) => this.commitAppends(items))
+    this.appends = new GroupCommitQueue((items) => this.commitAppends(items), {
+      minIntervalMs: GROUP_COMMIT_MIN_INTERVAL_MS,
+    })
   }
 
   /** Connects and runs pending migrations; fails (rather than starting) when the database is unusable. */
@@ -105,6 +130,14 @@ export class PostgresDocStore implements DocStore {
       throw error
     }
     return store
+  }
+
+  /**
+   * The connection pool, shared with version history and token revocations (their tables are among
+   * this store's migrations); it closes with this store.
+   */
+  get database(): pg.Pool {
+    return this.pool
   }
 
   async load(docId: DocId): Promise<StoredDoc> {

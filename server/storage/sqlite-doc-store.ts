@@ -3,9 +3,14 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import type { DocId } from '../../shared/ids.js'
 import type { DocInfo, DocStore, QuarantinedEntry, Seq, StoredDoc, StoredEntry } from './doc-store.js'
+import { GROUP_COMMIT_MIN_INTERVAL_MS } from '../../shared/limits.js'
 import { GroupCommitQueue } from './group-commit.js'
+import { SqliteAppendWriter, type AppendItem } from './sqlite-append-writer.js'
 
 export const SQLITE_FILE_NAME = 'tandem.db'
+
+/** Every connection to the file, the main one and the append writer's: durable commits, no SQLITE_BUSY. */
+const CONNECTION_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'busy_timeout = 5000']
 
 /** Schema migrations, applied in order at open; PRAGMA user_version records the last one run. */
 const MIGRATIONS: string[] = [
@@ -33,11 +38,6 @@ const MIGRATIONS: string[] = [
    CREATE INDEX updates_docs_by_time ON documents (updated_at);`,
 ]
 
-interface AppendItem {
-  docId: DocId
-  update: Uint8Array
-}
-
 export interface SqliteDocStoreOptions {
   /** Directory holding tandem.db (created if missing). */
   dataDir: string
@@ -46,13 +46,15 @@ export interface SqliteDocStoreOptions {
 
 /**
  * The embedded default. WAL with synchronous=FULL: a commit survives an OS crash, and group commit
- * keeps that affordable (one fsync per event-loop turn, not per keystroke).
+ * keeps that affordable (one fsync per batch, not per keystroke). Appends commit on a worker thread
+ * (sqlite-append-writer.ts) so fsync never stalls the event loop.
  */
 export class SqliteDocStore implements DocStore {
   readonly kind = 'sqlite'
   readonly file: string
   private readonly db: Database.Database
   private readonly now: () => number
+  private readonly writer: SqliteAppendWriter
   private readonly appends: GroupCommitQueue<AppendItem, Seq>
   private readonly statements
 
@@ -61,25 +63,13 @@ export class SqliteDocStore implements DocStore {
     this.file = path.join(options.dataDir, SQLITE_FILE_NAME)
     this.now = options.now ?? Date.now
     this.db = new Database(this.file)
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('synchronous = FULL')
-    this.db.pragma('busy_timeout = 5000')
+    for (const pragma of CONNECTION_PRAGMAS) this.db.pragma(pragma)
     migrate(this.db)
     this.statements = {
-      touch: this.db.prepare(
-        `INSERT INTO documents (doc_id, title, created_at, updated_at) VALUES (?, '', ?, ?)
-         ON CONFLICT (doc_id) DO UPDATE SET updated_at = excluded.updated_at`,
-      ),
-      insertUpdate: this.db.prepare('INSERT INTO updates (doc_id, data) VALUES (?, ?)'),
       // The snapshot first: it sits at the highest seq it merged, and a row it did not merge may be lower.
       load: this.db.prepare(
         'SELECT seq, data, is_snapshot FROM updates WHERE doc_id = ? ORDER BY is_snapshot DESC, seq',
       ),
-      deleteLogRow: this.db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq = ? AND is_snapshot = 0'),
-      deleteSnapshot: this.db.prepare(
-        'DELETE FROM updates WHERE doc_id = ? AND seq = ? AND is_snapshot = 1 AND data = ?',
-      ),
-      insertSnapshot: this.db.prepare('INSERT INTO updates (seq, doc_id, data, is_snapshot) VALUES (?, ?, ?, 1)'),
       selectEntry: this.db.prepare('SELECT data FROM updates WHERE doc_id = ? AND seq = ?'),
       deleteEntry: this.db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq = ?'),
       insertQuarantine: this.db.prepare(
@@ -109,14 +99,11 @@ export class SqliteDocStore implements DocStore {
       ),
       setTitle: this.db.prepare('UPDATE documents SET title = ?, updated_at = ? WHERE doc_id = ?'),
     }
-    const commitAppends = this.db.transaction((items: AppendItem[]): Seq[] => {
-      const now = this.now()
-      return items.map(({ docId, update }) => {
-        this.statements.touch.run(docId, now, now)
-        return Number(this.statements.insertUpdate.run(docId, update).lastInsertRowid)
-      })
+    // Appends (the hot path) commit on a worker thread; everything else stays on this connection.
+    this.writer = new SqliteAppendWriter(this.file, this.now, CONNECTION_PRAGMAS)
+    this.appends = new GroupCommitQueue((items: AppendItem[]) => this.writer.commit(items), {
+      minIntervalMs: GROUP_COMMIT_MIN_INTERVAL_MS,
     })
-    this.appends = new GroupCommitQueue(commitAppends)
   }
 
   /** The open database, for stores that keep their tables in the same file (version history). */
@@ -140,24 +127,11 @@ export class SqliteDocStore implements DocStore {
 
   async compact(docId: DocId, snapshot: Uint8Array, merged: readonly StoredEntry[]): Promise<boolean> {
     if (merged.length === 0) return false
-    const replace = this.db.transaction((): boolean => {
-      for (const entry of merged) {
-        // A snapshot's seq is reused by the one that replaces it, so snapshots are matched by content too.
-        const changes = entry.isSnapshot
-          ? this.statements.deleteSnapshot.run(docId, entry.seq, entry.update).changes
-          : this.statements.deleteLogRow.run(docId, entry.seq).changes
-        // A row gone or changed means another compaction replaced it: throwing rolls this one back.
-        if (changes !== 1) throw new CompactionRaced()
-      }
-      this.statements.insertSnapshot.run(Math.max(...merged.map((e) => e.seq)), docId, snapshot)
-      return true
-    })
-    try {
-      return replace()
-    } catch (error) {
-      if (error instanceof CompactionRaced) return false
-      throw error
-    }
+    return this.writer.compact(
+      docId,
+      snapshot,
+      merged.map((entry) => (entry.isSnapshot ? { seq: entry.seq, snapshot: entry.update } : { seq: entry.seq })),
+    )
   }
 
   async quarantine(docId: DocId, seq: Seq, reason: string): Promise<void> {
@@ -223,15 +197,13 @@ export class SqliteDocStore implements DocStore {
 
   async close(): Promise<void> {
     await this.appends.flush()
+    await this.writer.close()
     if (this.db.open) {
       this.db.pragma('wal_checkpoint(TRUNCATE)')
       this.db.close()
     }
   }
 }
-
-/** Internal signal that rolls a compaction back; never escapes `compact`. */
-class CompactionRaced extends Error {}
 
 interface InfoRow {
   doc_id: DocId

@@ -29,6 +29,8 @@ export class ClientSession {
   private readonly messages: TokenBucket
   private readonly bytes: TokenBucket
   private expiryTimer: NodeJS.Timeout | null = null
+  private stopWatchingRevocation: (() => void) | null = null
+  private isEnded = false
   private readonly now: () => number
 
   constructor(
@@ -47,6 +49,7 @@ export class ClientSession {
   start(): void {
     this.room.join(this.connection, this.principal)
     this.armExpiry()
+    this.watchRevocation()
   }
 
   /** Handles one frame; throws SyncError for the binding to translate into a close. */
@@ -61,6 +64,9 @@ export class ClientSession {
   end(): void {
     if (this.expiryTimer) clearTimeout(this.expiryTimer)
     this.expiryTimer = null
+    this.isEnded = true
+    this.stopWatchingRevocation?.()
+    this.stopWatchingRevocation = null
     this.room.leave(this.connection)
   }
 
@@ -80,7 +86,16 @@ export class ClientSession {
     }
     this.room.setPrincipal(this.connection, this.principal)
     this.armExpiry()
+    this.watchRevocation()
     this.deps.log.debug({ connectionId: this.connection.id, role: this.principal.role }, 'token refreshed')
+  }
+
+  /** A revocation seen by any instance's poll ends this session as an expiry would. */
+  private watchRevocation(): void {
+    this.stopWatchingRevocation?.()
+    if (this.isEnded) return // a refresh that finished after the connection closed
+    this.stopWatchingRevocation =
+      this.deps.authenticator.watchRevocation?.(this.principal, (error) => this.fail(error)) ?? null
   }
 
   private armExpiry(): void {

@@ -19,43 +19,63 @@ export interface CompactionResult {
   isSuperseded: boolean
 }
 
+/** What merging a document's entries gives: the snapshot, and the entries that could not be applied. */
+export interface MergeResult {
+  snapshot: Uint8Array
+  failed: { index: number; reason: string }[]
+}
+
+/** Applies entries to a fresh document and encodes it; on a worker in the server (compaction-worker.ts). */
+export type MergeEntries = (entries: Uint8Array[]) => Promise<MergeResult>
+
+/** The merge on the calling thread: for the CLI and tests, where nobody else is waiting on the loop. */
+export const mergeInProcess: MergeEntries = async (entries) => {
+  const doc = new Y.Doc()
+  try {
+    const failed: MergeResult['failed'] = []
+    entries.forEach((update, index) => {
+      try {
+        applyValidatedUpdate(doc, update, StorageOrigin)
+      } catch (error) {
+        failed.push({ index, reason: error instanceof Error ? error.message : String(error) })
+      }
+    })
+    return { snapshot: Y.encodeStateAsUpdate(doc), failed }
+  } finally {
+    doc.destroy()
+  }
+}
+
 /**
  * Merges a document's stored log into one snapshot. It works from storage, not from a room's
  * memory, and replaces exactly the rows it read and applied: with several instances writing one
  * PostgreSQL log, a row can become visible after a higher seq was read (seqs are assigned at insert,
  * transactions commit in any order), so "everything up to the last seq read" could delete a row that
- * was never merged. Returns null when there was nothing left to compact.
+ * was never merged. Entries that cannot be applied are quarantined instead of merged. Returns null
+ * when there was nothing left to compact.
  */
-export async function compactDocument(store: DocStore, docId: DocId): Promise<CompactionResult | null> {
+export async function compactDocument(
+  store: DocStore,
+  docId: DocId,
+  merge: MergeEntries = mergeInProcess,
+): Promise<CompactionResult | null> {
   const stored = await store.load(docId)
   const tail = stored.entries.filter((e) => !e.isSnapshot)
   if (tail.length === 0) return null
-  const doc = new Y.Doc()
-  let quarantined = 0
-  try {
-    const merged: StoredEntry[] = []
-    for (const entry of stored.entries) {
-      try {
-        applyValidatedUpdate(doc, entry.update, StorageOrigin)
-        merged.push(entry)
-      } catch (error) {
-        quarantined++
-        await store.quarantine(docId, entry.seq, error instanceof Error ? error.message : String(error))
-      }
-    }
-    if (merged.length === 0) return null
-    const snapshot = Y.encodeStateAsUpdate(doc)
-    if (!(await store.compact(docId, snapshot, merged))) {
-      return { mergedRows: 0, mergedBytes: 0, snapshotBytes: 0, quarantined, isSuperseded: true }
-    }
-    return {
-      mergedRows: tail.length,
-      mergedBytes: stored.tailBytes,
-      snapshotBytes: snapshot.byteLength,
-      quarantined,
-      isSuperseded: false,
-    }
-  } finally {
-    doc.destroy()
+  const { snapshot, failed } = await merge(stored.entries.map((entry) => entry.update))
+  const failedAt = new Set(failed.map((failure) => failure.index))
+  for (const { index, reason } of failed) await store.quarantine(docId, stored.entries[index]!.seq, reason)
+  const merged: StoredEntry[] = stored.entries.filter((_, index) => !failedAt.has(index))
+  const quarantined = failed.length
+  if (merged.length === 0) return null
+  if (!(await store.compact(docId, snapshot, merged))) {
+    return { mergedRows: 0, mergedBytes: 0, snapshotBytes: 0, quarantined, isSuperseded: true }
+  }
+  return {
+    mergedRows: tail.length,
+    mergedBytes: stored.tailBytes,
+    snapshotBytes: snapshot.byteLength,
+    quarantined,
+    isSuperseded: false,
   }
 }

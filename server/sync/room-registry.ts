@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { PubSub, PubSubMessage } from '../pubsub/pubsub.js'
 import type { DocStore } from '../storage/doc-store.js'
-import { compactDocument } from './compaction.js'
+import { compactDocument, type MergeEntries } from './compaction.js'
 import { DocRoom, type RoomLimits } from './doc-room.js'
 
 export interface RegistryOptions {
@@ -14,6 +14,8 @@ export interface RegistryOptions {
   log: Logger
   metrics: Metrics
   limits: RoomLimits
+  /** How compactions merge a log; the default runs on the calling thread (the server passes a worker's). */
+  mergeEntries?: MergeEntries
   /** How long a room with no users stays loaded (a reload or reconnect then costs nothing). */
   unloadDelayMs: number
   /** Features that follow rooms (version history): told when a room opens and before it unloads. */
@@ -193,7 +195,7 @@ export class RoomRegistry {
       await new Promise((resolve) => setImmediate(resolve))
       if (room.isBroken) return
       try {
-        const result = await compactDocument(store, room.docId)
+        const result = await compactDocument(store, room.docId, this.options.mergeEntries)
         if (result) {
           room.compacted(result.mergedRows, result.mergedBytes, result.snapshotBytes)
           metrics.compactions.inc({ result: 'ok' })

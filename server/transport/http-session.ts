@@ -74,7 +74,13 @@ export class HttpSession implements Connection {
   readonly wantsAcks = true
   /** Changes whenever a session with this sid is created anew, so stale cursors are recognised. */
   readonly epoch = randomBytes(6).toString('hex')
-  private readonly outbox: Outgoing[] = []
+  /**
+   * Frames not yet confirmed, oldest first, with consecutive seqs from `outbox[outboxHead]`: lookups
+   * by seq are index arithmetic, and dropping the oldest moves a head index instead of shifting the
+   * array (a busy session holds thousands; linear scans made SSE cost grow with session age).
+   */
+  private outbox: Outgoing[] = []
+  private outboxHead = 0
   private nextSeq = 1
   /** Highest seq written to a downlink (and so possibly received by the client). */
   private deliveredSeq = 0
@@ -93,6 +99,8 @@ export class HttpSession implements Connection {
   private tokensAt = performance.now()
   /** Rate limits, token refresh and expiry, shared with the WebSocket binding; set once joined. */
   client: ClientSession | null = null
+  /** When a long-poll of this session was last answered (performance.now()), for its minimum interval. */
+  lastPollAnsweredAt = Number.NEGATIVE_INFINITY
   /** True while a POST is being handled: POSTs of one session are strictly sequential. */
   isPostInFlight = false
   closeInfo: { code: CloseCode; reason: string } | null = null
@@ -148,7 +156,7 @@ export class HttpSession implements Connection {
       if (!this.hasHadDownlink) {
         // A POST-only session (its stream lives on another instance, or has not arrived yet) keeps
         // just the newest frames; a stream that attaches later starts with a resync instead.
-        while (this.undeliveredBytes > this.limits.maxSendBufferBytes && this.outbox.length > 0) this.dropOldest()
+        while (this.undeliveredBytes > this.limits.maxSendBufferBytes && this.outboxSize > 0) this.dropOldest()
         return
       }
       this.close(CloseCode.GoingAway, closeReason(ErrorCode.SlowConsumer, 'too much undelivered; reconnect'))
@@ -173,18 +181,25 @@ export class HttpSession implements Connection {
 
   /** Frames after `seq`, oldest first. */
   framesAfter(seq: number): Outgoing[] {
-    return this.outbox.filter((entry) => entry.seq > seq)
+    const first = this.outbox[this.outboxHead]
+    if (!first) return []
+    return this.outbox.slice(this.outboxHead + Math.max(0, seq + 1 - first.seq))
   }
 
   /** Records that frames up to `seq` were written to the client, and trims the replay buffer. */
   markDelivered(seq: number): void {
-    for (const entry of this.outbox) {
-      if (entry.seq <= this.deliveredSeq || entry.seq > seq) continue
-      this.undeliveredBytes -= entry.frame.byteLength
-      this.deliveredBytes += entry.frame.byteLength
+    const first = this.outbox[this.outboxHead]
+    if (first && seq > this.deliveredSeq) {
+      const from = this.outboxHead + Math.max(0, this.deliveredSeq + 1 - first.seq)
+      const to = Math.min(this.outbox.length, this.outboxHead + seq + 1 - first.seq)
+      for (let i = from; i < to; i++) {
+        const bytes = this.outbox[i]!.frame.byteLength
+        this.undeliveredBytes -= bytes
+        this.deliveredBytes += bytes
+      }
     }
     this.deliveredSeq = Math.max(this.deliveredSeq, seq)
-    while (this.deliveredBytes > this.limits.replayBufferBytes && this.outbox[0] && this.outbox[0].seq <= seq) {
+    while (this.deliveredBytes > this.limits.replayBufferBytes && (this.oldest?.seq ?? Infinity) <= seq) {
       this.dropOldest()
     }
   }
@@ -192,7 +207,15 @@ export class HttpSession implements Connection {
   /** The client confirmed (long-poll cursor) it has everything up to `seq`: nothing before is needed. */
   confirm(seq: number): void {
     this.markDelivered(seq)
-    while (this.outbox[0] && this.outbox[0].seq <= seq) this.dropOldest()
+    while ((this.oldest?.seq ?? Infinity) <= seq) this.dropOldest()
+  }
+
+  private get oldest(): Outgoing | undefined {
+    return this.outbox[this.outboxHead]
+  }
+
+  private get outboxSize(): number {
+    return this.outbox.length - this.outboxHead
   }
 
   /** Makes `downlink` the one receiving frames; a previous one is superseded. */
@@ -278,8 +301,14 @@ export class HttpSession implements Connection {
   }
 
   private dropOldest(): void {
-    const entry = this.outbox.shift()
+    const entry = this.outbox[this.outboxHead]
     if (!entry) return
+    this.outboxHead++
+    // Compact now and then: the array is copied once per half of its length dropped, not per drop.
+    if (this.outboxHead >= 1024 && this.outboxHead * 2 >= this.outbox.length) {
+      this.outbox = this.outbox.slice(this.outboxHead)
+      this.outboxHead = 0
+    }
     if (entry.seq <= this.deliveredSeq) this.deliveredBytes -= entry.frame.byteLength
     else this.undeliveredBytes -= entry.frame.byteLength
     this.droppedSeq = entry.seq

@@ -1,4 +1,6 @@
-import express, { type Request, type Response, type Router } from 'express'
+import { requestToken } from '../http/request-token.js'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import type { ClientAddressOf } from '../http/client-address.js'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
@@ -9,6 +11,7 @@ import {
   HTTP_REPLAY_BUFFER_BYTES,
   HTTP_SESSION_IDLE_MS,
   LONG_POLL_HOLD_MS,
+  LONG_POLL_MIN_INTERVAL_MS,
   MAX_HTTP_SESSIONS,
   MAX_SEND_BUFFER_BYTES,
   SSE_HEARTBEAT_MS,
@@ -33,6 +36,8 @@ export interface HttpTransportTimings extends HttpSessionLimits {
   maxStreamLifetimeMs: number
   /** Longest a long-poll is held without frames. */
   longPollHoldMs: number
+  /** A session's polls are answered at most once per this interval (frames gather meanwhile). */
+  longPollMinIntervalMs: number
   /** A POST whose updates are not committed by then is answered 503. */
   postCommitTimeoutMs: number
 }
@@ -49,6 +54,8 @@ export interface HttpTransportOptions {
   maxBodyBytes: number
   /** True while the server drains: new streams, polls and POSTs get 503 so the balancer retries elsewhere. */
   isDraining: () => boolean
+  /** The address per-address limits count, as the WebSocket binding counts it (TRUST_PROXY aware). */
+  clientAddress: ClientAddressOf
   /** Overrides for tests; defaults come from shared/limits.ts. */
   timings?: Partial<HttpTransportTimings>
 }
@@ -71,15 +78,32 @@ export const DEFAULT_HTTP_TRANSPORT_TIMINGS: HttpTransportTimings = {
   heartbeatMs: SSE_HEARTBEAT_MS,
   maxStreamLifetimeMs: SSE_MAX_LIFETIME_MS,
   longPollHoldMs: LONG_POLL_HOLD_MS,
+  longPollMinIntervalMs: LONG_POLL_MIN_INTERVAL_MS,
   postCommitTimeoutMs: HTTP_POST_COMMIT_TIMEOUT_MS,
 }
 
+/** What the transport middleware read from a request's URL, once, for its handler. */
+export interface TransportTarget {
+  /** The percent-decoded `<docId>` path segment, not yet validated (null when undecodable). */
+  rawDocId: string | null
+  query: URLSearchParams
+}
+
+export type TransportHandler = (request: Request, response: Response, target: TransportTarget) => Promise<void>
+
+/** `/collab/<docId>/<endpoint>`, the endpoint being one of the fallback transports'. */
+const TRANSPORT_PATH = /^\/collab\/([^/]+)\/(events|poll|messages)$/
+
 /**
- * The HTTP fallback transports on one router: `GET /collab/<docId>/events` (SSE),
- * `GET /collab/<docId>/poll` (long-poll) and `POST /collab/<docId>/messages`. Mount it before the
- * 404 handler; the app's CORS middleware answers preflights.
+ * The HTTP fallback transports as one middleware: `GET /collab/<docId>/events` (SSE),
+ * `GET /collab/<docId>/poll` (long-poll), `POST` and `DELETE /collab/<docId>/messages`. Mount it
+ * before the 404 handler; the app's CORS middleware answers preflights. Other requests pass on.
+ *
+ * One regular expression and one query parse per request instead of an express Router: a
+ * long-polling client makes a request per delivery, and the router's layer matching and express's
+ * query getter (which parses again on every read) were a fifth of the server's time per poll.
  */
-export function httpTransports(options: HttpTransportOptions): Router {
+export function httpTransports(options: HttpTransportOptions): RequestHandler {
   const timings = { ...DEFAULT_HTTP_TRANSPORT_TIMINGS, ...options.timings }
   const sessions = new HttpSessionRegistry({
     registry: options.registry,
@@ -90,27 +114,54 @@ export function httpTransports(options: HttpTransportOptions): Router {
     limits: timings,
   })
   const context: HttpTransportContext = { options, timings, sessions, log: options.log }
-  const router = express.Router()
-  router.get('/collab/:docId/events', sseHandler(context))
-  router.get('/collab/:docId/poll', longPollHandler(context))
-  router.post('/collab/:docId/messages', postHandler(context))
-  router.delete('/collab/:docId/messages', endHandler(context))
-  return router
+  const handlers: Record<string, TransportHandler> = {
+    'GET events': sseHandler(context),
+    'GET poll': longPollHandler(context),
+    'POST messages': postHandler(context),
+    'DELETE messages': endHandler(context),
+  }
+  return (request: Request, response: Response, next: NextFunction): void => {
+    const url = request.url
+    const queryAt = url.indexOf('?')
+    const match = TRANSPORT_PATH.exec(queryAt === -1 ? url : url.slice(0, queryAt))
+    const handler = match ? handlers[`${request.method} ${match[2]}`] : undefined
+    if (!match || !handler) return next()
+    const target: TransportTarget = {
+      rawDocId: decodePathSegment(match[1]!),
+      query: new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)),
+    }
+    handler(request, response, target).catch(next)
+  }
+}
+
+function decodePathSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return null
+  }
 }
 
 /**
  * `DELETE /collab/<docId>/messages?sid=<sid>`: the client is leaving. The session leaves its room at
  * once, so peers see the cursor go now rather than when the idle session expires. 204 either way.
  */
-function endHandler(context: HttpTransportContext) {
-  return async (request: Request, response: Response): Promise<void> => {
-    const ids = readSessionRequest(context, request, response)
+function endHandler(context: HttpTransportContext): TransportHandler {
+  return async (request, response, target) => {
+    const ids = readSessionRequest(context, request, response, target)
     if (!ids) return
-    const principal = await authorizeRequest(context, request, response, ids.docId)
+    const principal = await authorizeRequest(context, request, response, ids)
     if (!principal) return
     context.sessions.get(ids.sid, ids.docId)?.close(CloseCode.Normal, 'client left')
     response.status(204).end()
   }
+}
+
+/** A fallback request's validated document and session ids, with its query. */
+export interface SessionRequest {
+  docId: DocId
+  sid: string
+  query: URLSearchParams
 }
 
 /** Validates the document id and session id every fallback request carries; answers 400/503 itself. */
@@ -118,14 +169,15 @@ export function readSessionRequest(
   context: HttpTransportContext,
   request: Request,
   response: Response,
-): { docId: DocId; sid: string } | null {
-  const docId = request.params.docId
-  const sid = request.query.sid
+  { rawDocId, query }: TransportTarget,
+): SessionRequest | null {
+  const docId = rawDocId ?? ''
+  const sid = query.get('sid')
   if (!isValidDocId(docId)) {
     refuse(context, request, response, 400, ErrorCode.InvalidDocId, DOC_ID_RULE)
     return null
   }
-  if (typeof sid !== 'string' || !SESSION_ID_PATTERN.test(sid)) {
+  if (sid === null || !SESSION_ID_PATTERN.test(sid)) {
     refuse(context, request, response, 400, ErrorCode.BadRequest, 'sid must be 16–64 characters of [A-Za-z0-9_-]')
     return null
   }
@@ -134,7 +186,7 @@ export function readSessionRequest(
     sendError(response, 503, ErrorCode.ServerShuttingDown, 'server is restarting; retry')
     return null
   }
-  return { docId, sid }
+  return { docId, sid, query }
 }
 
 /**
@@ -145,14 +197,10 @@ export async function authorizeRequest(
   context: HttpTransportContext,
   request: Request,
   response: Response,
-  docId: DocId,
+  { docId, query }: SessionRequest,
 ): Promise<Principal | null> {
-  const header = request.get('authorization')
-  const token = header?.startsWith('Bearer ')
-    ? header.slice('Bearer '.length).trim()
-    : typeof request.query.token === 'string'
-      ? request.query.token
-      : undefined
+  // Bearer everywhere; ?token= only on GET (EventSource cannot set headers), as on the REST API.
+  const token = requestToken(request, query.get('token') ?? undefined)
   try {
     return await context.options.authenticator.authorize(token, docId)
   } catch (error) {
@@ -187,7 +235,7 @@ export async function openSession(
   let session: HttpSession | null
   try {
     const { sid, docId, transport, principal } = target
-    session = await context.sessions.open(sid, docId, transport, principal, clientAddress(request))
+    session = await context.sessions.open(sid, docId, transport, principal, context.options.clientAddress(request))
   } catch (error) {
     context.log.error({ err: error, docId: target.docId }, 'document could not be loaded')
     response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
@@ -205,11 +253,6 @@ export async function openSession(
     )
   }
   return session
-}
-
-/** The address per-address limits count, as the WebSocket binding counts it. */
-export function clientAddress(request: Request): string {
-  return request.socket.remoteAddress ?? 'unknown'
 }
 
 /** Answers a refused request and logs it once, without the query string (it may carry a token). */

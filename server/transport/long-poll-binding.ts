@@ -9,6 +9,7 @@ import {
   refuse,
   sendClosed,
   type HttpTransportContext,
+  type TransportHandler,
 } from './http-transports.js'
 
 /** Response header with the cursor to send on the next poll. */
@@ -19,17 +20,17 @@ export const CURSOR_HEADER = 'Tandem-Cursor'
  * to 25 s when there are none. No cursor starts a session (its first answer carries the room's
  * SyncStep1); a cursor that cannot be replayed is answered 409 and the client starts over.
  */
-export function longPollHandler(context: HttpTransportContext) {
-  return async (request: Request, response: Response): Promise<void> => {
-    const ids = readSessionRequest(context, request, response)
+export function longPollHandler(context: HttpTransportContext): TransportHandler {
+  return async (request, response, target) => {
+    const ids = readSessionRequest(context, request, response, target)
     if (!ids) return
     const { docId, sid } = ids
-    const principal = await authorizeRequest(context, request, response, docId)
+    const principal = await authorizeRequest(context, request, response, ids)
     if (!principal) return
     const { sessions } = context
-    const rawCursor = request.query.cursor
-    const cursor = parseCursor(typeof rawCursor === 'string' ? rawCursor : undefined)
-    if (rawCursor !== undefined && !cursor) {
+    const rawCursor = ids.query.get('cursor')
+    const cursor = parseCursor(rawCursor)
+    if (rawCursor !== null && !cursor) {
       refuse(context, request, response, 400, ErrorCode.BadRequest, 'cursor must be <epoch>:<seq>')
       return
     }
@@ -68,30 +69,41 @@ function holdPoll(
 ): void {
   let isAnswered = false
   let timer: NodeJS.Timeout | null = null
+  let isAnswerScheduled = false
 
   const answer = (): void => {
     if (isAnswered) return
     isAnswered = true
     if (timer) clearTimeout(timer)
+    session.lastPollAnsweredAt = performance.now()
     session.detach(downlink)
     if (response.writableEnded || request.destroyed) return
     const frames = session.framesAfter(fromSeq)
     const lastSeq = frames.at(-1)?.seq ?? fromSeq
     session.markDelivered(lastSeq)
-    if (request.get('origin')) response.set('Access-Control-Expose-Headers', CURSOR_HEADER)
-    response
-      .status(200)
-      .set({
-        'Content-Type': 'application/octet-stream',
-        'Cache-Control': 'no-store',
-        [CURSOR_HEADER]: `${session.epoch}:${lastSeq}`,
-      })
-      .end(Buffer.from(encodeFrames(frames.map((entry) => entry.frame))))
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/octet-stream',
+      'Cache-Control': 'no-store',
+      [CURSOR_HEADER]: `${session.epoch}:${lastSeq}`,
+    }
+    if (request.headers.origin !== undefined) headers['Access-Control-Expose-Headers'] = CURSOR_HEADER
+    // writeHead rather than express's status/set helpers: this runs once per delivery per reader.
+    const body = encodeFrames(frames.map((entry) => entry.frame))
+    response.writeHead(200, headers).end(Buffer.from(body.buffer, body.byteOffset, body.byteLength))
+  }
+
+  /** Answers once frames are waiting: in a microtask, or when the session's interval has passed. */
+  const answerSoon = (): void => {
+    if (isAnswerScheduled || isAnswered) return
+    isAnswerScheduled = true
+    const waitMs = session.lastPollAnsweredAt + context.timings.longPollMinIntervalMs - performance.now()
+    if (waitMs <= 0) return queueMicrotask(answer)
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(answer, waitMs)
   }
 
   const downlink: Downlink = {
-    // Answer on the next turn, so frames queued together leave together.
-    wake: () => void setImmediate(answer),
+    wake: answerSoon,
     closed: (code, reason) => {
       if (isAnswered) return
       isAnswered = true
@@ -101,19 +113,15 @@ function holdPoll(
     superseded: answer,
   }
 
-  if (session.framesAfter(fromSeq).length > 0) {
-    session.attach(downlink)
-    answer()
-    return
-  }
   session.attach(downlink)
-  context.log.debug({ docId: session.docId, connectionId: session.id }, 'long-poll held')
-  timer = setTimeout(answer, context.timings.longPollHoldMs)
-  timer.unref()
   response.on('close', () => {
     if (isAnswered) return
     isAnswered = true
     if (timer) clearTimeout(timer)
     session.detach(downlink)
   })
+  if (session.framesAfter(fromSeq).length > 0) return answerSoon()
+  context.log.debug({ docId: session.docId, connectionId: session.id }, 'long-poll held')
+  timer = setTimeout(answer, context.timings.longPollHoldMs)
+  timer.unref()
 }

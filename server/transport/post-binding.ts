@@ -10,6 +10,7 @@ import {
   readSessionRequest,
   sendClosed,
   type HttpTransportContext,
+  type TransportHandler,
 } from './http-transports.js'
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
@@ -22,12 +23,12 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
  * it is committed, with the room's replies (e.g. SyncStep2 for a SyncStep1) as the body. The 200
  * is the acknowledgement: the client counts the batch's update-bearing frames as durable.
  */
-export function postHandler(context: HttpTransportContext) {
-  return async (request: Request, response: Response): Promise<void> => {
-    const ids = readSessionRequest(context, request, response)
+export function postHandler(context: HttpTransportContext): TransportHandler {
+  return async (request, response, target) => {
+    const ids = readSessionRequest(context, request, response, target)
     if (!ids) return
     const { docId, sid } = ids
-    const principal = await authorizeRequest(context, request, response, docId)
+    const principal = await authorizeRequest(context, request, response, ids)
     if (!principal) return
     const { sessions, log, options, timings } = context
     if (!request.is('application/octet-stream')) {

@@ -2,10 +2,34 @@ import type { Request, Response } from 'express'
 import type { CloseCode } from '../../shared/protocol/close-codes.js'
 import { TransportKind } from '../sync/connection.js'
 import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './http-session.js'
-import { authorizeRequest, openSession, readSessionRequest, type HttpTransportContext } from './http-transports.js'
+import {
+  authorizeRequest,
+  openSession,
+  readSessionRequest,
+  type HttpTransportContext,
+  type TransportHandler,
+} from './http-transports.js'
 
 /** One SSE event carries at most this many frame bytes, so a burst never becomes one giant line. */
 const MAX_EVENT_BYTES = 256 * 1024
+
+/**
+ * A room sends the same frame object to every client, so a lone frame's event data is encoded once
+ * per broadcast, not once per SSE session (base64 was most of SSE's extra cost over WebSocket).
+ */
+const encodedLoneFrames = new WeakMap<Uint8Array, string>()
+
+function encodeEventData(batch: readonly Uint8Array[]): string {
+  const only = batch.length === 1 ? batch[0] : undefined
+  if (only) {
+    const cached = encodedLoneFrames.get(only)
+    if (cached !== undefined) return cached
+    const data = Buffer.from(encodeFrames(batch)).toString('base64')
+    encodedLoneFrames.set(only, data)
+    return data
+  }
+  return Buffer.from(encodeFrames(batch)).toString('base64')
+}
 
 /** EventSource's reconnect delay; our fetch-based client uses its own backoff. */
 const RETRY_MS = 2_000
@@ -15,16 +39,16 @@ const RETRY_MS = 2_000
  * once), `frames` (id `<epoch>:<seq>`, data = base64 of length-prefixed frames), `ping`,
  * `resync`, `recycle`, `close`. See docs/protocol.md.
  */
-export function sseHandler(context: HttpTransportContext) {
-  return async (request: Request, response: Response): Promise<void> => {
-    const ids = readSessionRequest(context, request, response)
+export function sseHandler(context: HttpTransportContext): TransportHandler {
+  return async (request, response, target) => {
+    const ids = readSessionRequest(context, request, response, target)
     if (!ids) return
     const { docId, sid } = ids
-    const principal = await authorizeRequest(context, request, response, docId)
+    const principal = await authorizeRequest(context, request, response, ids)
     if (!principal) return
     const { sessions, log } = context
     // EventSource sends the header on reconnects; the query form serves clients that cannot set it.
-    const lastEventId = request.get('last-event-id') ?? (request.query.lastEventId as string | undefined)
+    const lastEventId = request.get('last-event-id') ?? ids.query.get('lastEventId') ?? undefined
     const cursor = parseCursor(lastEventId)
 
     const closed = sessions.tombstone(sid, docId)
@@ -114,7 +138,7 @@ function streamSession(
         bytes += entry.frame.byteLength
         lastSeq = entry.seq
       }
-      const data = Buffer.from(encodeFrames(batch)).toString('base64')
+      const data = encodeEventData(batch)
       const isWritable = response.write(`id: ${session.epoch}:${lastSeq}\nevent: frames\ndata: ${data}\n\n`)
       sentSeq = lastSeq
       session.markDelivered(lastSeq)
@@ -141,10 +165,11 @@ function streamSession(
 
   const downlink: Downlink = {
     wake: () => {
-      // Frames queued in one event-loop turn share one event.
+      // Frames queued by one callback (a room's turn of updates, its presence) share one event;
+      // a microtask, not another loop turn: the room already gathered the turn's updates.
       if (isFlushScheduled) return
       isFlushScheduled = true
-      setImmediate(flush)
+      queueMicrotask(flush)
     },
     closed: (code: CloseCode, reason: string) => {
       flush()

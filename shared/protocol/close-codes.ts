@@ -40,6 +40,7 @@ const closeCodeByError: Record<ErrorCode, CloseCode> = {
   [ErrorCode.Internal]: CloseCode.InternalError,
   [ErrorCode.Unauthorized]: CloseCode.Unauthorized,
   [ErrorCode.TokenExpired]: CloseCode.Unauthorized,
+  [ErrorCode.TokenRevoked]: CloseCode.Unauthorized,
   [ErrorCode.Forbidden]: CloseCode.Forbidden,
   [ErrorCode.ReadOnly]: CloseCode.Forbidden,
   [ErrorCode.ForbiddenOrigin]: CloseCode.Forbidden,

@@ -157,11 +157,16 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     await waitFor(() => clients.every((c) => c.text.length >= 30), { description: 'typing under way' })
 
     await cluster.redis.kill()
+    // Degraded, not unready: failing readiness everywhere at once would let a balancer take the
+    // whole service down although every instance still serves its clients and commits their writes.
     await waitFor(
-      async () => (await Promise.all([0, 1, 2].map((i) => cluster.readyStatus(i)))).every((s) => s === 503),
+      async () =>
+        (await Promise.all([0, 1, 2].map((i) => cluster.readiness(i)))).every(
+          (r) => r.code === 200 && r.status === 'warn',
+        ),
       {
         timeoutMs: 10_000,
-        description: 'every instance not ready without Redis',
+        description: 'every instance reports Redis down (200, status warn)',
       },
     )
     // Typing goes on during the outage; each instance's clients only see their own instance's edits.
@@ -172,10 +177,13 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
 
     await cluster.redis.restart()
     await waitFor(
-      async () => (await Promise.all([0, 1, 2].map((i) => cluster.readyStatus(i)))).every((s) => s === 200),
+      async () =>
+        (await Promise.all([0, 1, 2].map((i) => cluster.readiness(i)))).every(
+          (r) => r.code === 200 && r.status === 'pass',
+        ),
       {
         timeoutMs: 10_000,
-        description: 'every instance ready again',
+        description: 'every instance passes again',
       },
     )
     stops.forEach((stop) => stop())
@@ -189,7 +197,19 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     })
     // Without a reload: each client kept its one connection throughout.
     expect(clients.map((c) => c.upstreams.length)).toEqual([1, 1, 1])
-    expect((await cluster.storedDoc(docId)).getText('t').toString()).toBe(clients[0]!.text.toString())
+    // Fan-out happens when an update is applied, before its commit (the acknowledgement is the
+    // durability point, and stock y-websocket clients do not see it), so storage catches up shortly.
+    const expected = clients[0]!.text.toString()
+    let stored = ''
+    await waitFor(
+      async () => {
+        stored = (await cluster.storedDoc(docId)).getText('t').toString()
+        return stored === expected
+      },
+      { timeoutMs: 5_000, intervalMs: 100, description: 'the stored document equals the replicas' },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; stored ${JSON.stringify(stored)}, replicas ${JSON.stringify(expected)}`)
+    })
   }, 90_000)
 
   it('drains an instance on SIGTERM: readyz 503, clients closed with 1012 move elsewhere, nothing lost', async () => {
@@ -200,13 +220,15 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     await w.opened()
     w.start(25)
     await waitFor(() => w.acked.size >= 10, { description: 'writes acked before the deploy' })
-    // Hold the document's row so commits in flight stay in flight: the drain must wait for them,
-    // which keeps the draining window open long enough to observe.
+    // Block appends so commits in flight stay in flight: the drain must wait for them, which keeps
+    // the draining window open long enough to observe. The whole table, not the document's row: a
+    // commit touches that row at most once a second, so most commits would slip past a row lock
+    // and the drain could finish before readyz was ever asked.
     const locker = new pg.Client({ connectionString: cluster.database.url })
     await locker.connect()
     try {
       await locker.query('BEGIN')
-      await locker.query('SELECT 1 FROM documents WHERE doc_id = $1 FOR UPDATE', [docId])
+      await locker.query('LOCK TABLE updates IN SHARE MODE')
       const ackedBeforeLock = w.acked.size
       await waitFor(() => w.sentCount > ackedBeforeLock + 3, { description: 'writes pending behind the lock' })
       const exit = cluster.instance(draining).exited

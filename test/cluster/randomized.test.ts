@@ -2,19 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../helpers/wait-for.js'
 import { fallbackClient } from '../nginx/fallback-clients.js'
 import { startClusterNginx, type ClusterNginx } from './helpers/cluster-nginx.js'
+import { createRandom } from '../../bench/lib/stats.js'
 import { Cluster, connectedPort, trackedClient, type TrackedClient } from './helpers/cluster.js'
-
-/** Small, fast, seedable PRNG (mulberry32): the same seed replays the same schedule. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 const SEED = Number(process.env.TANDEM_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const STEPS = 80
@@ -42,7 +31,7 @@ describe('randomised convergence across two instances', () => {
 
   it(`converges every client, instance and the store (seed ${SEED})`, async () => {
     console.log(`randomised cluster test seed: ${SEED} (rerun with TANDEM_SEED=${SEED})`)
-    const random = prng(SEED)
+    const random = createRandom(SEED)
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
     const docId = `random-${SEED}`
     const targets = () => [nginx.wsUrl, ...cluster.ports.map((port) => `ws://127.0.0.1:${port}/collab`)]

@@ -60,10 +60,56 @@ describe('PostgresDocStore with several writers', () => {
     }
   })
 
-  it('migrates once when several instances start together', async () => {
-    await Promise.all([instance(), instance(), instance()])
-    const { rows } = await database.query<{ version: number }>('SELECT version FROM schema_migrations')
-    expect(rows.map((r) => r.version)).toEqual([1])
+  it('migrates once when several instances start together on a fresh database', async () => {
+    const fresh = await createTestDatabase()
+    try {
+      const opened = await Promise.all(
+        Array.from({ length: 4 }, () => PostgresDocStore.open({ connectionString: fresh.url })),
+      )
+      stores.push(...opened)
+      const { rows } = await fresh.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3])
+      const tables = await fresh.query<{ tablename: string }>(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+      )
+      expect(tables.rows.map((r) => r.tablename)).toEqual([
+        'documents',
+        'quarantine',
+        'revocations',
+        'schema_migrations',
+        'updates',
+        'versions',
+      ])
+    } finally {
+      await Promise.all(stores.splice(0).map((s) => s.close()))
+      await fresh.drop()
+    }
+  })
+
+  it('adopts the history and revocation tables an earlier release created outside the migrations', async () => {
+    const earlier = await createTestDatabase()
+    try {
+      const first = await PostgresDocStore.open({ connectionString: earlier.url })
+      await first.close()
+      // What a database of the earlier release holds: migration 1 only, its own versions table with a row.
+      await earlier.query('DELETE FROM schema_migrations WHERE version > 1')
+      await earlier.query('DROP TABLE revocations')
+      await earlier.query(
+        `INSERT INTO versions (doc_id, created_at, name, authors, size_bytes, state) VALUES ('d', 1, 'kept', '[]', 1, '\\x00')`,
+      )
+      const again = await PostgresDocStore.open({ connectionString: earlier.url })
+      stores.push(again)
+      const { rows } = await earlier.query<{ version: number }>(
+        'SELECT version FROM schema_migrations ORDER BY version',
+      )
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3])
+      const kept = await earlier.query<{ name: string }>('SELECT name FROM versions')
+      expect(kept.rows).toEqual([{ name: 'kept' }])
+      await earlier.query('SELECT id FROM revocations')
+    } finally {
+      await Promise.all(stores.splice(0).map((s) => s.close()))
+      await earlier.drop()
+    }
   })
 
   it('keeps every append from concurrent instances, each with its own seq', async () => {

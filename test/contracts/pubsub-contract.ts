@@ -32,9 +32,14 @@ export function runPubSubContract(name: string, createFixture: () => Promise<Pub
       await b.subscribe(id('doc'), (m) => received.push(m))
       a.publish(id('doc'), { kind: PubSubMessageKind.Update, payload: ALL_BYTES })
       a.publish(id('doc'), { kind: PubSubMessageKind.Awareness, payload: new Uint8Array([0, 0, 13, 10]) })
-      await waitFor(() => received.length === 2, { description: 'both messages delivered' })
+      a.publish(id('doc'), { kind: PubSubMessageKind.Pending, payload: new Uint8Array([7, 1, 0]) })
+      a.publish(id('doc'), { kind: PubSubMessageKind.Committed, payload: new Uint8Array([1, 7]) })
+      await waitFor(() => received.length === 4, { description: 'every message delivered' })
       expect(received[0]).toEqual({ kind: 'update', payload: ALL_BYTES })
       expect(received[1]).toEqual({ kind: 'awareness', payload: new Uint8Array([0, 0, 13, 10]) })
+      // In the order published: a Committed never overtakes its Pending.
+      expect(received[2]).toEqual({ kind: 'pending', payload: new Uint8Array([7, 1, 0]) })
+      expect(received[3]).toEqual({ kind: 'committed', payload: new Uint8Array([1, 7]) })
     })
 
     it('never delivers an instance’s own messages back to it', async () => {

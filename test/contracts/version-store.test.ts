@@ -2,11 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import pg from 'pg'
 import { PostgresVersionStore } from '../../server/history/postgres-version-store.js'
 import { SqliteVersionStore } from '../../server/history/sqlite-version-store.js'
 import { MemoryVersionStore, type VersionStore } from '../../server/history/version-store.js'
+import { PostgresDocStore } from '../../server/storage/postgres-doc-store.js'
 import { SqliteDocStore } from '../../server/storage/sqlite-doc-store.js'
+import { createTestDatabase } from '../cluster/helpers/postgres-database.js'
 
 const doc = (id: string) => id as never
 
@@ -83,22 +84,14 @@ runVersionStoreContract('sqlite', async () => {
   }
 })
 
-const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-
 runVersionStoreContract('postgres', async () => {
-  const database = `tandem_versions_${process.pid}_${Math.floor(Math.random() * 1e9)}`
-  const admin = new pg.Client({ connectionString: ADMIN_URL })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${database}`)
-  const url = new URL(ADMIN_URL)
-  url.pathname = `/${database}`
-  const store = new PostgresVersionStore(url.toString())
+  const database = await createTestDatabase()
+  const docs = await PostgresDocStore.open({ connectionString: database.url })
   return {
-    store,
+    store: new PostgresVersionStore(docs.database),
     cleanup: async () => {
-      await store.close()
-      await admin.query(`DROP DATABASE IF EXISTS ${database}`)
-      await admin.end()
+      await docs.close()
+      await database.drop()
     },
   }
 })

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mintToken } from '../../server/index.js'
+import { mintToken, revokeToken } from '../../server/index.js'
 import { startApp, type RunningApp } from './helpers/app-server.js'
 import { launchChromium } from './helpers/browser.js'
 import { editorText, eventually, focusEnd, syncState, uniqueDocId } from './helpers/editor-page.js'
@@ -11,7 +11,10 @@ let app: RunningApp
 let browser: Browser
 
 beforeAll(async () => {
-  ;[app, browser] = await Promise.all([startApp({ authSecret: secret }), launchChromium()])
+  ;[app, browser] = await Promise.all([
+    startApp({ authSecret: secret, limits: { revocationPollMs: 200 } }),
+    launchChromium(),
+  ])
 }, 120_000)
 
 afterAll(async () => {
@@ -65,6 +68,24 @@ describe('share links on a server with AUTH_SECRET', { timeout: 90_000 }, () => 
       await page.goto(`${app.url}/d/${uniqueDocId('no-token')}`)
       await eventually(() => syncState(page)).toBe('error')
       expect(await page.locator('.status-pill').textContent()).toContain('No access')
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('a revoked link ends the session and says to ask for a new one', async () => {
+    const docId = uniqueDocId('revoked-link')
+    const link = await token(docId, 'edit')
+    const context = await browser.newContext()
+    try {
+      const page = await context.newPage()
+      await page.goto(`${app.url}/d/${docId}?token=${link}`)
+      await eventually(() => syncState(page)).toBe('saved')
+      await revokeToken({ store: app.server.revocations!, token: link, secret })
+      await eventually(() => syncState(page)).toBe('error')
+      expect(await page.locator('.status-pill').textContent()).toContain('Access revoked')
+      await page.getByRole('alert').getByText("Access revoked — ask the document's owner for a new link.").waitFor()
+      expect(await page.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false')
     } finally {
       await context.close()
     }

@@ -1,19 +1,10 @@
-import { readFile } from 'node:fs/promises'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mintToken } from '../../server/auth/tokens.js'
 import { startServer, type RunningServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './helpers/browser.js'
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const PAGE_DIR = path.join(repoRoot, 'test/e2e/presence-helpers')
+import { removeWebRtc, servePresencePage, type PresencePageServer } from './presence-helpers/serve-page.js'
 
 /**
  * WebRTC between pages of one offline machine: Chromium gathers no ICE candidate without loopback
@@ -36,38 +27,13 @@ interface PresenceStats {
 describe('presence over WebRTC with the server relay as fallback (Chromium)', () => {
   let running: RunningServer
   let browser: Browser
-  let pageServer: http.Server
+  let pageServer: PresencePageServer | undefined
   let pageUrl: string
-  let outDir: string
   const contexts: BrowserContext[] = []
 
   beforeAll(async () => {
-    outDir = mkdtempSync(path.join(tmpdir(), 'tandem-presence-page-'))
-    const { build } = await import('vite')
-    await build({
-      root: PAGE_DIR,
-      configFile: false,
-      logLevel: 'warn',
-      build: {
-        outDir,
-        emptyOutDir: true,
-        rollupOptions: { input: [path.join(PAGE_DIR, 'index.html'), path.join(PAGE_DIR, 'stock.html')] },
-      },
-    })
-    pageServer = http.createServer((request, response) => {
-      const file = path.join(outDir, path.normalize(new URL(request.url ?? '/', 'http://x').pathname))
-      const target = file.endsWith(path.sep) ? path.join(file, 'index.html') : file
-      if (!target.startsWith(outDir)) return void response.writeHead(404).end()
-      readFile(target).then(
-        (body) => {
-          const type = target.endsWith('.js') ? 'text/javascript' : 'text/html'
-          response.writeHead(200, { 'content-type': type }).end(body)
-        },
-        () => response.writeHead(404).end(),
-      )
-    })
-    await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve))
-    pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`
+    pageServer = await servePresencePage(['index.html', 'stock.html'])
+    pageUrl = pageServer.url
     running = await startServer()
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: WEBRTC_ARGS })
   }, 120_000)
@@ -75,8 +41,7 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
   afterAll(async () => {
     await browser?.close()
     await running?.close()
-    await new Promise((resolve) => pageServer?.close(resolve))
-    if (outDir) rmSync(outDir, { recursive: true, force: true })
+    await pageServer?.close()
   })
 
   /** One browser context per user: pages of one context would share BroadcastChannel, not WebRTC. */
@@ -88,11 +53,7 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
     const context = await browser.newContext()
     contexts.push(context)
     if (options.withoutWebRtc) {
-      await context.addInitScript(() => {
-        const scope = globalThis as Record<string, unknown>
-        delete scope.RTCPeerConnection
-        delete scope.webkitRTCPeerConnection
-      })
+      await context.addInitScript(removeWebRtc)
     }
     const page = await context.newPage()
     const query = new URLSearchParams({

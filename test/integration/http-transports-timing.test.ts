@@ -1,6 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
+import { clientAddressResolver } from '../../server/http/client-address.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SseParser, type SseEvent } from '../../client/transport/http-framing.js'
 import { OpenAuthenticator } from '../../server/auth/authenticator.js'
@@ -35,6 +36,7 @@ describe('HTTP fallback timing', () => {
         metrics: running.server.metrics,
         maxBodyBytes: 16 * 1024 * 1024,
         isDraining: () => false,
+        clientAddress: clientAddressResolver(),
         timings,
       }),
     )

@@ -3,7 +3,8 @@ import * as encoding from 'lib0/encoding'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { mintToken } from '../../server/auth/tokens.js'
-import { base64ToBytes, SseParser, type SseEvent } from '../../client/transport/http-framing.js'
+import { base64ToBytes, type SseEvent } from '../../client/transport/http-framing.js'
+import { openStream } from '../helpers/sse-stream.js'
 import { stockProvider, synced, updateFrame } from '../helpers/clients.js'
 import { errorLogs, startServer, type RunningServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -34,23 +35,6 @@ function textUpdate(text: string): { doc: Y.Doc; update: Uint8Array } {
   doc.on('update', (u: Uint8Array) => (update = u))
   doc.getText('t').insert(0, text)
   return { doc, update }
-}
-
-/** An SSE reader on fetch that collects parsed events. */
-async function openStream(url: string, headers: Record<string, string> = {}) {
-  const abort = new AbortController()
-  const response = await fetch(url, { headers: { Accept: 'text/event-stream', ...headers }, signal: abort.signal })
-  const events: SseEvent[] = []
-  const parser = new SseParser()
-  const reading = (async () => {
-    const reader = response.body!.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return
-      events.push(...parser.push(value))
-    }
-  })().catch(() => undefined)
-  return { response, events, reading, close: () => abort.abort() }
 }
 
 function framesOf(events: SseEvent[]): Uint8Array[] {
@@ -191,6 +175,13 @@ describe('HTTP fallback bindings', () => {
     expect(tooBig.status).toBe(413)
     expect((await post('bad', frames(updateFrame(update)), 'short')).status).toBe(400)
     expect((await fetch(`${running.httpUrl}/collab/bad%20id/events?sid=${SID}`)).status).toBe(400)
+    // A path segment that is not valid percent-encoding is a bad document id, not a server error.
+    const undecodable = await fetch(`${running.httpUrl}/collab/bad%E0%A4%A/poll?sid=${SID}`)
+    expect(undecodable.status).toBe(400)
+    expect(((await undecodable.json()) as { error: string }).error).toBe('invalid-doc-id')
+    // Methods a transport endpoint does not serve fall through to the JSON 404.
+    expect((await fetch(url('bad', 'poll', `sid=${SID}`), { method: 'PUT' })).status).toBe(404)
+    expect((await fetch(url('bad', 'events', `sid=${SID}`), { method: 'DELETE' })).status).toBe(404)
     const expired = await fetch(url('bad', 'poll', `sid=${SID}&cursor=abc:5`))
     expect(expired.status).toBe(409)
     expect(((await expired.json()) as { error: string }).error).toBe('session-expired')
@@ -326,6 +317,13 @@ describe('HTTP fallback with AUTH_SECRET', () => {
       body,
     })
     expect(editPost.status).toBe(200)
+    // ?token= is for GET only (EventSource cannot set headers): a POST must use the header.
+    const queryPost = await fetch(`${base}/messages?sid=edit-session-000000002&token=${edit}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body,
+    })
+    expect(queryPost.status).toBe(401)
     expect(JSON.stringify(running.logs)).not.toContain(edit)
   })
 

@@ -57,7 +57,11 @@ describe('compaction', () => {
     const running = await startServer({ store, limits: { compactAfterRows: 20 } })
     const writer = stockProvider(running.wsUrl, 'growing')
     await synced(writer.provider)
-    for (let i = 0; i < 45; i++) writer.text.insert(writer.text.length, `${i % 10}`)
+    // One turn's updates are stored as one row, so pause between keystrokes to make 45 rows.
+    for (let i = 0; i < 45; i++) {
+      writer.text.insert(writer.text.length, `${i % 10}`)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
     await waitFor(
       async () => {
         const stored = await store.load('growing' as never)

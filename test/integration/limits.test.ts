@@ -63,6 +63,41 @@ describe('per-connection and per-document limits', () => {
     for (const c of [...open, again]) c.ws.close()
   })
 
+  it('counts users behind a trusted proxy by X-Forwarded-For, on WebSocket and SSE alike', async () => {
+    running = await startServer({ trustProxy: ['loopback'], limits: { maxConnectionsPerAddress: 2 } })
+    const from = (address: string) => ({ headers: { 'X-Forwarded-For': address } })
+    const status = (ws: WebSocket) =>
+      new Promise<number | undefined>((resolve) => {
+        ws.on('error', () => undefined) // a refused upgrade also errors; the status is what matters
+        ws.on('unexpected-response', (_request, response) => resolve(response.statusCode))
+        ws.on('open', () => resolve(101))
+      })
+    // Everyone arrives from the proxy's own address; without trust, the third would be refused.
+    const users = ['203.0.113.1', '203.0.113.2', '203.0.113.3'].map(
+      (address) => new WebSocket(`${running.wsUrl}/proxied`, from(address)),
+    )
+    expect(await Promise.all(users.map(status))).toEqual([101, 101, 101])
+    // One user is still capped.
+    const second = new WebSocket(`${running.wsUrl}/proxied`, from('203.0.113.1'))
+    expect(await status(second)).toBe(101)
+    const third = new WebSocket(`${running.wsUrl}/proxied`, from('203.0.113.1'))
+    expect(await status(third)).toBe(429)
+    // SSE sessions are capped per address the same way (counted apart from WebSockets).
+    const streams = await Promise.all(
+      [1, 2, 3].map((n) =>
+        fetch(`${running.httpUrl}/collab/proxied/events?sid=trusted-proxy-session-${n}`, from('203.0.113.9')),
+      ),
+    )
+    expect(streams.map((r) => r.status).sort()).toEqual([200, 200, 429])
+    const other = await fetch(
+      `${running.httpUrl}/collab/proxied/events?sid=trusted-proxy-session-4`,
+      from('203.0.113.8'),
+    )
+    expect(other.status).toBe(200)
+    for (const response of [...streams, other]) await response.body?.cancel()
+    for (const ws of [...users, second]) ws.close()
+  })
+
   it('stops accepting changes to a document over its size budget with 4413', async () => {
     running = await startServer({ limits: { maxDocumentBytes: 2_000 } })
     const writer = await rawClient(`${running.wsUrl}/bloated`)

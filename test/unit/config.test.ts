@@ -20,6 +20,12 @@ describe('resolveConfig', () => {
     })
   })
 
+  it('reads REVOCATION_POLL_MS (default 5000) and refuses polls that would hammer the database', () => {
+    expect(resolveConfig({}, {}).revocationPollMs).toBe(5000)
+    expect(resolveConfig({}, { REVOCATION_POLL_MS: '1000' }).revocationPollMs).toBe(1000)
+    expect(() => resolveConfig({}, { REVOCATION_POLL_MS: '10' })).toThrow(/REVOCATION_POLL_MS .* at least 100/)
+  })
+
   it('treats an empty variable as unset', () => {
     expect(resolveConfig({}, { PORT: '' }).port).toBe(1234)
   })
@@ -48,5 +54,11 @@ describe('resolveConfig', () => {
       'http://localhost:5173',
     ])
     expect(() => resolveConfig({}, { ALLOWED_ORIGINS: 'https://a.example/path' })).toThrow(/is not an origin/)
+  })
+
+  it('parses TRUST_PROXY and rejects entries that are not addresses, CIDRs or keywords', () => {
+    expect(resolveConfig({}, { TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8'])
+    expect(resolveConfig({}, {}).trustProxy).toBeUndefined()
+    expect(() => resolveConfig({}, { TRUST_PROXY: 'nginx.internal' })).toThrow(/TRUST_PROXY.*loopback/)
   })
 })

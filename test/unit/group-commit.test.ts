@@ -39,6 +39,28 @@ describe('GroupCommitQueue', () => {
     expect(order).toEqual([1, 2])
   })
 
+  it('gathers what arrives during a slow commit into the next one', async () => {
+    const batches: number[][] = []
+    let release!: () => void
+    const slow = new Promise<void>((resolve) => (release = resolve))
+    const queue = new GroupCommitQueue<number, number>(async (items) => {
+      batches.push(items)
+      if (items[0] === 1) await slow
+      return items
+    })
+    const first = queue.push(1)
+    await new Promise((resolve) => setImmediate(resolve))
+    const later = [2, 3, 4].map(async (i) => {
+      await new Promise((resolve) => setImmediate(resolve))
+      return queue.push(i)
+    })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(batches).toEqual([[1]])
+    release()
+    await expect(Promise.all([first, ...later])).resolves.toEqual([1, 2, 3, 4])
+    expect(batches).toEqual([[1], [2, 3, 4]])
+  })
+
   it('flush waits for what was pushed', async () => {
     const committed: number[] = []
     const queue = new GroupCommitQueue<number, void>((items) => {
@@ -48,5 +70,56 @@ describe('GroupCommitQueue', () => {
     void queue.push(7)
     await queue.flush()
     expect(committed).toEqual([7])
+  })
+
+  it('paces commits: what arrives within the interval waits and goes in one commit', async () => {
+    const batches: { items: number[]; at: number }[] = []
+    const queue = new GroupCommitQueue<number, number>(
+      (items) => {
+        batches.push({ items, at: performance.now() })
+        return items
+      },
+      { minIntervalMs: 30 },
+    )
+    await queue.push(1)
+    const later = [2, 3, 4].map((i) => queue.push(i))
+    await Promise.all(later)
+    expect(batches.map((b) => b.items)).toEqual([[1], [2, 3, 4]])
+    // Timers may fire a millisecond early; the point is that the second commit waited.
+    expect(batches[1]!.at - batches[0]!.at).toBeGreaterThanOrEqual(28)
+  })
+
+  it('commits at once when the last commit is older than the interval', async () => {
+    const batches: number[][] = []
+    const queue = new GroupCommitQueue<number, number>(
+      (items) => {
+        batches.push(items)
+        return items
+      },
+      { minIntervalMs: 200 },
+    )
+    await queue.push(1)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    const startedAt = performance.now()
+    await queue.push(2)
+    expect(performance.now() - startedAt).toBeLessThan(150)
+    expect(batches).toEqual([[1], [2]])
+  })
+
+  it('flush does not wait for the pacing interval', async () => {
+    const committed: number[] = []
+    const queue = new GroupCommitQueue<number, number>(
+      (items) => {
+        committed.push(...items)
+        return items
+      },
+      { minIntervalMs: 10_000 },
+    )
+    await queue.push(1)
+    void queue.push(2)
+    const startedAt = performance.now()
+    await queue.flush()
+    expect(performance.now() - startedAt).toBeLessThan(1_000)
+    expect(committed).toEqual([1, 2])
   })
 })

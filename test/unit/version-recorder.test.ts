@@ -14,7 +14,7 @@ describe('VersionRecorder', () => {
     vi.useFakeTimers()
     doc = new Y.Doc()
     saved = []
-    const room = { doc, docId: 'd', authorOf: (origin: unknown) => String(origin) } as unknown as DocRoom
+    const room = fakeRoom(doc, (origin: unknown) => String(origin))
     recorder = new VersionRecorder(
       room,
       { idleMs: 1_000, maxIntervalMs: 10_000 },
@@ -55,7 +55,7 @@ describe('VersionRecorder', () => {
     await recorder.stop()
     expect(saved).toEqual([])
     const other = new VersionRecorder(
-      { doc, docId: 'd', authorOf: () => 'Cy' } as unknown as DocRoom,
+      fakeRoom(doc, () => 'Cy'),
       { idleMs: 1_000, maxIntervalMs: 10_000 },
       async (_room, name, authors) => saved.push({ name, authors }),
       createLogger('silent'),
@@ -65,3 +65,14 @@ describe('VersionRecorder', () => {
     expect(saved).toEqual([{ name: null, authors: ['Cy'] }])
   })
 })
+
+/** The part of DocRoom the recorder uses. */
+function fakeRoom(doc: Y.Doc, authorOf: (origin: unknown) => string): DocRoom {
+  return {
+    doc,
+    docId: 'd',
+    authorOf,
+    onUpdate: (listener: (update: Uint8Array, origin: unknown) => void) => doc.on('update', listener),
+    offUpdate: (listener: (update: Uint8Array, origin: unknown) => void) => doc.off('update', listener),
+  } as unknown as DocRoom
+}

@@ -89,6 +89,13 @@ export class Cluster {
     return response.status
   }
 
+  /** `/readyz`'s HTTP status and its `status` field (pass, warn or fail). */
+  async readiness(index: number): Promise<{ code: number; status: string }> {
+    const response = await fetch(`${this.instance(index).httpUrl}/readyz`)
+    const body = (await response.json()) as { status: string }
+    return { code: response.status, status: body.status }
+  }
+
   /** The document as stored, read by a fresh store (what a restarted cluster would load). */
   async storedDoc(docId: string): Promise<Y.Doc> {
     const store = await PostgresDocStore.open({ connectionString: this.database.url })

@@ -45,6 +45,11 @@ export class TestRedis {
     return `redis://127.0.0.1:${this.port}`
   }
 
+  /** The running redis-server's pid (for synchronous clean-up in an 'exit' handler). */
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
   /** Starts (again) on the same port and resolves once it answers. */
   async restart(): Promise<void> {
     if (this.child) throw new Error('redis-server is already running')

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createServer, MemoryDocStore, type TandemServer } from '../../../server/index.js'
+import { createServer, MemoryDocStore, type ServerOptions, type TandemServer } from '../../../server/index.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const CLIENT_DIST = path.join(repoRoot, 'dist/client')
@@ -79,7 +79,7 @@ export interface RunningApp {
 }
 
 /** The real server on a free port with in-memory storage, serving the built app. */
-export async function startApp(options: { authSecret?: string } = {}): Promise<RunningApp> {
+export async function startApp(options: Pick<ServerOptions, 'authSecret' | 'limits'> = {}): Promise<RunningApp> {
   await ensureWebAppBuilt()
   const server = await createServer({ port: 0, store: new MemoryDocStore(), logLevel: 'warn', ...options })
   const { url } = await server.listen()

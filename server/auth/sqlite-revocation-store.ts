@@ -1,0 +1,60 @@
+import type Database from 'better-sqlite3'
+import type { NewRevocation, Revocation, RevocationKind, RevocationStore } from './revocation-store.js'
+
+interface Row {
+  id: number
+  kind: RevocationKind
+  subject: string
+  revoked_at: number
+  expires_at: number | null
+}
+
+/**
+ * Revocations in the same SQLite file as the documents, so `tandem token revoke --data-dir` and the
+ * running server share them. SQLite has one writer at a time, so ids become visible in order.
+ */
+export class SqliteRevocationStore implements RevocationStore {
+  private readonly statements
+
+  constructor(db: Database.Database) {
+    db.exec(`CREATE TABLE IF NOT EXISTS revocations (
+               id         INTEGER PRIMARY KEY AUTOINCREMENT,
+               kind       TEXT NOT NULL,
+               subject    TEXT NOT NULL,
+               revoked_at INTEGER NOT NULL,
+               expires_at INTEGER
+             );
+             CREATE INDEX IF NOT EXISTS revocations_by_expiry ON revocations (expires_at);`)
+    this.statements = {
+      insert: db.prepare('INSERT INTO revocations (kind, subject, revoked_at, expires_at) VALUES (?, ?, ?, ?)'),
+      listSince: db.prepare(
+        'SELECT id, kind, subject, revoked_at, expires_at FROM revocations WHERE id > ? ORDER BY id',
+      ),
+      prune: db.prepare('DELETE FROM revocations WHERE expires_at IS NOT NULL AND expires_at < ?'),
+    }
+  }
+
+  async add(revocation: NewRevocation): Promise<Revocation> {
+    const { kind, subject, revokedAt, expiresAt } = revocation
+    const result = this.statements.insert.run(kind, subject, revokedAt, expiresAt)
+    return { id: Number(result.lastInsertRowid), kind, subject, revokedAt, expiresAt }
+  }
+
+  async listSince(afterId: number): Promise<Revocation[]> {
+    return (this.statements.listSince.all(afterId) as Row[]).map(toRevocation)
+  }
+
+  async prune(now: number): Promise<number> {
+    return this.statements.prune.run(now).changes
+  }
+}
+
+function toRevocation(row: Row): Revocation {
+  return {
+    id: row.id,
+    kind: row.kind,
+    subject: row.subject,
+    revokedAt: row.revoked_at,
+    expiresAt: row.expires_at,
+  }
+}
