@@ -32,6 +32,7 @@ import { HistoryService } from './history/history-service.js'
 import type { VersionStore } from './history/version-store.js'
 import { versionsRoutes } from './http/versions-routes.js'
 import { httpTransports } from './transport/http-transports.js'
+import { applyCorsHeaders, corsPolicy, isOriginAllowed } from './http/cors.js'
 import { CompactionWorker } from './sync/compaction-worker.js'
 import { WebSocketBinding } from './transport/websocket-binding.js'
 
@@ -131,21 +132,6 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   app.disable('x-powered-by')
   app.set('etag', false)
   app.use(corsPolicy(options.allowedOrigins))
-  // SSE, long-poll and POST for clients whose network blocks WebSockets (docs/protocol.md). First
-  // after CORS: a long-polling client makes a request per delivery, which needs neither the API
-  // routers nor a line in the request log (thousands a second); sessions log when they open and end.
-  app.use(
-    httpTransports({
-      clientAddress,
-      registry,
-      authenticator,
-      limits,
-      log,
-      metrics,
-      maxBodyBytes: limits.maxInitialSyncBytes + 64 * 1024,
-      isDraining: () => isDraining,
-    }),
-  )
   app.use(requestLog(log))
 
   app.get('/healthz', (_request, response) => {
@@ -176,7 +162,24 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   app.use((_request: Request, response: Response) => sendError(response, 404, ErrorCode.NotFound, 'no such route'))
   app.use(errorHandler(log))
 
-  const httpServer = http.createServer(app)
+  // SSE, long-poll and POST for clients whose network blocks WebSockets (docs/protocol.md), served
+  // ahead of express: a long-polling client makes a request per delivery, which needs neither the
+  // API routers nor a line in the request log (thousands a second); sessions log when they open and
+  // end. Everything else, CORS preflights included, goes to the express app.
+  const transports = httpTransports({
+    clientAddress,
+    registry,
+    authenticator,
+    limits,
+    log,
+    metrics,
+    maxBodyBytes: limits.maxInitialSyncBytes + 64 * 1024,
+    isDraining: () => isDraining,
+    guard: (request, response) => applyCorsHeaders(options.allowedOrigins, request, response),
+  })
+  const httpServer = http.createServer((request, response) => {
+    if (!transports(request, response)) app(request, response)
+  })
   httpServer.on('clientError', (error, socket) => {
     log.debug({ err: error }, 'malformed HTTP request')
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
@@ -329,36 +332,6 @@ async function probe(name: string, check: () => Promise<void>, log: Logger): Pro
   } catch (error) {
     log.warn({ check: name, err: error }, 'readiness check failed')
     return 'failed'
-  }
-}
-
-function isOriginAllowed(allowed: string[] | undefined, origin: string | undefined): boolean {
-  if (allowed === undefined || allowed.includes('*')) return true
-  // Non-browser clients send no Origin; the allowlist protects browsers from cross-site use.
-  if (origin === undefined) return true
-  return allowed.includes(origin)
-}
-
-function corsPolicy(allowed: string[] | undefined) {
-  return (request: Request, response: Response, next: NextFunction): void => {
-    const origin = request.get('origin')
-    if (origin !== undefined) {
-      if (!isOriginAllowed(allowed, origin)) {
-        sendError(response, 403, 'forbidden-origin', `origin ${origin} is not in ALLOWED_ORIGINS`)
-        return
-      }
-      response.set('Access-Control-Allow-Origin', allowed === undefined ? '*' : origin)
-      response.set('Vary', 'Origin')
-      response.set('Access-Control-Expose-Headers', 'ETag, Location')
-    }
-    if (request.method === 'OPTIONS' && origin !== undefined) {
-      response.set('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS')
-      response.set('Access-Control-Allow-Headers', 'Content-Type, Authorization, If-None-Match, Last-Event-ID')
-      response.set('Access-Control-Max-Age', '600')
-      response.status(204).end()
-      return
-    }
-    next()
   }
 }
 

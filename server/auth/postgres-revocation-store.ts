@@ -20,6 +20,9 @@ export class PostgresRevocationStore implements RevocationStore {
   async add(revocation: NewRevocation): Promise<Revocation> {
     const { kind, subject, revokedAt, expiresAt } = revocation
     const client = await this.pool.connect()
+    // A checked-out client whose connection dies emits 'error' (fatal without a listener); the
+    // pending query rejects with the same failure, which is what the caller sees.
+    client.on('error', ignoreError)
     try {
       await client.query('BEGIN')
       // Identity values are taken at insert but become visible at commit, so two concurrent revocations
@@ -36,6 +39,7 @@ export class PostgresRevocationStore implements RevocationStore {
       await client.query('ROLLBACK').catch(() => undefined)
       throw error
     } finally {
+      client.removeListener('error', ignoreError)
       client.release()
     }
   }
@@ -55,6 +59,8 @@ export class PostgresRevocationStore implements RevocationStore {
     return result.rowCount ?? 0
   }
 }
+
+function ignoreError(): void {}
 
 function toRevocation(row: Row): Revocation {
   return {

@@ -1,5 +1,5 @@
 import { requestToken } from '../http/request-token.js'
-import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { ClientAddressOf } from '../http/client-address.js'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
@@ -18,7 +18,6 @@ import {
   SSE_MAX_LIFETIME_MS,
 } from '../../shared/limits.js'
 import type { Authenticator, Principal } from '../auth/authenticator.js'
-import { sendError } from '../http/errors.js'
 import { loggablePath, type Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { ServerLimits } from '../server-limits.js'
@@ -58,6 +57,8 @@ export interface HttpTransportOptions {
   clientAddress: ClientAddressOf
   /** Overrides for tests; defaults come from shared/limits.ts. */
   timings?: Partial<HttpTransportTimings>
+  /** Applied to each transport request before its handler (the server's CORS policy). */
+  guard?: TransportGuard
 }
 
 /** What each binding gets: options with every timing resolved, and the instance's sessions. */
@@ -89,21 +90,36 @@ export interface TransportTarget {
   query: URLSearchParams
 }
 
-export type TransportHandler = (request: Request, response: Response, target: TransportTarget) => Promise<void>
+export type TransportHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  target: TransportTarget,
+) => Promise<void>
+
+/**
+ * Runs before the handler on every transport request: the server's CORS policy. Returns false when
+ * it answered the request itself (an origin outside ALLOWED_ORIGINS).
+ */
+export type TransportGuard = (request: IncomingMessage, response: ServerResponse) => boolean
+
+/** Serves a request when it is one of the fallback transports' (returns true); false: not ours. */
+export type HttpTransportsHandler = (request: IncomingMessage, response: ServerResponse) => boolean
 
 /** `/collab/<docId>/<endpoint>`, the endpoint being one of the fallback transports'. */
 const TRANSPORT_PATH = /^\/collab\/([^/]+)\/(events|poll|messages)$/
 
 /**
- * The HTTP fallback transports as one middleware: `GET /collab/<docId>/events` (SSE),
- * `GET /collab/<docId>/poll` (long-poll), `POST` and `DELETE /collab/<docId>/messages`. Mount it
- * before the 404 handler; the app's CORS middleware answers preflights. Other requests pass on.
+ * The HTTP fallback transports: `GET /collab/<docId>/events` (SSE), `GET /collab/<docId>/poll`
+ * (long-poll), `POST` and `DELETE /collab/<docId>/messages`. The server calls the returned function
+ * first for every request, before express; it returns false for any other request (CORS preflights
+ * included), which express then serves.
  *
- * One regular expression and one query parse per request instead of an express Router: a
- * long-polling client makes a request per delivery, and the router's layer matching and express's
- * query getter (which parses again on every read) were a fifth of the server's time per poll.
+ * Plain Node request and response, one regular expression and one query parse per request: a
+ * long-polling client makes a request per delivery, and express's router, its request/response
+ * prototypes and its query getter (which parses again on every read) were 12 % of the server's time
+ * in the long-poll bench (CPU profile) before this ran ahead of express.
  */
-export function httpTransports(options: HttpTransportOptions): RequestHandler {
+export function httpTransports(options: HttpTransportOptions): HttpTransportsHandler {
   const timings = { ...DEFAULT_HTTP_TRANSPORT_TIMINGS, ...options.timings }
   const sessions = new HttpSessionRegistry({
     registry: options.registry,
@@ -120,18 +136,47 @@ export function httpTransports(options: HttpTransportOptions): RequestHandler {
     'POST messages': postHandler(context),
     'DELETE messages': endHandler(context),
   }
-  return (request: Request, response: Response, next: NextFunction): void => {
-    const url = request.url
+  return (request, response) => {
+    const url = request.url ?? ''
     const queryAt = url.indexOf('?')
     const match = TRANSPORT_PATH.exec(queryAt === -1 ? url : url.slice(0, queryAt))
     const handler = match ? handlers[`${request.method} ${match[2]}`] : undefined
-    if (!match || !handler) return next()
+    if (!match || !handler) return false
+    if (options.guard && !options.guard(request, response)) return true
     const target: TransportTarget = {
       rawDocId: decodePathSegment(match[1]!),
       query: new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)),
     }
-    handler(request, response, target).catch(next)
+    handler(request, response, target).catch((error: unknown) => {
+      context.log.error({ err: error, method: request.method, path: loggablePath(url) }, 'request failed')
+      if (response.headersSent) response.destroy()
+      else writeJson(response, 500, { error: ErrorCode.Internal, message: 'internal error; see the server log' })
+    })
+    return true
   }
+}
+
+/** A JSON answer, as express's `res.status(status).json(body)` writes it. */
+export function writeJson(
+  response: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  const json = Buffer.from(JSON.stringify(body))
+  response
+    .writeHead(status, {
+      ...headers,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': json.byteLength,
+    })
+    .end(json)
+}
+
+/** The first value of a request header (Node joins most repeated headers, not all). */
+export function headerOf(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name]
+  return Array.isArray(value) ? value[0] : value
 }
 
 function decodePathSegment(segment: string): string | null {
@@ -153,7 +198,7 @@ function endHandler(context: HttpTransportContext): TransportHandler {
     const principal = await authorizeRequest(context, request, response, ids)
     if (!principal) return
     context.sessions.get(ids.sid, ids.docId)?.close(CloseCode.Normal, 'client left')
-    response.status(204).end()
+    response.writeHead(204).end()
   }
 }
 
@@ -167,8 +212,8 @@ export interface SessionRequest {
 /** Validates the document id and session id every fallback request carries; answers 400/503 itself. */
 export function readSessionRequest(
   context: HttpTransportContext,
-  request: Request,
-  response: Response,
+  request: IncomingMessage,
+  response: ServerResponse,
   { rawDocId, query }: TransportTarget,
 ): SessionRequest | null {
   const docId = rawDocId ?? ''
@@ -182,8 +227,12 @@ export function readSessionRequest(
     return null
   }
   if (context.options.isDraining()) {
-    response.set('Retry-After', '1')
-    sendError(response, 503, ErrorCode.ServerShuttingDown, 'server is restarting; retry')
+    writeJson(
+      response,
+      503,
+      { error: ErrorCode.ServerShuttingDown, message: 'server is restarting; retry' },
+      { 'Retry-After': '1' },
+    )
     return null
   }
   return { docId, sid, query }
@@ -195,8 +244,8 @@ export function readSessionRequest(
  */
 export async function authorizeRequest(
   context: HttpTransportContext,
-  request: Request,
-  response: Response,
+  request: IncomingMessage,
+  response: ServerResponse,
   { docId, query }: SessionRequest,
 ): Promise<Principal | null> {
   // Bearer everywhere; ?token= only on GET (EventSource cannot set headers), as on the REST API.
@@ -208,7 +257,7 @@ export async function authorizeRequest(
     const message = error instanceof Error ? error.message : String(error)
     if (code === ErrorCode.Internal) {
       context.log.error({ err: error, docId }, 'authorization failed')
-      response.status(500).json({ error: code, message: 'internal error; see the server log' })
+      writeJson(response, 500, { error: code, message: 'internal error; see the server log' })
       return null
     }
     context.options.metrics.authFailures.inc({ code })
@@ -228,8 +277,8 @@ export async function authorizeRequest(
  */
 export async function openSession(
   context: HttpTransportContext,
-  request: Request,
-  response: Response,
+  request: IncomingMessage,
+  response: ServerResponse,
   target: { sid: string; docId: DocId; transport: TransportKind; principal: Principal },
 ): Promise<HttpSession | null> {
   let session: HttpSession | null
@@ -238,11 +287,10 @@ export async function openSession(
     session = await context.sessions.open(sid, docId, transport, principal, context.options.clientAddress(request))
   } catch (error) {
     context.log.error({ err: error, docId: target.docId }, 'document could not be loaded')
-    response.status(503).json({ error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
+    writeJson(response, 503, { error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
     return null
   }
   if (!session) {
-    response.set('Retry-After', '5')
     refuse(
       context,
       request,
@@ -250,6 +298,8 @@ export async function openSession(
       429,
       ErrorCode.RateLimited,
       'too many sessions from this address or on this server',
+      {},
+      { 'Retry-After': '5' },
     )
   }
   return session
@@ -258,19 +308,20 @@ export async function openSession(
 /** Answers a refused request and logs it once, without the query string (it may carry a token). */
 export function refuse(
   context: HttpTransportContext,
-  request: Request,
-  response: Response,
+  request: IncomingMessage,
+  response: ServerResponse,
   status: number,
   code: string,
   message: string,
   extra: Record<string, unknown> = {},
+  headers: OutgoingHttpHeaders = {},
 ): void {
-  context.log.warn({ path: loggablePath(request.originalUrl), status, code }, 'http transport request refused')
-  response.status(status).json({ error: code, message, ...extra })
+  context.log.warn({ path: loggablePath(request.url ?? ''), status, code }, 'http transport request refused')
+  writeJson(response, status, { error: code, message, ...extra }, headers)
 }
 
 /** A session the server closed: 410 with the close code, which the client treats like a WebSocket close. */
-export function sendClosed(response: Response, info: { code: number; reason: string }): void {
+export function sendClosed(response: ServerResponse, info: { code: number; reason: string }): void {
   const errorCode = info.reason.split(':')[0] ?? ErrorCode.Internal
-  response.status(410).json({ error: errorCode, message: info.reason, closeCode: info.code, reason: info.reason })
+  writeJson(response, 410, { error: errorCode, message: info.reason, closeCode: info.code, reason: info.reason })
 }

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ErrorCode } from '../../shared/errors.js'
 import { TransportKind } from '../sync/connection.js'
 import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './http-session.js'
@@ -62,8 +62,8 @@ export function longPollHandler(context: HttpTransportContext): TransportHandler
 
 function holdPoll(
   context: HttpTransportContext,
-  request: Request,
-  response: Response,
+  request: IncomingMessage,
+  response: ServerResponse,
   session: HttpSession,
   fromSeq: number,
 ): void {

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { TransportKind } from '../sync/connection.js'
@@ -9,6 +9,7 @@ import {
   refuse,
   readSessionRequest,
   sendClosed,
+  writeJson,
   type HttpTransportContext,
   type TransportHandler,
 } from './http-transports.js'
@@ -31,12 +32,12 @@ export function postHandler(context: HttpTransportContext): TransportHandler {
     const principal = await authorizeRequest(context, request, response, ids)
     if (!principal) return
     const { sessions, log, options, timings } = context
-    if (!request.is('application/octet-stream')) {
+    if (mediaType(request) !== 'application/octet-stream') {
       // Also a CSRF guard: a cross-site form cannot send this type without a CORS preflight.
       refuse(context, request, response, 415, ErrorCode.UnsupportedMediaType, 'body must be application/octet-stream')
       return drain(request)
     }
-    const declared = Number(request.get('content-length') ?? 0)
+    const declared = Number(request.headers['content-length'] ?? 0)
     if (declared > options.maxBodyBytes) {
       tooLarge(context, request, response, declared)
       return
@@ -72,8 +73,9 @@ export function postHandler(context: HttpTransportContext): TransportHandler {
       return refuse(context, request, response, 409, ErrorCode.PostInFlight, 'one POST at a time per session')
     }
     if (!session.takePostToken()) {
-      response.set('Retry-After', '1')
-      return refuse(context, request, response, 429, ErrorCode.RateLimited, 'too many POSTs; batch frames')
+      return refuse(context, request, response, 429, ErrorCode.RateLimited, 'too many POSTs; batch frames', {}, {
+        'Retry-After': '1',
+      })
     }
 
     session.isPostInFlight = true
@@ -91,29 +93,27 @@ export function postHandler(context: HttpTransportContext): TransportHandler {
         else log.warn({ docId, connectionId: session.id, code, reason: message }, 'frame rejected')
         session.close(closeCode, closeReason(code, message))
         const status = code === ErrorCode.Internal ? 500 : (STATUS_BY_CODE[code] ?? 400)
-        response.status(status).json({ error: code, message, closeCode, reason: closeReason(code, message) })
+        writeJson(response, status, { error: code, message, closeCode, reason: closeReason(code, message) })
         return
       }
       const isDurable = await session.whenDurable(timings.postCommitTimeoutMs)
       if (!isDurable) {
         if (session.closeInfo) return sendClosed(response, session.closeInfo)
-        response.set('Retry-After', '1')
-        response.status(503).json({ error: ErrorCode.StorageFailure, message: 'not committed in time; resend' })
+        const body = { error: ErrorCode.StorageFailure, message: 'not committed in time; resend' }
+        writeJson(response, 503, body, { 'Retry-After': '1' })
         return
       }
+      const body = encodeFrames(replies)
       response
-        .status(200)
-        .set({ 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' })
-        .end(Buffer.from(encodeFrames(replies)))
+        .writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' })
+        .end(Buffer.from(body.buffer, body.byteOffset, body.byteLength))
     } finally {
       session.isPostInFlight = false
     }
   }
 }
 
-function tooLarge(context: HttpTransportContext, request: Request, response: Response, bytes: number): void {
-  // Closing the connection spares us reading (and the client sending) the rest of a huge body.
-  response.set('Connection', 'close')
+function tooLarge(context: HttpTransportContext, request: IncomingMessage, response: ServerResponse, bytes: number): void {
   refuse(
     context,
     request,
@@ -122,11 +122,13 @@ function tooLarge(context: HttpTransportContext, request: Request, response: Res
     ErrorCode.FrameTooLarge,
     `body of ${bytes} bytes exceeds ${context.options.maxBodyBytes}`,
     { closeCode: closeCodeFor(ErrorCode.FrameTooLarge) },
+    // Closing the connection spares us reading (and the client sending) the rest of a huge body.
+    { Connection: 'close' },
   )
 }
 
 /** Reads the whole body, giving up at `limit` bytes; null if the request was aborted. */
-function readBody(request: Request, limit: number): Promise<Uint8Array | 'too-large' | null> {
+function readBody(request: IncomingMessage, limit: number): Promise<Uint8Array | 'too-large' | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = []
     let bytes = 0
@@ -147,6 +149,13 @@ function readBody(request: Request, limit: number): Promise<Uint8Array | 'too-la
   })
 }
 
-function drain(request: Request): void {
+/** The Content-Type without parameters, lower-cased ('' when absent). */
+function mediaType(request: IncomingMessage): string {
+  const type = request.headers['content-type'] ?? ''
+  const end = type.indexOf(';')
+  return (end === -1 ? type : type.slice(0, end)).trim().toLowerCase()
+}
+
+function drain(request: IncomingMessage): void {
   request.resume()
 }

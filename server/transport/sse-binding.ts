@@ -1,9 +1,10 @@
-import type { Request, Response } from 'express'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { CloseCode } from '../../shared/protocol/close-codes.js'
 import { TransportKind } from '../sync/connection.js'
 import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './http-session.js'
 import {
   authorizeRequest,
+  headerOf,
   openSession,
   readSessionRequest,
   type HttpTransportContext,
@@ -48,7 +49,7 @@ export function sseHandler(context: HttpTransportContext): TransportHandler {
     if (!principal) return
     const { sessions, log } = context
     // EventSource sends the header on reconnects; the query form serves clients that cannot set it.
-    const lastEventId = request.get('last-event-id') ?? ids.query.get('lastEventId') ?? undefined
+    const lastEventId = headerOf(request, 'last-event-id') ?? ids.query.get('lastEventId') ?? undefined
     const cursor = parseCursor(lastEventId)
 
     const closed = sessions.tombstone(sid, docId)
@@ -93,8 +94,8 @@ export function sseHandler(context: HttpTransportContext): TransportHandler {
 
 function streamSession(
   context: HttpTransportContext,
-  request: Request,
-  response: Response,
+  request: IncomingMessage,
+  response: ServerResponse,
   session: HttpSession,
   fromSeq: number,
   isResync: boolean,
@@ -197,7 +198,7 @@ function streamSession(
   flush()
 }
 
-function openStream(response: Response): void {
+function openStream(response: ServerResponse): void {
   response.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     // no-transform keeps compressing proxies away; compression would hold events in its window.
@@ -212,7 +213,7 @@ function openStream(response: Response): void {
   response.write(':\n\n')
 }
 
-function writeEvent(response: Response, event: string, data: string): void {
+function writeEvent(response: ServerResponse, event: string, data: string): void {
   if (response.writableEnded) return
   response.write(`event: ${event}\ndata: ${data}\n\n`)
 }

@@ -1,6 +1,5 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import express from 'express'
 import { clientAddressResolver } from '../../server/http/client-address.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SseParser, type SseEvent } from '../../client/transport/http-framing.js'
@@ -26,21 +25,20 @@ describe('HTTP fallback timing', () => {
   const cleanups: (() => void)[] = []
 
   async function mount(timings: Partial<HttpTransportTimings>): Promise<void> {
-    const app = express()
-    app.use(
-      httpTransports({
-        registry: running.server.registry,
-        authenticator: new OpenAuthenticator(),
-        limits: resolveLimits(),
-        log: running.server.log,
-        metrics: running.server.metrics,
-        maxBodyBytes: 16 * 1024 * 1024,
-        isDraining: () => false,
-        clientAddress: clientAddressResolver(),
-        timings,
-      }),
-    )
-    bindings = http.createServer(app)
+    const transports = httpTransports({
+      registry: running.server.registry,
+      authenticator: new OpenAuthenticator(),
+      limits: resolveLimits(),
+      log: running.server.log,
+      metrics: running.server.metrics,
+      maxBodyBytes: 16 * 1024 * 1024,
+      isDraining: () => false,
+      clientAddress: clientAddressResolver(),
+      timings,
+    })
+    bindings = http.createServer((request, response) => {
+      if (!transports(request, response)) response.writeHead(404).end()
+    })
     await new Promise<void>((resolve) => bindings.listen(0, '127.0.0.1', resolve))
     baseUrl = `http://127.0.0.1:${(bindings.address() as AddressInfo).port}`
   }
