@@ -73,9 +73,18 @@ export function postHandler(context: HttpTransportContext): TransportHandler {
       return refuse(context, request, response, 409, ErrorCode.PostInFlight, 'one POST at a time per session')
     }
     if (!session.takePostToken()) {
-      return refuse(context, request, response, 429, ErrorCode.RateLimited, 'too many POSTs; batch frames', {}, {
-        'Retry-After': '1',
-      })
+      return refuse(
+        context,
+        request,
+        response,
+        429,
+        ErrorCode.RateLimited,
+        'too many POSTs; batch frames',
+        {},
+        {
+          'Retry-After': '1',
+        },
+      )
     }
 
     session.isPostInFlight = true
@@ -113,7 +122,12 @@ export function postHandler(context: HttpTransportContext): TransportHandler {
   }
 }
 
-function tooLarge(context: HttpTransportContext, request: IncomingMessage, response: ServerResponse, bytes: number): void {
+function tooLarge(
+  context: HttpTransportContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  bytes: number,
+): void {
   refuse(
     context,
     request,
