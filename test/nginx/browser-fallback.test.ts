@@ -51,6 +51,9 @@ describe('the web app in Chromium when WebSockets are blocked', () => {
       await expect.poll(() => syncState(bob), { timeout: 10_000 }).toBe('saved')
       expect(await alice.locator('.status-pill').getAttribute('data-transport')).toBe('sse')
       expect(await bob.locator('.status-pill').getAttribute('data-transport')).toBe('websocket')
+      // Visible, not only in the tooltip: the writer behind the proxy sees which path carries the edits.
+      expect(await alice.locator('.status-pill__via').textContent()).toBe('via SSE')
+      expect(await bob.locator('.status-pill__via').count()).toBe(0)
       expect(aliceRequests).toContain(`GET /collab/${docId}/events`)
       expect(aliceSockets.length).toBeGreaterThan(0) // it tried WebSocket first
 

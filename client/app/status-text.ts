@@ -1,0 +1,90 @@
+import type { SyncStatus } from '../provider/sync-status.js'
+
+/** The icons the status uses (names from editor/icons.tsx). */
+export type StatusIcon = 'check' | 'cloudOff' | 'alert'
+
+const TRANSPORT_NAMES: Record<string, string> = {
+  websocket: 'WebSocket',
+  sse: 'Server-Sent Events',
+  'long-poll': 'long polling',
+}
+
+/** Shown beside the state while a fallback carries the document: WebSocket is the normal case. */
+const FALLBACK_BADGES: Record<string, string> = {
+  sse: 'via SSE',
+  'long-poll': 'via long polling',
+}
+
+function changes(count: number): string {
+  return count === 1 ? '1 change' : `${count} changes`
+}
+
+/** Text, detail and look for each state: says what happened and, when it matters, what to do. */
+export function describeStatus(status: SyncStatus): {
+  label: string
+  detail: string
+  icon: StatusIcon | null
+  tone: string
+  /** Visible while connected over a fallback transport ("via SSE"); null over WebSocket. */
+  badge: string | null
+} {
+  const described = describeState(status)
+  const badge = described.tone === 'ok' || described.tone === 'pending' ? fallbackBadge(status) : null
+  if (!badge) return { ...described, badge: null }
+  return {
+    ...described,
+    badge,
+    detail: `${described.detail} WebSockets are not getting through on this network (a proxy or firewall), so changes travel over plain HTTP requests: slower, but nothing is lost.`,
+  }
+}
+
+function fallbackBadge(status: SyncStatus): string | null {
+  if (status.state === 'connecting' || !status.transport) return null
+  return FALLBACK_BADGES[status.transport] ?? null
+}
+
+function describeState(status: SyncStatus): { label: string; detail: string; icon: StatusIcon | null; tone: string } {
+  const via = status.transport ? ` over ${TRANSPORT_NAMES[status.transport] ?? status.transport}` : ''
+  switch (status.state) {
+    case 'connecting':
+      return { label: 'Connecting…', detail: 'Connecting to the server', icon: null, tone: 'pending' }
+    case 'connected':
+      return { label: 'Syncing…', detail: `Connected${via}; exchanging changes`, icon: null, tone: 'pending' }
+    case 'saving':
+      return {
+        label: 'Saving…',
+        detail: `Connected${via}; waiting for the server to store your changes`,
+        icon: null,
+        tone: 'pending',
+      }
+    case 'saved':
+      return { label: 'Saved', detail: `All changes stored on the server. Connected${via}.`, icon: 'check', tone: 'ok' }
+    case 'offline':
+      return {
+        label: status.unsyncedChanges > 0 ? `Offline · ${changes(status.unsyncedChanges)} not synced` : 'Offline',
+        detail:
+          status.unsyncedChanges > 0
+            ? `No connection. ${changes(status.unsyncedChanges)} kept on this device; they sync when the connection returns.`
+            : 'No connection. Keep writing: changes are kept on this device and sync when the connection returns.',
+        icon: 'cloudOff',
+        tone: 'warn',
+      }
+    case 'error': {
+      const code = status.error?.closeCode
+      const label =
+        status.error?.errorCode === 'token-revoked'
+          ? 'Access revoked'
+          : code === 4401 || code === 4403
+            ? 'No access'
+            : code === 4404
+              ? 'Deleted'
+              : 'Not syncing'
+      return {
+        label,
+        detail: status.error?.message ?? 'The server refused this document.',
+        icon: 'alert',
+        tone: 'error',
+      }
+    }
+  }
+}
