@@ -30,7 +30,7 @@ function percentile(sorted: number[], p: number): number {
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-history-'))
 const store = new SqliteDocStore({ dataDir })
-const versions = new SqliteVersionStore(store.database)
+const versions = new SqliteVersionStore(store)
 const server = await createServer({ port: 0, store, versions, logLevel: 'warn' })
 const { url } = await server.listen()
 

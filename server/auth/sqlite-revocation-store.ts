@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3'
+import type { SqliteDocStore } from '../storage/sqlite-doc-store.js'
 import type { NewRevocation, Revocation, RevocationKind, RevocationStore } from './revocation-store.js'
 
 interface Row {
@@ -16,7 +16,9 @@ interface Row {
 export class SqliteRevocationStore implements RevocationStore {
   private readonly statements
 
-  constructor(db: Database.Database) {
+  /** Reads on the store's connection; writes on its writer thread, like the documents' own. */
+  constructor(private readonly file: Pick<SqliteDocStore, 'database' | 'write'>) {
+    const db = file.database
     db.exec(`CREATE TABLE IF NOT EXISTS revocations (
                id         INTEGER PRIMARY KEY AUTOINCREMENT,
                kind       TEXT NOT NULL,
@@ -26,18 +28,21 @@ export class SqliteRevocationStore implements RevocationStore {
              );
              CREATE INDEX IF NOT EXISTS revocations_by_expiry ON revocations (expires_at);`)
     this.statements = {
-      insert: db.prepare('INSERT INTO revocations (kind, subject, revoked_at, expires_at) VALUES (?, ?, ?, ?)'),
       listSince: db.prepare(
         'SELECT id, kind, subject, revoked_at, expires_at FROM revocations WHERE id > ? ORDER BY id',
       ),
-      prune: db.prepare('DELETE FROM revocations WHERE expires_at IS NOT NULL AND expires_at < ?'),
     }
   }
 
   async add(revocation: NewRevocation): Promise<Revocation> {
     const { kind, subject, revokedAt, expiresAt } = revocation
-    const result = this.statements.insert.run(kind, subject, revokedAt, expiresAt)
-    return { id: Number(result.lastInsertRowid), kind, subject, revokedAt, expiresAt }
+    const [inserted] = await this.file.write([
+      {
+        sql: 'INSERT INTO revocations (kind, subject, revoked_at, expires_at) VALUES (?, ?, ?, ?)',
+        params: [kind, subject, revokedAt, expiresAt],
+      },
+    ])
+    return { id: inserted!.lastInsertRowid, kind, subject, revokedAt, expiresAt }
   }
 
   async listSince(afterId: number): Promise<Revocation[]> {
@@ -45,7 +50,10 @@ export class SqliteRevocationStore implements RevocationStore {
   }
 
   async prune(now: number): Promise<number> {
-    return this.statements.prune.run(now).changes
+    const [pruned] = await this.file.write([
+      { sql: 'DELETE FROM revocations WHERE expires_at IS NOT NULL AND expires_at < ?', params: [now] },
+    ])
+    return pruned!.changes
   }
 }
 

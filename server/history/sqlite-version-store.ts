@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3'
+import type { SqliteDocStore } from '../storage/sqlite-doc-store.js'
 import type { DocId } from '../../shared/ids.js'
 import type { NewVersion, VersionMeta, VersionStore } from './version-store.js'
 
@@ -15,7 +15,9 @@ interface Row {
 export class SqliteVersionStore implements VersionStore {
   private readonly statements
 
-  constructor(private readonly db: Database.Database) {
+  /** Reads on the store's connection; writes on its writer thread, like the documents' own. */
+  constructor(private readonly file: Pick<SqliteDocStore, 'database' | 'write'>) {
+    const db = file.database
     db.exec(`CREATE TABLE IF NOT EXISTS versions (
                id         INTEGER PRIMARY KEY AUTOINCREMENT,
                doc_id     TEXT NOT NULL,
@@ -28,29 +30,28 @@ export class SqliteVersionStore implements VersionStore {
              CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc_id, created_at);`)
     const columns = 'id, doc_id, created_at, name, authors, size_bytes'
     this.statements = {
-      insert: db.prepare(
-        'INSERT INTO versions (doc_id, created_at, name, authors, size_bytes, state) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
       list: db.prepare(`SELECT ${columns} FROM versions WHERE doc_id = ? ORDER BY created_at DESC, id DESC`),
       get: db.prepare(`SELECT ${columns}, state FROM versions WHERE doc_id = ? AND id = ?`),
       meta: db.prepare(`SELECT ${columns} FROM versions WHERE doc_id = ? AND id = ?`),
-      setName: db.prepare('UPDATE versions SET name = ? WHERE doc_id = ? AND id = ?'),
-      remove: db.prepare('DELETE FROM versions WHERE doc_id = ? AND id = ?'),
-      removeAll: db.prepare('DELETE FROM versions WHERE doc_id = ?'),
     }
   }
 
   async add(docId: DocId, version: NewVersion): Promise<VersionMeta> {
-    const result = this.statements.insert.run(
-      docId,
-      version.createdAt,
-      version.name,
-      JSON.stringify(version.authors),
-      version.state.byteLength,
-      version.state,
-    )
+    const [inserted] = await this.file.write([
+      {
+        sql: 'INSERT INTO versions (doc_id, created_at, name, authors, size_bytes, state) VALUES (?, ?, ?, ?, ?, ?)',
+        params: [
+          docId,
+          version.createdAt,
+          version.name,
+          JSON.stringify(version.authors),
+          version.state.byteLength,
+          version.state,
+        ],
+      },
+    ])
     return {
-      id: Number(result.lastInsertRowid),
+      id: inserted!.lastInsertRowid,
       docId,
       createdAt: version.createdAt,
       name: version.name,
@@ -69,17 +70,23 @@ export class SqliteVersionStore implements VersionStore {
   }
 
   async setName(docId: DocId, id: number, name: string | null): Promise<VersionMeta | null> {
-    this.statements.setName.run(name, docId, id)
+    await this.file.write([
+      { sql: 'UPDATE versions SET name = ? WHERE doc_id = ? AND id = ?', params: [name, docId, id] },
+    ])
     const row = this.statements.meta.get(docId, id) as Row | undefined
     return row ? toMeta(row) : null
   }
 
   async remove(docId: DocId, ids: number[]): Promise<number> {
-    return this.db.transaction(() => ids.reduce((n, id) => n + this.statements.remove.run(docId, id).changes, 0))()
+    if (ids.length === 0) return 0
+    const results = await this.file.write(
+      ids.map((id) => ({ sql: 'DELETE FROM versions WHERE doc_id = ? AND id = ?', params: [docId, id] })),
+    )
+    return results.reduce((n, result) => n + result.changes, 0)
   }
 
   async removeAll(docId: DocId): Promise<void> {
-    this.statements.removeAll.run(docId)
+    await this.file.write([{ sql: 'DELETE FROM versions WHERE doc_id = ?', params: [docId] }])
   }
 }
 

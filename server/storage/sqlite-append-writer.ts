@@ -54,6 +54,22 @@ function compact({ docId, snapshot, merged }) {
     throw error
   }
 }
+// Every other write of the process (documents, titles, quarantine, versions, revocations), so the
+// main thread never waits for the write lock or an fsync. A fixed set of SQL strings: the cache stays small.
+const prepared = new Map()
+function statementFor(sql) {
+  let statement = prepared.get(sql)
+  if (!statement) {
+    statement = db.prepare(sql)
+    prepared.set(sql, statement)
+  }
+  return statement
+}
+const runAll = db.transaction((statements) =>
+  statements.map(({ sql, params }) => {
+    const { changes, lastInsertRowid } = statementFor(sql).run(...params)
+    return { changes, lastInsertRowid: Number(lastInsertRowid) }
+  }))
 parentPort.on('message', (message) => {
   if (message.close) {
     db.close()
@@ -61,13 +77,32 @@ parentPort.on('message', (message) => {
     return
   }
   try {
-    const value = message.compact ? compact(message.compact) : append(message.items, message.now)
+    const value = message.compact
+      ? compact(message.compact)
+      : message.run
+        ? runAll(message.run)
+        : append(message.items, message.now)
     parentPort.postMessage({ id: message.id, value })
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String((error && error.message) || error) })
   }
 })
 `
+
+/** A value SQLite binds: what the stores write. */
+export type SqlParam = string | number | bigint | Uint8Array | null
+
+/** One write statement and its parameters, run on the writer thread. */
+export interface SqlStatement {
+  sql: string
+  params: readonly SqlParam[]
+}
+
+/** What running a write statement did. */
+export interface SqlRunResult {
+  changes: number
+  lastInsertRowid: number
+}
 
 /** A row a compaction merged: log rows by seq, a snapshot by seq and content. */
 export interface MergedRow {
@@ -117,6 +152,15 @@ export class SqliteAppendWriter {
    */
   compact(docId: DocId, snapshot: Uint8Array, merged: readonly MergedRow[]): Promise<boolean> {
     return this.worker.request<boolean>({ compact: { docId, snapshot, merged } })
+  }
+
+  /**
+   * Runs write statements in one transaction on the writer thread (all or none). The rare writes go
+   * here too: on the main thread each waited for the writer's lock and then for its own fsync, with
+   * every client of the process waiting behind it.
+   */
+  run(statements: readonly SqlStatement[]): Promise<SqlRunResult[]> {
+    return this.worker.request<SqlRunResult[]>({ run: statements })
   }
 
   /** Closes the worker's connection; call after the last commit settled. */

@@ -5,7 +5,7 @@ import type { DocId } from '../../shared/ids.js'
 import type { DocInfo, DocStore, QuarantinedEntry, Seq, StoredDoc, StoredEntry } from './doc-store.js'
 import { GROUP_COMMIT_MIN_INTERVAL_MS } from '../../shared/limits.js'
 import { GroupCommitQueue } from './group-commit.js'
-import { SqliteAppendWriter, type AppendItem } from './sqlite-append-writer.js'
+import { SqliteAppendWriter, type AppendItem, type SqlRunResult, type SqlStatement } from './sqlite-append-writer.js'
 
 export const SQLITE_FILE_NAME = 'tandem.db'
 
@@ -70,20 +70,9 @@ export class SqliteDocStore implements DocStore {
       load: this.db.prepare(
         'SELECT seq, data, is_snapshot FROM updates WHERE doc_id = ? ORDER BY is_snapshot DESC, seq',
       ),
-      selectEntry: this.db.prepare('SELECT data FROM updates WHERE doc_id = ? AND seq = ?'),
-      deleteEntry: this.db.prepare('DELETE FROM updates WHERE doc_id = ? AND seq = ?'),
-      insertQuarantine: this.db.prepare(
-        'INSERT INTO quarantine (doc_id, seq, data, reason, quarantined_at) VALUES (?, ?, ?, ?, ?)',
-      ),
       listQuarantined: this.db.prepare(
         `SELECT doc_id, seq, reason, quarantined_at FROM quarantine
          WHERE ? IS NULL OR doc_id = ? ORDER BY quarantined_at DESC, seq DESC`,
-      ),
-      deleteUpdates: this.db.prepare('DELETE FROM updates WHERE doc_id = ?'),
-      deleteDocument: this.db.prepare('DELETE FROM documents WHERE doc_id = ?'),
-      create: this.db.prepare(
-        `INSERT INTO documents (doc_id, title, created_at, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (doc_id) DO NOTHING`,
       ),
       info: this.db.prepare(
         `SELECT d.doc_id, d.title, d.created_at, d.updated_at,
@@ -97,18 +86,23 @@ export class SqliteDocStore implements DocStore {
            ON s.doc_id = d.doc_id
          ORDER BY d.updated_at DESC, d.doc_id`,
       ),
-      setTitle: this.db.prepare('UPDATE documents SET title = ?, updated_at = ? WHERE doc_id = ?'),
     }
-    // Appends (the hot path) commit on a worker thread; everything else stays on this connection.
+    // Every write commits on a worker thread (appends, the hot path, in paced batches); this
+    // connection only reads, and WAL lets it read while the writer commits.
     this.writer = new SqliteAppendWriter(this.file, this.now, CONNECTION_PRAGMAS)
     this.appends = new GroupCommitQueue((items: AppendItem[]) => this.writer.commit(items), {
       minIntervalMs: GROUP_COMMIT_MIN_INTERVAL_MS,
     })
   }
 
-  /** The open database, for stores that keep their tables in the same file (version history). */
+  /** The open database, for reads by stores that keep their tables in the same file (history, revocations). */
   get database(): Database.Database {
     return this.db
+  }
+
+  /** Runs write statements in one transaction on the writer thread (see SqliteAppendWriter.run). */
+  write(statements: readonly SqlStatement[]): Promise<SqlRunResult[]> {
+    return this.writer.run(statements)
   }
 
   async load(docId: DocId): Promise<StoredDoc> {
@@ -135,12 +129,14 @@ export class SqliteDocStore implements DocStore {
   }
 
   async quarantine(docId: DocId, seq: Seq, reason: string): Promise<void> {
-    this.db.transaction(() => {
-      const row = this.statements.selectEntry.get(docId, seq) as { data: Buffer } | undefined
-      if (!row) return
-      this.statements.insertQuarantine.run(docId, seq, row.data, reason, this.now())
-      this.statements.deleteEntry.run(docId, seq)
-    })()
+    await this.write([
+      {
+        sql: `INSERT INTO quarantine (doc_id, seq, data, reason, quarantined_at)
+              SELECT doc_id, seq, data, ?, ? FROM updates WHERE doc_id = ? AND seq = ?`,
+        params: [reason, this.now(), docId, seq],
+      },
+      { sql: 'DELETE FROM updates WHERE doc_id = ? AND seq = ?', params: [docId, seq] },
+    ])
   }
 
   async listQuarantined(docId?: DocId): Promise<QuarantinedEntry[]> {
@@ -155,16 +151,23 @@ export class SqliteDocStore implements DocStore {
 
   async delete(docId: DocId): Promise<boolean> {
     await this.appends.flush()
-    return this.db.transaction(() => {
-      const updates = this.statements.deleteUpdates.run(docId).changes
-      const documents = this.statements.deleteDocument.run(docId).changes
-      return updates + documents > 0
-    })()
+    const [updates, documents] = await this.write([
+      { sql: 'DELETE FROM updates WHERE doc_id = ?', params: [docId] },
+      { sql: 'DELETE FROM documents WHERE doc_id = ?', params: [docId] },
+    ])
+    return updates!.changes + documents!.changes > 0
   }
 
   async create(docId: DocId, title: string): Promise<boolean> {
     const now = this.now()
-    return this.statements.create.run(docId, title, now, now).changes === 1
+    const [created] = await this.write([
+      {
+        sql: `INSERT INTO documents (doc_id, title, created_at, updated_at) VALUES (?, ?, ?, ?)
+              ON CONFLICT (doc_id) DO NOTHING`,
+        params: [docId, title, now, now],
+      },
+    ])
+    return created!.changes === 1
   }
 
   async info(docId: DocId): Promise<DocInfo | null> {
@@ -177,7 +180,10 @@ export class SqliteDocStore implements DocStore {
   }
 
   async setTitle(docId: DocId, title: string): Promise<boolean> {
-    return this.statements.setTitle.run(title, this.now(), docId).changes === 1
+    const [updated] = await this.write([
+      { sql: 'UPDATE documents SET title = ?, updated_at = ? WHERE doc_id = ?', params: [title, this.now(), docId] },
+    ])
+    return updated!.changes === 1
   }
 
   async ping(): Promise<void> {

@@ -99,11 +99,11 @@ runRevocationStoreContract('sqlite', async () => {
   const docs = new SqliteDocStore({ dataDir })
   const opened: SqliteDocStore[] = []
   return {
-    store: new SqliteRevocationStore(docs.database),
+    store: new SqliteRevocationStore(docs),
     reopen: async () => {
       const again = new SqliteDocStore({ dataDir })
       opened.push(again)
-      return new SqliteRevocationStore(again.database)
+      return new SqliteRevocationStore(again)
     },
     cleanup: async () => {
       for (const store of opened) await store.close()

@@ -76,7 +76,7 @@ runVersionStoreContract('sqlite', async () => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tandem-versions-'))
   const docs = new SqliteDocStore({ dataDir })
   return {
-    store: new SqliteVersionStore(docs.database),
+    store: new SqliteVersionStore(docs),
     cleanup: async () => {
       await docs.close()
       await rm(dataDir, { recursive: true, force: true })
