@@ -65,7 +65,8 @@ describe('RedisPubSub across Redis failures', () => {
       const startedAt = performance.now()
       for (let i = 0; i < 1_000; i++)
         a.publish(id('outage'), { kind: PubSubMessageKind.Update, payload: new Uint8Array([1]) })
-      expect(performance.now() - startedAt).toBeLessThan(200)
+      // Waiting for the reconnect would take seconds; 500 ms leaves room for a loaded CI machine.
+      expect(performance.now() - startedAt).toBeLessThan(500)
       await redis.restart()
       await waitFor(() => resyncs > 0, { description: 'resync after reconnect' })
       await waitFor(() => a.ping().then(() => true), { description: 'ping answers again' })
