@@ -257,10 +257,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
           httpServer.closeAllConnections()
         })
         await pubsub.close().catch((error: unknown) => log.error({ err: error }, 'closing pub/sub failed'))
-        await history.close().catch((error: unknown) => log.error({ err: error }, 'closing version history failed'))
-        if (revocations && !options.revocations) {
-          await revocations.close?.().catch((error: unknown) => log.error({ err: error }, 'closing revocations failed'))
-        }
+        // Version history and revocations share the document store's connection: closed with it.
         await store.close().catch((error: unknown) => log.error({ err: error }, 'closing storage failed'))
         await compactionWorker.close()
         log.info('stopped')
@@ -310,14 +307,12 @@ async function openRevocations(
   log: Logger,
 ): Promise<{ revocations: RevocationStore | null; revocationWatcher: RevocationWatcher | null }> {
   if (!options.authSecret) return { revocations: null, revocationWatcher: null }
-  let revocations: RevocationStore | undefined
   try {
-    revocations = options.revocations ?? createRevocationStore(store)
+    const revocations = options.revocations ?? createRevocationStore(store)
     const revocationWatcher = new RevocationWatcher({ store: revocations, pollMs: limits.revocationPollMs, log })
     await revocationWatcher.start()
     return { revocations, revocationWatcher }
   } catch (error) {
-    if (revocations && !options.revocations) await revocations.close?.().catch(() => undefined)
     if (!options.pubsub) await pubsub.close().catch(() => undefined)
     if (!options.store) await store.close().catch(() => undefined)
     throw new Error(`cannot read token revocations: ${error instanceof Error ? error.message : String(error)}`)

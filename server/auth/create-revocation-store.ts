@@ -8,7 +8,7 @@ import { SqliteRevocationStore } from './sqlite-revocation-store.js'
 /** Revocations live beside the documents: the same SQLite file, the same PostgreSQL database. */
 export function createRevocationStore(store: DocStore): RevocationStore {
   if (store instanceof SqliteDocStore) return new SqliteRevocationStore(store)
-  if (store instanceof PostgresDocStore) return new PostgresRevocationStore(store.database)
+  if (store instanceof PostgresDocStore) return new PostgresRevocationStore(store)
   if (store.kind !== 'memory') throw new Error(`no revocation storage for a ${store.kind} document store`)
   return new MemoryRevocationStore()
 }
@@ -29,7 +29,7 @@ export async function openRevocationStore(
   // (SQLite: WAL, busy timeout) and schema checks.
   if (location.databaseUrl) {
     const docs = await PostgresDocStore.open({ connectionString: location.databaseUrl })
-    return { revocations: new PostgresRevocationStore(docs.database), close: () => docs.close() }
+    return { revocations: new PostgresRevocationStore(docs), close: () => docs.close() }
   }
   const docs = new SqliteDocStore({ dataDir: location.dataDir ?? './data' })
   return { revocations: new SqliteRevocationStore(docs), close: () => docs.close() }

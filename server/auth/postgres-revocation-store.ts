@@ -1,4 +1,5 @@
-import pg from 'pg'
+import type pg from 'pg'
+import type { PostgresDocStore } from '../storage/postgres-doc-store.js'
 import type { NewRevocation, Revocation, RevocationKind, RevocationStore } from './revocation-store.js'
 
 interface Row {
@@ -15,16 +16,15 @@ interface Row {
  * PostgresDocStore's migrations, so it exists once the store has opened.
  */
 export class PostgresRevocationStore implements RevocationStore {
-  constructor(private readonly pool: pg.Pool) {}
+  private readonly pool: pg.Pool
+
+  constructor(private readonly docs: Pick<PostgresDocStore, 'database' | 'transaction'>) {
+    this.pool = docs.database
+  }
 
   async add(revocation: NewRevocation): Promise<Revocation> {
     const { kind, subject, revokedAt, expiresAt } = revocation
-    const client = await this.pool.connect()
-    // A checked-out client whose connection dies emits 'error' (fatal without a listener); the
-    // pending query rejects with the same failure, which is what the caller sees.
-    client.on('error', ignoreError)
-    try {
-      await client.query('BEGIN')
+    return this.docs.transaction(async (client) => {
       // Identity values are taken at insert but become visible at commit, so two concurrent revocations
       // could appear out of id order and a poller past the larger id would miss the smaller. The lock
       // (which readers ignore) makes revocations commit one at a time, in id order. They are rare.
@@ -33,15 +33,8 @@ export class PostgresRevocationStore implements RevocationStore {
         'INSERT INTO revocations (kind, subject, revoked_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id',
         [kind, subject, revokedAt, expiresAt],
       )
-      await client.query('COMMIT')
       return { id: Number(rows[0]!.id), kind, subject, revokedAt, expiresAt }
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw error
-    } finally {
-      client.removeListener('error', ignoreError)
-      client.release()
-    }
+    })
   }
 
   async listSince(afterId: number): Promise<Revocation[]> {
@@ -59,8 +52,6 @@ export class PostgresRevocationStore implements RevocationStore {
     return result.rowCount ?? 0
   }
 }
-
-function ignoreError(): void {}
 
 function toRevocation(row: Row): Revocation {
   return {

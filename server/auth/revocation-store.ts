@@ -41,8 +41,6 @@ export interface RevocationStore {
   listSince(afterId: number): Promise<Revocation[]>
   /** Forgets token revocations whose `expiresAt` is before `now`; returns how many. */
   prune(now: number): Promise<number>
-  /** Releases connections of its own, if any. */
-  close?(): Promise<void>
 }
 
 export class MemoryRevocationStore implements RevocationStore {

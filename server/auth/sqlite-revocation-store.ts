@@ -18,15 +18,8 @@ export class SqliteRevocationStore implements RevocationStore {
 
   /** Reads on the store's connection; writes on its writer thread, like the documents' own. */
   constructor(private readonly file: Pick<SqliteDocStore, 'database' | 'write'>) {
+    // The table is one of SqliteDocStore's migrations.
     const db = file.database
-    db.exec(`CREATE TABLE IF NOT EXISTS revocations (
-               id         INTEGER PRIMARY KEY AUTOINCREMENT,
-               kind       TEXT NOT NULL,
-               subject    TEXT NOT NULL,
-               revoked_at INTEGER NOT NULL,
-               expires_at INTEGER
-             );
-             CREATE INDEX IF NOT EXISTS revocations_by_expiry ON revocations (expires_at);`)
     this.statements = {
       listSince: db.prepare(
         'SELECT id, kind, subject, revoked_at, expires_at FROM revocations WHERE id > ? ORDER BY id',

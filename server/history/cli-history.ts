@@ -29,10 +29,8 @@ export function openHistory(store: DocStore, log: Logger) {
   history.attach(registry)
   return {
     history,
-    close: async () => {
-      await registry.closeAll(1000, 'done')
-      await history.close()
-    },
+    // The version store shares the document store's connection, which its caller closes.
+    close: () => registry.closeAll(1000, 'done'),
   }
 }
 

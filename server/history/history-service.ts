@@ -128,11 +128,6 @@ export class HistoryService {
     })
   }
 
-  /** Releases the version store (shutdown, after every room has unloaded). */
-  async close(): Promise<void> {
-    await this.options.versions.close?.()
-  }
-
   /** Removes the history of a deleted document. */
   removeAll(docId: DocId): Promise<void> {
     return this.options.versions.removeAll(docId)

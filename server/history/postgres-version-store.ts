@@ -79,10 +79,6 @@ export class PostgresVersionStore implements VersionStore {
   async removeAll(docId: DocId): Promise<void> {
     await this.pool.query('DELETE FROM versions WHERE doc_id = $1', [docId])
   }
-
-  async close(): Promise<void> {
-    await this.pool.end()
-  }
 }
 
 function toMeta(row: Row): VersionMeta {

@@ -17,17 +17,8 @@ export class SqliteVersionStore implements VersionStore {
 
   /** Reads on the store's connection; writes on its writer thread, like the documents' own. */
   constructor(private readonly file: Pick<SqliteDocStore, 'database' | 'write'>) {
+    // The table is one of SqliteDocStore's migrations.
     const db = file.database
-    db.exec(`CREATE TABLE IF NOT EXISTS versions (
-               id         INTEGER PRIMARY KEY AUTOINCREMENT,
-               doc_id     TEXT NOT NULL,
-               created_at INTEGER NOT NULL,
-               name       TEXT,
-               authors    TEXT NOT NULL,
-               size_bytes INTEGER NOT NULL,
-               state      BLOB NOT NULL
-             );
-             CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc_id, created_at);`)
     const columns = 'id, doc_id, created_at, name, authors, size_bytes'
     this.statements = {
       list: db.prepare(`SELECT ${columns} FROM versions WHERE doc_id = ? ORDER BY created_at DESC, id DESC`),

@@ -38,8 +38,6 @@ export interface VersionStore {
   remove(docId: DocId, ids: number[]): Promise<number>
   /** Removes every version of a deleted document. */
   removeAll(docId: DocId): Promise<void>
-  /** Releases connections of its own, if any (called at shutdown, after the rooms closed). */
-  close?(): Promise<void>
 }
 
 export class MemoryVersionStore implements VersionStore {

@@ -318,7 +318,12 @@ export class PostgresDocStore implements DocStore {
     }
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction on a checked-out connection: COMMIT after it, ROLLBACK on a throw
+   * (or when it returns false); a connection that cannot even roll back is not reused. Shared with
+   * the stores whose tables live in this database (revocations).
+   */
+  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.checkOut()
     let isBroken = false
     try {

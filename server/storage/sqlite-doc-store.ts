@@ -5,7 +5,7 @@ import type { DocId } from '../../shared/ids.js'
 import type { DocInfo, DocStore, QuarantinedEntry, Seq, StoredDoc, StoredEntry } from './doc-store.js'
 import { GROUP_COMMIT_MIN_INTERVAL_MS } from '../../shared/limits.js'
 import { GroupCommitQueue } from './group-commit.js'
-import { SqliteAppendWriter, type AppendItem, type SqlRunResult, type SqlStatement } from './sqlite-append-writer.js'
+import { SqliteWriter, type AppendItem, type SqlRunResult, type SqlStatement } from './sqlite-writer.js'
 
 export const SQLITE_FILE_NAME = 'tandem.db'
 
@@ -36,6 +36,26 @@ const MIGRATIONS: string[] = [
      quarantined_at INTEGER NOT NULL
    );
    CREATE INDEX updates_docs_by_time ON documents (updated_at);`,
+  // Version history and token revocations were created by their own stores before they became
+  // migrations; IF NOT EXISTS adopts those tables.
+  `CREATE TABLE IF NOT EXISTS versions (
+     id         INTEGER PRIMARY KEY AUTOINCREMENT,
+     doc_id     TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     name       TEXT,
+     authors    TEXT NOT NULL,
+     size_bytes INTEGER NOT NULL,
+     state      BLOB NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc_id, created_at);`,
+  `CREATE TABLE IF NOT EXISTS revocations (
+     id         INTEGER PRIMARY KEY AUTOINCREMENT,
+     kind       TEXT NOT NULL,
+     subject    TEXT NOT NULL,
+     revoked_at INTEGER NOT NULL,
+     expires_at INTEGER
+   );
+   CREATE INDEX IF NOT EXISTS revocations_by_expiry ON revocations (expires_at);`,
 ]
 
 export interface SqliteDocStoreOptions {
@@ -46,15 +66,15 @@ export interface SqliteDocStoreOptions {
 
 /**
  * The embedded default. WAL with synchronous=FULL: a commit survives an OS crash, and group commit
- * keeps that affordable (one fsync per batch, not per keystroke). Appends commit on a worker thread
- * (sqlite-append-writer.ts) so fsync never stalls the event loop.
+ * keeps that affordable (one fsync per batch, not per keystroke). Every write commits on a worker
+ * thread (sqlite-writer.ts) so fsync never stalls the event loop; this connection reads and migrates.
  */
 export class SqliteDocStore implements DocStore {
   readonly kind = 'sqlite'
   readonly file: string
   private readonly db: Database.Database
   private readonly now: () => number
-  private readonly writer: SqliteAppendWriter
+  private readonly writer: SqliteWriter
   private readonly appends: GroupCommitQueue<AppendItem, Seq>
   private readonly statements
 
@@ -88,8 +108,8 @@ export class SqliteDocStore implements DocStore {
       ),
     }
     // Every write commits on a worker thread (appends, the hot path, in paced batches); this
-    // connection only reads, and WAL lets it read while the writer commits.
-    this.writer = new SqliteAppendWriter(this.file, this.now, CONNECTION_PRAGMAS)
+    // connection only reads once the schema is migrated, and WAL lets it read while the writer commits.
+    this.writer = new SqliteWriter(this.file, this.now, CONNECTION_PRAGMAS)
     this.appends = new GroupCommitQueue((items: AppendItem[]) => this.writer.commit(items), {
       minIntervalMs: GROUP_COMMIT_MIN_INTERVAL_MS,
     })
@@ -100,7 +120,7 @@ export class SqliteDocStore implements DocStore {
     return this.db
   }
 
-  /** Runs write statements in one transaction on the writer thread (see SqliteAppendWriter.run). */
+  /** Runs write statements in one transaction on the writer thread (see SqliteWriter.run). */
   write(statements: readonly SqlStatement[]): Promise<SqlRunResult[]> {
     return this.writer.run(statements)
   }

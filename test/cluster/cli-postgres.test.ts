@@ -39,6 +39,12 @@ describe('tandem CLI against PostgreSQL', () => {
       await store.close()
     }
 
+    // Version history shares the document store's pool: listing and restoring end cleanly (exit 0).
+    const listed = await runCli(['versions', 'plan'], env)
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toContain('no versions yet')
+    expect(listed.stderr).not.toMatch(/Called end on pool/)
+
     const backup = await runCli(['backup', path.join(dir, 'backup.db')], env)
     expect(backup.code).toBe(1)
     expect(backup.stderr).toMatch(/pg_dump/)

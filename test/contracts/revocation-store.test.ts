@@ -67,13 +67,10 @@ function runRevocationStoreContract(name: string, create: () => Promise<Fixture>
     })
 
     it('shares entries with another handle on the same storage', async () => {
+      // The fixture's cleanup closes what reopen opened.
       const other = await fixture.reopen()
-      try {
-        const added = await other.add({ kind: 'token', subject: 'from-cli', revokedAt: 1, expiresAt: null })
-        expect(await fixture.store.listSince(0)).toEqual([added])
-      } finally {
-        await other.close?.()
-      }
+      const added = await other.add({ kind: 'token', subject: 'from-cli', revokedAt: 1, expiresAt: null })
+      expect(await fixture.store.listSince(0)).toEqual([added])
     })
 
     it('makes concurrent revocations visible in id order', async () => {
@@ -117,11 +114,11 @@ runRevocationStoreContract('postgres', async () => {
   const database = await createTestDatabase()
   const opened = [await PostgresDocStore.open({ connectionString: database.url })]
   return {
-    store: new PostgresRevocationStore(opened[0]!.database),
+    store: new PostgresRevocationStore(opened[0]!),
     reopen: async () => {
       const again = await PostgresDocStore.open({ connectionString: database.url })
       opened.push(again)
-      return new PostgresRevocationStore(again.database)
+      return new PostgresRevocationStore(again)
     },
     cleanup: async () => {
       for (const docs of opened) await docs.close()

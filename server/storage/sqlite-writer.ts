@@ -111,13 +111,14 @@ export interface MergedRow {
 }
 
 /**
- * Commits batches of appended updates on a worker thread. With synchronous=FULL every commit waits
+ * Every SQLite write of the process, on a worker thread: batches of appended updates, compactions,
+ * and the rare writes (documents, titles, quarantine, versions, revocations). With synchronous=FULL every commit waits
  * for fsync (3–5 ms here, over 100 ms on a busy disk); on the main thread that wait stopped every
  * broadcast, acknowledgement and new connection of the process. The caller still acknowledges only
  * after the commit, so durability is unchanged. Compactions commit here too: one writer means the
  * main thread never waits for SQLite's write lock.
  */
-export class SqliteAppendWriter {
+export class SqliteWriter {
   private readonly worker: EvalWorker
 
   constructor(
