@@ -1,7 +1,11 @@
 import type { DocId } from '../../shared/ids.js'
 
 export const PubSubMessageKind = {
-  /** A Yjs update, already committed to storage by the publishing instance. */
+  /**
+   * A Yjs update, already committed to storage by the publishing instance. This release publishes
+   * Pending and Committed instead; Update is still applied when an instance of the earlier release
+   * sends it (rolling upgrades).
+   */
   Update: 'update',
   /**
    * A Yjs update applied by the publishing instance and not yet committed: sent at once so other

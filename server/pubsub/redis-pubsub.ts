@@ -18,12 +18,9 @@ const KIND_CODES = {
 } as const
 /** Control frame on the resync channel: "I dropped messages; everyone catch up from storage". */
 const RESYNC_CODE = 0
-const KINDS_BY_CODE = new Map<number, PubSubMessage['kind']>([
-  [1, PubSubMessageKind.Update],
-  [2, PubSubMessageKind.Awareness],
-  [3, PubSubMessageKind.Pending],
-  [4, PubSubMessageKind.Committed],
-])
+const KINDS_BY_CODE = new Map<number, PubSubMessage['kind']>(
+  Object.entries(KIND_CODES).map(([kind, code]) => [code, kind as PubSubMessage['kind']]),
+)
 
 /**
  * Publishes awaiting Redis' reply at most; beyond it messages are dropped. Pub/sub is at-most-once

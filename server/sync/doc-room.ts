@@ -121,6 +121,8 @@ export class DocRoom {
   private batch: UpdateBatch | null = null
   /** Updates other instances applied and published before committing, by their ref. */
   private readonly remotePending = new Map<number, { update: Uint8Array; durable: Deferred; timer: NodeJS.Timeout }>()
+  /** remoteDurable()'s promise over the pending set; null when an entry was added since. */
+  private remoteDurableAll: Promise<unknown> | null = null
   private isCatchUpScheduled = false
   /** Refs of this room's pending publishes: a random base per room, counting up. */
   private nextRef = Math.floor(Math.random() * 2 ** 31) * 2 ** 20
@@ -201,7 +203,10 @@ export class DocRoom {
     this.deferred = null
     clearTimeout(deferred.timer)
     const { entry } = deferred
+    // The frame served meanwhile is the stored bytes: kept only if they apply (a damaged entry is
+    // quarantined below and must not be served to later joiners).
     const frame = this.fullStateFrame
+    this.fullStateFrame = null
     try {
       applyValidatedUpdate(this.ydoc, entry.update, StorageOrigin)
       // The stored entry is the whole document until the next change: later joiners reuse it.
@@ -245,7 +250,7 @@ export class DocRoom {
     if (this.isClosed) return
     try {
       switch (message.kind) {
-        case PubSubMessageKind.Update:
+        case PubSubMessageKind.Update: // from instances of the earlier release, during a rolling upgrade
           return applyValidatedUpdate(this.doc, message.payload, RemoteOrigin)
         case PubSubMessageKind.Pending:
           return this.receivePending(message.payload)
@@ -268,6 +273,7 @@ export class DocRoom {
     const timer = setTimeout(() => this.storeUnconfirmed(ref), REMOTE_CONFIRM_TIMEOUT_MS)
     timer.unref()
     this.remotePending.set(ref, { update, durable, timer })
+    this.remoteDurableAll = null
   }
 
   private receiveCommitted(payload: Uint8Array): void {
@@ -316,10 +322,13 @@ export class DocRoom {
     })
   }
 
-  /** Settles when every remote update applied so far is committed somewhere. */
+  /**
+   * Settles when every remote update applied so far is committed somewhere. Built once per change
+   * of the pending set, not once per acknowledged frame; entries that settle may stay in it.
+   */
   private remoteDurable(): Promise<unknown> {
-    if (this.remotePending.size === 0) return Promise.resolve()
-    return Promise.all([...this.remotePending.values()].map((pending) => pending.durable.promise))
+    this.remoteDurableAll ??= Promise.all([...this.remotePending.values()].map((pending) => pending.durable.promise))
+    return this.remoteDurableAll
   }
 
   /** After a pub/sub gap: whatever other instances committed meanwhile is read back from storage. */
@@ -457,6 +466,7 @@ export class DocRoom {
     this.deferred = null
     for (const pending of this.remotePending.values()) clearTimeout(pending.timer)
     this.remotePending.clear()
+    this.remoteDurableAll = null
     this.owedStep1 = []
     this.ydoc.off('update', this.onDocUpdate)
     this.awareness.off('update', this.onAwarenessUpdate)
@@ -471,15 +481,14 @@ export class DocRoom {
         this.checkFrameSize(frameBytes, this.deps.limits.maxFrameBytes)
         const stateVector = readVarUint8Array(decoder)
         if (isEmptyStateVector(stateVector)) {
-          if (this.deferred) {
-            this.fullStateFrame ??= syncFrame(SyncMessageType.Step2, this.deferred.entry.update)
-            connection.send(this.fullStateFrame)
-            // The joiner has its document; build ours before its first reply arrives.
-            setImmediate(() => this.materialize())
-            return
-          }
-          this.fullStateFrame ??= syncFrame(SyncMessageType.Step2, Y.encodeStateAsUpdate(this.doc))
+          const deferred = this.deferred
+          this.fullStateFrame ??= syncFrame(
+            SyncMessageType.Step2,
+            deferred ? deferred.entry.update : Y.encodeStateAsUpdate(this.doc),
+          )
           connection.send(this.fullStateFrame)
+          // The joiner has its document; build ours before its first reply arrives.
+          if (deferred) setImmediate(() => this.materialize())
           return
         }
         let diff: Uint8Array
@@ -680,10 +689,10 @@ export class DocRoom {
   private append(updates: Uint8Array[], durable: Deferred): void {
     const startedAt = performance.now()
     let last: Promise<Seq> = Promise.resolve(0 as Seq)
+    const { pubsub } = this.deps
+    const isShared = pubsub.kind !== 'local'
     for (const update of updates) {
       const ref = this.nextRef++
-      const { pubsub } = this.deps
-      const isShared = pubsub.kind !== 'local'
       if (isShared)
         pubsub.publish(this.docId, { kind: PubSubMessageKind.Pending, payload: pendingPayload(ref, update) })
       const appended = this.deps.store.append(this.docId, update)

@@ -7,7 +7,8 @@ import { ErrorCode, SyncError } from '../../shared/errors.js'
  * an update corrupt at its end would otherwise be half-applied, broadcast and stored.
  *
  * Not yet a defence against updates crafted to hang the decoder (yjs#687, V2 only so far): that
- * needs a worker with a watchdog (see docs/security.md).
+ * needs a worker with a watchdog, which compaction has (compaction-worker.ts) and the live receive
+ * path does not (see docs/security.md).
  */
 export function applyValidatedUpdate(doc: Y.Doc, update: Uint8Array, origin: unknown): void {
   if (update.byteLength === 0) throw new SyncError(ErrorCode.MalformedUpdate, 'empty update')

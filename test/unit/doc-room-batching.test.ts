@@ -237,3 +237,40 @@ describe('DocRoom: presence metrics', () => {
     room.destroy()
   })
 })
+
+describe('deferred load of a large stored document', () => {
+  /** SyncStep1 with an empty state vector: a joiner holding nothing. */
+  const emptyStep1 = (): Uint8Array => {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Sync)
+    encoding.writeVarUint(encoder, SyncMessageType.Step1)
+    encoding.writeVarUint8Array(encoder, Y.encodeStateVector(new Y.Doc()))
+    return encoding.toUint8Array(encoder)
+  }
+  const step2Payloads = (connection: RecordingConnection): Uint8Array[] =>
+    connection.frames.flatMap((frame) => {
+      const decoder = decoding.createDecoder(frame)
+      if (decoding.readVarUint(decoder) !== MessageType.Sync) return []
+      if (decoding.readVarUint(decoder) !== SyncMessageType.Step2) return []
+      return [decoding.readVarUint8Array(decoder)]
+    })
+
+  it('stops serving stored bytes that turn out damaged once they are quarantined', async () => {
+    const store = new MemoryDocStore()
+    const damaged = new Uint8Array(70 * 1024).fill(0xff) // large enough to be served while loading
+    await store.append(DOC, damaged)
+    const { room } = await openRoom(store)
+    const first = new RecordingConnection()
+    room.join(first)
+    room.receive(first, emptyStep1())
+    // Served from storage while the room loads: what the store holds, unchecked.
+    expect(step2Payloads(first).at(-1)).toEqual(damaged)
+    await nextTurn() // the room builds its document and quarantines the entry
+    await nextTurn()
+    const later = new RecordingConnection()
+    room.join(later)
+    room.receive(later, emptyStep1())
+    expect(step2Payloads(later).at(-1)).not.toEqual(damaged)
+    expect(await store.listQuarantined(DOC)).toHaveLength(1)
+  })
+})
