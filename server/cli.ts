@@ -366,7 +366,10 @@ withSettings(
         'export the secret the server runs with',
     )
   }
-  if ((tokenOrJti === undefined) === (flags.user === undefined)) {
+  if (tokenOrJti === undefined && flags.user === undefined) {
+    fail('give either a token (or its jti) or --user <sub> (every token of that user): nothing to revoke was named')
+  }
+  if (tokenOrJti !== undefined && flags.user !== undefined) {
     fail('give either a token (or its jti) or --user <sub>, not both')
   }
   const config = configFrom(flags)

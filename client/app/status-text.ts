@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../shared/errors.js'
 import type { SyncStatus } from '../provider/sync-status.js'
 
 /** The icons the status uses (names from editor/icons.tsx). */
@@ -29,18 +30,16 @@ export function describeStatus(status: SyncStatus): {
   badge: string | null
 } {
   const described = describeState(status)
-  const badge = described.tone === 'ok' || described.tone === 'pending' ? fallbackBadge(status) : null
+  // Only while a connection carries the document: offline or refused, the state is the news.
+  const isCarrying = status.state === 'connected' || status.state === 'saving' || status.state === 'saved'
+  const badge = isCarrying && status.transport ? (FALLBACK_BADGES[status.transport] ?? null) : null
   if (!badge) return { ...described, badge: null }
+  const sentence = described.detail.endsWith('.') ? described.detail : `${described.detail}.`
   return {
     ...described,
     badge,
-    detail: `${described.detail} WebSockets are not getting through on this network (a proxy or firewall), so changes travel over plain HTTP requests: slower, but nothing is lost.`,
+    detail: `${sentence} WebSockets are not getting through on this network (a proxy or firewall), so changes travel over plain HTTP requests: slower, but nothing is lost.`,
   }
-}
-
-function fallbackBadge(status: SyncStatus): string | null {
-  if (status.state === 'connecting' || !status.transport) return null
-  return FALLBACK_BADGES[status.transport] ?? null
 }
 
 function describeState(status: SyncStatus): { label: string; detail: string; icon: StatusIcon | null; tone: string } {
@@ -72,7 +71,7 @@ function describeState(status: SyncStatus): { label: string; detail: string; ico
     case 'error': {
       const code = status.error?.closeCode
       const label =
-        status.error?.errorCode === 'token-revoked'
+        status.error?.errorCode === ErrorCode.TokenRevoked
           ? 'Access revoked'
           : code === 4401 || code === 4403
             ? 'No access'

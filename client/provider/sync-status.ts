@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../shared/errors.js'
 import type { TransportKind } from '../transport/transport.js'
 
 /**
@@ -83,7 +84,7 @@ export function deriveSyncState(facts: SyncFacts): SyncState {
 
 /** Words for failures whose error code says more than their close code (several share 4401). */
 const MESSAGES_BY_ERROR_CODE: Record<string, string> = {
-  'token-revoked': "Access revoked — ask the document's owner for a new link.",
+  [ErrorCode.TokenRevoked]: "Access revoked — ask the document's owner for a new link.",
 }
 
 /** Words for a close the client cannot recover from by reconnecting. */

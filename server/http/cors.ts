@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { NextFunction, Request, Response } from 'express'
+import { ErrorCode } from '../../shared/errors.js'
+import { sendError } from './errors.js'
 
 /** True when a browser page from `origin` may use this server (ALLOWED_ORIGINS; unset allows all). */
 export function isOriginAllowed(allowed: readonly string[] | undefined, origin: string | undefined): boolean {
@@ -22,12 +24,7 @@ export function applyCorsHeaders(
   const origin = request.headers.origin
   if (origin === undefined) return true
   if (!isOriginAllowed(allowed, origin)) {
-    const body = Buffer.from(
-      JSON.stringify({ error: 'forbidden-origin', message: `origin ${origin} is not in ALLOWED_ORIGINS` }),
-    )
-    response
-      .writeHead(403, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.byteLength })
-      .end(body)
+    sendError(response, 403, ErrorCode.ForbiddenOrigin, `origin ${origin} is not in ALLOWED_ORIGINS`)
     return false
   }
   response.setHeader('Access-Control-Allow-Origin', allowed === undefined ? '*' : origin)

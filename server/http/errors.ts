@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { NextFunction, Request, Response } from 'express'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { Logger } from '../logger.js'
@@ -28,9 +29,40 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.DocumentDeleted]: 410,
 }
 
-/** Every HTTP error body has one shape: { error: <code>, message: <what to do> }. */
-export function sendError(response: Response, status: number, code: ErrorCode | string, message: string): void {
-  response.status(status).json({ error: code, message })
+/** A JSON answer as express's `res.status(status).json(body)` writes it, on plain Node responses too. */
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  const json = Buffer.from(JSON.stringify(body))
+  response
+    .writeHead(status, {
+      ...headers,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': json.byteLength,
+    })
+    .end(json)
+}
+
+/**
+ * Every HTTP error body has one shape: { error: <code>, message: <what to do> }, plus `extra` fields
+ * where a transport adds its close code.
+ */
+export function sendError(
+  response: ServerResponse,
+  status: number,
+  code: ErrorCode | string,
+  message: string,
+  options: { extra?: Record<string, unknown>; headers?: OutgoingHttpHeaders } = {},
+): void {
+  sendJson(response, status, { error: code, message, ...options.extra }, options.headers)
+}
+
+/** The answer to a failure whose details belong in the server log, not in the response. */
+export function sendInternalError(response: ServerResponse): void {
+  sendError(response, 500, ErrorCode.Internal, 'internal error; see the server log')
 }
 
 /** The one place HTTP errors are translated and logged. */
@@ -51,6 +83,6 @@ export function errorHandler(log: Logger) {
       return
     }
     log.error({ err: error, method: request.method, path: request.path }, 'request failed')
-    sendError(response, 500, ErrorCode.Internal, 'internal error; see the server log')
+    sendInternalError(response)
   }
 }

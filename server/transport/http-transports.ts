@@ -1,5 +1,6 @@
 import { requestToken } from '../http/request-token.js'
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { sendError, sendInternalError } from '../http/errors.js'
 import type { ClientAddressOf } from '../http/client-address.js'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
@@ -150,27 +151,10 @@ export function httpTransports(options: HttpTransportOptions): HttpTransportsHan
     handler(request, response, target).catch((error: unknown) => {
       context.log.error({ err: error, method: request.method, path: loggablePath(url) }, 'request failed')
       if (response.headersSent) response.destroy()
-      else writeJson(response, 500, { error: ErrorCode.Internal, message: 'internal error; see the server log' })
+      else sendInternalError(response)
     })
     return true
   }
-}
-
-/** A JSON answer, as express's `res.status(status).json(body)` writes it. */
-export function writeJson(
-  response: ServerResponse,
-  status: number,
-  body: Record<string, unknown>,
-  headers: OutgoingHttpHeaders = {},
-): void {
-  const json = Buffer.from(JSON.stringify(body))
-  response
-    .writeHead(status, {
-      ...headers,
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': json.byteLength,
-    })
-    .end(json)
 }
 
 /** The first value of a request header (Node joins most repeated headers, not all). */
@@ -227,20 +211,17 @@ export function readSessionRequest(
     return null
   }
   if (context.options.isDraining()) {
-    writeJson(
-      response,
-      503,
-      { error: ErrorCode.ServerShuttingDown, message: 'server is restarting; retry' },
-      { 'Retry-After': '1' },
-    )
+    sendError(response, 503, ErrorCode.ServerShuttingDown, 'server is restarting; retry', {
+      headers: { 'Retry-After': '1' },
+    })
     return null
   }
   return { docId, sid, query }
 }
 
 /**
- * Checks the request's credentials: `Authorization: Bearer` (POST, poll, our SSE reader) or
- * `?token=` (EventSource cannot set headers). Answers 401/403 itself and returns null on failure.
+ * Checks the request's credentials: `Authorization: Bearer` (POST, poll, our SSE reader) or, on
+ * GET only, `?token=` (EventSource cannot set headers). Answers 401/403 itself and returns null on failure.
  */
 export async function authorizeRequest(
   context: HttpTransportContext,
@@ -257,14 +238,13 @@ export async function authorizeRequest(
     const message = error instanceof Error ? error.message : String(error)
     if (code === ErrorCode.Internal) {
       context.log.error({ err: error, docId }, 'authorization failed')
-      writeJson(response, 500, { error: code, message: 'internal error; see the server log' })
+      sendInternalError(response)
       return null
     }
     context.options.metrics.authFailures.inc({ code })
     const status = code === ErrorCode.Forbidden || code === ErrorCode.ReadOnly ? 403 : 401
     refuse(context, request, response, status, code, message, {
-      closeCode: closeCodeFor(code),
-      reason: closeReason(code, message),
+      extra: { closeCode: closeCodeFor(code), reason: closeReason(code, message) },
     })
     return null
   }
@@ -287,7 +267,7 @@ export async function openSession(
     session = await context.sessions.open(sid, docId, transport, principal, context.options.clientAddress(request))
   } catch (error) {
     context.log.error({ err: error, docId: target.docId }, 'document could not be loaded')
-    writeJson(response, 503, { error: ErrorCode.Internal, message: 'document could not be loaded; retry' })
+    sendError(response, 503, ErrorCode.Internal, 'document could not be loaded; retry')
     return null
   }
   if (!session) {
@@ -298,8 +278,7 @@ export async function openSession(
       429,
       ErrorCode.RateLimited,
       'too many sessions from this address or on this server',
-      {},
-      { 'Retry-After': '5' },
+      { headers: { 'Retry-After': '5' } },
     )
   }
   return session
@@ -313,15 +292,14 @@ export function refuse(
   status: number,
   code: string,
   message: string,
-  extra: Record<string, unknown> = {},
-  headers: OutgoingHttpHeaders = {},
+  options: Parameters<typeof sendError>[4] = {},
 ): void {
   context.log.warn({ path: loggablePath(request.url ?? ''), status, code }, 'http transport request refused')
-  writeJson(response, status, { error: code, message, ...extra }, headers)
+  sendError(response, status, code, message, options)
 }
 
 /** A session the server closed: 410 with the close code, which the client treats like a WebSocket close. */
 export function sendClosed(response: ServerResponse, info: { code: number; reason: string }): void {
   const errorCode = info.reason.split(':')[0] ?? ErrorCode.Internal
-  writeJson(response, 410, { error: errorCode, message: info.reason, closeCode: info.code, reason: info.reason })
+  sendError(response, 410, errorCode, info.reason, { extra: { closeCode: info.code, reason: info.reason } })
 }

@@ -87,9 +87,7 @@ function holdPoll(
       [CURSOR_HEADER]: `${session.epoch}:${lastSeq}`,
     }
     if (request.headers.origin !== undefined) headers['Access-Control-Expose-Headers'] = CURSOR_HEADER
-    // writeHead rather than express's status/set helpers: this runs once per delivery per reader.
-    const body = encodeFrames(frames.map((entry) => entry.frame))
-    response.writeHead(200, headers).end(Buffer.from(body.buffer, body.byteOffset, body.byteLength))
+    response.writeHead(200, headers).end(encodeFrames(frames.map((entry) => entry.frame)))
   }
 
   /** Answers once frames are waiting: in a microtask, or when the session's interval has passed. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { sendError } from '../http/errors.js'
 import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { TransportKind } from '../sync/connection.js'
 import { decodeFrames, encodeFrames } from './http-session.js'
@@ -9,7 +10,6 @@ import {
   refuse,
   readSessionRequest,
   sendClosed,
-  writeJson,
   type HttpTransportContext,
   type TransportHandler,
 } from './http-transports.js'
@@ -73,18 +73,9 @@ export function postHandler(context: HttpTransportContext): TransportHandler {
       return refuse(context, request, response, 409, ErrorCode.PostInFlight, 'one POST at a time per session')
     }
     if (!session.takePostToken()) {
-      return refuse(
-        context,
-        request,
-        response,
-        429,
-        ErrorCode.RateLimited,
-        'too many POSTs; batch frames',
-        {},
-        {
-          'Retry-After': '1',
-        },
-      )
+      return refuse(context, request, response, 429, ErrorCode.RateLimited, 'too many POSTs; batch frames', {
+        headers: { 'Retry-After': '1' },
+      })
     }
 
     session.isPostInFlight = true
@@ -102,20 +93,20 @@ export function postHandler(context: HttpTransportContext): TransportHandler {
         else log.warn({ docId, connectionId: session.id, code, reason: message }, 'frame rejected')
         session.close(closeCode, closeReason(code, message))
         const status = code === ErrorCode.Internal ? 500 : (STATUS_BY_CODE[code] ?? 400)
-        writeJson(response, status, { error: code, message, closeCode, reason: closeReason(code, message) })
+        sendError(response, status, code, message, { extra: { closeCode, reason: closeReason(code, message) } })
         return
       }
       const isDurable = await session.whenDurable(timings.postCommitTimeoutMs)
       if (!isDurable) {
         if (session.closeInfo) return sendClosed(response, session.closeInfo)
-        const body = { error: ErrorCode.StorageFailure, message: 'not committed in time; resend' }
-        writeJson(response, 503, body, { 'Retry-After': '1' })
+        sendError(response, 503, ErrorCode.StorageFailure, 'not committed in time; resend', {
+          headers: { 'Retry-After': '1' },
+        })
         return
       }
-      const body = encodeFrames(replies)
       response
         .writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' })
-        .end(Buffer.from(body.buffer, body.byteOffset, body.byteLength))
+        .end(encodeFrames(replies))
     } finally {
       session.isPostInFlight = false
     }
@@ -135,9 +126,11 @@ function tooLarge(
     413,
     ErrorCode.FrameTooLarge,
     `body of ${bytes} bytes exceeds ${context.options.maxBodyBytes}`,
-    { closeCode: closeCodeFor(ErrorCode.FrameTooLarge) },
-    // Closing the connection spares us reading (and the client sending) the rest of a huge body.
-    { Connection: 'close' },
+    {
+      extra: { closeCode: closeCodeFor(ErrorCode.FrameTooLarge) },
+      // Closing the connection spares us reading (and the client sending) the rest of a huge body.
+      headers: { Connection: 'close' },
+    },
   )
 }
 

@@ -22,14 +22,12 @@ const encodedLoneFrames = new WeakMap<Uint8Array, string>()
 
 function encodeEventData(batch: readonly Uint8Array[]): string {
   const only = batch.length === 1 ? batch[0] : undefined
-  if (only) {
-    const cached = encodedLoneFrames.get(only)
-    if (cached !== undefined) return cached
-    const data = Buffer.from(encodeFrames(batch)).toString('base64')
-    encodedLoneFrames.set(only, data)
-    return data
-  }
-  return Buffer.from(encodeFrames(batch)).toString('base64')
+  const cached = only ? encodedLoneFrames.get(only) : undefined
+  if (cached !== undefined) return cached
+  const body = encodeFrames(batch)
+  const data = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64')
+  if (only) encodedLoneFrames.set(only, data)
+  return data
 }
 
 /** EventSource's reconnect delay; our fetch-based client uses its own backoff. */

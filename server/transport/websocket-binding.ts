@@ -86,7 +86,7 @@ export class WebSocketBinding {
   }
 
   /**
-   * A method, not a closure made in onUpgrade: the listener stays on the socket for the
+   * One function per binding, not a closure made in onUpgrade: the listener stays on the socket for the
    * connection's life, and a closure would keep onUpgrade's whole scope (the request with its
    * headers, the parsed URL) alive with it — about 1 KiB per idle connection.
    */

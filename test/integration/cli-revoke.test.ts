@@ -56,6 +56,9 @@ describe('tandem token revoke (SQLite data directory, a running server)', () => 
     expect(noSecret.stderr).toMatch(/AUTH_SECRET is not set: without it the server accepts no tokens/)
     const neither = await runCli(['token', 'revoke', '--data-dir', dir], env)
     expect(neither.stderr).toMatch(/give either a token \(or its jti\) or --user/)
+    expect(neither.stderr).toMatch(/nothing to revoke was named/)
+    const both = await runCli(['token', 'revoke', 'some-jti', '--user', 'ann', '--data-dir', dir], env)
+    expect(both.stderr).toMatch(/--user <sub>, not both/)
     const foreign = await runCli(['token', 'revoke', '--data-dir', dir, await mint()], {
       AUTH_SECRET: 'another-secret-that-is-long-enough-000000',
     })

@@ -177,6 +177,24 @@ describe('ALLOWED_ORIGINS', () => {
     expect(refused.status).toBe(403)
   })
 
+  it('applies the same policy to the HTTP fallback transports, which are served ahead of express', async () => {
+    const sid = 'cors-session-0000000001'
+    const events = await fetch(`${running.httpUrl}/collab/doc/events?sid=${sid}`, {
+      headers: { origin: 'https://evil.example' },
+    })
+    expect(events.status).toBe(403)
+    expect(await events.json()).toEqual({
+      error: 'forbidden-origin',
+      message: 'origin https://evil.example is not in ALLOWED_ORIGINS',
+    })
+    const poll = await fetch(`${running.httpUrl}/collab/doc/poll?sid=${sid}`, {
+      headers: { origin: 'https://docs.example.com' },
+    })
+    expect(poll.status).toBe(200)
+    expect(poll.headers.get('access-control-allow-origin')).toBe('https://docs.example.com')
+    expect(poll.headers.get('access-control-expose-headers')).toBe('Tandem-Cursor')
+  })
+
   it('refuses a WebSocket upgrade from another origin with 403', async () => {
     const { default: WebSocket } = await import('ws')
     const ws = new WebSocket(`${running.wsUrl}/doc`, { origin: 'https://evil.example' })

@@ -18,6 +18,7 @@ describe('the status pill', () => {
     expect(sse.detail).toContain('nothing is lost')
     const poll = describeStatus(status({ state: SyncState.Saving, transport: 'long-poll', unsyncedChanges: 2 }))
     expect(poll).toMatchObject({ label: 'Saving…', badge: 'via long polling' })
+    expect(poll.detail).toContain('store your changes. WebSockets are not getting through')
   })
 
   it('drops the badge when the connection is gone or refused: the state is the news then', () => {
