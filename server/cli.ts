@@ -17,8 +17,7 @@ import { createLogger } from './logger.js'
 import { createMetrics } from './metrics.js'
 import { resolveLimits } from './server-limits.js'
 import { LocalPubSub } from './pubsub/local-pubsub.js'
-import type { DocStore } from './storage/doc-store.js'
-import { PostgresDocStore } from './storage/postgres-doc-store.js'
+import { openDocStore } from './storage/open-doc-store.js'
 import { SqliteDocStore } from './storage/sqlite-doc-store.js'
 import { compactDocument } from './sync/compaction.js'
 import { RoomRegistry } from './sync/room-registry.js'
@@ -59,9 +58,7 @@ async function openStorage(config: Config) {
   const log = createLogger('warn', process.stderr)
   // With PostgreSQL these commands work next to running servers: appends never conflict, and
   // compaction replaces only the rows it merged.
-  const store: DocStore = config.databaseUrl
-    ? await PostgresDocStore.open({ connectionString: config.databaseUrl, log })
-    : new SqliteDocStore({ dataDir: config.dataDir })
+  const store = await openDocStore(config, log)
   const registry = new RoomRegistry({
     store,
     pubsub: new LocalPubSub(),

@@ -4,6 +4,9 @@ import { MAX_FRAME_BYTES, REVOCATION_POLL_MS } from '../shared/limits.js'
 import { checkTrustedProxies } from './http/client-address.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
 
+/** Where SQLite keeps tandem.db when DATA_DIR is not set (relative to the working directory). */
+export const DEFAULT_DATA_DIR = './data'
+
 /**
  * Every setting: its environment variable, its CLI flag and its default. Precedence is
  * flag > environment > default. The CLI's --help, the README table and validation all read this.
@@ -11,7 +14,12 @@ import { LOG_LEVELS, type LogLevel } from './logger.js'
 export const SETTINGS = {
   port: { env: 'PORT', flag: '--port <port>', default: '1234', help: 'TCP port for HTTP, WebSocket and SSE' },
   host: { env: 'HOST', flag: '--host <host>', default: '127.0.0.1', help: 'interface to listen on (0.0.0.0 for all)' },
-  dataDir: { env: 'DATA_DIR', flag: '--data-dir <dir>', default: './data', help: 'where the SQLite database lives' },
+  dataDir: {
+    env: 'DATA_DIR',
+    flag: '--data-dir <dir>',
+    default: DEFAULT_DATA_DIR,
+    help: 'where the SQLite database lives',
+  },
   databaseUrl: {
     env: 'DATABASE_URL',
     flag: '--database-url <url>',

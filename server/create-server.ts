@@ -21,8 +21,7 @@ import { RevocationWatcher } from './auth/revocation-watcher.js'
 import { LocalPubSub } from './pubsub/local-pubsub.js'
 import type { PubSub } from './pubsub/pubsub.js'
 import type { DocStore } from './storage/doc-store.js'
-import { PostgresDocStore } from './storage/postgres-doc-store.js'
-import { SqliteDocStore } from './storage/sqlite-doc-store.js'
+import { openDocStore } from './storage/open-doc-store.js'
 import { createRedisPubSub } from './pubsub/redis-pubsub.js'
 import { resolveLimits, type ServerLimits } from './server-limits.js'
 import { SignallingBinding, type SignallingSettings } from './signalling/signalling-binding.js'
@@ -98,9 +97,15 @@ const CLIENT_DIST_FROM_SOURCE = path.resolve(path.dirname(fileURLToPath(import.m
 export async function createServer(options: ServerOptions = {}): Promise<TandemServer> {
   const log = options.logger ?? createLogger(options.logLevel ?? 'info')
   const limits = resolveLimits(options.limits)
-  const { store, pubsub } = await openBackends(options, log)
+  // Before anything opens: a weak secret must not leave a writer thread or a Redis connection behind.
   if (options.authSecret) checkSecret(options.authSecret)
-  const { revocations, revocationWatcher } = await openRevocations(options, store, pubsub, limits, log)
+  const { store, pubsub } = await openBackends(options, log)
+  const { revocations, revocationWatcher } = await openRevocations(options, store, limits, log).catch(
+    async (error: unknown) => {
+      await closeOwnedBackends(options, store, pubsub)
+      throw error
+    },
+  )
   const authenticator = options.authSecret
     ? new TokenAuthenticator(options.authSecret, Date.now, revocationWatcher ?? undefined)
     : new OpenAuthenticator()
@@ -274,17 +279,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
  * serves a split view). Messages name the setting, never its value (URLs may carry passwords).
  */
 async function openBackends(options: ServerOptions, log: Logger): Promise<{ store: DocStore; pubsub: PubSub }> {
-  let store = options.store
-  if (!store && options.databaseUrl) {
-    try {
-      store = await PostgresDocStore.open({ connectionString: options.databaseUrl, log })
-    } catch (error) {
-      throw new Error(
-        `cannot open PostgreSQL at DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`,
-      )
-    }
-  }
-  store ??= new SqliteDocStore({ dataDir: options.dataDir ?? './data' })
+  const store = options.store ?? (await openDocStore(options, log))
   try {
     const pubsub =
       options.pubsub ?? (options.redisUrl ? await createRedisPubSub({ url: options.redisUrl, log }) : new LocalPubSub())
@@ -295,6 +290,12 @@ async function openBackends(options: ServerOptions, log: Logger): Promise<{ stor
   }
 }
 
+/** A start that failed after openBackends: closes what this server opened itself (not what it was given). */
+async function closeOwnedBackends(options: ServerOptions, store: DocStore, pubsub: PubSub): Promise<void> {
+  if (!options.pubsub) await pubsub.close().catch(() => undefined)
+  if (!options.store) await store.close().catch(() => undefined)
+}
+
 /**
  * With AUTH_SECRET: the revocation list beside the documents, loaded before the first request so a
  * restarted instance never accepts a revoked token, then polled. Fails the start like storage does.
@@ -302,7 +303,6 @@ async function openBackends(options: ServerOptions, log: Logger): Promise<{ stor
 async function openRevocations(
   options: ServerOptions,
   store: DocStore,
-  pubsub: PubSub,
   limits: ServerLimits,
   log: Logger,
 ): Promise<{ revocations: RevocationStore | null; revocationWatcher: RevocationWatcher | null }> {
@@ -313,8 +313,6 @@ async function openRevocations(
     await revocationWatcher.start()
     return { revocations, revocationWatcher }
   } catch (error) {
-    if (!options.pubsub) await pubsub.close().catch(() => undefined)
-    if (!options.store) await store.close().catch(() => undefined)
     throw new Error(`cannot read token revocations: ${error instanceof Error ? error.message : String(error)}`)
   }
 }

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChildMessage, ControlMessage } from '../servers/child-control.js'
-import { cpuSeconds, memoryStats, type MemoryStats } from './proc-stats.js'
+import { cpuSeconds, memoryStats, threadTimes, type MemoryStats, type ThreadTime } from './proc-stats.js'
 
 export const SERVER_KINDS = ['tandem', 'y-websocket', 'hocuspocus', 'relay'] as const
 export type ServerKind = (typeof SERVER_KINDS)[number]
@@ -104,6 +104,11 @@ export class ServerProcess {
 
   cpuSeconds(): number {
     return cpuSeconds(this.pid)
+  }
+
+  /** Per-thread CPU time and run counts now (see threadSplit). */
+  threadTimes(): Map<number, ThreadTime> {
+    return threadTimes(this.pid)
   }
 
   memory(): MemoryStats {

@@ -2,6 +2,7 @@ import { BenchClient, haveConverged, LatencyRecorder, type Dialect } from './ben
 import { GeneratorMonitor, type GeneratorLoad } from './generator-monitor.js'
 import { HttpLinkPool, type HttpLinkCounters } from './http-link.js'
 import type { ServerKind, ServerProcess } from './server-process.js'
+import { threadSplit } from './proc-stats.js'
 import { createRandom, sleep, summarize, waitUntil, type LatencySummary } from './stats.js'
 
 export function dialectOf(kind: ServerKind): Dialect {
@@ -82,6 +83,8 @@ export interface TypingLoadResult {
   /** Per server, in the order given. */
   serverCpuSByInstance: number[]
   serverCpuUsPerUpdate: number
+  /** The server CPU per update split by thread (exact, from schedstat), and thread runs per update. */
+  serverThreads: { mainUsPerUpdate: number; otherUsPerUpdate: number; runsPerUpdate: number }
   /** Latency of deliveries between clients on the same server / on different servers (several servers only). */
   latencyByPair: { same: LatencySummary; cross: LatencySummary } | null
   /** HTTP transports: requests and frames over the typing window and drain (null on WebSocket). */
@@ -207,6 +210,7 @@ export async function runTypingLoad(
     const framesBefore = receivers.reduce((sum, client) => sum + client.updateFramesReceived, 0)
     const entriesBefore = recorder.entriesReceived
     const cpuBefore = servers.map((s) => s.cpuSeconds())
+    const threadsBefore = servers.map((s) => s.threadTimes())
     const httpBefore = httpLinks
       ? { ...httpLinks.counters, retryReasons: { ...httpLinks.counters.retryReasons } }
       : null
@@ -240,6 +244,13 @@ export async function runTypingLoad(
     const elapsedS = (performance.now() - startedAt) / 1000
     const serverCpuSByInstance = servers.map((s, i) => s.cpuSeconds() - (cpuBefore[i] ?? 0))
     const serverCpuS = serverCpuSByInstance.reduce((sum, seconds) => sum + seconds, 0)
+    const threads = servers
+      .map((s, i) => threadSplit(s.pid, threadsBefore[i] ?? new Map(), s.threadTimes()))
+      .reduce((sum, split) => ({
+        mainCpuS: sum.mainCpuS + split.mainCpuS,
+        otherCpuS: sum.otherCpuS + split.otherCpuS,
+        runs: sum.runs + split.runs,
+      }))
     const http =
       httpLinks && httpBefore
         ? {
@@ -277,6 +288,11 @@ export async function runTypingLoad(
       serverCpuS,
       serverCpuSByInstance,
       serverCpuUsPerUpdate: typed > 0 ? (serverCpuS * 1e6) / typed : Number.NaN,
+      serverThreads: {
+        mainUsPerUpdate: typed > 0 ? (threads.mainCpuS * 1e6) / typed : Number.NaN,
+        otherUsPerUpdate: typed > 0 ? (threads.otherCpuS * 1e6) / typed : Number.NaN,
+        runsPerUpdate: typed > 0 ? threads.runs / typed : Number.NaN,
+      },
       latencyByPair:
         servers.length > 1
           ? {

@@ -34,6 +34,9 @@ export function toRunResult(result: TypingLoadResult): RunResult {
       typed: result.typed,
       serverCpuS: result.serverCpuS,
       cpuUsPerUpdate: result.serverCpuUsPerUpdate,
+      mainUsPerUpdate: result.serverThreads.mainUsPerUpdate,
+      otherUsPerUpdate: result.serverThreads.otherUsPerUpdate,
+      runsPerUpdate: result.serverThreads.runsPerUpdate,
       rssBytes: result.serverRssBytes,
       peakRssBytes: result.serverPeakRssBytes,
       connectS: result.connectMs / 1000,
@@ -140,9 +143,14 @@ export const costPerUpdate: Scenario = {
   title: '6. Server cost per update at a fixed rate',
   description:
     'Server CPU seconds (from /proc) over the window divided by the updates typed, at a rate well below saturation. ' +
-    'Tandem appends and commits every update to SQLite; the anchors keep documents in memory only.',
+    'Tandem appends and commits every update to SQLite; the anchors keep documents in memory only. ' +
+    'The split is exact scheduler time per thread: the main (event-loop) thread, and all others (GC helpers, ' +
+    "Tandem's SQLite writer); thread runs counts how often the server's threads were woken, each per update.",
   columns: [
     { key: 'cpuUsPerUpdate', label: 'CPU µs/update', format: fmt.int, hasRatio: true },
+    { key: 'mainUsPerUpdate', label: 'main thread µs', format: fmt.int, hasRatio: true },
+    { key: 'otherUsPerUpdate', label: 'other threads µs', format: fmt.int, hasRatio: true },
+    { key: 'runsPerUpdate', label: 'thread runs', format: fmt.s },
     { key: 'typed', label: 'updates', format: fmt.int },
     { key: 'serverCpuS', label: 'server CPU s', format: fmt.s },
     { key: 'p50', label: 'p50 ms', format: fmt.ms, isLatency: true },

@@ -1,4 +1,5 @@
 import type { DocStore } from '../storage/doc-store.js'
+import { openDocStore, type StorageLocation } from '../storage/open-doc-store.js'
 import { PostgresDocStore } from '../storage/postgres-doc-store.js'
 import { SqliteDocStore } from '../storage/sqlite-doc-store.js'
 import { PostgresRevocationStore } from './postgres-revocation-store.js'
@@ -13,24 +14,12 @@ export function createRevocationStore(store: DocStore): RevocationStore {
   return new MemoryRevocationStore()
 }
 
-/** Where a server keeps its data, as its settings name it (DATA_DIR, DATABASE_URL). */
-export interface StorageLocation {
-  /** postgres://... : the PostgreSQL database the servers use; takes precedence over `dataDir`. */
-  databaseUrl?: string
-  /** The servers' DATA_DIR (SQLite); default ./data. */
-  dataDir?: string
-}
-
 /** Opens the revocation list the servers at `location` read, for the CLI and embedding backends. */
 export async function openRevocationStore(
   location: StorageLocation,
 ): Promise<{ revocations: RevocationStore; close: () => Promise<void> }> {
   // Through the document store, so the schema is migrated (PostgreSQL) or the file gets its pragmas
   // (SQLite: WAL, busy timeout) and schema checks.
-  if (location.databaseUrl) {
-    const docs = await PostgresDocStore.open({ connectionString: location.databaseUrl })
-    return { revocations: new PostgresRevocationStore(docs), close: () => docs.close() }
-  }
-  const docs = new SqliteDocStore({ dataDir: location.dataDir ?? './data' })
-  return { revocations: new SqliteRevocationStore(docs), close: () => docs.close() }
+  const docs = await openDocStore(location)
+  return { revocations: createRevocationStore(docs), close: () => docs.close() }
 }

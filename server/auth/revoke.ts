@@ -1,5 +1,6 @@
 import { ErrorCode, SyncError } from '../../shared/errors.js'
-import { openRevocationStore, type StorageLocation } from './create-revocation-store.js'
+import type { StorageLocation } from '../storage/open-doc-store.js'
+import { openRevocationStore } from './create-revocation-store.js'
 import { RevocationKind, type Revocation, type RevocationStore } from './revocation-store.js'
 import { readRevocableToken } from './tokens.js'
 
