@@ -4,7 +4,8 @@
  */
 
 export type ControlMessage = { type: 'gc' } | { type: 'stop' }
-export type ChildMessage = { type: 'ready'; port: number } | { type: 'gc-done' } | { type: 'stopped' }
+export type ChildMessage =
+  { type: 'ready'; port: number } | { type: 'gc-done'; heapUsedBytes: number } | { type: 'stopped' }
 
 /** Reports the bound port and serves `gc` (so RSS is read after a full collection) and `stop`. */
 export function serveControl(port: number, close: () => Promise<void>): void {
@@ -16,7 +17,8 @@ export function serveControl(port: number, close: () => Promise<void>): void {
       // Two passes: the first may only move objects to the old generation.
       globalThis.gc?.()
       globalThis.gc?.()
-      send({ type: 'gc-done' })
+      // Live JavaScript objects after a full collection: exact, unlike RSS (see idle-connections.ts).
+      send({ type: 'gc-done', heapUsedBytes: process.memoryUsage().heapUsed })
     } else if (message.type === 'stop') {
       close()
         .catch((error: unknown) => process.stderr.write(`bench server: close failed: ${String(error)}\n`))
