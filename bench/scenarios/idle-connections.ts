@@ -17,34 +17,37 @@ function idleCase(connections: number, roomSize: number, servers: readonly Serve
     run: (kind) =>
       withServer(kind, async (server) => {
         await sleep(300)
-        const before = await server.settledMemory()
+        const start = await server.settledMemory()
         const runId = Math.floor(performance.now()).toString(36)
-        const clients = Array.from({ length: connections }, (_, index) => {
-          const docId = `idle-${runId}-${Math.floor(index / roomSize)}`
-          return new BenchClient({ url: server.urlFor(docId), docId, dialect: dialectOf(kind), index })
-        })
-        const monitor = new GeneratorMonitor()
-        const cpuBefore = server.cpuSeconds()
-        // Two halves: the first fills whatever the server's start-up left resident but free (heap
-        // pages, malloc arenas, more for a server that loads more at start), the second is measured.
-        // A single before/after delta credited that slack to the connections, so a server with a
-        // larger start-up looked cheaper per connection than the Yjs-less relay itself.
-        const half = Math.floor(connections / 2)
+        const makeClients = (set: string): BenchClient[] =>
+          Array.from({ length: connections }, (_, index) => {
+            const docId = `idle-${runId}-${set}-${Math.floor(index / roomSize)}`
+            return new BenchClient({ url: server.urlFor(docId), docId, dialect: dialectOf(kind), index })
+          })
+        // A warm-up set of the same shape first, kept open: it fills whatever the server's start-up
+        // left resident but free (heap pages, malloc arenas: more for a server that loads more at
+        // start), and the measured set then costs what one more connection costs. A single
+        // before/after delta credited that slack to the connections, so a server with a larger
+        // start-up came out cheaper per connection than the Yjs-less relay itself.
+        const warmup = makeClients('warmup')
+        const clients = makeClients('measured')
         try {
-          const firstMs = await connectAll(clients.slice(0, half), CONNECT_CONCURRENCY, 120_000)
+          await connectAll(warmup, CONNECT_CONCURRENCY, 120_000)
           await sleep(500)
-          const middle = await server.settledMemory()
-          const secondMs = await connectAll(clients.slice(half), CONNECT_CONCURRENCY, 120_000)
+          const before = await server.settledMemory()
+          const monitor = new GeneratorMonitor()
+          const cpuBefore = server.cpuSeconds()
+          const connectMs = await connectAll(clients, CONNECT_CONCURRENCY, 120_000)
           const serverCpuS = server.cpuSeconds() - cpuBefore
           const generator = monitor.stop()
           await sleep(1000)
           const after = await server.settledMemory()
           return {
             metrics: {
-              connectS: (firstMs + secondMs) / 1000,
-              bytesPerConnection: (after.rssBytes - middle.rssBytes) / (connections - half),
-              firstHalfBytesPerConnection: (middle.rssBytes - before.rssBytes) / half,
-              heapBytesPerConnection: (after.heapUsedBytes - middle.heapUsedBytes) / (connections - half),
+              connectS: connectMs / 1000,
+              bytesPerConnection: (after.rssBytes - before.rssBytes) / connections,
+              warmupBytesPerConnection: (before.rssBytes - start.rssBytes) / connections,
+              heapBytesPerConnection: (after.heapUsedBytes - before.heapUsedBytes) / connections,
               rssBeforeBytes: before.rssBytes,
               rssAfterBytes: after.rssBytes,
               serverCpuS,
@@ -52,11 +55,11 @@ function idleCase(connections: number, roomSize: number, servers: readonly Serve
               generatorLagP99Ms: generator.lagP99Ms,
               machineLoad: machineLoad(),
             },
-            isConverged: clients.every((client) => client.error === null),
+            isConverged: [...warmup, ...clients].every((client) => client.error === null),
             isLatencyValid: !generator.isSaturated,
           }
         } finally {
-          for (const client of clients) client.close()
+          for (const client of [...warmup, ...clients]) client.close()
         }
       }),
   }
@@ -67,13 +70,13 @@ export const idleConnections: Scenario = {
   title: '3. Idle connections',
   description:
     'Connections are opened (at most 250 handshakes in flight) and synced, then left idle. ' +
-    'Connected in two halves; RSS per connection = (server RSS after the second half − RSS after the first) ÷ connections in the second half, ' +
-    'each RSS read after a forced full GC in the server. The first half is shown too: it also fills memory the server left free at start-up. ' +
-    'RSS moves in the allocators\' steps; "JS heap" (V8 heapUsed after the same GC, second half) is exact but leaves out native memory (sockets, libuv), which every server has alike. ' +
+    'A warm-up set of as many connections, same layout, is connected first and kept open; RSS per connection = (server RSS after the measured set − RSS before it) ÷ connections, ' +
+    "each RSS read after a forced full GC in the server. The warm-up set's own figure is shown too: it also fills memory the server left free at start-up. " +
+    '"JS heap" (V8 heapUsed after the same GCs, measured set) is exact but leaves out native memory (sockets, libuv), which every server has alike. ' +
     '"connect all s" is until the last client holds SyncStep2 (relay: until open). "converged" = all connections stayed up.',
   columns: [
     { key: 'bytesPerConnection', label: 'KiB/conn', format: fmt.kib, hasRatio: true },
-    { key: 'firstHalfBytesPerConnection', label: 'first half KiB/conn', format: fmt.kib },
+    { key: 'warmupBytesPerConnection', label: 'warm-up set KiB/conn', format: fmt.kib },
     { key: 'heapBytesPerConnection', label: 'JS heap KiB/conn', format: fmt.kib, hasRatio: true },
     { key: 'connectS', label: 'connect all s', format: fmt.s, hasRatio: true, isLatency: true },
     { key: 'rssBeforeBytes', label: 'RSS before MiB', format: fmt.mib },
