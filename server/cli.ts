@@ -77,7 +77,7 @@ async function openStorage(config: Config) {
 
 async function runOffline(config: Config, work: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<void>) {
   const storage = await openStorage(config).catch((error: unknown) =>
-    fail(`cannot open storage: ${error instanceof Error ? error.message : String(error)}`),
+    fail(error instanceof Error ? error.message : String(error)),
   )
   try {
     await work(storage)

@@ -15,11 +15,20 @@ export interface StorageLocation {
 /**
  * The one place that turns settings into a document store, for the server, the CLI and the
  * revocation helpers alike: PostgreSQL when `databaseUrl` is set, SQLite in `dataDir` otherwise.
- * Either way the schema is migrated before this returns. An unreachable PostgreSQL is reported by
- * the setting's name, never its value (the URL may carry a password).
+ * Either way the schema is migrated before this returns. A failure names the setting to fix; for
+ * PostgreSQL never its value (the URL may carry a password).
  */
 export async function openDocStore(location: StorageLocation, log?: Logger): Promise<DocStore> {
-  if (!location.databaseUrl) return new SqliteDocStore({ dataDir: location.dataDir ?? DEFAULT_DATA_DIR })
+  if (!location.databaseUrl) {
+    const dataDir = location.dataDir ?? DEFAULT_DATA_DIR
+    try {
+      return new SqliteDocStore({ dataDir })
+    } catch (error) {
+      throw new Error(
+        `cannot open the SQLite database in DATA_DIR (${dataDir}): ${error instanceof Error ? error.message : String(error)}`,
+      )
+    }
+  }
   try {
     return await PostgresDocStore.open({ connectionString: location.databaseUrl, log })
   } catch (error) {

@@ -53,7 +53,7 @@ describe('tandem CLI against PostgreSQL', () => {
   it('fails clearly when PostgreSQL cannot be reached', { timeout: 60_000 }, async () => {
     const result = await runCli(['export', 'plan'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' })
     expect(result.code).toBe(1)
-    expect(result.stderr).toMatch(/cannot open storage/)
+    expect(result.stderr).toMatch(/^tandem: cannot open PostgreSQL at DATABASE_URL: /)
     expect(result.stderr).not.toContain('postgres://')
   })
 })

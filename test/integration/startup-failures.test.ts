@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -25,6 +25,14 @@ describe('a server that cannot start says why and leaves nothing behind', () => 
       /AUTH_SECRET must be at least \d+ characters/,
     )
     expect(existsSync(dataDir)).toBe(false)
+  })
+
+  it('names DATA_DIR and the path when the SQLite database cannot be created there', async () => {
+    const notADirectory = path.join(root, 'a-file')
+    await writeFile(notADirectory, 'not a directory')
+    await expect(createServer({ dataDir: notADirectory, logger: quiet() })).rejects.toThrow(
+      `cannot open the SQLite database in DATA_DIR (${notADirectory}): `,
+    )
   })
 
   it('names DATABASE_URL, not its value, when PostgreSQL is unreachable', async () => {
