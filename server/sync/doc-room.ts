@@ -83,8 +83,10 @@ function deferred(): Deferred {
 
 interface ClientState {
   principal: Principal
-  /** Awareness client ids this connection has set, removed for everyone when it leaves. */
-  awarenessIds: Set<number>
+  /**
+   * The one awareness client id this connection may speak for (awareness-guard.ts drops entries
+   * for any other), so also the only one to remove for everyone when it leaves.
+   */
   awarenessPin: AwarenessPin
   /** Update-bearing frames (SyncStep2 or Update) received so far. */
   updateFrames: number
@@ -363,7 +365,6 @@ export class DocRoom {
     }
     this.clients.set(connection, {
       principal,
-      awarenessIds: new Set(),
       awarenessPin: { clientId: null },
       applyBudget: new TokenBucket(this.deps.limits.applyBudgetBurstMs, this.deps.limits.applyBudgetMsPerSecond),
       updateFrames: 0,
@@ -401,8 +402,10 @@ export class DocRoom {
     if (!state) return
     this.clients.delete(connection)
     // Peers see the cursor vanish now, not after the 30 s awareness timeout.
-    const ids = [...state.awarenessIds].filter((id) => this.awareness.getStates().has(id))
-    if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, null)
+    const id = state.awarenessPin.clientId
+    if (id !== null && this.awareness.getStates().has(id)) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [id], null)
+    }
   }
 
   /**
@@ -749,17 +752,12 @@ export class DocRoom {
     origin: unknown,
   ): void => {
     const changed = [...added, ...updated, ...removed]
-    const sender = this.clients.get(origin as Connection)
-    if (sender) {
-      for (const id of [...added, ...updated]) sender.awarenessIds.add(id)
-      for (const id of removed) sender.awarenessIds.delete(id)
-    }
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)
     const recipients = this.broadcast(awarenessFrame(update), origin)
     if (recipients > 0) this.awarenessOut.inc(recipients)
     // Local changes (and removals of local clients, origin null) go to other instances;
     // expiries ('timeout') happen on every instance by itself.
-    if ((sender || origin === null) && !this.isClosed) {
+    if ((origin === null || this.clients.has(origin as Connection)) && !this.isClosed) {
       this.deps.pubsub.publish(this.docId, { kind: PubSubMessageKind.Awareness, payload: update })
     }
   }
