@@ -21,6 +21,7 @@ import { openDocStore } from './storage/open-doc-store.js'
 import { SqliteDocStore } from './storage/sqlite-doc-store.js'
 import { compactDocument } from './sync/compaction.js'
 import { RoomRegistry } from './sync/room-registry.js'
+import { errorMessage } from '../shared/errors.js'
 
 const program = new Command()
   .name('tandem')
@@ -76,14 +77,12 @@ async function openStorage(config: Config) {
 }
 
 async function runOffline(config: Config, work: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<void>) {
-  const storage = await openStorage(config).catch((error: unknown) =>
-    fail(error instanceof Error ? error.message : String(error)),
-  )
+  const storage = await openStorage(config).catch((error: unknown) => fail(errorMessage(error)))
   try {
     await work(storage)
   } catch (error) {
     await storage.close().catch(() => undefined)
-    fail(error instanceof Error ? error.message : String(error))
+    fail(errorMessage(error))
   }
   await storage.close()
 }
@@ -107,7 +106,7 @@ withSettings(
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EADDRINUSE') fail(`port ${config.port} is already in use; pick another with --port or PORT`)
     if (code === 'EACCES') fail(`no permission to listen on ${config.host}:${config.port}`)
-    fail(error instanceof Error ? error.message : String(error))
+    fail(errorMessage(error))
   }
   let signals = 0
   const stop = (signal: string) => {
@@ -219,7 +218,7 @@ withSettings(
     if (lastPercent !== 100) process.stderr.write(`\rbacking up ${store.file}: 100%`)
     process.stderr.write(`\nbackup written to ${path.resolve(file)}\n`)
   } catch (error) {
-    fail(`backup failed: ${error instanceof Error ? error.message : String(error)}`)
+    fail(`backup failed: ${errorMessage(error)}`)
   } finally {
     await store.close()
   }
@@ -304,7 +303,7 @@ async function callServer(server: string, path: string, method: string, token: s
       headers: token ? { authorization: `Bearer ${token}` } : {},
     })
   } catch (error) {
-    fail(`cannot reach ${server}: ${error instanceof Error ? error.message : String(error)}`)
+    fail(`cannot reach ${server}: ${errorMessage(error)}`)
   }
   const body = (await response.json().catch(() => ({}))) as { message?: string }
   if (!response.ok) fail(`${server} answered ${response.status}: ${body.message ?? 'no details'}`)
@@ -341,7 +340,7 @@ const tokenCommand = program
       )
     } catch (error) {
       const issues = (error as { issues?: { message: string }[] }).issues
-      fail(issues ? issues.map((i) => i.message).join('; ') : error instanceof Error ? error.message : String(error))
+      fail(issues ? issues.map((i) => i.message).join('; ') : errorMessage(error))
     }
   })
 
@@ -385,7 +384,7 @@ withSettings(
     }
     process.stderr.write('running servers close its connections within REVOCATION_POLL_MS (default 5 s)\n')
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error))
+    fail(errorMessage(error))
   }
 })
 

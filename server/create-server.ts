@@ -6,7 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
-import { ErrorCode } from '../shared/errors.js'
+import { ErrorCode, errorMessage } from '../shared/errors.js'
 import { CloseCode, closeReason } from '../shared/protocol/close-codes.js'
 import { DocumentService } from './documents/document-service.js'
 import { docsRoutes } from './http/docs-routes.js'
@@ -286,7 +286,7 @@ async function openBackends(options: ServerOptions, log: Logger): Promise<{ stor
     return { store, pubsub }
   } catch (error) {
     if (!options.store) await store.close().catch(() => undefined)
-    throw new Error(`cannot reach Redis at REDIS_URL: ${error instanceof Error ? error.message : String(error)}`)
+    throw new Error(`cannot reach Redis at REDIS_URL: ${errorMessage(error)}`)
   }
 }
 
@@ -313,7 +313,7 @@ async function openRevocations(
     await revocationWatcher.start()
     return { revocations, revocationWatcher }
   } catch (error) {
-    throw new Error(`cannot read token revocations: ${error instanceof Error ? error.message : String(error)}`)
+    throw new Error(`cannot read token revocations: ${errorMessage(error)}`)
   }
 }
 

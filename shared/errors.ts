@@ -44,3 +44,8 @@ export class SyncError extends Error {
     this.name = 'SyncError'
   }
 }
+
+/** The message of anything thrown: an Error's message, or the value itself as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

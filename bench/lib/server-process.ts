@@ -40,9 +40,9 @@ let built: Promise<void> | null = null
  * (compiled by tsc). Under tsx, Tandem's own code was transformed with esbuild's keepNames: every
  * named arrow function got its `name` redefined, which gives it a 256-byte property dictionary
  * (two such functions per connection: 0.6 KiB more heap per idle connection, measured with heap
- * snapshots), and a loader thread ran beside the server. The
- * anchors' code comes from node_modules and was never transformed, so only Tandem paid. One esbuild
- * pass (under a second) builds all four entries; packages stay external, loaded from node_modules.
+ * snapshots), and a loader thread ran beside the server. The anchors' code comes from node_modules
+ * and was never transformed, so only Tandem paid. One esbuild pass (under a second) builds all four
+ * entries; packages stay external, loaded from node_modules.
  */
 function buildEntries(): Promise<void> {
   built ??= build({
@@ -150,8 +150,8 @@ export class ServerProcess {
 
   /** RSS after a full garbage collection in the server, so heap slack does not count as cost. */
   async settledMemory(): Promise<MemoryStats & { heapUsedBytes: number }> {
-    const reply = await this.request({ type: 'gc' }, 'gc-done', 10_000)
-    return { ...this.memory(), heapUsedBytes: reply.type === 'gc-done' ? reply.heapUsedBytes : Number.NaN }
+    const { heapUsedBytes } = await this.request({ type: 'gc' }, 'gc-done', 10_000)
+    return { ...this.memory(), heapUsedBytes }
   }
 
   /** Graceful stop (Tandem commits and closes SQLite); killed if it takes too long. */
@@ -170,7 +170,11 @@ export class ServerProcess {
     if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true })
   }
 
-  private request(message: ControlMessage, reply: ChildMessage['type'], timeoutMs: number): Promise<ChildMessage> {
+  private request<T extends ChildMessage['type']>(
+    message: ControlMessage,
+    reply: T,
+    timeoutMs: number,
+  ): Promise<Extract<ChildMessage, { type: T }>> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.child.off('message', onMessage)
@@ -180,7 +184,7 @@ export class ServerProcess {
         if (received.type !== reply) return
         clearTimeout(timer)
         this.child.off('message', onMessage)
-        resolve(received)
+        resolve(received as Extract<ChildMessage, { type: T }>)
       }
       this.child.on('message', onMessage)
       this.child.send(message)

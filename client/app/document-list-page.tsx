@@ -13,6 +13,7 @@ import {
 import { importMarkdownFile } from './import-markdown.js'
 import { fullDate, relativeTime } from './relative-time.js'
 import { docPath, navigate } from './router.js'
+import { errorMessage } from '../../shared/errors.js'
 
 export const UNTITLED = 'Untitled document'
 
@@ -40,7 +41,7 @@ export function DocumentListPage({ theme, onToggleTheme }: DocumentListPageProps
       setError(
         cause instanceof ApiError && (cause.status === 401 || cause.status === 403)
           ? 'This server requires an access link to list documents. Open a link with a token from whoever runs it.'
-          : `Could not load documents: ${cause instanceof Error ? cause.message : String(cause)}`,
+          : `Could not load documents: ${errorMessage(cause)}`,
       )
     }
   }, [])
@@ -59,7 +60,7 @@ export function DocumentListPage({ theme, onToggleTheme }: DocumentListPageProps
     try {
       await action()
     } catch (cause) {
-      setError(cause instanceof Error ? cause.message : String(cause))
+      setError(errorMessage(cause))
     } finally {
       setBusy(false)
     }

@@ -19,6 +19,7 @@ import { useIdentity } from './identity.js'
 import { PresenceBar } from './presence-bar.js'
 import { navigate } from './router.js'
 import { StatusPill } from './status-pill.js'
+import { errorMessage } from '../../shared/errors.js'
 
 interface EditorPageProps {
   docId: string
@@ -73,7 +74,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
       const info = await renameDocument(docId, next)
       setTitle(info.title)
     } catch (error) {
-      setNotice(`Could not rename: ${error instanceof Error ? error.message : String(error)}`)
+      setNotice(`Could not rename: ${errorMessage(error)}`)
     }
   }
 
@@ -82,7 +83,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
     try {
       if (access?.authRequired) url = await shareLink(docId, role)
     } catch (error) {
-      setNotice(`Could not make a link: ${error instanceof Error ? error.message : String(error)}`)
+      setNotice(`Could not make a link: ${errorMessage(error)}`)
       return
     }
     const what = !access?.authRequired
@@ -110,7 +111,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
       link.remove()
       setTimeout(() => URL.revokeObjectURL(url), 10_000)
     } catch (error) {
-      setNotice(error instanceof Error ? error.message : String(error))
+      setNotice(errorMessage(error))
     }
   }
 

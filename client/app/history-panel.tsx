@@ -12,6 +12,7 @@ import {
 } from './docs-api.js'
 import { fullDate, relativeTime } from './relative-time.js'
 import './history-panel.css'
+import { errorMessage } from '../../shared/errors.js'
 
 /** How often the open panel re-reads the list (metadata only: an index scan on the server). */
 const REFRESH_MS = 4000
@@ -181,10 +182,6 @@ function useLiveText(doc: Y.Doc): string {
 // Components
 // ---------------------------------------------------------------------------------------------
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
 function versionTitle(version: VersionSummary): string {
   return version.name ?? `Version of ${fullDate(version.createdAt)}`
 }
@@ -255,7 +252,7 @@ export function HistoryPanel({ docId, doc, canEdit, onClose }: HistoryPanelProps
       setVersions(next)
       setListError(null)
     } catch (error) {
-      setListError(errorText(error))
+      setListError(errorMessage(error))
     } finally {
       setNow(Date.now())
     }
@@ -301,7 +298,7 @@ export function HistoryPanel({ docId, doc, canEdit, onClose }: HistoryPanelProps
       setNaming(null)
       await refresh()
     } catch (error) {
-      setMessage({ text: `Could not name the version: ${errorText(error)}`, isError: true })
+      setMessage({ text: `Could not name the version: ${errorMessage(error)}`, isError: true })
     }
   }
 
@@ -316,7 +313,7 @@ export function HistoryPanel({ docId, doc, canEdit, onClose }: HistoryPanelProps
       })
       await refresh()
     } catch (error) {
-      setMessage({ text: `Could not restore: ${errorText(error)}`, isError: true })
+      setMessage({ text: `Could not restore: ${errorMessage(error)}`, isError: true })
     }
   }
 
@@ -614,7 +611,7 @@ function VersionPreview({
     let isCurrent = true
     fetchVersionText(docId, version.id)
       .then((text) => isCurrent && setContent({ state: 'ready', text }))
-      .catch((error: unknown) => isCurrent && setContent({ state: 'error', error: errorText(error) }))
+      .catch((error: unknown) => isCurrent && setContent({ state: 'error', error: errorMessage(error) }))
     return () => {
       isCurrent = false
     }

@@ -21,6 +21,7 @@ import {
   type TransportPreference,
   type TransportSocketClass,
 } from './transport.js'
+import { errorMessage } from '../../shared/errors.js'
 
 /** The part of the WebSocket API this module uses, so it runs on the browser's and on `ws` in Node. */
 export interface WebSocketLike {
@@ -326,7 +327,7 @@ export class FallbackSocket extends EventTarget {
       )
     } catch (error) {
       // e.g. SecurityError: a ws:// URL from an https page, or a port the browser blocks
-      return this.rungFailed(index, 1006, error instanceof Error ? error.message : String(error))
+      return this.rungFailed(index, 1006, errorMessage(error))
     }
     this.candidate = rung
     if (kind === TransportKind.WebSocket) {

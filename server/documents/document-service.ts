@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import type { ContentFormat, ImportFormat } from '../content/formats.js'
@@ -129,7 +129,7 @@ async function parseImport(content: ImportSource) {
   try {
     return parseContent(content.source, content.format)
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error)
+    const detail = errorMessage(error)
     throw new SyncError(ErrorCode.BadRequest, `could not import ${content.format}: ${detail}`)
   }
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import {
   MAX_AWARENESS_STATE_BYTES,
@@ -273,7 +273,7 @@ export class SignalSession {
   fail(error: unknown): void {
     if (this.isClosed) return
     const code = error instanceof SyncError ? error.code : ErrorCode.Internal
-    const message = error instanceof Error ? error.message : String(error)
+    const message = errorMessage(error)
     if (AUTH_CODES.has(code)) this.options.metrics?.authFailures.inc({ code })
     else this.options.metrics?.rejectedFrames.inc({ code })
     if (code === ErrorCode.Internal)

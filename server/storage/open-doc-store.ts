@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js'
 import type { DocStore } from './doc-store.js'
 import { PostgresDocStore } from './postgres-doc-store.js'
 import { SqliteDocStore } from './sqlite-doc-store.js'
+import { errorMessage } from '../../shared/errors.js'
 
 /** Where a server keeps its data, as its settings name it (DATA_DIR, DATABASE_URL). */
 export interface StorageLocation {
@@ -24,14 +25,12 @@ export async function openDocStore(location: StorageLocation, log?: Logger): Pro
     try {
       return new SqliteDocStore({ dataDir })
     } catch (error) {
-      throw new Error(
-        `cannot open the SQLite database in DATA_DIR (${dataDir}): ${error instanceof Error ? error.message : String(error)}`,
-      )
+      throw new Error(`cannot open the SQLite database in DATA_DIR (${dataDir}): ${errorMessage(error)}`)
     }
   }
   try {
     return await PostgresDocStore.open({ connectionString: location.databaseUrl, log })
   } catch (error) {
-    throw new Error(`cannot open PostgreSQL at DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`)
+    throw new Error(`cannot open PostgreSQL at DATABASE_URL: ${errorMessage(error)}`)
   }
 }

@@ -1,5 +1,5 @@
 import * as decoding from 'lib0/decoding'
-import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { MessageType } from '../../shared/protocol/message-type.js'
 import type { Authenticator, Principal } from '../auth/authenticator.js'
@@ -112,7 +112,7 @@ export class ClientSession {
 
   private fail(error: unknown): void {
     const code = error instanceof SyncError ? error.code : ErrorCode.Internal
-    const message = error instanceof Error ? error.message : String(error)
+    const message = errorMessage(error)
     this.deps.metrics.authFailures.inc({ code })
     this.deps.log.info({ connectionId: this.connection.id, docId: this.room.docId, code }, 'session ended')
     this.connection.close(closeCodeFor(code), closeReason(code, message))

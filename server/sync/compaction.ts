@@ -3,6 +3,7 @@ import type { DocId } from '../../shared/ids.js'
 import type { DocStore, StoredEntry } from '../storage/doc-store.js'
 import { StorageOrigin } from './origins.js'
 import { applyValidatedUpdate } from './update-guard.js'
+import { errorMessage } from '../../shared/errors.js'
 
 export interface CompactionResult {
   /** Log rows (not counting an earlier snapshot) merged into the new snapshot. */
@@ -37,7 +38,7 @@ export const mergeInProcess: MergeEntries = async (entries) => {
       try {
         applyValidatedUpdate(doc, update, StorageOrigin)
       } catch (error) {
-        failed.push({ index, reason: error instanceof Error ? error.message : String(error) })
+        failed.push({ index, reason: errorMessage(error) })
       }
     })
     return { snapshot: Y.encodeStateAsUpdate(doc), failed }

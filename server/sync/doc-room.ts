@@ -2,7 +2,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import { SLOW_APPLY_MS } from '../../shared/limits.js'
@@ -235,7 +235,7 @@ export class DocRoom {
 
   /** Sets a stored entry that cannot be applied aside, and reports it. */
   private async quarantine(entry: StoredEntry, error: unknown): Promise<void> {
-    const reason = describe(error)
+    const reason = errorMessage(error)
     this.log.error({ seq: entry.seq, reason, isSnapshot: entry.isSnapshot }, 'stored update quarantined')
     this.deps.metrics.quarantinedUpdates.inc()
     await this.deps.store.quarantine(this.docId, entry.seq, reason)
@@ -551,7 +551,7 @@ export class DocRoom {
       if (guarded) awarenessProtocol.applyAwarenessUpdate(this.awareness, guarded, connection)
     } catch (error) {
       if (error instanceof SyncError) throw error
-      throw new SyncError(ErrorCode.MalformedFrame, `awareness update could not be decoded: ${describe(error)}`)
+      throw new SyncError(ErrorCode.MalformedFrame, `awareness update could not be decoded: ${errorMessage(error)}`)
     }
   }
 
@@ -829,7 +829,7 @@ function readVarUint(decoder: decoding.Decoder): number {
   try {
     return decoding.readVarUint(decoder)
   } catch (error) {
-    throw new SyncError(ErrorCode.MalformedFrame, `truncated or invalid frame: ${describe(error)}`)
+    throw new SyncError(ErrorCode.MalformedFrame, `truncated or invalid frame: ${errorMessage(error)}`)
   }
 }
 
@@ -837,10 +837,6 @@ function readVarUint8Array(decoder: decoding.Decoder): Uint8Array {
   try {
     return decoding.readVarUint8Array(decoder)
   } catch (error) {
-    throw new SyncError(ErrorCode.MalformedFrame, `truncated or invalid frame: ${describe(error)}`)
+    throw new SyncError(ErrorCode.MalformedFrame, `truncated or invalid frame: ${errorMessage(error)}`)
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

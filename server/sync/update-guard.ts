@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 
 /**
  * Applies an untrusted Yjs V1 update, or throws SyncError(MalformedUpdate) and leaves the doc as it
@@ -15,15 +15,11 @@ export function applyValidatedUpdate(doc: Y.Doc, update: Uint8Array, origin: unk
   try {
     Y.decodeUpdate(update)
   } catch (error) {
-    throw new SyncError(ErrorCode.MalformedUpdate, `update could not be decoded: ${describe(error)}`)
+    throw new SyncError(ErrorCode.MalformedUpdate, `update could not be decoded: ${errorMessage(error)}`)
   }
   try {
     Y.applyUpdate(doc, update, origin)
   } catch (error) {
-    throw new SyncError(ErrorCode.MalformedUpdate, `update could not be applied: ${describe(error)}`)
+    throw new SyncError(ErrorCode.MalformedUpdate, `update could not be applied: ${errorMessage(error)}`)
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

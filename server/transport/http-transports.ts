@@ -2,7 +2,7 @@ import { requestToken } from '../http/request-token.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { sendError, sendInternalError } from '../http/errors.js'
 import type { ClientAddressOf } from '../http/client-address.js'
-import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import {
@@ -235,7 +235,7 @@ export async function authorizeRequest(
     return await context.options.authenticator.authorize(token, docId)
   } catch (error) {
     const code = error instanceof SyncError ? error.code : ErrorCode.Internal
-    const message = error instanceof Error ? error.message : String(error)
+    const message = errorMessage(error)
     if (code === ErrorCode.Internal) {
       context.log.error({ err: error, docId }, 'authorization failed')
       sendInternalError(response)

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 import { sendError } from '../http/errors.js'
 import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { TransportKind } from '../sync/connection.js'
@@ -85,7 +85,7 @@ export function postHandler(context: HttpTransportContext): TransportHandler {
         replies = session.receiveBatch(frames)
       } catch (error) {
         const code = error instanceof SyncError ? error.code : ErrorCode.Internal
-        const message = error instanceof Error ? error.message : String(error)
+        const message = errorMessage(error)
         options.metrics.rejectedFrames.inc({ code })
         const closeCode = closeCodeFor(code)
         if (code === ErrorCode.Internal)
