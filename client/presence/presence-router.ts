@@ -1,6 +1,6 @@
 import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import { PRESENCE_THROTTLE_MS } from '../../shared/limits.js'
-import { serverEndpoints } from '../provider/server-url.js'
+import { serverEndpoints } from '../transport/server-url.js'
 import { PresenceMode, usesSyncAwareness } from './presence-mode.js'
 import type { WebRtcPresence } from './webrtc-presence.js'
 

@@ -13,7 +13,7 @@ import { transportFor } from '../transport/fallback-transport.js'
 import { PresenceMode } from '../presence/presence-mode.js'
 import { PresenceRouter } from '../presence/presence-router.js'
 import { websocketTransport } from '../transport/websocket-transport.js'
-import { serverEndpoints } from './server-url.js'
+import { serverEndpoints } from '../transport/server-url.js'
 import {
   INITIAL_SYNC_STATUS,
   SyncState,

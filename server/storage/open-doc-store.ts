@@ -1,3 +1,4 @@
+// eslint-disable-next-line no-restricted-imports -- the storage backends (issue 15) take their settings as arguments
 import { DEFAULT_DATA_DIR } from '../config.js'
 import type { Logger } from '../logger.js'
 import type { DocStore } from './doc-store.js'
