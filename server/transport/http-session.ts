@@ -3,7 +3,7 @@ import { ErrorCode } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import { decodeFrame, isUpdateBearingFrame, messageTypeOf } from '../../shared/protocol/frames.js'
-import { formatCursor, type Cursor } from '../../shared/protocol/http-framing.js'
+import type { Cursor } from '../../shared/protocol/http-framing.js'
 import { MessageType } from '../../shared/protocol/message-type.js'
 import type { TransportKind } from '../../shared/protocol/transport-kind.js'
 import type { Metrics } from '../metrics.js'
@@ -100,10 +100,6 @@ export class HttpSession implements Connection {
   /** Seq of the newest frame queued so far. */
   get lastSeq(): number {
     return this.nextSeq - 1
-  }
-
-  get cursor(): string {
-    return formatCursor({ epoch: this.epoch, seq: this.lastSeq })
   }
 
   get isClosed(): boolean {

@@ -81,7 +81,7 @@ function holdPoll(
     const headers: Record<string, string> = {
       'Content-Type': 'application/octet-stream',
       'Cache-Control': 'no-store',
-      [CURSOR_HEADER]: formatCursor({ epoch: session.epoch, seq: lastSeq }),
+      [CURSOR_HEADER]: formatCursor(session.epoch, lastSeq),
     }
     if (request.headers.origin !== undefined) headers['Access-Control-Expose-Headers'] = CURSOR_HEADER
     response.writeHead(200, headers).end(encodeFrames(frames.map((entry) => entry.frame)))

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { CloseCode } from '../../shared/protocol/close-codes.js'
 import {
   encodeSseFrames,
-  formatCursor,
   formatSseEvent,
+  formatSseFramesEvent,
   LAST_EVENT_ID_QUERY_PARAM,
   parseCursor,
   SseEventType,
@@ -132,8 +132,7 @@ function streamSession(
         bytes += entry.frame.byteLength
         lastSeq = entry.seq
       }
-      const id = formatCursor({ epoch: session.epoch, seq: lastSeq })
-      const isWritable = response.write(formatSseEvent(SseEventType.Frames, encodeEventData(batch), id))
+      const isWritable = response.write(formatSseFramesEvent(encodeEventData(batch), session.epoch, lastSeq))
       sentSeq = lastSeq
       session.markDelivered(lastSeq)
       if (!isWritable) {

@@ -50,8 +50,8 @@ export interface Cursor {
   seq: number
 }
 
-export function formatCursor(cursor: Cursor): string {
-  return `${cursor.epoch}:${cursor.seq}`
+export function formatCursor(epoch: string, seq: number): string {
+  return `${epoch}:${seq}`
 }
 
 /** The cursor in `value`, validated strictly; null for anything else (absent, malformed, too long). */
@@ -127,6 +127,14 @@ export interface SessionClose {
 /** One SSE event as written on the wire (LF line ends, one `data:` line: base64 and JSON have no newlines). */
 export function formatSseEvent(event: SseEventType, data: string, id?: string): string {
   return id === undefined ? `event: ${event}\ndata: ${data}\n\n` : `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`
+}
+
+/**
+ * A whole `frames` event, its id the cursor of its last frame. The server writes one per broadcast
+ * per stream, so this builds it in one string, without an intermediate cursor string.
+ */
+export function formatSseFramesEvent(data: string, epoch: string, seq: number): string {
+  return `id: ${epoch}:${seq}\nevent: ${SseEventType.Frames}\ndata: ${data}\n\n`
 }
 
 /** Data of a `frames` event: the batch, base64-encoded. */

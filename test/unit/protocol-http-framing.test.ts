@@ -9,6 +9,7 @@ import {
   encodeSseFrames,
   formatCursor,
   formatSseEvent,
+  formatSseFramesEvent,
   parseCursor,
   SseEventType,
 } from '../../shared/protocol/http-framing.js'
@@ -42,7 +43,7 @@ describe('HTTP fallback framing (shared/protocol/http-framing.ts)', () => {
   it('writes cursors it reads back, and reads nothing else', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9]{1,16}$/), fc.nat(), (epoch, seq) => {
-        expect(parseCursor(formatCursor({ epoch, seq }))).toEqual({ epoch, seq })
+        expect(parseCursor(formatCursor(epoch, seq))).toEqual({ epoch, seq })
       }),
     )
     for (const bad of [
@@ -62,14 +63,22 @@ describe('HTTP fallback framing (shared/protocol/http-framing.ts)', () => {
 
   it('writes SSE events that the client parser reads back, with or without an id', () => {
     fc.assert(
-      fc.property(frames, fc.stringMatching(/^[a-f0-9]{1,12}:\d{1,6}$/), (list, id) => {
+      fc.property(frames, fc.stringMatching(/^[a-f0-9]{1,12}$/), fc.nat(), (list, epoch, seq) => {
         const parser = new SseParser()
         const text =
-          formatSseEvent(SseEventType.Frames, encodeSseFrames(list), id) + formatSseEvent(SseEventType.Ping, '1')
-        const [first, second] = parser.push(new TextEncoder().encode(text))
-        expect(first).toEqual({ event: SseEventType.Frames, data: encodeSseFrames(list), id })
-        expect(decodeSseFrames(first!.data)).toEqual(list)
-        expect(second).toEqual({ event: SseEventType.Ping, data: '1', id: null })
+          formatSseFramesEvent(encodeSseFrames(list), epoch, seq) +
+          formatSseEvent(SseEventType.Resync, '{}') +
+          formatSseEvent(SseEventType.Ping, '1', 'x:1')
+        const [frames, resync, ping] = parser.push(new TextEncoder().encode(text))
+        expect(frames).toEqual({
+          event: SseEventType.Frames,
+          data: encodeSseFrames(list),
+          id: formatCursor(epoch, seq),
+        })
+        expect(parseCursor(frames!.id)).toEqual({ epoch, seq })
+        expect(decodeSseFrames(frames!.data)).toEqual(list)
+        expect(resync).toEqual({ event: SseEventType.Resync, data: '{}', id: null })
+        expect(ping).toEqual({ event: SseEventType.Ping, data: '1', id: 'x:1' })
       }),
     )
   })
