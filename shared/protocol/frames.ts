@@ -28,24 +28,21 @@ export type Frame =
   | { readonly type: typeof MessageType.RefreshToken; readonly token: string }
 
 export function syncFrame(syncType: SyncMessageType, payload: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.Sync)
+  const encoder = startFrame(MessageType.Sync)
   encoding.writeVarUint(encoder, syncType)
   encoding.writeVarUint8Array(encoder, payload)
   return encoding.toUint8Array(encoder)
 }
 
 export function awarenessFrame(awarenessUpdate: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.Awareness)
+  const encoder = startFrame(MessageType.Awareness)
   encoding.writeVarUint8Array(encoder, awarenessUpdate)
   return encoding.toUint8Array(encoder)
 }
 
 /** y-websocket's permission-denied message: the change was refused, the connection stays open. */
 export function permissionDeniedFrame(reason: string): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.Auth)
+  const encoder = startFrame(MessageType.Auth)
   encoding.writeVarUint(encoder, AuthMessageType.PermissionDenied)
   encoding.writeVarString(encoder, reason)
   return encoding.toUint8Array(encoder)
@@ -53,25 +50,28 @@ export function permissionDeniedFrame(reason: string): Uint8Array {
 
 /** "Send me every awareness state you know." */
 export function queryAwarenessFrame(): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.QueryAwareness)
-  return encoding.toUint8Array(encoder)
+  return encoding.toUint8Array(startFrame(MessageType.QueryAwareness))
 }
 
 /** "The first `count` update-bearing frames you sent on this connection are durable." */
 export function ackFrame(count: number): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.Ack)
+  const encoder = startFrame(MessageType.Ack)
   encoding.writeVarUint(encoder, count)
   return encoding.toUint8Array(encoder)
 }
 
 /** A fresh token replacing the one the connection opened with. */
 export function refreshTokenFrame(token: string): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MessageType.RefreshToken)
+  const encoder = startFrame(MessageType.RefreshToken)
   encoding.writeVarString(encoder, token)
   return encoding.toUint8Array(encoder)
+}
+
+/** An encoder holding the message type; the caller writes the body. */
+function startFrame(type: MessageType): encoding.Encoder {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, type)
+  return encoder
 }
 
 /**
