@@ -150,8 +150,9 @@ export class HttpChannel implements Rung {
       }
       if (!this.isOpen) return this.finish(CloseCode.AbnormalClosure, 'event stream unavailable')
       if (outcome === 'healthy-end') failures = 0
-      if (++failures > this.timings.maxFailures)
+      if (++failures > this.timings.maxFailures) {
         return this.finish(CloseCode.AbnormalClosure, 'event stream keeps failing')
+      }
       await this.sleep(backoffDelayMs(failures, 500, 8_000))
     }
   }
@@ -277,8 +278,9 @@ export class HttpChannel implements Rung {
       }
       if (this.isStopped) return
       if (!this.isOpen) return this.finish(CloseCode.AbnormalClosure, 'long-polling unavailable')
-      if (++failures > this.timings.maxFailures)
+      if (++failures > this.timings.maxFailures) {
         return this.finish(CloseCode.AbnormalClosure, 'long-polling keeps failing')
+      }
       await this.sleep(backoffDelayMs(failures, 500, 8_000))
     }
   }
@@ -332,8 +334,9 @@ export class HttpChannel implements Rung {
         clearTimeout(timer)
       }
       if (this.isStopped || this.inFlight !== batch) return
-      if (++failures > this.timings.maxFailures)
+      if (++failures > this.timings.maxFailures) {
         return this.finish(CloseCode.AbnormalClosure, 'messages cannot be sent')
+      }
       await this.sleep(Math.max(retryAfterMs, backoffDelayMs(failures, 500, 8_000)))
     }
     void this.pump()
