@@ -1,4 +1,5 @@
 import { clientAddressResolver } from './http/client-address.js'
+import { ConnectionLimiter } from './http/connection-limiter.js'
 import { existsSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -171,8 +172,11 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   // ahead of express: a long-polling client makes a request per delivery, which needs neither the
   // API routers nor a line in the request log (thousands a second); sessions log when they open and
   // end. Everything else, CORS preflights included, goes to the express app.
+  // One count per address across WebSockets, HTTP sessions and signalling: the cap is for them all.
+  const connections = new ConnectionLimiter(limits.maxConnectionsPerAddress)
   const transports = httpTransports({
     clientAddress,
+    connections,
     registry,
     authenticator,
     limits,
@@ -201,6 +205,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     authenticator,
     limits,
     clientAddress,
+    connections,
   })
   // WebRTC signalling and the presence relay share the port through the binding's upgrade seam.
   const signalling = new SignallingBinding({
@@ -210,10 +215,10 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     log,
     metrics,
     heartbeatIntervalMs: limits.heartbeatIntervalMs,
-    maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
     isDraining: () => isDraining,
     isOriginAllowed: (origin) => isOriginAllowed(options.allowedOrigins, origin),
     clientAddress,
+    connections,
   })
   webSockets.addUpgradeHandler(signalling.handleUpgrade)
 

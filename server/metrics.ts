@@ -1,5 +1,5 @@
 import client from 'prom-client'
-import type { TransportKind } from './sync/connection.js'
+import type { TransportKind } from '../shared/protocol/transport-kind.js'
 
 /**
  * Prometheus metrics, one registry per server so tests can run several servers in one process.

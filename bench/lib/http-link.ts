@@ -3,13 +3,21 @@
  * POSTs up, on node:http with a keep-alive agent. It behaves like Tandem's browser client
  * (client/transport/http-channel.ts) where that shapes the load: one POST in flight per client,
  * everything queued meanwhile sent as the next batch, the POST's 200 as the acknowledgement, a
- * long-poll repeated as soon as it is answered. Framing helpers are the client's own (pure, run in
- * Node); reconnecting and transport switching are left out (a failure fails the run).
+ * long-poll repeated as soon as it is answered. Framing is shared/protocol's and the SSE parser the
+ * client's (pure, runs in Node); reconnecting and transport switching are left out (a failure fails the run).
  */
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
-import * as encoding from 'lib0/encoding'
-import { decodeFrames, encodeFrames, SseParser } from '../../client/transport/http-framing.js'
+import { SseParser } from '../../client/transport/sse-parser.js'
+import { ackFrame, isUpdateBearingFrame } from '../../shared/protocol/frames.js'
+import {
+  CURSOR_HEADER,
+  CURSOR_QUERY_PARAM,
+  decodeFrames,
+  encodeFrames,
+  HttpEndpoint,
+  SseEventType,
+} from '../../shared/protocol/http-framing.js'
 import type { FrameLink, LinkHandlers, OpenLink } from './bench-client.js'
 
 export type HttpDownlinkKind = 'sse' | 'long-poll'
@@ -21,8 +29,6 @@ const REQUEST_TIMEOUT_MS = 40_000
 /** 409 (previous POST still handled), 429, 5xx or a dropped keep-alive socket: resend this often at most. */
 const MAX_POST_ATTEMPTS = 5
 const RETRY_DELAY_MS = 200
-/** Tandem's own message type for acknowledgements; HTTP transports acknowledge by the POST's 200 instead. */
-const MESSAGE_TANDEM_ACK = 100
 
 /** Requests and downlink deliveries of every link of a pool, since it was created. */
 export interface HttpLinkCounters {
@@ -192,6 +198,7 @@ class HttpLink implements FrameLink {
 
   private deliver(body: Uint8Array, isDownlink: boolean): void {
     const frames = decodeFrames(body)
+    if (!frames) return this.fail(new Error('malformed frame batch from the server'))
     if (isDownlink) {
       this.counters.downlinkResponses++
       this.counters.framesDown += frames.length
@@ -207,7 +214,7 @@ class HttpLink implements FrameLink {
   private openStream(): void {
     const headers: http.OutgoingHttpHeaders = { Accept: 'text/event-stream' }
     if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId
-    const request = this.newRequest('GET', this.path('events'), headers)
+    const request = this.newRequest('GET', this.path(HttpEndpoint.Events), headers)
     request.on('response', (response) => {
       const type = response.headers['content-type'] ?? ''
       if (response.statusCode !== 200 || !type.startsWith('text/event-stream')) {
@@ -221,21 +228,21 @@ class HttpLink implements FrameLink {
         for (const event of parser.push(chunk)) {
           if (this.isClosed) return
           switch (event.event) {
-            case 'hello':
+            case SseEventType.Hello:
               this.markOpen()
               break
-            case 'frames':
+            case SseEventType.Frames:
               if (event.id) this.lastEventId = event.id
               this.deliver(Buffer.from(event.data, 'base64'), true)
               break
-            case 'recycle':
+            case SseEventType.Recycle:
               isRecycled = true
               break
-            case 'resync':
+            case SseEventType.Resync:
               // Only after a resume that failed; the bench never resumes except after a recycle.
               this.fail(new Error('event stream asked for a resync'))
               return
-            case 'close':
+            case SseEventType.Close:
               this.fail(new Error(`closed by server: ${event.data}`))
               return
             default:
@@ -262,7 +269,10 @@ class HttpLink implements FrameLink {
     while (!this.isClosed) {
       let answer: HttpAnswer
       try {
-        answer = await this.exchange('GET', this.path('poll', cursor ? { cursor } : {}))
+        answer = await this.exchange(
+          'GET',
+          this.path(HttpEndpoint.Poll, cursor ? { [CURSOR_QUERY_PARAM]: cursor } : {}),
+        )
       } catch (error) {
         this.fail(error instanceof Error ? error : new Error(String(error)))
         return
@@ -272,7 +282,7 @@ class HttpLink implements FrameLink {
         this.fail(new Error(`poll answered ${answer.status}: ${answer.body.toString().slice(0, 200)}`))
         return
       }
-      const next = answer.headers['tandem-cursor']
+      const next = answer.headers[CURSOR_HEADER.toLowerCase()]
       if (typeof next === 'string') cursor = next
       this.markOpen()
       // Like the browser client: apply what arrived, then poll again at once.
@@ -300,12 +310,12 @@ class HttpLink implements FrameLink {
 
   private async post(batch: Uint8Array[]): Promise<void> {
     const body = encodeFrames(batch)
-    const updates = batch.filter(isUpdateBearing).length
+    const updates = batch.filter(isUpdateBearingFrame).length
     for (let attempt = 1; !this.isClosed; attempt++) {
       let answer: HttpAnswer | null = null
       let failure = ''
       try {
-        answer = await this.exchange('POST', this.path('messages'), body)
+        answer = await this.exchange('POST', this.path(HttpEndpoint.Messages), body)
       } catch (error) {
         // A keep-alive socket the server closed while idle fails once; Yjs makes a resend harmless.
         failure = error instanceof Error ? error.message : String(error)
@@ -333,16 +343,4 @@ class HttpLink implements FrameLink {
     this.isPosting = false
     this.pump()
   }
-}
-
-function isUpdateBearing(frame: Uint8Array): boolean {
-  return frame[0] === 0 && (frame[1] === 1 || frame[1] === 2)
-}
-
-/** The Ack(count) a WebSocket client with `?acks=1` would get, so BenchClient times HTTP acks alike. */
-function ackFrame(count: number): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MESSAGE_TANDEM_ACK)
-  encoding.writeVarUint(encoder, count)
-  return encoding.toUint8Array(encoder)
 }

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../shared/errors.js'
-import type { TransportKind } from '../transport/transport.js'
+import type { TransportKind } from '../../shared/protocol/transport-kind.js'
 
 /**
  * Where a document's sync session stands, as a writer should read it. Only `saved` means the server

@@ -8,7 +8,8 @@ import { ErrorCode } from '../../shared/errors.js'
 import { isValidDocId, DOC_ID_RULE } from '../../shared/ids.js'
 import { CloseCode, isPermanentClose } from '../../shared/protocol/close-codes.js'
 import { ACKS_QUERY_PARAM, MessageType, NAME_QUERY_PARAM } from '../../shared/protocol/message-type.js'
-import type { TransportKind, TransportPreference, TransportSocket } from '../transport/transport.js'
+import { TransportKind } from '../../shared/protocol/transport-kind.js'
+import type { TransportPreference, TransportSocket } from '../transport/transport.js'
 import { transportFor } from '../transport/fallback-transport.js'
 import { PresenceMode } from '../presence/presence-mode.js'
 import { PresenceRouter } from '../presence/presence-router.js'
@@ -346,7 +347,7 @@ export class TandemProvider {
 function pickTransport(preference: TransportPreference) {
   // A forced WebSocket keeps the browser's own socket; `auto` runs the ladder (WebSocket, SSE,
   // long-poll, upgrading back), and `sse` / `long-poll` force one HTTP transport.
-  if (preference === 'websocket') return websocketTransport
+  if (preference === TransportKind.WebSocket) return websocketTransport
   return transportFor(preference)
 }
 

@@ -1,8 +1,22 @@
-import * as decoding from 'lib0/decoding'
 import { backoffDelayMs } from '../../shared/backoff.js'
+import { CloseCode } from '../../shared/protocol/close-codes.js'
+import { decodeFrame, messageTypeOf } from '../../shared/protocol/frames.js'
+import {
+  closeOfErrorAnswer,
+  CURSOR_HEADER,
+  CURSOR_QUERY_PARAM,
+  decodeFrames,
+  decodeSseFrames,
+  encodeFrames,
+  HttpEndpoint,
+  parseJsonObject,
+  SESSION_QUERY_PARAM,
+  SseEventType,
+} from '../../shared/protocol/http-framing.js'
 import { MessageType, TOKEN_QUERY_PARAM } from '../../shared/protocol/message-type.js'
-import { base64ToBytes, decodeFrames, encodeFrames, SseParser, type SseEvent } from './http-framing.js'
-import { TransportKind } from './transport.js'
+import { TransportKind } from '../../shared/protocol/transport-kind.js'
+import type { PendingFrame, Rung, RungEvents } from './rung.js'
+import { SseParser, type SseEvent } from './sse-parser.js'
 
 /** What the HTTP fallback needs to know about time; every value is injectable for tests. */
 export interface HttpChannelTimings {
@@ -20,37 +34,12 @@ export interface HttpChannelTimings {
   maxFailures: number
 }
 
-/** What a channel reports to its owner (the socket y-websocket drives). */
-export interface HttpChannelEvents {
-  /** The downlink proved itself: the SSE `hello` or the first long-poll answer arrived. */
-  onOpen(): void
-  /** Frames from the server, in order (stream events, poll answers, POST replies). */
-  onFrames(frames: Uint8Array[]): void
-  /** The update-bearing frames with these ordinals are committed on the server. */
-  onDurable(ordinals: number[]): void
-  /** The server could not replay what we missed: a state-vector exchange must heal the gap. */
-  onResync(): void
-  /** The stream arrives in bursts (a buffering proxy): long-polling would serve better. */
-  onBuffered(): void
-  /** The channel is finished, with a WebSocket close code and reason (1006 when it gave up). */
-  onClose(code: number, reason: string): void
-}
-
-interface Outgoing {
-  frame: Uint8Array
-  /** Ordinal of an update-bearing frame (for acknowledgement), null for other frames. */
-  ordinal: number | null
-}
-
-/** Close code for "the network failed" (WebSocket's abnormal closure): transient, reconnect. */
-const ABNORMAL_CLOSURE = 1006
-
 /**
  * One session of the HTTP fallback: a downlink (SSE stream or long-poll loop) plus an uplink of
  * batched POSTs, one in flight, retried until answered. The session id is ours (random); any
  * server instance accepts any of our requests, so no sticky sessions are needed.
  */
-export class HttpChannel {
+export class HttpChannel implements Rung {
   private sid = randomSessionId()
   private isStopped = false
   private hasEnded = false
@@ -58,8 +47,8 @@ export class HttpChannel {
   private isOpen = false
   private lastEventId: string | null = null
   private cursor: string | null = null
-  private readonly queue: Outgoing[] = []
-  private inFlight: Outgoing[] | null = null
+  private readonly queue: PendingFrame[] = []
+  private inFlight: PendingFrame[] | null = null
   private downlinkAbort: AbortController | null = null
   private uplinkAbort: AbortController | null = null
   /** Sent as `Authorization: Bearer`, never in a URL (URLs end up in access logs). */
@@ -73,7 +62,7 @@ export class HttpChannel {
     /** Query parameters of the WebSocket URL (token, acks), passed along on every request. */
     params: URLSearchParams,
     private readonly timings: HttpChannelTimings,
-    private readonly events: HttpChannelEvents,
+    private readonly events: RungEvents,
     private readonly fetchImpl: typeof fetch = (...args) => fetch(...args),
   ) {
     this.query = new URLSearchParams(params)
@@ -86,7 +75,7 @@ export class HttpChannel {
   /** Queues one frame for the server. */
   send(frame: Uint8Array, ordinal: number | null): void {
     if (this.isStopped || this.isUplinkDetached) return
-    if (frame[0] === MessageType.RefreshToken) this.token = readRefreshedToken(frame) ?? this.token
+    if (messageTypeOf(frame) === MessageType.RefreshToken) this.token = readRefreshedToken(frame) ?? this.token
     this.queue.push({ frame, ordinal })
     void this.pump()
   }
@@ -95,7 +84,7 @@ export class HttpChannel {
    * Stops sending and returns every frame not yet acknowledged (in flight or queued), for another
    * transport to send. The downlink keeps running until `stop()`, so nothing in transit is lost.
    */
-  detachUplink(): Outgoing[] {
+  detachUplink(): PendingFrame[] {
     this.isUplinkDetached = true
     this.uplinkAbort?.abort()
     const unacked = [...(this.inFlight ?? []), ...this.queue.splice(0)]
@@ -119,15 +108,19 @@ export class HttpChannel {
     this.stop()
     if (wasStopped && this.hasEnded) return Promise.resolve()
     this.hasEnded = true
-    return this.fetchImpl(this.url('messages'), { method: 'DELETE', headers: this.authHeader(), keepalive: true }).then(
+    return this.fetchImpl(this.url(HttpEndpoint.Messages), {
+      method: 'DELETE',
+      headers: this.authHeader(),
+      keepalive: true,
+    }).then(
       (response) => void response.body?.cancel(),
       () => undefined, // the session expires on its own
     )
   }
 
-  private url(path: string, extra: Record<string, string> = {}): string {
+  private url(path: HttpEndpoint, extra: Record<string, string> = {}): string {
     const query = new URLSearchParams(this.query)
-    query.set('sid', this.sid)
+    query.set(SESSION_QUERY_PARAM, this.sid)
     for (const [key, value] of Object.entries(extra)) query.set(key, value)
     return `${this.docUrl}/${path}?${query.toString()}`
   }
@@ -155,9 +148,11 @@ export class HttpChannel {
         failures = 0
         continue
       }
-      if (!this.isOpen) return this.finish(ABNORMAL_CLOSURE, 'event stream unavailable')
+      if (!this.isOpen) return this.finish(CloseCode.AbnormalClosure, 'event stream unavailable')
       if (outcome === 'healthy-end') failures = 0
-      if (++failures > this.timings.maxFailures) return this.finish(ABNORMAL_CLOSURE, 'event stream keeps failing')
+      if (++failures > this.timings.maxFailures) {
+        return this.finish(CloseCode.AbnormalClosure, 'event stream keeps failing')
+      }
       await this.sleep(backoffDelayMs(failures, 500, 8_000))
     }
   }
@@ -177,7 +172,7 @@ export class HttpChannel {
     try {
       const headers: Record<string, string> = { Accept: 'text/event-stream', ...this.authHeader() }
       if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId
-      const response = await this.fetchImpl(this.url('events'), { headers, signal: abort.signal })
+      const response = await this.fetchImpl(this.url(HttpEndpoint.Events), { headers, signal: abort.signal })
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {
         await this.closeFromResponse(response)
         return 'closed'
@@ -192,7 +187,9 @@ export class HttpChannel {
         arm(this.isOpen ? this.timings.livenessMs : this.timings.helloDeadlineMs)
         const events = parser.push(value)
         // Heartbeats are 15 s apart; two in one read means a proxy held them back.
-        if (this.isOpen && events.filter((event) => event.event === 'ping').length >= 2) this.events.onBuffered()
+        if (this.isOpen && events.filter((event) => event.event === SseEventType.Ping).length >= 2) {
+          this.events.onBuffered()
+        }
         for (const event of events) {
           const result = this.onStreamEvent(event)
           if (result === 'frames') sawFrames = true
@@ -212,21 +209,21 @@ export class HttpChannel {
 
   private onStreamEvent(event: SseEvent): 'frames' | 'recycle' | 'close' | null {
     switch (event.event) {
-      case 'hello':
+      case SseEventType.Hello:
         this.markOpen()
         return null
-      case 'frames':
+      case SseEventType.Frames:
         if (event.id) this.lastEventId = event.id
-        this.events.onFrames(decodeFrames(base64ToBytes(event.data)))
+        this.events.onFrames(orThrow(decodeSseFrames(event.data)))
         return 'frames'
-      case 'resync':
+      case SseEventType.Resync:
         this.events.onResync()
         return null
-      case 'recycle':
+      case SseEventType.Recycle:
         return 'recycle'
-      case 'close': {
-        const info = parseJson(event.data)
-        this.finish(Number(info.code) || ABNORMAL_CLOSURE, String(info.reason ?? 'closed by the server'))
+      case SseEventType.Close: {
+        const info = parseJsonObject(event.data)
+        this.finish(Number(info.code) || CloseCode.AbnormalClosure, String(info.reason ?? 'closed by the server'))
         return 'close'
       }
       default:
@@ -247,14 +244,14 @@ export class HttpChannel {
         this.isOpen ? this.timings.pollTimeoutMs : this.timings.helloDeadlineMs,
       )
       try {
-        const extra: Record<string, string> = this.cursor ? { cursor: this.cursor } : {}
-        const response = await this.fetchImpl(this.url('poll', extra), {
+        const extra: Record<string, string> = this.cursor ? { [CURSOR_QUERY_PARAM]: this.cursor } : {}
+        const response = await this.fetchImpl(this.url(HttpEndpoint.Poll, extra), {
           headers: this.authHeader(),
           signal: abort.signal,
         })
         if (response.status === 200) {
-          const frames = decodeFrames(new Uint8Array(await response.arrayBuffer()))
-          this.cursor = response.headers.get('tandem-cursor') ?? this.cursor
+          const frames = orThrow(decodeFrames(new Uint8Array(await response.arrayBuffer())))
+          this.cursor = response.headers.get(CURSOR_HEADER) ?? this.cursor
           failures = 0
           this.markOpen()
           if (frames.length > 0) this.events.onFrames(frames)
@@ -280,8 +277,10 @@ export class HttpChannel {
         clearTimeout(timer)
       }
       if (this.isStopped) return
-      if (!this.isOpen) return this.finish(ABNORMAL_CLOSURE, 'long-polling unavailable')
-      if (++failures > this.timings.maxFailures) return this.finish(ABNORMAL_CLOSURE, 'long-polling keeps failing')
+      if (!this.isOpen) return this.finish(CloseCode.AbnormalClosure, 'long-polling unavailable')
+      if (++failures > this.timings.maxFailures) {
+        return this.finish(CloseCode.AbnormalClosure, 'long-polling keeps failing')
+      }
       await this.sleep(backoffDelayMs(failures, 500, 8_000))
     }
   }
@@ -290,7 +289,7 @@ export class HttpChannel {
 
   private async pump(): Promise<void> {
     if (this.inFlight || this.isStopped || this.isUplinkDetached || this.queue.length === 0) return
-    const batch: Outgoing[] = []
+    const batch: PendingFrame[] = []
     let bytes = 0
     while (this.queue.length > 0) {
       const next = this.queue[0]!
@@ -307,19 +306,19 @@ export class HttpChannel {
       const timer = setTimeout(() => abort.abort(), this.timings.postTimeoutMs)
       let retryAfterMs = 0
       try {
-        const response = await this.fetchImpl(this.url('messages'), {
+        const response = await this.fetchImpl(this.url(HttpEndpoint.Messages), {
           method: 'POST',
           headers: { 'Content-Type': 'application/octet-stream', ...this.authHeader() },
           body: body as Uint8Array<ArrayBuffer>,
           signal: abort.signal,
         })
         if (response.ok) {
-          const replies = decodeFrames(new Uint8Array(await response.arrayBuffer()))
+          const replies = orThrow(decodeFrames(new Uint8Array(await response.arrayBuffer())))
           if (this.inFlight !== batch) return // handed to another transport meanwhile
           this.inFlight = null
           const ordinals = batch.flatMap((entry) => (entry.ordinal === null ? [] : [entry.ordinal]))
           // A view-only session's changes come back as permission-denied: not saved, so not acknowledged.
-          const isDenied = replies.some((reply) => reply[0] === MessageType.Auth)
+          const isDenied = replies.some((reply) => messageTypeOf(reply) === MessageType.Auth)
           if (ordinals.length > 0 && !isDenied) this.events.onDurable(ordinals)
           if (replies.length > 0) this.events.onFrames(replies)
           break
@@ -335,7 +334,9 @@ export class HttpChannel {
         clearTimeout(timer)
       }
       if (this.isStopped || this.inFlight !== batch) return
-      if (++failures > this.timings.maxFailures) return this.finish(ABNORMAL_CLOSURE, 'messages cannot be sent')
+      if (++failures > this.timings.maxFailures) {
+        return this.finish(CloseCode.AbnormalClosure, 'messages cannot be sent')
+      }
       await this.sleep(Math.max(retryAfterMs, backoffDelayMs(failures, 500, 8_000)))
     }
     void this.pump()
@@ -343,11 +344,7 @@ export class HttpChannel {
 
   /** A 4xx/410 answer: the body says which WebSocket close code it stands for. */
   private async closeFromResponse(response: Response): Promise<void> {
-    const info = parseJson(await response.text().catch(() => ''))
-    const code = Number(info.closeCode) || (response.status === 413 ? 4413 : 4400)
-    const reason = String(
-      info.reason ?? `${String(info.error ?? 'bad-request')}: ${String(info.message ?? response.status)}`,
-    )
+    const { code, reason } = closeOfErrorAnswer(response.status, await response.text().catch(() => ''))
     this.finish(code, reason)
   }
 
@@ -362,22 +359,14 @@ export class HttpChannel {
 
 /** The provider refreshes tokens in-band; later requests of this channel must carry the new one. */
 function readRefreshedToken(frame: Uint8Array): string | null {
-  try {
-    const decoder = decoding.createDecoder(frame)
-    decoding.readVarUint(decoder)
-    return decoding.readVarString(decoder)
-  } catch {
-    return null
-  }
+  const decoded = decodeFrame(frame)
+  return decoded?.type === MessageType.RefreshToken ? decoded.token : null
 }
 
-function parseJson(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text)
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
-  } catch {
-    return {}
-  }
+/** A body that is not a batch fails the request it came with, like a network error (retried or reconnected). */
+function orThrow(frames: Uint8Array[] | null): Uint8Array[] {
+  if (!frames) throw new Error('malformed frame batch from the server')
+  return frames
 }
 
 /** 22 URL-safe random characters (132 bits): unguessable, and valid for the server's sid rule. */

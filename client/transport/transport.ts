@@ -1,17 +1,4 @@
-/**
- * The seam between the sync session and the wire. y-websocket's provider drives a WebSocket-shaped
- * object (send / close / onmessage / onopen / onclose), so every transport Tandem speaks is offered to
- * it in that shape: a later SSE or long-poll transport is one more `Transport` producing a socket
- * class, and the provider above stays unchanged.
- */
-export const TransportKind = {
-  WebSocket: 'websocket',
-  /** `GET /collab/<docId>/events` (SSE) down, `POST /collab/<docId>/messages` up. */
-  ServerSentEvents: 'sse',
-  /** `GET /collab/<docId>/poll` down, POST up, for proxies that buffer streams. */
-  LongPoll: 'long-poll',
-} as const
-export type TransportKind = (typeof TransportKind)[keyof typeof TransportKind]
+import type { TransportKind } from '../../shared/protocol/transport-kind.js'
 
 /** What an embedder may ask for; `auto` picks the best transport that works, by evidence (fallback-transport.ts). */
 export type TransportPreference = 'auto' | TransportKind
@@ -41,13 +28,16 @@ export type TransportSocketClass = {
   new (url: string | URL, protocols?: string | string[]): WebSocket & TransportSocket
 }
 
+/**
+ * The seam between the sync session and the wire. y-websocket's provider drives a WebSocket-shaped
+ * object (send / close / onmessage / onopen / onclose), so every transport Tandem speaks is offered to
+ * it in that shape: WebSocket, SSE + POST and long-poll + POST are each a `Transport` producing a
+ * socket class (test/contracts/transport-contract.ts holds them to one contract), and the provider
+ * above stays unchanged.
+ */
 export interface Transport {
+  /** The transport its sockets start on (a ladder's first rung). */
   readonly kind: TransportKind
   /** A socket class bound to `onActivity`, called after every frame in or out and on ack. */
   socketClass(onActivity: () => void): TransportSocketClass
-}
-
-/** True for a frame whose first bytes are Sync + SyncStep2 or Sync + Update (y-protocols). */
-export function isUpdateBearingFrame(frame: Uint8Array): boolean {
-  return frame.length >= 2 && frame[0] === 0 && (frame[1] === 1 || frame[1] === 2)
 }

@@ -1,4 +1,6 @@
-import { TransportKind, isUpdateBearingFrame, type Transport, type TransportSocketClass } from './transport.js'
+import { isSyncStep1Frame, isUpdateBearingFrame } from '../../shared/protocol/frames.js'
+import { TransportKind } from '../../shared/protocol/transport-kind.js'
+import type { Transport, TransportSocketClass } from './transport.js'
 
 /**
  * The browser's WebSocket, counting update-bearing frames out and Acks in. The class is created on
@@ -21,8 +23,7 @@ export const websocketTransport: Transport = {
           this.hasReceivedMessage = true
           let isFirstSyncStep1 = false
           if (event.data instanceof ArrayBuffer && !this.hasReceivedSyncStep1) {
-            const bytes = new Uint8Array(event.data, 0, Math.min(2, event.data.byteLength))
-            isFirstSyncStep1 = bytes[0] === 0 && bytes[1] === 0
+            isFirstSyncStep1 = isSyncStep1Frame(new Uint8Array(event.data, 0, Math.min(2, event.data.byteLength)))
             this.hasReceivedSyncStep1 = isFirstSyncStep1
           }
           // Only the transitions matter to the status; other frames are the document's business.

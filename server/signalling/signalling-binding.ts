@@ -6,6 +6,8 @@ import { MAX_SIGNAL_MESSAGE_BYTES } from '../../shared/limits.js'
 import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { TOKEN_QUERY_PARAM } from '../../shared/protocol/message-type.js'
 import type { Authenticator } from '../auth/authenticator.js'
+import type { ClientAddressOf } from '../http/client-address.js'
+import type { ConnectionLimiter } from '../http/connection-limiter.js'
 import { loggablePath, type Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import { SignallingHub, type SignalPeer, type SignallingLimits } from './signalling-hub.js'
@@ -49,14 +51,14 @@ export interface SignallingBindingOptions extends SignallingSettings {
   metrics: Metrics
   /** Sockets that do not answer a ping within this are terminated. */
   heartbeatIntervalMs: number
-  /** Simultaneous signalling connections from one address. */
-  maxConnectionsPerAddress: number
   /** True while the server drains: upgrades are refused with 503. */
   isDraining: () => boolean
   /** Cross-site WebSocket hijacking guard (ALLOWED_ORIGINS), as for /collab. */
   isOriginAllowed: (origin: string | undefined) => boolean
   /** The client's address for the per-address limit. */
-  clientAddress: (request: IncomingMessage) => string
+  clientAddress: ClientAddressOf
+  /** The per-address connection count, shared with document WebSockets and HTTP sessions. */
+  connections: ConnectionLimiter
 }
 
 /**
@@ -69,7 +71,6 @@ export class SignallingBinding {
   readonly hub: SignallingHub
   private readonly wss: WebSocketServer
   private readonly sockets = new Set<SignalSocket>()
-  private readonly connectionsByAddress = new Map<string, number>()
   private readonly heartbeat: NodeJS.Timeout
   private nextId = 1
 
@@ -103,14 +104,26 @@ export class SignallingBinding {
       return true
     }
     const address = this.options.clientAddress(request)
-    if ((this.connectionsByAddress.get(address) ?? 0) >= this.options.maxConnectionsPerAddress) {
+    if (!this.options.connections.hasRoom(address)) {
       metrics.rejectedFrames.inc({ code: ErrorCode.TooManyConnections })
       log.warn({ address, code: ErrorCode.TooManyConnections }, 'signalling connection refused')
       rejectUpgrade(socket, 429, 'Too Many Requests')
       return true
     }
     const token = url.searchParams.get(TOKEN_QUERY_PARAM) ?? undefined
-    this.wss.handleUpgrade(request, socket, head, (ws) => void this.attach(ws, token, address))
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      // Counted once the handshake completed (a failed one never calls back); ws calls back
+      // synchronously, so the room checked above is normally still there.
+      if (!this.options.connections.tryAcquire(address)) {
+        metrics.rejectedFrames.inc({ code: ErrorCode.TooManyConnections })
+        ws.close(
+          CloseCode.RateLimited,
+          closeReason(ErrorCode.TooManyConnections, 'too many connections from this address'),
+        )
+        return
+      }
+      void this.attach(ws, token, address)
+    })
     return true
   }
 
@@ -127,7 +140,6 @@ export class SignallingBinding {
     const { authenticator, log, metrics } = this.options
     const socket = new SignalSocket(ws, `signal-${(this.nextId++).toString(36)}`, log)
     this.sockets.add(socket)
-    this.connectionsByAddress.set(address, (this.connectionsByAddress.get(address) ?? 0) + 1)
     metrics.signallingConnections.inc()
     // Messages sent before the token is checked wait (bounded) and are replayed in order.
     const early: string[] = []
@@ -148,9 +160,7 @@ export class SignallingBinding {
     ws.on('error', (error) => log.debug({ err: error, connectionId: socket.id }, 'signalling socket error'))
     ws.on('close', () => {
       this.sockets.delete(socket)
-      const remaining = (this.connectionsByAddress.get(address) ?? 1) - 1
-      if (remaining > 0) this.connectionsByAddress.set(address, remaining)
-      else this.connectionsByAddress.delete(address)
+      this.options.connections.release(address)
       metrics.signallingConnections.dec()
       clearTimeout(expiryTimer)
       stopWatchingRevocation?.()

@@ -1,14 +1,8 @@
 import type { CloseCode } from '../../shared/protocol/close-codes.js'
-
-export const TransportKind = {
-  WebSocket: 'websocket',
-  Sse: 'sse',
-  LongPoll: 'long-poll',
-} as const
-export type TransportKind = (typeof TransportKind)[keyof typeof TransportKind]
+import type { TransportKind } from '../../shared/protocol/transport-kind.js'
 
 /**
- * One client as a DocRoom sees it. Bindings (WebSocket today, SSE and long-poll later) implement
+ * One client as a DocRoom sees it. Bindings (WebSocket, and the SSE and long-poll sessions) implement
  * it; the room never learns which transport carried the bytes.
  */
 export interface Connection {

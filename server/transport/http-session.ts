@@ -1,23 +1,14 @@
 import { randomBytes } from 'node:crypto'
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import { ErrorCode } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
+import { decodeFrame, isUpdateBearingFrame, messageTypeOf } from '../../shared/protocol/frames.js'
+import type { Cursor } from '../../shared/protocol/http-framing.js'
 import { MessageType } from '../../shared/protocol/message-type.js'
-import type { Authenticator, Principal } from '../auth/authenticator.js'
-import type { Logger } from '../logger.js'
-import { countConnection, type Metrics } from '../metrics.js'
-import type { ServerLimits } from '../server-limits.js'
-import { ClientSession } from '../sync/client-session.js'
-import { nextConnectionId, TransportKind, type Connection } from '../sync/connection.js'
-import type { RoomRegistry } from '../sync/room-registry.js'
-
-/** Client-chosen session ids: random, URL-safe, long enough not to collide or be guessed. */
-export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/
-
-/** `<epoch>:<seq>`: the epoch names one incarnation of a session, seq counts its frames. */
-const CURSOR_PATTERN = /^([A-Za-z0-9]{1,16}):(\d{1,15})$/
+import type { TransportKind } from '../../shared/protocol/transport-kind.js'
+import type { Metrics } from '../metrics.js'
+import type { ClientSession } from '../sync/client-session.js'
+import { nextConnectionId, type Connection } from '../sync/connection.js'
 
 export interface HttpSessionLimits {
   /** A session with no stream or poll attached and no POST lives this long. */
@@ -42,18 +33,6 @@ export interface Downlink {
   closed(code: CloseCode, reason: string): void
   /** Another request took over the session: end this response without a close. */
   superseded(): void
-}
-
-export interface Cursor {
-  epoch: string
-  seq: number
-}
-
-export function parseCursor(value: string | undefined | null): Cursor | null {
-  if (!value) return null
-  const match = CURSOR_PATTERN.exec(value.trim())
-  if (!match) return null
-  return { epoch: match[1]!, seq: Number(match[2]) }
 }
 
 interface Outgoing {
@@ -123,10 +102,6 @@ export class HttpSession implements Connection {
     return this.nextSeq - 1
   }
 
-  get cursor(): string {
-    return `${this.epoch}:${this.lastSeq}`
-  }
-
   get isClosed(): boolean {
     return this.closeInfo !== null
   }
@@ -142,7 +117,7 @@ export class HttpSession implements Connection {
 
   send(frame: Uint8Array): void {
     if (this.closeInfo) return
-    if (frame[0] === MessageType.Ack) return this.onAck(frame)
+    if (messageTypeOf(frame) === MessageType.Ack) return this.onAck(frame)
     this.metrics.bytesOut.inc({ transport: this.transport }, frame.byteLength)
     // Replies to a POST's own frames (SyncStep2 for its SyncStep1, awareness for QueryAwareness)
     // travel in the POST response: that works whichever instance holds the stream.
@@ -256,11 +231,11 @@ export class HttpSession implements Connection {
     try {
       for (const frame of frames) {
         this.metrics.bytesIn.inc({ transport: this.transport }, frame.byteLength)
-        const isUpdateBearing = frame[0] === MessageType.Sync && (frame[1] === 1 || frame[1] === 2)
+        const isUpdateBearing = isUpdateBearingFrame(frame)
         const repliesBefore = replies.length
         this.client?.receive(frame)
         // A viewer's change is answered with permission-denied and never acknowledged: don't wait for it.
-        const isDenied = replies.slice(repliesBefore).some((reply) => reply[0] === MessageType.Auth)
+        const isDenied = replies.slice(repliesBefore).some((reply) => messageTypeOf(reply) === MessageType.Auth)
         if (isUpdateBearing && !isDenied) this.updateFramesToRoom++
       }
     } finally {
@@ -292,9 +267,9 @@ export class HttpSession implements Connection {
   }
 
   private onAck(frame: Uint8Array): void {
-    const decoder = decoding.createDecoder(frame)
-    decoding.readVarUint(decoder)
-    this.acked = Math.max(this.acked, decoding.readVarUint(decoder))
+    const ack = decodeFrame(frame)
+    if (ack?.type !== MessageType.Ack) return
+    this.acked = Math.max(this.acked, ack.count)
     const ready = this.ackWaiters.filter((waiter) => waiter.count <= this.acked)
     this.ackWaiters = this.ackWaiters.filter((waiter) => waiter.count > this.acked)
     for (const waiter of ready) waiter.settle(true)
@@ -335,144 +310,4 @@ export class HttpSession implements Connection {
     this.disarmIdleTimer()
     this.onEnd(this)
   }
-}
-
-export interface HttpSessionRegistryOptions {
-  registry: RoomRegistry
-  authenticator: Authenticator
-  serverLimits: ServerLimits
-  log: Logger
-  metrics: Metrics
-  limits: HttpSessionLimits
-}
-
-/**
- * The HTTP sessions open on this instance, by sid. A session is created by whichever request of a
- * client arrives first (stream, poll or POST), joins its document's room, and leaves it when it
- * ends. Nothing here requires the other requests of that client to reach this instance.
- */
-export class HttpSessionRegistry {
-  private readonly sessions = new Map<string, HttpSession>()
-  private readonly pending = new Map<string, Promise<HttpSession>>()
-  private readonly sessionsByAddress = new Map<string, number>()
-  /** Sessions the server closed on purpose, so late requests learn the close code (kept one idle period). */
-  private readonly tombstones = new Map<string, { code: CloseCode; reason: string; docId: DocId }>()
-
-  constructor(private readonly options: HttpSessionRegistryOptions) {}
-
-  get size(): number {
-    return this.sessions.size
-  }
-
-  get(sid: string, docId: DocId): HttpSession | undefined {
-    const session = this.sessions.get(sid)
-    return session && session.docId === docId ? session : undefined
-  }
-
-  tombstone(sid: string, docId: DocId): { code: CloseCode; reason: string } | undefined {
-    const entry = this.tombstones.get(sid)
-    return entry && entry.docId === docId ? entry : undefined
-  }
-
-  /** Returns the live session for `sid`, creating (and joining) it if needed; null when at capacity. */
-  async open(
-    sid: string,
-    docId: DocId,
-    transport: TransportKind,
-    principal: Principal,
-    address: string,
-  ): Promise<HttpSession | null> {
-    const existing = this.get(sid, docId)
-    if (existing && !existing.isClosed) return existing
-    const inFlight = this.pending.get(sid)
-    if (inFlight) return inFlight
-    if (this.sessions.size + this.pending.size >= this.options.limits.maxSessions) return null
-    // The same per-address cap as WebSocket connections: inventing sids must not be a way around it.
-    if ((this.sessionsByAddress.get(address) ?? 0) >= this.options.serverLimits.maxConnectionsPerAddress) return null
-    const creating = this.create(sid, docId, transport, principal, address)
-    this.pending.set(sid, creating)
-    try {
-      return await creating
-    } finally {
-      this.pending.delete(sid)
-    }
-  }
-
-  /** Ends `session` (the room forgets it) so a fresh one can take its sid. */
-  replace(session: HttpSession): void {
-    if (this.sessions.get(session.sid) === session) {
-      session.close(CloseCode.GoingAway, closeReason(ErrorCode.SessionExpired, 'replaced by a new session'))
-    }
-  }
-
-  private async create(
-    sid: string,
-    docId: DocId,
-    transport: TransportKind,
-    principal: Principal,
-    address: string,
-  ): Promise<HttpSession> {
-    const { registry, metrics, limits, log, authenticator, serverLimits } = this.options
-    const previous = this.sessions.get(sid)
-    if (previous) this.replace(previous)
-    this.tombstones.delete(sid)
-    const room = await registry.acquire(docId)
-    let isJoined = false
-    const session = new HttpSession(
-      sid,
-      docId,
-      transport,
-      limits,
-      (ended) => {
-        if (this.sessions.get(sid) === ended) this.sessions.delete(sid)
-        const remaining = (this.sessionsByAddress.get(address) ?? 1) - 1
-        if (remaining > 0) this.sessionsByAddress.set(address, remaining)
-        else this.sessionsByAddress.delete(address)
-        countConnection(metrics, transport, -1)
-        if (isJoined) {
-          ended.client?.end()
-          registry.release(room)
-          isJoined = false
-        }
-        const info = ended.closeInfo
-        if (info && !info.reason.startsWith(ErrorCode.SessionExpired)) {
-          this.tombstones.set(sid, { ...info, docId })
-          setTimeout(() => this.tombstones.delete(sid), limits.idleMs).unref()
-        }
-        log.debug({ docId, connectionId: ended.id, code: info?.code }, 'http session ended')
-      },
-      metrics,
-    )
-    this.sessions.set(sid, session)
-    this.sessionsByAddress.set(address, (this.sessionsByAddress.get(address) ?? 0) + 1)
-    countConnection(metrics, transport, 1)
-    isJoined = true
-    session.client = new ClientSession(session, room, principal, { authenticator, limits: serverLimits, log, metrics })
-    session.client.start()
-    log.debug({ docId, connectionId: session.id, transport }, 'http session opened')
-    return session
-  }
-}
-
-/** Request/response bodies: each frame as a lib0 varUint8Array (length-prefixed), back to back. */
-export function encodeFrames(frames: readonly Uint8Array[]): Uint8Array {
-  const encoder = encoding.createEncoder()
-  for (const frame of frames) encoding.writeVarUint8Array(encoder, frame)
-  return encoding.toUint8Array(encoder)
-}
-
-/** Inverse of encodeFrames; null when the body is not a whole number of well-formed frames. */
-export function decodeFrames(body: Uint8Array): Uint8Array[] | null {
-  const decoder = decoding.createDecoder(body)
-  const frames: Uint8Array[] = []
-  try {
-    while (decoding.hasContent(decoder)) {
-      const frame = decoding.readVarUint8Array(decoder)
-      if (frame.byteLength === 0) return null
-      frames.push(frame)
-    }
-  } catch {
-    return null
-  }
-  return frames
 }

@@ -1,34 +1,32 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ErrorCode } from '../../shared/errors.js'
-import { TransportKind } from '../sync/connection.js'
-import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './http-session.js'
 import {
-  authorizeRequest,
+  CURSOR_HEADER,
+  CURSOR_QUERY_PARAM,
+  encodeFrames,
+  formatCursor,
+  parseCursor,
+} from '../../shared/protocol/http-framing.js'
+import { TransportKind } from '../../shared/protocol/transport-kind.js'
+import type { Downlink, HttpSession } from './http-session.js'
+import {
   openSession,
-  readSessionRequest,
   refuse,
   sendClosed,
   type HttpTransportContext,
-  type TransportHandler,
-} from './http-transports.js'
-
-/** Response header with the cursor to send on the next poll. */
-export const CURSOR_HEADER = 'Tandem-Cursor'
+  type SessionHandler,
+} from './http-transport-kit.js'
 
 /**
  * `GET /collab/<docId>/poll?sid=<sid>[&cursor=<epoch>:<seq>]`: the frames after `cursor`, held up
  * to 25 s when there are none. No cursor starts a session (its first answer carries the room's
  * SyncStep1); a cursor that cannot be replayed is answered 409 and the client starts over.
  */
-export function longPollHandler(context: HttpTransportContext): TransportHandler {
+export function longPollHandler(context: HttpTransportContext): SessionHandler {
   return async (request, response, target) => {
-    const ids = readSessionRequest(context, request, response, target)
-    if (!ids) return
-    const { docId, sid } = ids
-    const principal = await authorizeRequest(context, request, response, ids)
-    if (!principal) return
+    const { docId, sid, query } = target
     const { sessions } = context
-    const rawCursor = ids.query.get('cursor')
+    const rawCursor = query.get(CURSOR_QUERY_PARAM)
     const cursor = parseCursor(rawCursor)
     if (rawCursor !== null && !cursor) {
       refuse(context, request, response, 400, ErrorCode.BadRequest, 'cursor must be <epoch>:<seq>')
@@ -50,8 +48,7 @@ export function longPollHandler(context: HttpTransportContext): TransportHandler
         session = undefined
       }
       session ??=
-        (await openSession(context, request, response, { sid, docId, transport: TransportKind.LongPoll, principal })) ??
-        undefined
+        (await openSession(context, request, response, { ...target, transport: TransportKind.LongPoll })) ?? undefined
       if (!session) return
     }
     if (request.destroyed) return
@@ -84,7 +81,7 @@ function holdPoll(
     const headers: Record<string, string> = {
       'Content-Type': 'application/octet-stream',
       'Cache-Control': 'no-store',
-      [CURSOR_HEADER]: `${session.epoch}:${lastSeq}`,
+      [CURSOR_HEADER]: formatCursor(session.epoch, lastSeq),
     }
     if (request.headers.origin !== undefined) headers['Access-Control-Expose-Headers'] = CURSOR_HEADER
     response.writeHead(200, headers).end(encodeFrames(frames.map((entry) => entry.frame)))

@@ -1,18 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
+import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
+import { decodeFrames, encodeFrames } from '../../shared/protocol/http-framing.js'
+import { TransportKind } from '../../shared/protocol/transport-kind.js'
 import { sendError } from '../http/errors.js'
-import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
-import { TransportKind } from '../sync/connection.js'
-import { decodeFrames, encodeFrames } from './http-session.js'
 import {
-  authorizeRequest,
   openSession,
   refuse,
-  readSessionRequest,
   sendClosed,
   type HttpTransportContext,
-  type TransportHandler,
-} from './http-transports.js'
+  type SessionHandler,
+} from './http-transport-kit.js'
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.FrameTooLarge]: 413,
@@ -24,13 +22,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
  * it is committed, with the room's replies (e.g. SyncStep2 for a SyncStep1) as the body. The 200
  * is the acknowledgement: the client counts the batch's update-bearing frames as durable.
  */
-export function postHandler(context: HttpTransportContext): TransportHandler {
+export function postHandler(context: HttpTransportContext): SessionHandler {
   return async (request, response, target) => {
-    const ids = readSessionRequest(context, request, response, target)
-    if (!ids) return
-    const { docId, sid } = ids
-    const principal = await authorizeRequest(context, request, response, ids)
-    if (!principal) return
+    const { docId, sid } = target
     const { sessions, log, options, timings } = context
     if (mediaType(request) !== 'application/octet-stream') {
       // Also a CSRF guard: a cross-site form cannot send this type without a CORS preflight.
@@ -62,10 +56,8 @@ export function postHandler(context: HttpTransportContext): TransportHandler {
     if (closed) return sendClosed(response, closed)
     // A session unknown here may hold its stream on another instance: serve it all the same.
     const session = await openSession(context, request, response, {
-      sid,
-      docId,
-      transport: TransportKind.Sse,
-      principal,
+      ...target,
+      transport: TransportKind.ServerSentEvents,
     })
     if (!session) return
     if (session.closeInfo) return sendClosed(response, session.closeInfo)
@@ -110,6 +102,17 @@ export function postHandler(context: HttpTransportContext): TransportHandler {
     } finally {
       session.isPostInFlight = false
     }
+  }
+}
+
+/**
+ * `DELETE /collab/<docId>/messages?sid=<sid>`: the client is leaving. The session leaves its room at
+ * once, so peers see the cursor go now rather than when the idle session expires. 204 either way.
+ */
+export function endSessionHandler(context: HttpTransportContext): SessionHandler {
+  return async (_request, response, { sid, docId }) => {
+    context.sessions.get(sid, docId)?.close(CloseCode.Normal, 'client left')
+    response.writeHead(204).end()
   }
 }
 

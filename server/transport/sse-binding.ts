@@ -1,15 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { CloseCode } from '../../shared/protocol/close-codes.js'
-import { TransportKind } from '../sync/connection.js'
-import { encodeFrames, parseCursor, type Downlink, type HttpSession } from './http-session.js'
 import {
-  authorizeRequest,
-  headerOf,
-  openSession,
-  readSessionRequest,
-  type HttpTransportContext,
-  type TransportHandler,
-} from './http-transports.js'
+  encodeSseFrames,
+  formatSseEvent,
+  formatSseFramesEvent,
+  LAST_EVENT_ID_QUERY_PARAM,
+  parseCursor,
+  SseEventType,
+  type SessionClose,
+  type SseHello,
+} from '../../shared/protocol/http-framing.js'
+import { TransportKind } from '../../shared/protocol/transport-kind.js'
+import type { Downlink, HttpSession } from './http-session.js'
+import { headerOf, openSession, type HttpTransportContext, type SessionHandler } from './http-transport-kit.js'
 
 /** One SSE event carries at most this many frame bytes, so a burst never becomes one giant line. */
 const MAX_EVENT_BYTES = 256 * 1024
@@ -24,8 +27,7 @@ function encodeEventData(batch: readonly Uint8Array[]): string {
   const only = batch.length === 1 ? batch[0] : undefined
   const cached = only ? encodedLoneFrames.get(only) : undefined
   if (cached !== undefined) return cached
-  const body = encodeFrames(batch)
-  const data = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64')
+  const data = encodeSseFrames(batch)
   if (only) encodedLoneFrames.set(only, data)
   return data
 }
@@ -38,22 +40,18 @@ const RETRY_MS = 2_000
  * once), `frames` (id `<epoch>:<seq>`, data = base64 of length-prefixed frames), `ping`,
  * `resync`, `recycle`, `close`. See docs/protocol.md.
  */
-export function sseHandler(context: HttpTransportContext): TransportHandler {
+export function sseHandler(context: HttpTransportContext): SessionHandler {
   return async (request, response, target) => {
-    const ids = readSessionRequest(context, request, response, target)
-    if (!ids) return
-    const { docId, sid } = ids
-    const principal = await authorizeRequest(context, request, response, ids)
-    if (!principal) return
+    const { docId, sid, query } = target
     const { sessions, log } = context
     // EventSource sends the header on reconnects; the query form serves clients that cannot set it.
-    const lastEventId = headerOf(request, 'last-event-id') ?? ids.query.get('lastEventId') ?? undefined
+    const lastEventId = headerOf(request, 'last-event-id') ?? query.get(LAST_EVENT_ID_QUERY_PARAM) ?? undefined
     const cursor = parseCursor(lastEventId)
 
     const closed = sessions.tombstone(sid, docId)
     if (closed) {
       openStream(response)
-      writeEvent(response, 'close', JSON.stringify({ code: closed.code, reason: closed.reason }))
+      writeClose(response, closed)
       response.end()
       return
     }
@@ -73,14 +71,14 @@ export function sseHandler(context: HttpTransportContext): TransportHandler {
     }
     if (!session) {
       session =
-        (await openSession(context, request, response, { sid, docId, transport: TransportKind.Sse, principal })) ??
+        (await openSession(context, request, response, { ...target, transport: TransportKind.ServerSentEvents })) ??
         undefined
       if (!session) return
     }
     if (request.destroyed) return
-    if (session.isClosed) {
+    if (session.closeInfo) {
       openStream(response)
-      writeEvent(response, 'close', JSON.stringify(session.closeInfo))
+      writeClose(response, session.closeInfo)
       response.end()
       return
     }
@@ -101,18 +99,15 @@ function streamSession(
   const { timings } = context
   openStream(response)
   response.write(`retry: ${RETRY_MS}\n\n`)
-  writeEvent(
-    response,
-    'hello',
-    JSON.stringify({
-      v: 1,
-      sid: session.sid,
-      epoch: session.epoch,
-      heartbeatMs: timings.heartbeatMs,
-      resumed: fromSeq > 0 && !isResync,
-    }),
-  )
-  if (isResync) writeEvent(response, 'resync', '{}')
+  const hello: SseHello = {
+    v: 1,
+    sid: session.sid,
+    epoch: session.epoch,
+    heartbeatMs: timings.heartbeatMs,
+    resumed: fromSeq > 0 && !isResync,
+  }
+  writeEvent(response, SseEventType.Hello, JSON.stringify(hello))
+  if (isResync) writeEvent(response, SseEventType.Resync, '{}')
 
   let sentSeq = fromSeq
   let isWaitingForDrain = false
@@ -137,8 +132,7 @@ function streamSession(
         bytes += entry.frame.byteLength
         lastSeq = entry.seq
       }
-      const data = encodeEventData(batch)
-      const isWritable = response.write(`id: ${session.epoch}:${lastSeq}\nevent: frames\ndata: ${data}\n\n`)
+      const isWritable = response.write(formatSseFramesEvent(encodeEventData(batch), session.epoch, lastSeq))
       sentSeq = lastSeq
       session.markDelivered(lastSeq)
       if (!isWritable) {
@@ -172,19 +166,19 @@ function streamSession(
     },
     closed: (code: CloseCode, reason: string) => {
       flush()
-      if (!isEnded) writeEvent(response, 'close', JSON.stringify({ code, reason }))
+      if (!isEnded) writeClose(response, { code, reason })
       end()
     },
     superseded: () => end(),
   }
 
-  const heartbeat = setInterval(() => writeEvent(response, 'ping', String(Date.now())), timings.heartbeatMs)
+  const heartbeat = setInterval(() => writeEvent(response, SseEventType.Ping, String(Date.now())), timings.heartbeatMs)
   heartbeat.unref()
   // Jitter, so streams opened together (after a deploy) are not all recycled together.
   const lifetimeMs = timings.maxStreamLifetimeMs * (0.8 + 0.2 * Math.random())
   const recycle = setTimeout(() => {
     flush()
-    if (!isEnded) writeEvent(response, 'recycle', '{}')
+    if (!isEnded) writeEvent(response, SseEventType.Recycle, '{}')
     end()
   }, lifetimeMs)
   recycle.unref()
@@ -211,7 +205,11 @@ function openStream(response: ServerResponse): void {
   response.write(':\n\n')
 }
 
-function writeEvent(response: ServerResponse, event: string, data: string): void {
+function writeEvent(response: ServerResponse, event: SseEventType, data: string): void {
   if (response.writableEnded) return
-  response.write(`event: ${event}\ndata: ${data}\n\n`)
+  response.write(formatSseEvent(event, data))
+}
+
+function writeClose(response: ServerResponse, info: SessionClose): void {
+  writeEvent(response, SseEventType.Close, JSON.stringify({ code: info.code, reason: info.reason }))
 }

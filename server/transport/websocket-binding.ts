@@ -5,10 +5,13 @@ import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { ACKS_QUERY_PARAM, NAME_QUERY_PARAM, TOKEN_QUERY_PARAM } from '../../shared/protocol/message-type.js'
+import { TransportKind } from '../../shared/protocol/transport-kind.js'
 import type { Authenticator } from '../auth/authenticator.js'
+import type { ClientAddressOf } from '../http/client-address.js'
+import type { ConnectionLimiter } from '../http/connection-limiter.js'
 import { loggablePath, type Logger } from '../logger.js'
 import { countConnection, type Metrics } from '../metrics.js'
-import { nextConnectionId, TransportKind, type Connection } from '../sync/connection.js'
+import { nextConnectionId, type Connection } from '../sync/connection.js'
 import type { ServerLimits } from '../server-limits.js'
 import { ClientSession } from '../sync/client-session.js'
 import type { RoomRegistry } from '../sync/room-registry.js'
@@ -30,7 +33,9 @@ export interface WebSocketBindingOptions {
   /** Cross-site WebSocket hijacking guard (ALLOWED_ORIGINS); checked before the upgrade. */
   isOriginAllowed: (origin: string | undefined) => boolean
   /** The client's address for per-address limits (honours X-Forwarded-For only behind a trusted proxy). */
-  clientAddress: (request: IncomingMessage) => string
+  clientAddress: ClientAddressOf
+  /** The per-address connection count, shared with the HTTP sessions and signalling. */
+  connections: ConnectionLimiter
 }
 
 /** Until its credentials are checked, a connection may make the server hold only this much. */
@@ -49,7 +54,6 @@ export class WebSocketBinding {
   private readonly extraHandlers: UpgradeHandler[] = []
   private readonly heartbeat: NodeJS.Timeout
   private readonly sockets = new Set<WebSocketConnection>()
-  private readonly connectionsByAddress = new Map<string, number>()
   /** Bound once: a labelled lookup per frame showed up in profiles. */
   private readonly bytesIn
 
@@ -107,9 +111,10 @@ export class WebSocketBinding {
       return rejectUpgrade(socket, 403, 'Forbidden')
     }
     const address = this.options.clientAddress(request)
-    const open = this.connectionsByAddress.get(address) ?? 0
-    if (open >= this.options.limits.maxConnectionsPerAddress) {
+    const { connections } = this.options
+    if (!connections.hasRoom(address)) {
       this.options.metrics.rejectedFrames.inc({ code: ErrorCode.TooManyConnections })
+      const open = connections.openFrom(address)
       this.options.log.warn({ address, open, code: ErrorCode.TooManyConnections }, 'connection refused')
       return rejectUpgrade(socket, 429, 'Too Many Requests')
     }
@@ -119,6 +124,16 @@ export class WebSocketBinding {
         // Complete the upgrade and close with a reason: a refused upgrade shows browsers only 1006.
         this.options.log.warn({ path: loggablePath(request.url), code: ErrorCode.InvalidDocId }, 'connection refused')
         ws.close(CloseCode.BadRequest, closeReason(ErrorCode.InvalidDocId, DOC_ID_RULE))
+        return
+      }
+      // Counted once the handshake completed: a failed one never calls back, so it could never be
+      // released. ws calls back synchronously, so the room checked above is normally still there.
+      if (!connections.tryAcquire(address)) {
+        this.options.metrics.rejectedFrames.inc({ code: ErrorCode.TooManyConnections })
+        ws.close(
+          CloseCode.RateLimited,
+          closeReason(ErrorCode.TooManyConnections, 'too many connections from this address'),
+        )
         return
       }
       const wantsAcks = url.searchParams.get(ACKS_QUERY_PARAM) === '1'
@@ -142,7 +157,6 @@ export class WebSocketBinding {
     let childLog: Logger | null = null
     const connLog = (): Logger => (childLog ??= log.child({ docId, connectionId: connection.id }))
     this.sockets.add(connection)
-    this.connectionsByAddress.set(address, (this.connectionsByAddress.get(address) ?? 0) + 1)
     countConnection(metrics, TransportKind.WebSocket, 1)
 
     // Frames can arrive before authentication and loading finish; hold them (bounded: little
@@ -187,9 +201,7 @@ export class WebSocketBinding {
     ws.on('pong', () => connection.markAlive())
     ws.on('close', (code: number) => {
       this.sockets.delete(connection)
-      const remaining = (this.connectionsByAddress.get(address) ?? 1) - 1
-      if (remaining > 0) this.connectionsByAddress.set(address, remaining)
-      else this.connectionsByAddress.delete(address)
+      this.options.connections.release(address)
       countConnection(metrics, TransportKind.WebSocket, -1)
       connLog().debug({ code }, 'connection closed')
       if (session) {

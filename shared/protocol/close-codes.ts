@@ -8,6 +8,11 @@ export const CloseCode = {
   Normal: 1000,
   /** Heartbeat lost or send buffer overflowed: reconnect and resync. */
   GoingAway: 1001,
+  /**
+   * Never sent: what a client sees when the connection ended without a close frame (the network
+   * failed, or an HTTP transport gave up). Transient.
+   */
+  AbnormalClosure: 1006,
   /** ws's own limit (beyond the largest frame we ever accept). */
   MessageTooBig: 1009,
   InternalError: 1011,

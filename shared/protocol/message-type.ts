@@ -23,6 +23,13 @@ export const SyncMessageType = {
 } as const
 export type SyncMessageType = (typeof SyncMessageType)[keyof typeof SyncMessageType]
 
+/** y-protocols auth sub-types (the varuint after `MessageType.Auth`). */
+export const AuthMessageType = {
+  /** A view-only client's change was refused; a varstring reason follows. The connection stays open. */
+  PermissionDenied: 0,
+} as const
+export type AuthMessageType = (typeof AuthMessageType)[keyof typeof AuthMessageType]
+
 /** Query parameter a client sets (`?acks=1`) to receive Ack frames. */
 export const ACKS_QUERY_PARAM = 'acks'
 

@@ -1,4 +1,4 @@
-import { SseParser, type SseEvent } from '../../client/transport/http-framing.js'
+import { SseParser, type SseEvent } from '../../client/transport/sse-parser.js'
 
 /** An SSE reader on fetch that collects parsed events. */
 export async function openStream(url: string, headers: Record<string, string> = {}) {

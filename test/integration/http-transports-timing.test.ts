@@ -1,11 +1,13 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { clientAddressResolver } from '../../server/http/client-address.js'
+import { ConnectionLimiter } from '../../server/http/connection-limiter.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SseParser, type SseEvent } from '../../client/transport/http-framing.js'
+import { SseParser, type SseEvent } from '../../client/transport/sse-parser.js'
 import { OpenAuthenticator } from '../../server/auth/authenticator.js'
 import { resolveLimits } from '../../server/server-limits.js'
-import { httpTransports, type HttpTransportTimings } from '../../server/transport/http-transports.js'
+import type { HttpTransportTimings } from '../../server/transport/http-transport-kit.js'
+import { httpTransports } from '../../server/transport/http-transports.js'
 import { stockProvider, synced } from '../helpers/clients.js'
 import { startServer, type RunningServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -25,15 +27,17 @@ describe('HTTP fallback timing', () => {
   const cleanups: (() => void)[] = []
 
   async function mount(timings: Partial<HttpTransportTimings>): Promise<void> {
+    const limits = resolveLimits()
     const transports = httpTransports({
       registry: running.server.registry,
       authenticator: new OpenAuthenticator(),
-      limits: resolveLimits(),
+      limits,
       log: running.server.log,
       metrics: running.server.metrics,
       maxBodyBytes: 16 * 1024 * 1024,
       isDraining: () => false,
       clientAddress: clientAddressResolver(),
+      connections: new ConnectionLimiter(limits.maxConnectionsPerAddress),
       timings,
     })
     bindings = http.createServer((request, response) => {

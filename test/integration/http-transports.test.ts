@@ -1,9 +1,9 @@
 import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { mintToken } from '../../server/auth/tokens.js'
-import { base64ToBytes, type SseEvent } from '../../client/transport/http-framing.js'
+import type { SseEvent } from '../../client/transport/sse-parser.js'
+import { decodeFrames, decodeSseFrames, encodeFrames } from '../../shared/protocol/http-framing.js'
 import { openStream } from '../helpers/sse-stream.js'
 import { stockProvider, synced, updateFrame } from '../helpers/clients.js'
 import { errorLogs, startServer, type RunningServer } from '../helpers/test-server.js'
@@ -13,16 +13,11 @@ import { fallbackClient, type FallbackClient } from '../nginx/fallback-clients.j
 const SID = 'test-session-0000000001'
 
 function frames(...list: Uint8Array[]): Uint8Array {
-  const encoder = encoding.createEncoder()
-  for (const frame of list) encoding.writeVarUint8Array(encoder, frame)
-  return encoding.toUint8Array(encoder)
+  return encodeFrames(list)
 }
 
 function decodeBody(body: Uint8Array): Uint8Array[] {
-  const decoder = decoding.createDecoder(body)
-  const out: Uint8Array[] = []
-  while (decoding.hasContent(decoder)) out.push(decoding.readVarUint8Array(decoder))
-  return out
+  return decodeFrames(body)!
 }
 
 function syncStep1(doc: Y.Doc): Uint8Array {
@@ -38,7 +33,7 @@ function textUpdate(text: string): { doc: Y.Doc; update: Uint8Array } {
 }
 
 function framesOf(events: SseEvent[]): Uint8Array[] {
-  return events.filter((e) => e.event === 'frames').flatMap((e) => decodeBody(base64ToBytes(e.data)))
+  return events.filter((e) => e.event === 'frames').flatMap((e) => decodeSseFrames(e.data)!)
 }
 
 describe('HTTP fallback bindings', () => {

@@ -82,7 +82,7 @@ describe('per-connection and per-document limits', () => {
     expect(await status(second)).toBe(101)
     const third = new WebSocket(`${running.wsUrl}/proxied`, from('203.0.113.1'))
     expect(await status(third)).toBe(429)
-    // SSE sessions are capped per address the same way (counted apart from WebSockets).
+    // SSE sessions are capped per address the same way (this address holds no WebSocket).
     const streams = await Promise.all(
       [1, 2, 3].map((n) =>
         fetch(`${running.httpUrl}/collab/proxied/events?sid=trusted-proxy-session-${n}`, from('203.0.113.9')),
@@ -96,6 +96,41 @@ describe('per-connection and per-document limits', () => {
     expect(other.status).toBe(200)
     for (const response of [...streams, other]) await response.body?.cancel()
     for (const ws of [...users, second]) ws.close()
+  })
+
+  it('caps an address across endpoints: WebSocket, SSE session and signalling count toward one limit', async () => {
+    running = await startServer({ limits: { maxConnectionsPerAddress: 3 } })
+    const sockets: WebSocket[] = []
+    const upgradeStatus = (path: string) =>
+      new Promise<number | undefined>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${running.port}${path}`)
+        sockets.push(ws)
+        ws.on('error', () => undefined) // a refused upgrade also errors; the status is what matters
+        ws.on('unexpected-response', (_request, response) => resolve(response.statusCode))
+        ws.on('open', () => resolve(101))
+      })
+    const openStream = (n: number) => fetch(`${running.httpUrl}/collab/shared-cap/events?sid=shared-cap-session-${n}`)
+
+    const document = await rawClient(`${running.wsUrl}/shared-cap`)
+    const stream = await openStream(1)
+    expect(stream.status).toBe(200)
+    expect(await upgradeStatus('/signal')).toBe(101)
+
+    // The address holds three connections, one of each kind: a fourth of any kind is refused.
+    expect(await upgradeStatus('/collab/shared-cap')).toBe(429)
+    const refusedStream = await openStream(2)
+    expect(refusedStream.status).toBe(429)
+    await refusedStream.body?.cancel()
+    expect(await upgradeStatus('/signal')).toBe(429)
+
+    // Closing one frees its place, for any kind.
+    document.ws.close()
+    await document.closed
+    await waitFor(async () => (await upgradeStatus('/signal')) === 101, {
+      description: 'the freed place taken by a signalling connection',
+    })
+    await stream.body?.cancel()
+    for (const ws of sockets) ws.close()
   })
 
   it('stops accepting changes to a document over its size budget with 4413', async () => {

@@ -1,13 +1,10 @@
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import {
-  createFallbackTransport,
-  type FallbackSocket,
-  type FallbackTransportOptions,
-  type StorageLike,
-  type WebSocketLikeClass,
-} from '../../client/transport/fallback-transport.js'
+import type { FallbackSocket } from '../../client/transport/fallback-socket.js'
+import { createFallbackTransport, type FallbackTransportOptions } from '../../client/transport/fallback-transport.js'
+import type { StorageLike } from '../../client/transport/transport-memory.js'
+import type { WebSocketLikeClass } from '../../client/transport/websocket-rung.js'
 
 /** A sessionStorage stand-in per simulated tab, so tests do not share what "the tab" remembers. */
 export class MemoryStorage implements StorageLike {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import type { DocId } from '../../shared/ids.js'
 import { createMetrics } from '../../server/metrics.js'
-import { TransportKind } from '../../server/sync/connection.js'
+import { TransportKind } from '../../shared/protocol/transport-kind.js'
 import { HttpSession } from '../../server/transport/http-session.js'
-import { DEFAULT_HTTP_TRANSPORT_TIMINGS } from '../../server/transport/http-transports.js'
+import { DEFAULT_HTTP_TRANSPORT_TIMINGS } from '../../server/transport/http-transport-kit.js'
 
 function session(replayBufferBytes: number): HttpSession {
   return new HttpSession(
     'outbox-session-0001',
     'outbox' as DocId,
-    TransportKind.Sse,
+    TransportKind.ServerSentEvents,
     { ...DEFAULT_HTTP_TRANSPORT_TIMINGS, replayBufferBytes, idleMs: 60_000 },
     () => undefined,
     createMetrics(),

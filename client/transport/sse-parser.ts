@@ -1,32 +1,3 @@
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
-
-/**
- * Bodies of the HTTP fallback (POST requests and responses, long-poll responses, SSE `frames` data
- * once base64-decoded): each y-websocket frame as a lib0 varUint8Array, back to back. The server
- * has its own copy of these few lines (client and server share only `shared/`).
- */
-export function encodeFrames(frames: readonly Uint8Array[]): Uint8Array {
-  const encoder = encoding.createEncoder()
-  for (const frame of frames) encoding.writeVarUint8Array(encoder, frame)
-  return encoding.toUint8Array(encoder)
-}
-
-/** Inverse of encodeFrames; throws on a body that is not a whole number of frames. */
-export function decodeFrames(body: Uint8Array): Uint8Array[] {
-  const decoder = decoding.createDecoder(body)
-  const frames: Uint8Array[] = []
-  while (decoding.hasContent(decoder)) frames.push(decoding.readVarUint8Array(decoder))
-  return frames
-}
-
-export function base64ToBytes(text: string): Uint8Array {
-  const binary = atob(text.trim())
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  return bytes
-}
-
 /** One server-sent event as the SSE grammar defines it (fields we use only). */
 export interface SseEvent {
   /** `event:` field, `message` when absent. */
