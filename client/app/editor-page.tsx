@@ -3,7 +3,7 @@ import { CollaborativeEditor } from '../editor/collaborative-editor.js'
 import { usePresence, useSyncStatus, useTandemProvider } from '../editor/hooks.js'
 import { Icon } from '../editor/icons.js'
 import { AppHeader } from './app-header.js'
-import { HistoryButton, HistoryPanel } from './history-panel.js'
+import { HistoryButton, HistoryPanel } from './history/history-panel.js'
 import { tokenFor } from './access-token.js'
 import {
   fetchContent,
