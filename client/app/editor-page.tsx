@@ -20,6 +20,7 @@ import { PresenceBar } from './presence-bar.js'
 import { navigate } from './router.js'
 import { StatusPill } from './status-pill.js'
 import { errorMessage } from '../../shared/errors.js'
+import './editor-page.css'
 
 interface EditorPageProps {
   docId: string
