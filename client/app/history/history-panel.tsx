@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type * as Y from 'yjs'
 import { errorMessage } from '../../../shared/errors.js'
+import { Icon } from '../../editor/icons.js'
 import { ConfirmDialog } from '../confirm-dialog.js'
 import { listVersions, nameCurrentVersion, renameVersion, restoreVersion, type VersionSummary } from '../docs-api.js'
 import { NameForm } from './name-form.js'
@@ -13,25 +14,6 @@ import './history-panel.css'
 const REFRESH_MS = 4000
 export const HISTORY_PANEL_ID = 'history-panel'
 const HISTORY_BUTTON_ID = 'history-button'
-
-function ClockIcon({ size = 18 }: { size?: number }) {
-  return (
-    <svg
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth={2}
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      <path d="M3.5 12a8.5 8.5 0 1 0 2.5-6M3 4v4h4M12 7.5V12l3 2" />
-    </svg>
-  )
-}
 
 /** The header button that opens and closes the panel. */
 export function HistoryButton({ isOpen, onToggle }: { isOpen: boolean; onToggle: () => void }) {
@@ -46,7 +28,7 @@ export function HistoryButton({ isOpen, onToggle }: { isOpen: boolean; onToggle:
       title="Version history"
       onClick={onToggle}
     >
-      <ClockIcon size={16} />
+      <Icon name="clock" size={16} />
       <span className="hide-narrow">History</span>
     </button>
   )
@@ -161,7 +143,7 @@ export function HistoryPanel({ docId, doc, canEdit, onClose }: HistoryPanelProps
             History
           </h2>
           <button type="button" className="icon-button" aria-label="Close history" title="Close" onClick={close}>
-            <CloseIcon />
+            <Icon name="close" />
           </button>
         </div>
         {canEdit && naming?.target !== 'current' && (
@@ -223,23 +205,5 @@ export function HistoryPanel({ docId, doc, canEdit, onClose }: HistoryPanelProps
         />
       )}
     </aside>
-  )
-}
-
-function CloseIcon() {
-  return (
-    <svg
-      width={18}
-      height={18}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth={2}
-      strokeLinecap="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      <path d="M6 6l12 12M18 6 6 18" />
-    </svg>
   )
 }
