@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react'
 import { Icon } from '../editor/icons.js'
+import './app-header.css'
 
 /** The bar on every page: brand (or back link), page content, and the theme toggle at the end. */
 export function AppHeader({

@@ -14,6 +14,7 @@ import { importMarkdownFile } from './import-markdown.js'
 import { fullDate, relativeTime } from './relative-time.js'
 import { docPath, navigate } from './router.js'
 import { errorMessage } from '../../shared/errors.js'
+import './document-list-page.css'
 
 export const UNTITLED = 'Untitled document'
 

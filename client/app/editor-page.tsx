@@ -3,7 +3,7 @@ import { CollaborativeEditor } from '../editor/collaborative-editor.js'
 import { usePresence, useSyncStatus, useTandemProvider } from '../editor/hooks.js'
 import { Icon } from '../editor/icons.js'
 import { AppHeader } from './app-header.js'
-import { HistoryButton, HistoryPanel } from './history-panel.js'
+import { HistoryButton, HistoryPanel } from './history/history-panel.js'
 import { tokenFor } from './access-token.js'
 import {
   fetchContent,
@@ -20,6 +20,7 @@ import { PresenceBar } from './presence-bar.js'
 import { navigate } from './router.js'
 import { StatusPill } from './status-pill.js'
 import { errorMessage } from '../../shared/errors.js'
+import './editor-page.css'
 
 interface EditorPageProps {
   docId: string

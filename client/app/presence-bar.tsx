@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
 import type { PresenceUser } from '../editor/hooks.js'
 import { initials, USER_COLORS, type EditorUser } from '../editor/user-identity.js'
+import './presence-bar.css'
 
 /** Shown avatars before the rest collapse into "+N". */
 const MAX_AVATARS = 4

@@ -1,6 +1,7 @@
 import type { SyncStatus } from '../provider/sync-status.js'
 import { Icon } from '../editor/icons.js'
 import { describeStatus } from './status-text.js'
+import './status-pill.css'
 
 export function StatusPill({ status }: { status: SyncStatus }) {
   const { label, detail, icon, tone, badge } = describeStatus(status)

@@ -1,17 +1,20 @@
 import { ErrorCode } from '../../shared/errors.js'
-import type { SyncStatus } from '../provider/sync-status.js'
+import { SyncState, type SyncStatus } from '../provider/sync-status.js'
 
 /** The icons the status uses (names from editor/icons.tsx). */
 export type StatusIcon = 'check' | 'cloudOff' | 'alert'
 
-const TRANSPORT_NAMES: Record<string, string> = {
+type TransportKind = NonNullable<SyncStatus['transport']>
+
+/** Keyed by every transport, so a new or renamed one fails the type check until it has words here. */
+const TRANSPORT_NAMES: Record<TransportKind, string> = {
   websocket: 'WebSocket',
   sse: 'Server-Sent Events',
   'long-poll': 'long polling',
 }
 
 /** Shown beside the state while a fallback carries the document: WebSocket is the normal case. */
-const FALLBACK_BADGES: Record<string, string> = {
+const FALLBACK_BADGES: Record<Exclude<TransportKind, 'websocket'>, string> = {
   sse: 'via SSE',
   'long-poll': 'via long polling',
 }
@@ -31,8 +34,10 @@ export function describeStatus(status: SyncStatus): {
 } {
   const described = describeState(status)
   // Only while a connection carries the document: offline or refused, the state is the news.
-  const isCarrying = status.state === 'connected' || status.state === 'saving' || status.state === 'saved'
-  const badge = isCarrying && status.transport ? (FALLBACK_BADGES[status.transport] ?? null) : null
+  const isCarrying =
+    status.state === SyncState.Connected || status.state === SyncState.Saving || status.state === SyncState.Saved
+  const badge =
+    isCarrying && status.transport && status.transport !== 'websocket' ? FALLBACK_BADGES[status.transport] : null
   if (!badge) return { ...described, badge: null }
   const sentence = described.detail.endsWith('.') ? described.detail : `${described.detail}.`
   return {
@@ -43,22 +48,22 @@ export function describeStatus(status: SyncStatus): {
 }
 
 function describeState(status: SyncStatus): { label: string; detail: string; icon: StatusIcon | null; tone: string } {
-  const via = status.transport ? ` over ${TRANSPORT_NAMES[status.transport] ?? status.transport}` : ''
+  const via = status.transport ? ` over ${TRANSPORT_NAMES[status.transport]}` : ''
   switch (status.state) {
-    case 'connecting':
+    case SyncState.Connecting:
       return { label: 'Connecting…', detail: 'Connecting to the server', icon: null, tone: 'pending' }
-    case 'connected':
+    case SyncState.Connected:
       return { label: 'Syncing…', detail: `Connected${via}; exchanging changes`, icon: null, tone: 'pending' }
-    case 'saving':
+    case SyncState.Saving:
       return {
         label: 'Saving…',
         detail: `Connected${via}; waiting for the server to store your changes`,
         icon: null,
         tone: 'pending',
       }
-    case 'saved':
+    case SyncState.Saved:
       return { label: 'Saved', detail: `All changes stored on the server. Connected${via}.`, icon: 'check', tone: 'ok' }
-    case 'offline':
+    case SyncState.Offline:
       return {
         label: status.unsyncedChanges > 0 ? `Offline · ${changes(status.unsyncedChanges)} not synced` : 'Offline',
         detail:
@@ -68,7 +73,7 @@ function describeState(status: SyncStatus): { label: string; detail: string; ico
         icon: 'cloudOff',
         tone: 'warn',
       }
-    case 'error': {
+    case SyncState.Error: {
       const code = status.error?.closeCode
       const label =
         status.error?.errorCode === ErrorCode.TokenRevoked

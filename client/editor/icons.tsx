@@ -41,6 +41,8 @@ const paths = {
   cloudOff: <path d="M3 3l18 18M8 8a5 5 0 0 0-2.5 9.5H16M19.5 16.5A4 4 0 0 0 17 9.1 6 6 0 0 0 10.8 6" />,
   alert: <path d="M12 4 2.5 20h19zM12 10v4m0 3h.01" />,
   more: <path d="M5 12h.01M12 12h.01M19 12h.01" />,
+  clock: <path d="M3.5 12a8.5 8.5 0 1 0 2.5-6M3 4v4h4M12 7.5V12l3 2" />,
+  close: <path d="M6 6l12 12M18 6 6 18" />,
 } satisfies Record<string, ReactNode>
 
 export type IconName = keyof typeof paths

@@ -32,11 +32,13 @@ export interface SyncFailure {
 }
 
 export interface SyncStatus {
+  /** Where the session stands; see SyncState. */
   state: SyncState
   /** The transport of the current or last connection; null before any connection. */
   transport: TransportKind | null
   /** Local edits the server has not acknowledged as durable (kept in this browser meanwhile). */
   unsyncedChanges: number
+  /** `unsyncedChanges > 0`. */
   hasUnsyncedChanges: boolean
   /** True once the document was loaded from this browser's IndexedDB copy (or offline storage is off). */
   isLocalCopyLoaded: boolean
@@ -61,14 +63,21 @@ export const INITIAL_SYNC_STATUS: SyncStatus = {
 
 /** Everything the state depends on, gathered by the provider. */
 export interface SyncFacts {
+  /** Set once the server refused the session for good; wins over every other fact. */
   failure: SyncFailure | null
   /** A connection attempt failed or dropped since the session started. */
   hasLostConnection: boolean
+  /** The current socket is open; the facts below describe it only while it is. */
   isSocketOpen: boolean
+  /** The server's first frame arrived on the current socket (an open socket alone proves nothing behind a proxy). */
   hasReceivedMessage: boolean
+  /** The server's SyncStep1 arrived on the current socket. */
   hasReceivedSyncStep1: boolean
+  /** The initial exchange completed (y-websocket's `synced`). */
   isSynced: boolean
+  /** Update-bearing frames sent on the current socket. */
   updateFramesSent: number
+  /** Highest cumulative acknowledgement the server sent on the current socket. */
   updateFramesAcked: number
 }
 

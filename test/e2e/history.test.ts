@@ -37,6 +37,19 @@ const panel = (page: Page) => page.locator('#history-panel')
 const items = (page: Page) => panel(page).locator('.history-item')
 const preview = (page: Page) => panel(page).locator('.history-preview')
 const previewContent = (page: Page) => preview(page).locator('.history-preview__content')
+/** The version ids the panel lists, newest first. */
+const listedIds = (page: Page) =>
+  items(page).evaluateAll((elements: { getAttribute(name: string): string | null }[]) =>
+    elements.map((element) => element.getAttribute('data-version-id') ?? ''),
+  )
+/** Which version is selected in the list, which one has the focus, and which one the preview shows. */
+const selection = async (page: Page) => ({
+  selected: await panel(page).locator('.history-item[aria-selected="true"]').getAttribute('data-version-id'),
+  focused: await page.evaluate<string | null>(
+    'document.activeElement?.classList.contains("history-item") ? document.activeElement.dataset.versionId : null',
+  ),
+  previewed: await preview(page).getAttribute('data-version-id'),
+})
 
 describe('the history panel', { timeout: 60_000 }, () => {
   it('lists versions, names one, shows it with changes since, and restores it for everyone', async () => {
@@ -80,7 +93,7 @@ describe('the history panel', { timeout: 60_000 }, () => {
 
       // The named version, read-only, with what was added since marked.
       await items(ada).filter({ hasText: 'First draft' }).click()
-      await expect.poll(() => preview(ada).locator('h3').textContent()).toBe('First draft')
+      await eventually(() => preview(ada).locator('h3').textContent()).toBe('First draft')
       await eventually(() => previewContent(ada).locator('ins.history-diff__added').allTextContents()).toEqual([
         'A later paragraph.',
       ])
@@ -96,7 +109,7 @@ describe('the history panel', { timeout: 60_000 }, () => {
 
       // Unticking the highlight shows the version as it was.
       await preview(ada).getByRole('checkbox', { name: 'Highlight changes since then' }).uncheck()
-      expect(await previewContent(ada).textContent()).toBe('The first draft.')
+      await eventually(() => previewContent(ada).textContent()).toBe('The first draft.')
       await preview(ada).getByRole('checkbox', { name: 'Highlight changes since then' }).check()
 
       await preview(ada).getByRole('button', { name: 'Restore this version' }).click()
@@ -113,18 +126,27 @@ describe('the history panel', { timeout: 60_000 }, () => {
       await items(ada).filter({ hasText: 'Before restoring First draft' }).waitFor()
       await ada.screenshot({ path: path.join(SCREENSHOT_DIR, 'history-panel-restored.png') })
 
-      // The list is keyboard navigable: arrows move the selection and the preview follows.
+      // The restore is an ordinary edit, so the server also records the restored state as a version,
+      // once editing pauses, and the panel lists it at its next refresh (every few seconds). Wait for
+      // that: a version arriving between the key presses below would shift the list under them.
+      await eventually(async () => {
+        const recorded = await server.history.list(docId)
+        const before = recorded.findIndex((version) => version.name?.startsWith('Before restoring') ?? false)
+        if (before < 1) return 'the restored state is not recorded yet'
+        const listed = await listedIds(ada)
+        const ids = recorded.map((version) => String(version.id))
+        return listed.join() === ids.join()
+          ? 'listed'
+          : `the panel lists ${listed.join()}, the server has ${ids.join()}`
+      }).toBe('listed')
+
+      // The list is keyboard navigable: arrows move the selection and the focus, and the preview follows.
+      const ids = await listedIds(ada)
       await items(ada).first().focus()
       await ada.keyboard.press('ArrowDown')
-      await eventually(() => items(ada).nth(1).getAttribute('aria-selected')).toBe('true')
-      await eventually(() => ada.evaluate<string>('document.activeElement?.id ?? ""')).toBe(
-        (await items(ada).nth(1).getAttribute('id')) ?? 'missing',
-      )
+      await eventually(() => selection(ada)).toEqual({ selected: ids[1], focused: ids[1], previewed: ids[1] })
       await ada.keyboard.press('Home')
-      await eventually(() => items(ada).first().getAttribute('aria-selected')).toBe('true')
-      expect(await preview(ada).getAttribute('data-version-id')).toBe(
-        await items(ada).first().getAttribute('data-version-id'),
-      )
+      await eventually(() => selection(ada)).toEqual({ selected: ids[0], focused: ids[0], previewed: ids[0] })
 
       // On a narrow screen the version covers the list, with a way back to it.
       await ada.setViewportSize({ width: 420, height: 760 })

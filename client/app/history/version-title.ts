@@ -1,0 +1,7 @@
+import type { VersionSummary } from '../docs-api.js'
+import { fullDate } from '../relative-time.js'
+
+/** A version's name, or its date for an unnamed one. */
+export function versionTitle(version: VersionSummary): string {
+  return version.name ?? `Version of ${fullDate(version.createdAt)}`
+}
