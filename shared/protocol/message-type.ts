@@ -12,6 +12,8 @@ export const MessageType = {
   Ack: 100,
   /** Client → server: a fresh token (varstring) replacing the one the connection opened with. */
   RefreshToken: 101,
+  /** Server → client: a comment thread event (shared/protocol/thread-frame.ts), to clients that asked. */
+  Threads: 102,
 } as const
 export type MessageType = (typeof MessageType)[keyof typeof MessageType]
 
@@ -32,6 +34,9 @@ export type AuthMessageType = (typeof AuthMessageType)[keyof typeof AuthMessageT
 
 /** Query parameter a client sets (`?acks=1`) to receive Ack frames. */
 export const ACKS_QUERY_PARAM = 'acks'
+
+/** Query parameter a client sets (`?threads=1`) to receive Threads frames (comments, live). */
+export const THREADS_QUERY_PARAM = 'threads'
 
 /**
  * Query parameter with the user's display name, as the client chose it. Unverified: used only to
