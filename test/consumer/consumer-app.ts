@@ -30,16 +30,16 @@ const NPM_INSTALL_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline']
  * test` sets (they describe the repository's own install), and without Vitest's NODE_ENV=test and
  * VITEST*, with which Vite would build React's development bundle into the app.
  */
-function cleanEnv(): NodeJS.ProcessEnv {
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const isTestRunVariable = (name: string) =>
     name.toLowerCase().startsWith('npm_') || name.startsWith('VITEST') || name === 'NODE_ENV'
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !isTestRunVariable(name)))
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !isTestRunVariable(name))), ...extra }
 }
 
 /** Runs a command to completion; fails with everything it printed. */
-export function run(command: string, args: string[], cwd: string): Promise<string> {
+export function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, env: cleanEnv(env), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout}\n${stderr}`))
       else resolve(stdout)
     })
