@@ -1,29 +1,48 @@
-// An embedding app's backend: runs a Tandem server beside its own API and mints tokens for its
-// signed-in users (docs/embedding.md). Type-checked strictly, without skipLibCheck.
+// An embedding app's backend, as docs/embedding.md shows it: a Tandem server beside the app's own
+// API, and the route that mints a token for the signed-in user. The consumer test type-checks it
+// against the packed tandem-server, strictly and without skipLibCheck.
+import express, { type Request } from 'express'
 import { createServer, mintToken, Role, type TandemServer } from 'tandem-server'
 
-const secret = process.env.AUTH_SECRET ?? 'a development secret of at least 32 chars'
+/** The app's own idea of a user; `canEdit` is its own permission check. */
+export interface AppUser {
+  id: string
+  name: string
+  canEdit(docId: string): boolean
+}
+
+// The same secret the Tandem server runs with (AUTH_SECRET), at least 32 characters.
+const secret = process.env.AUTH_SECRET ?? ''
 
 export async function startTandem(): Promise<TandemServer> {
-  const server = await createServer({
+  const tandem = await createServer({
     port: 1234,
     dataDir: './data',
     authSecret: secret,
-    allowedOrigins: ['https://app.example.com'],
+    allowedOrigins: ['https://app.example.com'], // the origin your pages are served from
   })
-  const { url } = await server.listen()
-  server.log.info({ url }, 'tandem started')
-  return server
+  const { url } = await tandem.listen()
+  tandem.log.info({ url }, 'tandem started')
+  return tandem
 }
 
-/** What the app's `GET /api/tandem-token?doc=…` route answers for a signed-in user. */
-export function tokenFor(docId: string, user: { id: string; name: string }, canEdit: boolean): Promise<string> {
-  return mintToken({
-    secret,
-    doc: docId,
-    role: canEdit ? Role.Edit : Role.View,
-    name: user.name,
-    userId: user.id,
-    ttlSeconds: 60 * 60,
+/** GET /api/tandem-token?doc=<docId>: a short-lived token for the signed-in user, as plain text. */
+export function tokenRoute(currentUser: (request: Request) => Promise<AppUser | null>): express.Router {
+  return express.Router().get('/api/tandem-token', async (request, response) => {
+    const user = await currentUser(request)
+    if (!user) {
+      response.sendStatus(401)
+      return
+    }
+    const docId = String(request.query.doc)
+    const token = await mintToken({
+      secret,
+      doc: docId,
+      role: user.canEdit(docId) ? Role.Edit : Role.View,
+      name: user.name,
+      userId: user.id,
+      ttlSeconds: 60 * 60,
+    })
+    response.type('text/plain').send(token)
   })
 }
