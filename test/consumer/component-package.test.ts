@@ -68,6 +68,11 @@ describe('the component package in a fresh Vite + React app', () => {
     STEP_TIMEOUT_MS,
   )
 
+  /**
+   * `site.url` is the app's origin and the only one `server` allows. A case about another server
+   * (one whose ALLOWED_ORIGINS leaves the app out, say) spawns its own with spawnServer(), opens
+   * the app with openNotesPage() pointing at it and reads what the page shows with shownStatus().
+   */
   describe('built, on its own origin, with a Tandem server on another', () => {
     let site: StaticSite
     let server: ChildServer
