@@ -17,6 +17,7 @@ import {
   shownStatus,
   tempDir,
   timed,
+  type PackedPackage,
   type StaticSite,
 } from './consumer-app.js'
 
@@ -30,16 +31,35 @@ const STEP_TIMEOUT_MS = 300_000
  */
 describe('the component package in a fresh Vite + React app', () => {
   let work: Awaited<ReturnType<typeof tempDir>>
+  let packed: PackedPackage
   let appDir = ''
 
   beforeAll(async () => {
     work = await tempDir('vite-react')
-    const tarball = await timed('npm pack --workspace client', () => packComponent(work.dir))
-    appDir = await timed('npm install of the app and the tarball', () => installApp('vite-react', work.dir, tarball))
+    packed = await timed('npm pack --workspace client', () => packComponent(work.dir))
+    appDir = await timed('npm install of the app and the tarball', () =>
+      installApp('vite-react', work.dir, packed.tarball),
+    )
   }, STEP_TIMEOUT_MS)
 
   afterAll(async () => {
     await work?.remove()
+  })
+
+  it('ships the compiled component only: no web app, no sources, source maps that carry theirs', async () => {
+    expect(packed.files.filter((file) => !file.startsWith('dist/')).sort()).toEqual(['README.md', 'package.json'])
+    const compiled = /\.(js|d\.ts|js\.map|css)$/
+    expect(packed.files.filter((file) => file.startsWith('dist/') && !compiled.test(file))).toEqual([])
+    expect(packed.files.filter((file) => file.startsWith('dist/client/app/'))).toEqual([])
+    expect(packed.files).toContain('dist/style.css')
+    const installedDir = path.join(appDir, 'node_modules/tandem')
+    for (const map of packed.files.filter((file) => file.endsWith('.map'))) {
+      const { sources, sourcesContent } = JSON.parse(await readFile(path.join(installedDir, map), 'utf8')) as {
+        sources: string[]
+        sourcesContent?: (string | null)[]
+      }
+      expect(sourcesContent?.filter((content) => typeof content === 'string').length, map).toBe(sources.length)
+    }
   })
 
   it('brings no server package and runs no install script (no native build)', async () => {

@@ -62,18 +62,25 @@ export async function tempDir(label: string): Promise<{ dir: string; remove: () 
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) }
 }
 
+export interface PackedPackage {
+  /** The tarball's path. */
+  tarball: string
+  /** Every file in it, relative to the package's root (`dist/client/index.js`, `package.json`…). */
+  files: string[]
+}
+
 /**
  * `npm pack --workspace client`, the component's public packing command: its prepack builds
- * client/dist first. Returns the tarball's path.
+ * client/dist first.
  */
-export async function packComponent(destination: string): Promise<string> {
+export async function packComponent(destination: string): Promise<PackedPackage> {
   const output = await run(
     'npm',
     ['pack', '--workspace', 'client', '--pack-destination', destination, '--json'],
     REPO_ROOT,
   )
-  const [packed] = JSON.parse(output) as { filename: string }[]
-  return path.join(destination, packed!.filename)
+  const [packed] = JSON.parse(output) as { filename: string; files: { path: string }[] }[]
+  return { tarball: path.join(destination, packed!.filename), files: packed!.files.map((file) => file.path) }
 }
 
 /**

@@ -36,7 +36,7 @@ const startedAt = performance.now()
 const work = await tempDir('nextjs')
 const cleanups: (() => unknown)[] = [() => work.remove()]
 try {
-  const tarball = await timed('npm pack --workspace client', () => packComponent(work.dir))
+  const { tarball } = await timed('npm pack --workspace client', () => packComponent(work.dir))
   const appDir = await timed('npm install of Next.js, React and the tarball', () =>
     installApp('nextjs', work.dir, tarball),
   )
