@@ -3,8 +3,9 @@
  * docs/embedding.md shows it: a 'use client' component rendering the editor, the CSS imported by
  * the root layout. Packs the component, installs it with Next.js, runs `next build` and `next
  * start`, checks the server-rendered HTML carries the editor's shell, then syncs two Chromium pages
- * through a Tandem server on another origin. Kept out of `npm test` for its time (printed here):
- * Next.js's install and build take longer than the rest of the consumer test together.
+ * through a Tandem server on another origin. Kept out of `npm test` for its time (printed here: 1 to
+ * 2 minutes on this two-core machine with a warm npm cache): Next.js is none of the repository's
+ * dependencies, so a fresh CI machine would download it and its compiler on every run.
  */
 import { spawn } from 'node:child_process'
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
