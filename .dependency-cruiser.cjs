@@ -20,6 +20,6 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.mjs'] },
-    exclude: { path: ['^dist/', '^node_modules/'] },
+    exclude: { path: ['(^|/)dist/', '(^|/)node_modules/'] },
   },
 }

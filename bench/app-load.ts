@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { createServer } from '../server/create-server.js'
-import { CLIENT_DIST, ensureWebAppBuilt } from '../test/e2e/helpers/app-server.js'
+import { WEB_APP_DIST, ensureWebAppBuilt } from '../test/e2e/helpers/app-server.js'
 import { launchChromium } from '../test/e2e/helpers/browser.js'
 
 const RUNS = 7
@@ -23,12 +23,12 @@ function median(values: number[]): number {
 
 await ensureWebAppBuilt()
 // The editor page's initial JavaScript: the entry script index.html names, plus its static imports.
-const html = await readFile(path.join(CLIENT_DIST, 'index.html'), 'utf8')
+const html = await readFile(path.join(WEB_APP_DIST, 'index.html'), 'utf8')
 const scripts = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!)
 let rawBytes = 0
 let gzipBytes = 0
 for (const script of new Set(scripts)) {
-  const bytes = await readFile(path.join(CLIENT_DIST, script))
+  const bytes = await readFile(path.join(WEB_APP_DIST, script))
   rawBytes += bytes.byteLength
   gzipBytes += gzipSync(bytes, { level: 6 }).byteLength
 }

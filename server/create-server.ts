@@ -88,8 +88,9 @@ export interface TandemServer {
   close(): Promise<void>
 }
 
-const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/client')
-const CLIENT_DIST_FROM_SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client')
+/** The built web app (scripts/build-server.mjs): beside dist/server when compiled, under server/dist from source. */
+const WEB_APP_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web-app')
+const WEB_APP_DIST_FROM_SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'dist/web-app')
 
 /**
  * Composes the sync server: storage, rooms, the WebSocket binding and the HTTP API on one port.
@@ -335,7 +336,7 @@ async function probe(name: string, check: () => Promise<void>, log: Logger): Pro
 
 /** The built web app (npm run build) is served at / with /d/<docId> routed to its index.html. */
 function serveWebApp(app: Express): void {
-  const dist = [CLIENT_DIST, CLIENT_DIST_FROM_SOURCE].find((dir) => existsSync(path.join(dir, 'index.html')))
+  const dist = [WEB_APP_DIST, WEB_APP_DIST_FROM_SOURCE].find((dir) => existsSync(path.join(dir, 'index.html')))
   if (!dist) {
     app.get('/', (_request, response) => {
       response

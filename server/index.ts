@@ -1,4 +1,4 @@
-/** Public server API: `import { createServer } from 'tandem/server'`. */
+/** Public API of the server package: `import { createServer, mintToken } from 'tandem-server'`. */
 export { createServer, VERSION } from './create-server.js'
 export type { ServerOptions, TandemServer } from './create-server.js'
 export type { ServerLimits } from './server-limits.js'

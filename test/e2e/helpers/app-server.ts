@@ -5,16 +5,21 @@ import { fileURLToPath } from 'node:url'
 import { createServer, MemoryDocStore, type ServerOptions, type TandemServer } from '../../../server/index.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
-export const CLIENT_DIST = path.join(repoRoot, 'dist/client')
-const INDEX_HTML = path.join(CLIENT_DIST, 'index.html')
-/** One build at a time across vitest workers: a second build would empty dist/client under the first. */
+/** Where the server package's build puts the web app (vite.config.ts), and where the server looks for it. */
+export const WEB_APP_DIST = path.join(repoRoot, 'server/dist/web-app')
+const INDEX_HTML = path.join(WEB_APP_DIST, 'index.html')
+/** One build at a time across vitest workers: a second build would empty the web app's directory under the first. */
 const LOCK_DIR = path.join(tmpdir(), `tandem-e2e-build-${Buffer.from(repoRoot).toString('hex').slice(-24)}.lock`)
 /** A lock older than this was left by a crashed run. */
 const STALE_LOCK_MS = 120_000
 
+/** Build outputs and installed packages inside a source folder are not sources. */
+const NOT_SOURCES = new Set(['dist', 'node_modules'])
+
 function newestMtime(dir: string): number {
   let newest = 0
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (NOT_SOURCES.has(entry.name)) continue
     const full = path.join(dir, entry.name)
     newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs)
   }
@@ -45,7 +50,7 @@ async function acquireLock(): Promise<void> {
 }
 
 /**
- * Builds the web app into dist/client with Vite's JS API (the server serves it from there), unless
+ * Builds the web app into server/dist/web-app with Vite's JS API (the server serves it from there), unless
  * a build newer than every client source is already there.
  */
 export async function ensureWebAppBuilt(): Promise<void> {
@@ -60,7 +65,6 @@ export async function ensureWebAppBuilt(): Promise<void> {
     process.env.NODE_ENV = 'production'
     await build({
       configFile: path.join(repoRoot, 'vite.config.ts'),
-      mode: 'app-only', // the library (dist/lib) is not needed to run the app
       logLevel: 'warn',
       build: { sourcemap: false },
     }).finally(() => {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the compiled CLI; in a source checkout without a build, runs the TypeScript through tsx.
+// The `tandem` command of the server package: runs the compiled CLI (dist/server/cli.js); in a
+// source checkout without a build, runs the TypeScript (server/cli.ts) through tsx.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
@@ -11,8 +12,8 @@ if (existsSync(compiled)) {
     const { register } = await import('tsx/esm/api')
     register()
   } catch {
-    console.error('tandem: the server is not built. Run `npm run build` (or `npm install`) first.')
+    console.error('tandem: the server is not built. Run `npm run build` first.')
     process.exit(1)
   }
-  await import(new URL('../server/cli.ts', import.meta.url).href)
+  await import(new URL('../cli.ts', import.meta.url).href)
 }
