@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
-import type { DocId } from '../../shared/ids.js'
-import { EvalWorker } from '../eval-worker.js'
-import { UPDATED_AT_GRANULARITY_MS, type Seq } from './doc-store.js'
+import type { DocId } from '../../../shared/ids.js'
+import { EvalWorker } from '../../eval-worker.js'
+import { UPDATED_AT_GRANULARITY_MS, type Seq } from '../doc-store.js'
 
 export interface AppendItem {
   docId: DocId
