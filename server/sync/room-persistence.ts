@@ -146,7 +146,12 @@ export class RoomPersistence<Room extends PersistedRoom> {
     await this.lastAppend.catch(() => undefined)
   }
 
-  /** Marks a compaction as finished, crediting the rows it merged. */
+  /**
+   * Marks a compaction as finished, crediting the rows it merged. When it merged something and the
+   * rows appended meanwhile already pass a threshold again, the next one is asked for at once rather
+   * than on the next append, which may never come; one that merged nothing (superseded, failed)
+   * waits for the next append, so a failing compaction cannot loop.
+   */
   compacted(mergedRows: number, mergedBytes: number, snapshotBytes?: number): void {
     if (snapshotBytes !== undefined) this.storedSize = snapshotBytes + Math.max(0, this.tailBytes - mergedBytes)
     const creditedRows = Math.min(this.tailRows, mergedRows)
@@ -154,6 +159,7 @@ export class RoomPersistence<Room extends PersistedRoom> {
     this.deps.metrics.logTailRows.dec(creditedRows)
     this.tailBytes = Math.max(0, this.tailBytes - mergedBytes)
     this.isCompactionRequested = false
+    if (mergedRows > 0) this.requestCompactionIfDue()
   }
 
   /** Appends an update on another instance's behalf (see RemoteLedger); a failure closes the room. */
@@ -251,6 +257,11 @@ export class RoomPersistence<Room extends PersistedRoom> {
     this.tailRows++
     this.tailBytes += bytes
     this.storedSize += bytes
+    this.requestCompactionIfDue(seq)
+  }
+
+  /** Asks for a compaction (once per threshold crossing) when the log tail passes a threshold. */
+  private requestCompactionIfDue(seq?: Seq): void {
     const { compactAfterRows, compactAfterBytes } = this.deps.limits
     if (
       !this.isCompactionRequested &&
