@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { migrateSqlite } from './sqlite-migrations.js'
-import { SqliteWriter, type SqlRunResult, type SqlStatement } from './sqlite-writer.js'
+import type { SqlRunResult, SqlStatement } from './sqlite-write-connection.js'
+import { SqliteWriter } from './sqlite-writer.js'
 
 export const SQLITE_FILE_NAME = 'tandem.db'
 

@@ -3,7 +3,7 @@ import { GROUP_COMMIT_MIN_INTERVAL_MS } from '../../../shared/limits.js'
 import type { DocInfo, DocStore, QuarantinedEntry, Seq, StoredDoc, StoredEntry } from '../doc-store.js'
 import { GroupCommitQueue } from '../group-commit.js'
 import type { SqliteDatabase } from './sqlite-database.js'
-import type { AppendItem } from './sqlite-writer.js'
+import type { AppendItem } from './sqlite-write-connection.js'
 
 /**
  * Documents in the SQLite file (the embedded default). Appends, the hot path, go to the writer
