@@ -40,7 +40,7 @@ export function decodePending(payload: Uint8Array): PendingPayload {
   const decoder = decoding.createDecoder(payload)
   const ref = readVarUint(decoder, 'pending')
   const length = readVarUint(decoder, 'pending')
-  // lib0 would hand out a view past the payload's end when its buffer is larger than the payload.
+  // Checked here to name the fault; lib0 would refuse it too, with a bare "Unexpected end of array".
   if (length > payload.byteLength - decoder.pos) {
     throw new Error(`pending payload is truncated: update of ${length} bytes, ${payload.byteLength - decoder.pos} left`)
   }
