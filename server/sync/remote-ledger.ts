@@ -54,7 +54,8 @@ const REFS_PER_BASE = 2 ** 20
  * update is applied at once and held until its publisher says it committed; until then this room
  * does not acknowledge client frames (one might merely repeat it). If the word never comes (the
  * publisher died before its commit), this room stores the update itself: a duplicate in the log is
- * harmless, a lost edit is not.
+ * harmless, a lost edit is not. A room makes one only when there are other instances: on its first
+ * append over a shared pub/sub, or its first message from another instance.
  */
 export class RemoteLedger {
   private readonly pending = new Map<number, PendingRemote>()
@@ -69,18 +70,15 @@ export class RemoteLedger {
     private readonly store: UnconfirmedStore,
   ) {}
 
-  /** Publishes `update` as pending (when other instances may listen); returns its ref for `confirm`. */
+  /** Publishes `update` as pending to the other instances; returns its ref for `confirm`. */
   announce(update: Uint8Array): number {
     const ref = this.nextRef++
-    if (this.pubsub.kind !== 'local') {
-      this.pubsub.publish(this.room.docId, { kind: PubSubMessageKind.Pending, payload: encodePending(ref, update) })
-    }
+    this.pubsub.publish(this.room.docId, { kind: PubSubMessageKind.Pending, payload: encodePending(ref, update) })
     return ref
   }
 
-  /** Tells other instances the update announced as `ref` is committed. */
+  /** Tells the other instances the update announced as `ref` is committed. */
   confirm(ref: number): void {
-    if (this.pubsub.kind === 'local') return
     this.pubsub.publish(this.room.docId, { kind: PubSubMessageKind.Committed, payload: encodeCommitted([ref]) })
   }
 

@@ -37,7 +37,7 @@ export class RoomDocument {
   readonly ydoc = new Y.Doc()
   private deferred: { entry: StoredEntry; timer: NodeJS.Timeout } | null = null
   /** Joined while the load was deferred: they get the server's SyncStep1 once the doc is built. */
-  private owedStep1: Connection[] = []
+  private owedStep1: Connection[] | null = null
   /**
    * The SyncStep2 frame answering an empty state vector (a client with nothing yet), built once per
    * document version: a join storm of N clients then costs one encoding, not N.
@@ -83,7 +83,7 @@ export class RoomDocument {
 
   /** Sends a joiner the server's SyncStep1, or owes it until the document is built. */
   greet(connection: Connection): void {
-    if (this.deferred) this.owedStep1.push(connection)
+    if (this.deferred) (this.owedStep1 ??= []).push(connection)
     else connection.send(syncFrame(SyncMessageType.Step1, Y.encodeStateVector(this.ydoc)))
   }
 
@@ -108,7 +108,7 @@ export class RoomDocument {
   destroy(): void {
     if (this.deferred) clearTimeout(this.deferred.timer)
     this.deferred = null
-    this.owedStep1 = []
+    this.owedStep1 = null
   }
 
   /**
@@ -133,8 +133,8 @@ export class RoomDocument {
       this.quarantine(entry, error).catch((err: unknown) => this.room.log.error({ err }, 'quarantine failed'))
     }
     const owed = this.owedStep1
-    this.owedStep1 = []
-    if (owed.length === 0) return
+    this.owedStep1 = null
+    if (!owed) return
     const step1 = syncFrame(SyncMessageType.Step1, Y.encodeStateVector(this.ydoc))
     for (const connection of owed) if (this.room.hasClient(connection)) connection.send(step1)
   }

@@ -64,8 +64,8 @@ const LARGE_ROOM_BATCH_MS = 10
  * only once what a frame changed is committed; and a failed commit, which closes the room.
  */
 export class RoomPersistence<Room extends PersistedRoom> {
-  /** Both sides of the cross-instance commit protocol; acknowledgements wait for it too. */
-  readonly ledger: RemoteLedger
+  /** Made on first use: a single instance never has one, and an idle room should cost little memory. */
+  private remote: RemoteLedger | null = null
   /** The most recent append; appends commit in order, so this settling means all earlier ones did. */
   private lastAppend: Promise<unknown> = Promise.resolve()
   private tailRows: number
@@ -84,10 +84,14 @@ export class RoomPersistence<Room extends PersistedRoom> {
     private readonly deps: PersistenceDeps<Room>,
     stored: StoredDoc,
   ) {
-    this.ledger = new RemoteLedger(room, deps.pubsub, this)
     this.tailRows = stored.entries.filter((e) => !e.isSnapshot).length
     this.tailBytes = stored.tailBytes
     this.storedSize = stored.entries.reduce((sum, e) => sum + e.update.byteLength, 0)
+  }
+
+  /** Both sides of the cross-instance commit protocol; acknowledgements wait for it too. */
+  get ledger(): RemoteLedger {
+    return (this.remote ??= new RemoteLedger(this.room, this.deps.pubsub, this))
   }
 
   /** True once a commit failed or the room was destroyed: nothing more is stored. */
@@ -129,7 +133,8 @@ export class RoomPersistence<Room extends PersistedRoom> {
    * whatever made it known (or the ledger does, for another instance's pending update).
    */
   acknowledgeWhenDurable(connection: Connection, progress: AckProgress, count: number): void {
-    const durable = this.ledger.hasPending ? Promise.all([this.lastAppend, this.ledger.durable()]) : this.lastAppend
+    const remote = this.remote
+    const durable = remote?.hasPending ? Promise.all([this.lastAppend, remote.durable()]) : this.lastAppend
     durable.then(
       () => {
         if (count <= progress.acked || !this.room.hasClient(connection)) return
@@ -176,7 +181,7 @@ export class RoomPersistence<Room extends PersistedRoom> {
     if (this.batchDelay) clearTimeout(this.batchDelay)
     this.batch?.durable?.reject(new Error('document closed before its changes were saved'))
     this.batch = null
-    this.ledger.clear()
+    this.remote?.clear()
   }
 
   /**
@@ -226,19 +231,21 @@ export class RoomPersistence<Room extends PersistedRoom> {
   }
 
   /**
-   * Announces to other instances at once and appends in order; once committed, confirms, so they
-   * may acknowledge frames that repeat these updates. `durable` settles when the last one committed.
+   * Announces to other instances (if any) at once and appends in order; once committed, confirms,
+   * so they may acknowledge frames that repeat these updates. `durable` settles when the last one
+   * committed.
    */
   private append(updates: Uint8Array[], durable: Deferred): void {
     const startedAt = performance.now()
+    const ledger = this.deps.pubsub.kind === 'local' ? null : this.ledger
     let last: Promise<Seq> = Promise.resolve(0 as Seq)
     for (const update of updates) {
-      const ref = this.ledger.announce(update)
+      const ref = ledger ? ledger.announce(update) : 0
       const appended = this.deps.store.append(this.room.docId, update)
       last = appended
       appended.then(
         (seq: Seq) => {
-          this.ledger.confirm(ref)
+          ledger?.confirm(ref)
           this.onAppended(seq, update.byteLength, startedAt)
         },
         (error: unknown) => this.fail(error),

@@ -3,7 +3,7 @@ import * as Y from 'yjs'
 import type { DocId } from '../../shared/ids.js'
 import { decodeCommitted, decodePending, encodeCommitted, encodePending } from '../../shared/protocol/pubsub-payload.js'
 import { createLogger } from '../../server/logger.js'
-import { LocalPubSub, MemoryPubSubHub } from '../../server/pubsub/local-pubsub.js'
+import { MemoryPubSubHub } from '../../server/pubsub/local-pubsub.js'
 import { PubSubMessageKind, type PubSub, type PubSubMessage } from '../../server/pubsub/pubsub.js'
 import type { Seq } from '../../server/storage/doc-store.js'
 import { RemoteOrigin } from '../../server/sync/origins.js'
@@ -79,14 +79,6 @@ describe('RemoteLedger: announcing this room’s updates', () => {
     ])
     expect(decodePending(published[0]!.payload)).toEqual({ ref: first, update })
     expect(decodeCommitted(published[2]!.payload)).toEqual([first])
-  })
-
-  it('publishes nothing when no other instance exists', () => {
-    const pubsub = new LocalPubSub()
-    const publish = vi.spyOn(pubsub, 'publish')
-    const ledger = new RemoteLedger(new FakeRoom(), pubsub, new FakeStore())
-    ledger.confirm(ledger.announce(textUpdate('alone')))
-    expect(publish).not.toHaveBeenCalled()
   })
 })
 

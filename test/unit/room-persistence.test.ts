@@ -4,7 +4,8 @@ import type { DocId } from '../../shared/ids.js'
 import { CloseCode } from '../../shared/protocol/close-codes.js'
 import { createLogger } from '../../server/logger.js'
 import { createMetrics } from '../../server/metrics.js'
-import { LocalPubSub } from '../../server/pubsub/local-pubsub.js'
+import { LocalPubSub, MemoryPubSubHub } from '../../server/pubsub/local-pubsub.js'
+import { PubSubMessageKind, type PubSub, type PubSubMessage } from '../../server/pubsub/pubsub.js'
 import type { Seq } from '../../server/storage/doc-store.js'
 import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
 import type { Connection } from '../../server/sync/connection.js'
@@ -41,7 +42,7 @@ class FailingStore extends MemoryDocStore {
   }
 }
 
-function open(options: { store?: MemoryDocStore; compactAfterRows?: number } = {}) {
+function open(options: { store?: MemoryDocStore; compactAfterRows?: number; pubsub?: PubSub } = {}) {
   const room = new FakeRoom()
   const calls = { compactions: 0, broken: 0 }
   const store = options.store ?? new MemoryDocStore()
@@ -49,7 +50,7 @@ function open(options: { store?: MemoryDocStore; compactAfterRows?: number } = {
     room,
     {
       store,
-      pubsub: new LocalPubSub(),
+      pubsub: options.pubsub ?? new LocalPubSub(),
       metrics: createMetrics(),
       limits: { compactAfterRows: options.compactAfterRows ?? 1_000, compactAfterBytes: 1024 * 1024 },
       requestCompaction: () => void calls.compactions++,
@@ -80,6 +81,27 @@ describe('RoomPersistence', () => {
     Y.applyUpdate(replica, stored.entries[0]!.update)
     expect(replica.getText('t').toString()).toBe('a')
     expect(persistence.logTail.rows).toBe(1)
+  })
+
+  it('announces each stored update to other instances, pending then committed, when there are any', async () => {
+    const pubsub = new MemoryPubSubHub().connect()
+    const published: PubSubMessage[] = []
+    pubsub.publish = (_docId, message) => void published.push(message)
+    const { persistence } = open({ pubsub })
+    persistence.record(update('a'), 'alice')
+    await persistence.flush()
+    expect(published.map((message) => message.kind)).toEqual([PubSubMessageKind.Pending, PubSubMessageKind.Committed])
+  })
+
+  it('publishes nothing, and keeps no ledger, on a single instance', async () => {
+    const pubsub = new LocalPubSub()
+    let publishes = 0
+    pubsub.publish = () => void publishes++
+    const { persistence } = open({ pubsub })
+    persistence.record(update('a'), 'alice')
+    await persistence.flush()
+    expect(publishes).toBe(0)
+    expect((persistence as unknown as { remote: unknown }).remote).toBeNull()
   })
 
   it('asks for a compaction once per threshold crossing', async () => {
