@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import * as Y from 'yjs'
 import { createServer } from '../server/create-server.js'
-import { SqliteVersionStore } from '../server/history/sqlite-version-store.js'
-import { SqliteDocStore } from '../server/storage/sqlite-doc-store.js'
+import { openSqliteStorage } from '../server/storage/sqlite/sqlite-storage.js'
 
 const COUNTS = [100, 1_000, 5_000]
 const REQUESTS = 30
@@ -29,9 +28,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-history-'))
-const store = new SqliteDocStore({ dataDir })
-const versions = new SqliteVersionStore(store)
-const server = await createServer({ port: 0, store, versions, logLevel: 'warn' })
+const storage = openSqliteStorage({ dataDir })
+const { docs: store, versions } = storage
+const server = await createServer({ port: 0, storage, logLevel: 'warn' })
 const { url } = await server.listen()
 
 // A realistic state per version: a few pages of text.

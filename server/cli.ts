@@ -17,8 +17,8 @@ import { createLogger } from './logger.js'
 import { createMetrics } from './metrics.js'
 import { resolveLimits } from './server-limits.js'
 import { LocalPubSub } from './pubsub/local-pubsub.js'
-import { openDocStore } from './storage/open-doc-store.js'
-import { SqliteDocStore } from './storage/sqlite-doc-store.js'
+import { openStorage } from './storage/open-storage.js'
+import { openSqliteStorage } from './storage/sqlite/sqlite-storage.js'
 import { compactDocument } from './sync/compaction.js'
 import { RoomRegistry } from './sync/room-registry.js'
 import { errorMessage } from '../shared/errors.js'
@@ -55,11 +55,12 @@ function fail(message: string): never {
 const STORAGE_SETTINGS: SettingName[] = ['dataDir', 'databaseUrl']
 
 /** Storage and document operations for offline commands (no HTTP server). */
-async function openStorage(config: Config) {
+async function openOffline(config: Config) {
   const log = createLogger('warn', process.stderr)
   // With PostgreSQL these commands work next to running servers: appends never conflict, and
   // compaction replaces only the rows it merged.
-  const store = await openDocStore(config, log)
+  const storage = await openStorage(config, log)
+  const store = storage.docs
   const registry = new RoomRegistry({
     store,
     pubsub: new LocalPubSub(),
@@ -71,20 +72,20 @@ async function openStorage(config: Config) {
   const documents = new DocumentService(store, registry)
   const close = async () => {
     await registry.closeAll(1000, 'done')
-    await store.close()
+    await storage.close()
   }
-  return { store, documents, close }
+  return { storage, store, documents, close }
 }
 
-async function runOffline(config: Config, work: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<void>) {
-  const storage = await openStorage(config).catch((error: unknown) => fail(errorMessage(error)))
+async function runOffline(config: Config, work: (offline: Awaited<ReturnType<typeof openOffline>>) => Promise<void>) {
+  const offline = await openOffline(config).catch((error: unknown) => fail(errorMessage(error)))
   try {
-    await work(storage)
+    await work(offline)
   } catch (error) {
-    await storage.close().catch(() => undefined)
+    await offline.close().catch(() => undefined)
     fail(errorMessage(error))
   }
-  await storage.close()
+  await offline.close()
 }
 
 withSettings(
@@ -207,20 +208,20 @@ withSettings(
   if (config.databaseUrl) {
     fail('backup copies the SQLite database; with DATABASE_URL use pg_dump instead (docs/operations.md, "Backups")')
   }
-  const store = new SqliteDocStore({ dataDir: config.dataDir })
+  const storage = openSqliteStorage({ dataDir: config.dataDir })
   try {
     let lastPercent = -1
-    await store.backup(path.resolve(file), (copied, total) => {
+    await storage.backup(path.resolve(file), (copied, total) => {
       const percent = total === 0 ? 100 : Math.floor((copied / total) * 100)
-      if (percent !== lastPercent) process.stderr.write(`\rbacking up ${store.file}: ${percent}%`)
+      if (percent !== lastPercent) process.stderr.write(`\rbacking up ${storage.file}: ${percent}%`)
       lastPercent = percent
     })
-    if (lastPercent !== 100) process.stderr.write(`\rbacking up ${store.file}: 100%`)
+    if (lastPercent !== 100) process.stderr.write(`\rbacking up ${storage.file}: 100%`)
     process.stderr.write(`\nbackup written to ${path.resolve(file)}\n`)
   } catch (error) {
     fail(`backup failed: ${errorMessage(error)}`)
   } finally {
-    await store.close()
+    await storage.close()
   }
 })
 
@@ -246,8 +247,8 @@ withSettings(
     return
   }
   const config = configFrom(flags)
-  await runOffline(config, async ({ store }) => {
-    const { history, close } = openHistory(store, createLogger('warn', process.stderr))
+  await runOffline(config, async ({ storage }) => {
+    const { history, close } = openHistory(storage, createLogger('warn', process.stderr))
     try {
       process.stdout.write(formatVersionTable(await history.list(checkDocId(docId))))
     } finally {
@@ -280,8 +281,8 @@ withSettings(
     return
   }
   const config = configFrom(flags)
-  await runOffline(config, async ({ store }) => {
-    const { history, close } = openHistory(store, createLogger('warn', process.stderr))
+  await runOffline(config, async ({ storage }) => {
+    const { history, close } = openHistory(storage, createLogger('warn', process.stderr))
     try {
       const { before } = await history.restore(checkDocId(docId), Number(version))
       process.stderr.write(

@@ -3,9 +3,7 @@ import { z } from 'zod'
 import { MAX_FRAME_BYTES, REVOCATION_POLL_MS } from '../shared/limits.js'
 import { checkTrustedProxies } from './http/client-address.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
-
-/** Where SQLite keeps tandem.db when DATA_DIR is not set (relative to the working directory). */
-export const DEFAULT_DATA_DIR = './data'
+import { DEFAULT_DATA_DIR } from './storage/storage-backend.js'
 
 /**
  * Every setting: its environment variable, its CLI flag and its default. Precedence is

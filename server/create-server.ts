@@ -16,18 +16,18 @@ import { createLogger, loggablePath, type Logger, type LogLevel } from './logger
 import { createMetrics, type Metrics } from './metrics.js'
 import { OpenAuthenticator, TokenAuthenticator } from './auth/authenticator.js'
 import { checkSecret } from './auth/tokens.js'
-import { createRevocationStore } from './auth/create-revocation-store.js'
 import type { RevocationStore } from './auth/revocation-store.js'
 import { RevocationWatcher } from './auth/revocation-watcher.js'
 import { LocalPubSub } from './pubsub/local-pubsub.js'
 import type { PubSub } from './pubsub/pubsub.js'
 import type { DocStore } from './storage/doc-store.js'
-import { openDocStore } from './storage/open-doc-store.js'
+import { createMemoryStorage } from './storage/memory/memory-storage.js'
+import { openStorage } from './storage/open-storage.js'
+import type { StorageBackend } from './storage/storage-backend.js'
 import { createRedisPubSub } from './pubsub/redis-pubsub.js'
 import { resolveLimits, type ServerLimits } from './server-limits.js'
 import { SignallingBinding, type SignallingSettings } from './signalling/signalling-binding.js'
 import { RoomRegistry } from './sync/room-registry.js'
-import { createVersionStore } from './history/create-version-store.js'
 import { HistoryService } from './history/history-service.js'
 import type { VersionStore } from './history/version-store.js'
 import { versionsRoutes } from './http/versions-routes.js'
@@ -41,15 +41,17 @@ export const VERSION = '0.1.0'
 export interface ServerOptions {
   port?: number
   host?: string
-  /** Directory for the SQLite database; ignored when `store` is given. */
+  /** Directory for the SQLite database; ignored when `storage` or `store` is given. */
   dataDir?: string
-  /** A ready DocStore (tests pass MemoryDocStore); otherwise PostgreSQL with `databaseUrl`, else SQLite. */
+  /** Ready storage (openStorage(), openSqliteStorage(), ...), closed with the server; otherwise PostgreSQL with `databaseUrl`, else SQLite. */
+  storage?: StorageBackend
+  /** Documents only (tests pass a MemoryDocStore): version history and revocations are then kept in memory. */
   store?: DocStore
   /** Fan-out between instances; otherwise Redis with `redisUrl`, else none (a single instance). */
   pubsub?: PubSub
-  /** Version history storage; defaults to tables beside the documents. */
+  /** Version history storage; defaults to the storage's own (tables beside the documents). */
   versions?: VersionStore
-  /** Token revocations (with `authSecret`); defaults to a table beside the documents. */
+  /** Token revocations (with `authSecret`); defaults to the storage's own (a table beside the documents). */
   revocations?: RevocationStore
   /** postgres://... : PostgreSQL storage, migrated at start (several instances may share it). */
   databaseUrl?: string
@@ -101,10 +103,11 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const limits = resolveLimits(options.limits)
   // Before anything opens: a weak secret must not leave a writer thread or a Redis connection behind.
   if (options.authSecret) checkSecret(options.authSecret)
-  const { store, pubsub } = await openBackends(options, log)
-  const { revocations, revocationWatcher } = await openRevocations(options, store, limits, log).catch(
+  const { storage, pubsub } = await openBackends(options, log)
+  const store = storage.docs
+  const { revocations, revocationWatcher } = await openRevocations(options, storage, limits, log).catch(
     async (error: unknown) => {
-      await closeOwnedBackends(options, store, pubsub)
+      await closeOwnedBackends(options, storage, pubsub)
       throw error
     },
   )
@@ -114,7 +117,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const metrics = createMetrics()
   const clientAddress = clientAddressResolver(options.trustProxy)
   const history = new HistoryService({
-    versions: options.versions ?? createVersionStore(store),
+    versions: options.versions ?? storage.versions,
     store,
     timing: { idleMs: limits.versionIdleMs, maxIntervalMs: limits.versionMaxIntervalMs },
     log,
@@ -268,8 +271,8 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
           httpServer.closeAllConnections()
         })
         await pubsub.close().catch((error: unknown) => log.error({ err: error }, 'closing pub/sub failed'))
-        // Version history and revocations share the document store's connection: closed with it.
-        await store.close().catch((error: unknown) => log.error({ err: error }, 'closing storage failed'))
+        // Every store (documents, versions, revocations) closes with the storage that opened them.
+        await storage.close().catch((error: unknown) => log.error({ err: error }, 'closing storage failed'))
         await compactionWorker.close()
         log.info('stopped')
       })()
@@ -284,22 +287,28 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
  * operator asked for would be worse than not starting (an instance outside the others' fan-out
  * serves a split view). Messages name the setting, never its value (URLs may carry passwords).
  */
-async function openBackends(options: ServerOptions, log: Logger): Promise<{ store: DocStore; pubsub: PubSub }> {
-  const store = options.store ?? (await openDocStore(options, log))
+async function openBackends(options: ServerOptions, log: Logger): Promise<{ storage: StorageBackend; pubsub: PubSub }> {
+  const storage =
+    options.storage ?? (options.store ? createMemoryStorage({ docs: options.store }) : await openStorage(options, log))
   try {
     const pubsub =
       options.pubsub ?? (options.redisUrl ? await createRedisPubSub({ url: options.redisUrl, log }) : new LocalPubSub())
-    return { store, pubsub }
+    return { storage, pubsub }
   } catch (error) {
-    if (!options.store) await store.close().catch(() => undefined)
+    if (ownsStorage(options)) await storage.close().catch(() => undefined)
     throw new Error(`cannot reach Redis at REDIS_URL: ${errorMessage(error)}`)
   }
 }
 
 /** A start that failed after openBackends: closes what this server opened itself (not what it was given). */
-async function closeOwnedBackends(options: ServerOptions, store: DocStore, pubsub: PubSub): Promise<void> {
+async function closeOwnedBackends(options: ServerOptions, storage: StorageBackend, pubsub: PubSub): Promise<void> {
   if (!options.pubsub) await pubsub.close().catch(() => undefined)
-  if (!options.store) await store.close().catch(() => undefined)
+  if (ownsStorage(options)) await storage.close().catch(() => undefined)
+}
+
+/** Storage the server opened itself (rather than was given). */
+function ownsStorage(options: ServerOptions): boolean {
+  return !options.storage && !options.store
 }
 
 /**
@@ -308,13 +317,13 @@ async function closeOwnedBackends(options: ServerOptions, store: DocStore, pubsu
  */
 async function openRevocations(
   options: ServerOptions,
-  store: DocStore,
+  storage: StorageBackend,
   limits: ServerLimits,
   log: Logger,
 ): Promise<{ revocations: RevocationStore | null; revocationWatcher: RevocationWatcher | null }> {
   if (!options.authSecret) return { revocations: null, revocationWatcher: null }
   try {
-    const revocations = options.revocations ?? createRevocationStore(store)
+    const revocations = options.revocations ?? storage.revocations
     const revocationWatcher = new RevocationWatcher({ store: revocations, pollMs: limits.revocationPollMs, log })
     await revocationWatcher.start()
     return { revocations, revocationWatcher }

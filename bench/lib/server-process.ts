@@ -4,6 +4,7 @@ import { build } from 'esbuild'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { THREAD_ENTRIES } from '../../server/threads/thread-entries.js'
 import type { ChildMessage, ControlMessage } from '../servers/child-control.js'
 import { cpuSeconds, memoryStats, threadTimes, type MemoryStats, type ThreadTime } from './proc-stats.js'
 
@@ -29,7 +30,7 @@ export interface StartOptions {
 }
 
 /**
- * Inside node_modules so the built entries resolve their packages (and the SQLite writer finds
+ * Inside node_modules so the built entries resolve their packages (the SQLite writer thread finds
  * better-sqlite3) exactly as the sources do.
  */
 const BUILD_DIR = path.join(REPO_ROOT, 'node_modules/.cache/tandem-bench')
@@ -42,11 +43,15 @@ let built: Promise<void> | null = null
  * (two such functions per connection: 0.6 KiB more heap per idle connection, measured with heap
  * snapshots), and a loader thread ran beside the server. The anchors' code comes from node_modules
  * and was never transformed, so only Tandem paid. One esbuild pass (under a second) builds all four
- * entries; packages stay external, loaded from node_modules.
+ * entries and Tandem's worker threads, each beside the bundles under its own name (where the
+ * bundled code looks for it); packages stay external, loaded from node_modules.
  */
 function buildEntries(): Promise<void> {
   built ??= build({
-    entryPoints: SERVER_KINDS.map((kind) => path.join(REPO_ROOT, 'bench/servers', `${kind}.ts`)),
+    entryPoints: [
+      ...SERVER_KINDS.map((kind) => ({ in: path.join(REPO_ROOT, 'bench/servers', `${kind}.ts`), out: kind })),
+      ...THREAD_ENTRIES.map((entry) => ({ in: path.join(REPO_ROOT, entry), out: path.basename(entry, '.ts') })),
+    ],
     outdir: BUILD_DIR,
     outExtension: { '.js': '.mjs' },
     bundle: true,

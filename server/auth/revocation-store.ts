@@ -28,8 +28,8 @@ export interface Revocation extends NewRevocation {
 
 /**
  * Revoked tokens, in the server's own database so every instance and the CLI see the same list.
- * Implementations: memory (tests, MemoryDocStore), SQLite (beside the documents), PostgreSQL;
- * all pass test/contracts/revocation-store.test.ts.
+ * Implementations: storage/memory, storage/sqlite, storage/postgres; all pass
+ * test/contracts/revocation-store.test.ts.
  */
 export interface RevocationStore {
   /** Records a revocation; durable when the promise resolves. */
@@ -41,31 +41,4 @@ export interface RevocationStore {
   listSince(afterId: number): Promise<Revocation[]>
   /** Forgets token revocations whose `expiresAt` is before `now`; returns how many. */
   prune(now: number): Promise<number>
-}
-
-export class MemoryRevocationStore implements RevocationStore {
-  private readonly entries: Revocation[] = []
-  private nextId = 1
-
-  async add(revocation: NewRevocation): Promise<Revocation> {
-    const entry = { ...revocation, id: this.nextId++ }
-    this.entries.push(entry)
-    return { ...entry }
-  }
-
-  async listSince(afterId: number): Promise<Revocation[]> {
-    return this.entries.filter((entry) => entry.id > afterId).map((entry) => ({ ...entry }))
-  }
-
-  async prune(now: number): Promise<number> {
-    let pruned = 0
-    for (let index = this.entries.length - 1; index >= 0; index--) {
-      const expiresAt = this.entries[index]!.expiresAt
-      if (expiresAt !== null && expiresAt < now) {
-        this.entries.splice(index, 1)
-        pruned++
-      }
-    }
-    return pruned
-  }
 }

@@ -1,13 +1,13 @@
 import { ErrorCode, SyncError } from '../../shared/errors.js'
-import type { StorageLocation } from '../storage/open-doc-store.js'
-import { openRevocationStore } from './create-revocation-store.js'
+import { openStorage } from '../storage/open-storage.js'
+import type { StorageSettings } from '../storage/storage-backend.js'
 import { RevocationKind, type Revocation, type RevocationStore } from './revocation-store.js'
 import { readRevocableToken } from './tokens.js'
 
 /** A JWT's three base64url parts; anything else is taken as a bare `jti`. */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
-export interface RevokeOptions extends StorageLocation {
+export interface RevokeOptions extends StorageSettings {
   /** An open store instead of `databaseUrl`/`dataDir` (e.g. `server.revocations` in-process). */
   store?: RevocationStore
   /** Milliseconds since the epoch; default now. */
@@ -63,10 +63,11 @@ export async function revokeUser(options: RevokeUserOptions): Promise<Revocation
 
 async function withStore<T>(options: RevokeOptions, work: (store: RevocationStore) => Promise<T>): Promise<T> {
   if (options.store) return work(options.store)
-  const { revocations, close } = await openRevocationStore(options)
+  // The list the servers at these settings read: their storage, migrated like theirs.
+  const storage = await openStorage(options)
   try {
-    return await work(revocations)
+    return await work(storage.revocations)
   } finally {
-    await close()
+    await storage.close()
   }
 }

@@ -2,17 +2,17 @@ import type { Logger } from '../logger.js'
 import { createMetrics } from '../metrics.js'
 import { LocalPubSub } from '../pubsub/local-pubsub.js'
 import { resolveLimits } from '../server-limits.js'
-import type { DocStore } from '../storage/doc-store.js'
+import type { StorageBackend } from '../storage/storage-backend.js'
 import { RoomRegistry } from '../sync/room-registry.js'
-import { createVersionStore } from './create-version-store.js'
 import { HistoryService } from './history-service.js'
 import type { VersionMeta } from './version-store.js'
 
 /** Version history straight on storage, for CLI commands run without a server. */
-export function openHistory(store: DocStore, log: Logger) {
+export function openHistory(storage: StorageBackend, log: Logger) {
   const limits = resolveLimits()
+  const store = storage.docs
   const history = new HistoryService({
-    versions: createVersionStore(store),
+    versions: storage.versions,
     store,
     timing: { idleMs: limits.versionIdleMs, maxIntervalMs: limits.versionMaxIntervalMs },
     log,
@@ -29,7 +29,7 @@ export function openHistory(store: DocStore, log: Logger) {
   history.attach(registry)
   return {
     history,
-    // The version store shares the document store's connection, which its caller closes.
+    // The stores belong to `storage`, which its caller closes.
     close: () => registry.closeAll(1000, 'done'),
   }
 }

@@ -29,7 +29,16 @@ export interface MergeResult {
 /** Applies entries to a fresh document and encodes it; on a worker in the server (compaction-worker.ts). */
 export type MergeEntries = (entries: Uint8Array[]) => Promise<MergeResult>
 
-/** The merge on the calling thread: for the CLI and tests, where nobody else is waiting on the loop. */
+/** What the compaction thread is asked (compaction-thread.ts). */
+export interface MergeRequest {
+  /** The stored entries, snapshot first, as the store loaded them. */
+  entries: Uint8Array[]
+}
+
+/**
+ * The merge on the calling thread: for the CLI and tests, where nobody else is waiting on the loop,
+ * and on the compaction thread (compaction-thread.ts), which runs exactly this.
+ */
 export const mergeInProcess: MergeEntries = async (entries) => {
   const doc = new Y.Doc()
   try {

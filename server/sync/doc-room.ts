@@ -10,13 +10,15 @@ import { MessageType, SyncMessageType } from '../../shared/protocol/message-type
 import { OPEN_PRINCIPAL, type Principal } from '../auth/authenticator.js'
 import { Role } from '../auth/tokens.js'
 import type { Logger } from '../logger.js'
-import type { Metrics } from '../metrics.js'
-import { PubSubMessageKind, type PubSub, type PubSubMessage } from '../pubsub/pubsub.js'
-import type { DocStore, Seq, StoredDoc, StoredEntry } from '../storage/doc-store.js'
+import { PubSubMessageKind, type PubSubMessage } from '../pubsub/pubsub.js'
+import type { StoredDoc } from '../storage/doc-store.js'
+import { authorName, SERVER_AUTHOR, UNKNOWN_AUTHOR } from './author-name.js'
 import type { Connection } from './connection.js'
-import { ackFrame, awarenessFrame, syncFrame } from '../../shared/protocol/frames.js'
+import { awarenessFrame, syncFrame } from '../../shared/protocol/frames.js'
 import { LocalOrigin, RemoteOrigin, StorageOrigin } from './origins.js'
 import { guardAwarenessUpdate, type AwarenessPin } from './awareness-guard.js'
+import { RoomDocument } from './room-document.js'
+import { RoomPersistence, type AckProgress, type PersistenceDeps } from './room-persistence.js'
 import { TokenBucket } from './token-bucket.js'
 import { applyValidatedUpdate } from './update-guard.js'
 
@@ -38,50 +40,13 @@ export interface RoomLimits {
   compactAfterBytes: number
 }
 
-export interface RoomDeps {
-  store: DocStore
-  pubsub: PubSub
+/** What a room is given: storage, fan-out, logging, limits, and the registry's callbacks. */
+export interface RoomDeps extends PersistenceDeps<DocRoom> {
   log: Logger
-  metrics: Metrics
   limits: RoomLimits
-  /** Called (once per threshold crossing) when the log has grown enough to be worth compacting. */
-  requestCompaction: (room: DocRoom) => void
-  /** Called after a commit failed: the room's memory is ahead of storage and must be dropped. */
-  onBroken: (room: DocRoom) => void
 }
 
-/**
- * The updates applied during one event-loop turn, sent and stored together when the turn ends: a
- * busy room then costs one frame per recipient and one row per turn instead of one per update.
- */
-interface UpdateBatch {
-  updates: Uint8Array[]
-  origins: unknown[]
-  /** Updates made on this instance (not received from another one): these are stored and published. */
-  local: Uint8Array[]
-  /** Settles when `local` is committed; acknowledgements wait for it. */
-  durable: Deferred | null
-}
-
-interface Deferred {
-  promise: Promise<void>
-  resolve: () => void
-  reject: (error: unknown) => void
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  // Failures are handled once, in onAppendFailed; waiting acknowledgements just never happen.
-  promise.catch(() => undefined)
-  return { promise, resolve, reject }
-}
-
-interface ClientState {
+interface ClientState extends AckProgress {
   principal: Principal
   /**
    * The one awareness client id this connection may speak for (awareness-guard.ts drops entries
@@ -92,172 +57,81 @@ interface ClientState {
   updateFrames: number
   /** CPU time spent applying this client's updates, as a bucket: empty means cut off. */
   applyBudget: TokenBucket
-  /** Highest count already acknowledged to the client. */
-  acked: number
   hasSentStep2: boolean
 }
 
 /**
  * One open document: its Y.Doc, its Awareness and the clients editing it. Knows nothing about
- * transports; a binding hands it a Connection and the frames that arrive on it.
+ * transports; a binding hands it a Connection and the frames that arrive on it. The room decodes
+ * and checks every frame and dispatches it; its parts do the rest: the document as loaded from
+ * storage (room-document.ts), batching, storing and acknowledging (room-persistence.ts), and the
+ * commit protocol with other instances (remote-ledger.ts).
  *
  * Write path: validate, apply (origin = the connection), broadcast to the others, append to the
  * store; acknowledge to the sender only after the append committed.
  */
 export class DocRoom {
-  private readonly ydoc = new Y.Doc()
-  readonly awareness = new awarenessProtocol.Awareness(this.ydoc)
+  readonly awareness: awarenessProtocol.Awareness
   private readonly clients = new Map<Connection, ClientState>()
-  /** The most recent append; appends commit in order, so this settling means all earlier ones did. */
-  private lastAppend: Promise<unknown> = Promise.resolve()
-  private tailRows: number
-  private tailBytes: number
-  /** Approximate stored size (snapshot plus tail), for the document size budget. */
-  private storedBytes: number
-  private isCompactionRequested = false
-  /**
-   * The SyncStep2 frame answering an empty state vector (a client with nothing yet), built once per
-   * document version: a join storm of N clients then costs one encoding, not N.
-   */
-  private fullStateFrame: Uint8Array | null = null
-  private batch: UpdateBatch | null = null
-  /** Updates other instances applied and published before committing, by their ref. */
-  private readonly remotePending = new Map<number, { update: Uint8Array; durable: Deferred; timer: NodeJS.Timeout }>()
-  /** remoteDurable()'s promise over the pending set; null when an entry was added since. */
-  private remoteDurableAll: Promise<unknown> | null = null
-  private isCatchUpScheduled = false
-  /** Refs of this room's pending publishes: a random base per room, counting up. */
-  private nextRef = Math.floor(Math.random() * 2 ** 31) * 2 ** 20
-  private batchTimer: NodeJS.Immediate | null = null
-  private batchDelay: NodeJS.Timeout | null = null
-  private lastFlushAt = Number.NEGATIVE_INFINITY
-  private isClosed = false
+  private readonly document: RoomDocument
+  private readonly persistence: RoomPersistence<DocRoom>
   private childLog: Logger | null = null
   /** Bound once: a labelled lookup per presence frame would show in profiles. */
   private readonly awarenessIn
   private readonly awarenessOut
-  /**
-   * A large document stored as one entry is not applied at load: the first joiners are answered
-   * from the stored bytes (a full-state update is exactly the SyncStep2 an empty client needs), and
-   * the Y.Doc is built right after, or at once when anything needs it. Applying ~1 MB takes a few
-   * hundred ms; the joiner should not wait for it to see the document.
-   */
-  private deferred: { entry: StoredEntry; timer: NodeJS.Timeout } | null = null
-  /** Joined while the load was deferred: they get the server's SyncStep1 once the doc is built. */
-  private owedStep1: Connection[] = []
 
   private constructor(
     readonly docId: DocId,
     private readonly deps: RoomDeps,
     stored: StoredDoc,
   ) {
-    this.tailRows = stored.entries.filter((e) => !e.isSnapshot).length
-    this.tailBytes = stored.tailBytes
-    this.storedBytes = stored.entries.reduce((sum, e) => sum + e.update.byteLength, 0)
+    this.document = new RoomDocument(this, deps)
+    this.persistence = new RoomPersistence<DocRoom>(this, deps, stored)
+    this.awareness = new awarenessProtocol.Awareness(this.document.ydoc)
     this.awarenessIn = deps.metrics.awarenessFrames.labels('in')
     this.awarenessOut = deps.metrics.awarenessFrames.labels('out')
     // The server is not a participant; y-websocket's server does the same.
     this.awareness.setLocalState(null)
-    this.ydoc.on('update', this.onDocUpdate)
+    this.document.ydoc.on('update', this.onDocUpdate)
     this.awareness.on('update', this.onAwarenessUpdate)
   }
 
-  /**
-   * Loads a document from storage (the caller has already subscribed to pub/sub). An entry that cannot be applied is quarantined and reported,
-   * and the rest of the document still loads: one bad row must not make a document unopenable or
-   * crash-loop the server.
-   */
+  /** Loads a document from storage (the caller has already subscribed to pub/sub). */
   static async load(docId: DocId, deps: RoomDeps): Promise<DocRoom> {
     const stored = await deps.store.load(docId)
     const room = new DocRoom(docId, deps, stored)
-    const only = stored.entries.length === 1 ? stored.entries[0] : undefined
-    if (only && only.update.byteLength >= DEFERRED_LOAD_MIN_BYTES) {
-      room.deferred = { entry: only, timer: setTimeout(() => room.materialize(), DEFERRED_LOAD_MAX_MS) }
-      room.deferred.timer.unref()
-      return room
-    }
-    await room.applyStored(stored, StorageOrigin)
+    await room.document.load(stored)
     return room
   }
 
   /** The document, built from storage first if its load was deferred. */
   get doc(): Y.Doc {
-    if (this.deferred) this.materialize()
-    return this.ydoc
+    return this.document.doc
   }
 
   /** Watches changes without forcing a deferred load (version history attaches at room load). */
   onUpdate(listener: (update: Uint8Array, origin: unknown) => void): void {
-    this.ydoc.on('update', listener)
+    this.document.ydoc.on('update', listener)
   }
 
   offUpdate(listener: (update: Uint8Array, origin: unknown) => void): void {
-    this.ydoc.off('update', listener)
+    this.document.ydoc.off('update', listener)
   }
 
   /**
-   * Applies the deferred stored entry. It was applied once already, before it was stored, so a
-   * failure here means damage on disk: quarantined as in `applyStored`, the room stays usable.
-   */
-  private materialize(): void {
-    const deferred = this.deferred
-    if (!deferred) return
-    this.deferred = null
-    clearTimeout(deferred.timer)
-    const { entry } = deferred
-    // The frame served meanwhile is the stored bytes: kept only if they apply (a damaged entry is
-    // quarantined below and must not be served to later joiners).
-    const frame = this.fullStateFrame
-    this.fullStateFrame = null
-    try {
-      applyValidatedUpdate(this.ydoc, entry.update, StorageOrigin)
-      // The stored entry is the whole document until the next change: later joiners reuse it.
-      this.fullStateFrame = frame
-    } catch (error) {
-      this.quarantine(entry, error).catch((err: unknown) => this.log.error({ err }, 'quarantine failed'))
-    }
-    const owed = this.owedStep1
-    this.owedStep1 = []
-    if (owed.length === 0) return
-    const step1 = syncFrame(SyncMessageType.Step1, Y.encodeStateVector(this.ydoc))
-    for (const connection of owed) if (this.clients.has(connection)) connection.send(step1)
-  }
-
-  private async applyStored(stored: StoredDoc, origin: symbol): Promise<void> {
-    for (const entry of stored.entries) {
-      try {
-        applyValidatedUpdate(this.doc, entry.update, origin)
-      } catch (error) {
-        await this.quarantine(entry, error)
-      }
-    }
-  }
-
-  /** Sets a stored entry that cannot be applied aside, and reports it. */
-  private async quarantine(entry: StoredEntry, error: unknown): Promise<void> {
-    const reason = errorMessage(error)
-    this.log.error({ seq: entry.seq, reason, isSnapshot: entry.isSnapshot }, 'stored update quarantined')
-    this.deps.metrics.quarantinedUpdates.inc()
-    await this.deps.store.quarantine(this.docId, entry.seq, reason)
-  }
-
-  /**
-   * Applies a message from another instance; local clients get it, but it is neither stored again
-   * nor re-published. A pending update is applied at once and remembered until its publisher says
-   * it committed: until then this instance does not acknowledge client frames (one might merely
-   * repeat it). If the word never comes (the publisher died before its commit), this instance
-   * stores the update itself: a duplicate in the log is harmless, a lost edit is not.
+   * Applies a message from another instance: local clients get it, but it is neither stored again
+   * nor re-published. Pending updates and commit notices go through the ledger (remote-ledger.ts).
    */
   receiveRemote(message: PubSubMessage): void {
-    if (this.isClosed) return
+    if (this.isBroken) return
     try {
       switch (message.kind) {
         case PubSubMessageKind.Update: // from instances of the earlier release, during a rolling upgrade
           return applyValidatedUpdate(this.doc, message.payload, RemoteOrigin)
         case PubSubMessageKind.Pending:
-          return this.receivePending(message.payload)
+          return this.persistence.ledger.receivePending(message.payload)
         case PubSubMessageKind.Committed:
-          return this.receiveCommitted(message.payload)
+          return this.persistence.ledger.receiveCommitted(message.payload)
         case PubSubMessageKind.Awareness:
           return awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, RemoteOrigin)
       }
@@ -266,100 +140,39 @@ export class DocRoom {
     }
   }
 
-  private receivePending(payload: Uint8Array): void {
-    const decoder = decoding.createDecoder(payload)
-    const ref = decoding.readVarUint(decoder)
-    const update = decoding.readVarUint8Array(decoder)
-    applyValidatedUpdate(this.doc, update, RemoteOrigin)
-    const durable = deferred()
-    const timer = setTimeout(() => this.storeUnconfirmed(ref), REMOTE_CONFIRM_TIMEOUT_MS)
-    timer.unref()
-    this.remotePending.set(ref, { update, durable, timer })
-    this.remoteDurableAll = null
-  }
-
-  private receiveCommitted(payload: Uint8Array): void {
-    const decoder = decoding.createDecoder(payload)
-    const count = decoding.readVarUint(decoder)
-    for (let i = 0; i < count; i++) {
-      const ref = decoding.readVarUint(decoder)
-      const pending = this.remotePending.get(ref)
-      if (!pending) {
-        this.catchUpForMissedPending()
-        continue
-      }
-      this.remotePending.delete(ref)
-      clearTimeout(pending.timer)
-      pending.durable.resolve()
-    }
-  }
-
-  private storeUnconfirmed(ref: number): void {
-    const pending = this.remotePending.get(ref)
-    if (!pending || this.isClosed) return
-    this.log.warn({ ref }, 'a remote update was never confirmed as committed; storing it here')
-    this.deps.store.append(this.docId, pending.update).then(
-      () => {
-        this.remotePending.delete(ref)
-        pending.durable.resolve()
-      },
-      (error: unknown) => {
-        pending.durable.reject(error)
-        this.onAppendFailed(error)
-      },
-    )
-  }
-
-  /**
-   * A commit notice for an update this room never saw: its pending message went out before this
-   * room subscribed (or resubscribed after a Redis outage) and it committed after the room read
-   * storage, so neither path delivered it. It is in storage now: read it back (once per burst).
-   */
-  private catchUpForMissedPending(): void {
-    if (this.isCatchUpScheduled || this.isClosed) return
-    this.isCatchUpScheduled = true
-    setImmediate(() => {
-      this.isCatchUpScheduled = false
-      this.catchUp().catch((error: unknown) => this.log.error({ err: error }, 'catch-up failed'))
-    })
-  }
-
-  /**
-   * Settles when every remote update applied so far is committed somewhere. Built once per change
-   * of the pending set, not once per acknowledged frame; entries that settle may stay in it.
-   */
-  private remoteDurable(): Promise<unknown> {
-    this.remoteDurableAll ??= Promise.all([...this.remotePending.values()].map((pending) => pending.durable.promise))
-    return this.remoteDurableAll
-  }
-
   /** After a pub/sub gap: whatever other instances committed meanwhile is read back from storage. */
   async catchUp(): Promise<void> {
-    if (this.isClosed) return
-    await this.applyStored(await this.deps.store.load(this.docId), RemoteOrigin)
+    if (this.isBroken) return
+    await this.document.applyStored(await this.deps.store.load(this.docId), RemoteOrigin)
   }
 
   get connectionCount(): number {
     return this.clients.size
   }
 
+  /** True once a commit failed or the room was destroyed: it takes no more clients or changes. */
   get isBroken(): boolean {
-    return this.isClosed
+    return this.persistence.isClosed
   }
 
   /** Rows and bytes appended since the last compaction (for metrics and thresholds). */
   get logTail(): { rows: number; bytes: number } {
-    return { rows: this.tailRows, bytes: this.tailBytes }
+    return this.persistence.logTail
   }
 
-  /** Made on first use: most rooms never log, and an idle room should cost little memory. */
-  private get log(): Logger {
+  /** This room's logger, bound to its document; made on first use (most rooms never log). */
+  get log(): Logger {
     return (this.childLog ??= this.deps.log.child({ docId: this.docId }))
+  }
+
+  /** True while `connection` is one of this room's clients. */
+  hasClient(connection: Connection): boolean {
+    return this.clients.has(connection)
   }
 
   /** Adds a client with what it may do; without auth everyone may edit. */
   join(connection: Connection, principal: Principal = OPEN_PRINCIPAL): void {
-    if (this.isClosed) {
+    if (this.isBroken) {
       connection.close(CloseCode.TryAgainLater, closeReason(ErrorCode.StorageFailure, 'document is reloading'))
       return
     }
@@ -371,8 +184,7 @@ export class DocRoom {
       acked: 0,
       hasSentStep2: false,
     })
-    if (this.deferred) this.owedStep1.push(connection)
-    else connection.send(syncFrame(SyncMessageType.Step1, Y.encodeStateVector(this.ydoc)))
+    this.document.greet(connection)
     const states = this.awareness.getStates()
     if (states.size > 0) {
       connection.send(awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])))
@@ -381,14 +193,11 @@ export class DocRoom {
 
   /** A name for whoever made a change with `origin`, for version history. */
   authorOf(origin: unknown): string {
-    if (origin === LocalOrigin) return 'Tandem'
+    if (origin === LocalOrigin) return SERVER_AUTHOR
     const state = this.clients.get(origin as Connection)
-    if (!state) return 'Unknown'
-    if (state.principal.name) return state.principal.name
+    if (!state) return UNKNOWN_AUTHOR
     const pinned = state.awarenessPin.clientId
-    const user: unknown = pinned === null ? undefined : this.awareness.getStates().get(pinned)?.user
-    const name = user !== null && typeof user === 'object' ? (user as { name?: unknown }).name : undefined
-    return typeof name === 'string' && name.trim() ? name.trim().slice(0, 100) : 'Anonymous'
+    return authorName(state.principal, pinned === null ? undefined : this.awareness.getStates().get(pinned))
   }
 
   /** A refreshed token may change the role (for example an edit link downgraded to view). */
@@ -436,9 +245,8 @@ export class DocRoom {
   }
 
   /** Resolves when every update applied so far is committed (or has failed). */
-  async flush(): Promise<void> {
-    this.flushBatch()
-    await this.lastAppend.catch(() => undefined)
+  flush(): Promise<void> {
+    return this.persistence.flush()
   }
 
   /** Closes every client (they reconnect or stop according to `code`) and stops persisting. */
@@ -451,30 +259,27 @@ export class DocRoom {
 
   /** Marks a compaction as finished, crediting the rows it merged. */
   compacted(mergedRows: number, mergedBytes: number, snapshotBytes?: number): void {
-    if (snapshotBytes !== undefined) this.storedBytes = snapshotBytes + Math.max(0, this.tailBytes - mergedBytes)
-    const creditedRows = Math.min(this.tailRows, mergedRows)
-    this.tailRows -= creditedRows
-    this.deps.metrics.logTailRows.dec(creditedRows)
-    this.tailBytes = Math.max(0, this.tailBytes - mergedBytes)
-    this.isCompactionRequested = false
+    this.persistence.compacted(mergedRows, mergedBytes, snapshotBytes)
+  }
+
+  /** Sends one encoded frame to every client but `except`; returns how many received it. */
+  broadcast(frame: Uint8Array, except: unknown): number {
+    let recipients = 0
+    for (const connection of this.clients.keys()) {
+      if (connection === except) continue
+      connection.send(frame)
+      recipients++
+    }
+    return recipients
   }
 
   destroy(): void {
-    this.isClosed = true
-    if (this.batchTimer) clearImmediate(this.batchTimer)
-    if (this.batchDelay) clearTimeout(this.batchDelay)
-    this.batch?.durable?.reject(new Error('document closed before its changes were saved'))
-    this.batch = null
-    if (this.deferred) clearTimeout(this.deferred.timer)
-    this.deferred = null
-    for (const pending of this.remotePending.values()) clearTimeout(pending.timer)
-    this.remotePending.clear()
-    this.remoteDurableAll = null
-    this.owedStep1 = []
-    this.ydoc.off('update', this.onDocUpdate)
+    this.persistence.close()
+    this.document.destroy()
+    this.document.ydoc.off('update', this.onDocUpdate)
     this.awareness.off('update', this.onAwarenessUpdate)
     this.awareness.destroy()
-    this.ydoc.destroy()
+    this.document.ydoc.destroy()
   }
 
   private receiveSync(connection: Connection, state: ClientState, decoder: decoding.Decoder, frameBytes: number): void {
@@ -484,14 +289,7 @@ export class DocRoom {
         this.checkFrameSize(frameBytes, this.deps.limits.maxFrameBytes)
         const stateVector = readVarUint8Array(decoder)
         if (isEmptyStateVector(stateVector)) {
-          const deferred = this.deferred
-          this.fullStateFrame ??= syncFrame(
-            SyncMessageType.Step2,
-            deferred ? deferred.entry.update : Y.encodeStateAsUpdate(this.doc),
-          )
-          connection.send(this.fullStateFrame)
-          // The joiner has its document; build ours before its first reply arrives.
-          if (deferred) setImmediate(() => this.materialize())
+          connection.send(this.document.fullState())
           return
         }
         let diff: Uint8Array
@@ -515,7 +313,7 @@ export class DocRoom {
           // Viewers legitimately send a SyncStep2 on connect; one that adds nothing is harmless.
           if (!this.containsUpdate(update)) return this.denyWrite(connection)
         } else {
-          if (this.storedBytes > this.deps.limits.maxDocumentBytes) {
+          if (this.persistence.storedBytes > this.deps.limits.maxDocumentBytes) {
             throw new SyncError(
               ErrorCode.DocumentTooLarge,
               `document is over its ${this.deps.limits.maxDocumentBytes}-byte budget; no more changes accepted`,
@@ -524,7 +322,7 @@ export class DocRoom {
           this.applyMeasured(connection, state, update, isFirstStep2)
         }
         state.updateFrames++
-        if (connection.wantsAcks) this.acknowledgeWhenDurable(connection, state, state.updateFrames)
+        if (connection.wantsAcks) this.persistence.acknowledgeWhenDurable(connection, state, state.updateFrames)
         return
       }
       default:
@@ -602,149 +400,9 @@ export class DocRoom {
     connection.send(encoding.toUint8Array(encoder))
   }
 
-  /**
-   * If the frame changed the document, `lastAppend` is its own append; if it was already known,
-   * `lastAppend` covers whatever made it known. Either way the frame is durable once it settles.
-   */
-  private acknowledgeWhenDurable(connection: Connection, state: ClientState, count: number): void {
-    const durable =
-      this.remotePending.size === 0 ? this.lastAppend : Promise.all([this.lastAppend, this.remoteDurable()])
-    durable.then(
-      () => {
-        if (count <= state.acked || !this.clients.has(connection)) return
-        state.acked = count
-        connection.send(ackFrame(count))
-      },
-      () => undefined, // the failure is handled once, in onAppendFailed
-    )
-  }
-
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    this.fullStateFrame = null
-    if (origin === StorageOrigin) return
-    let batch = this.batch
-    if (!batch) {
-      batch = this.batch = { updates: [], origins: [], local: [], durable: null }
-      this.scheduleFlush()
-    }
-    batch.updates.push(update)
-    batch.origins.push(origin)
-    if (this.isClosed || origin === RemoteOrigin) return
-    batch.local.push(update)
-    if (!batch.durable) {
-      batch.durable = deferred()
-      // Set now, synchronously: the frame being handled is acknowledged when this batch commits.
-      this.lastAppend = batch.durable.promise
-    }
-  }
-
-  /**
-   * At the end of this turn; in a large room, no sooner than LARGE_ROOM_BATCH_MS after the previous
-   * flush. Each flush costs one send per client, so a room of hundreds typing at once would spend
-   * its CPU on sends; a quiet room's first update still goes out at once.
-   */
-  private scheduleFlush(): void {
-    const waitMs =
-      this.clients.size >= LARGE_ROOM_CLIENTS ? this.lastFlushAt + LARGE_ROOM_BATCH_MS - performance.now() : 0
-    if (waitMs <= 0) this.batchTimer = setImmediate(this.flushBatch)
-    else this.batchDelay = setTimeout(this.flushBatch, waitMs)
-  }
-
-  /**
-   * Sends the turn's updates as one merged frame and stores them as one row. The merge input is
-   * what Yjs itself encoded from applied transactions, never raw client bytes (mergeUpdates is one
-   * of the decoders crafted input can hang). When one client made every update it is skipped;
-   * otherwise the senders get their own changes back too, which Yjs ignores — cheaper than one
-   * merge per sender.
-   */
-  private readonly flushBatch = (): void => {
-    const batch = this.batch
-    if (!batch) return
-    this.batch = null
-    this.lastFlushAt = performance.now()
-    if (this.batchTimer) clearImmediate(this.batchTimer)
-    if (this.batchDelay) clearTimeout(this.batchDelay)
-    this.batchTimer = null
-    this.batchDelay = null
-    const { updates, origins, local, durable } = batch
-    const merged = mergeOrNull(updates)
-    if (merged) {
-      const single = origins.every((origin) => origin === origins[0]) ? origins[0] : undefined
-      const recipients = this.broadcast(syncFrame(SyncMessageType.Update, merged), single)
-      if (recipients > 0) this.deps.metrics.updatesOut.inc(recipients)
-    } else {
-      updates.forEach((update, i) => {
-        const recipients = this.broadcast(syncFrame(SyncMessageType.Update, update), origins[i])
-        if (recipients > 0) this.deps.metrics.updatesOut.inc(recipients)
-      })
-    }
-    if (!durable) return
-    if (this.isClosed) return durable.reject(new Error('document closed'))
-    const stored = local.length === updates.length && merged ? merged : mergeOrNull(local)
-    this.append(stored ? [stored] : local, durable)
-  }
-
-  /**
-   * Publishes to other instances at once (their clients should not wait for our disk) and appends
-   * in order; once committed, says so, so they may acknowledge frames that repeat these updates.
-   * `durable` settles when the last one committed.
-   */
-  private append(updates: Uint8Array[], durable: Deferred): void {
-    const startedAt = performance.now()
-    let last: Promise<Seq> = Promise.resolve(0 as Seq)
-    const { pubsub } = this.deps
-    const isShared = pubsub.kind !== 'local'
-    for (const update of updates) {
-      const ref = this.nextRef++
-      if (isShared)
-        pubsub.publish(this.docId, { kind: PubSubMessageKind.Pending, payload: pendingPayload(ref, update) })
-      const appended = this.deps.store.append(this.docId, update)
-      last = appended
-      appended.then(
-        (seq: Seq) => {
-          if (isShared)
-            pubsub.publish(this.docId, { kind: PubSubMessageKind.Committed, payload: committedPayload([ref]) })
-          this.onAppended(seq, update.byteLength, startedAt)
-        },
-        (error: unknown) => this.onAppendFailed(error),
-      )
-    }
-    last.then(
-      () => durable.resolve(),
-      (error: unknown) => durable.reject(error),
-    )
-  }
-
-  private onAppended(seq: Seq, bytes: number, startedAt: number): void {
-    this.deps.metrics.persistSeconds.observe((performance.now() - startedAt) / 1000)
-    this.deps.metrics.logRows.inc()
-    this.deps.metrics.logTailRows.inc()
-    this.tailRows++
-    this.tailBytes += bytes
-    this.storedBytes += bytes
-    const { compactAfterRows, compactAfterBytes } = this.deps.limits
-    if (
-      !this.isCompactionRequested &&
-      !this.isClosed &&
-      (this.tailRows >= compactAfterRows || this.tailBytes >= compactAfterBytes)
-    ) {
-      this.isCompactionRequested = true
-      this.log.debug({ seq, rows: this.tailRows, bytes: this.tailBytes }, 'compaction requested')
-      this.deps.requestCompaction(this)
-    }
-  }
-
-  /**
-   * Memory is now ahead of storage. Dropping the room is the only honest move: clients keep their
-   * unacknowledged updates and send them again when they reconnect to a freshly loaded room.
-   */
-  private onAppendFailed(error: unknown): void {
-    if (this.isClosed) return
-    this.isClosed = true
-    this.deps.metrics.persistFailures.inc()
-    this.log.error({ err: error }, 'append failed; closing document so clients resend')
-    this.closeAll(CloseCode.TryAgainLater, closeReason(ErrorCode.StorageFailure, 'could not save; reconnect'))
-    this.deps.onBroken(this)
+    this.document.changed()
+    if (origin !== StorageOrigin) this.persistence.record(update, origin)
   }
 
   private readonly onAwarenessUpdate = (
@@ -757,63 +415,13 @@ export class DocRoom {
     if (recipients > 0) this.awarenessOut.inc(recipients)
     // Local changes (and removals of local clients, origin null) go to other instances;
     // expiries ('timeout') happen on every instance by itself.
-    if ((origin === null || this.clients.has(origin as Connection)) && !this.isClosed) {
+    if ((origin === null || this.clients.has(origin as Connection)) && !this.isBroken) {
       this.deps.pubsub.publish(this.docId, { kind: PubSubMessageKind.Awareness, payload: update })
     }
   }
 
-  /** Sends one encoded frame to every client but `except`; returns how many received it. */
-  private broadcast(frame: Uint8Array, except: unknown): number {
-    let recipients = 0
-    for (const connection of this.clients.keys()) {
-      if (connection === except) continue
-      connection.send(frame)
-      recipients++
-    }
-    return recipients
-  }
-
   private checkFrameSize(bytes: number, limit: number): void {
     if (bytes > limit) throw new SyncError(ErrorCode.FrameTooLarge, `frame of ${bytes} bytes exceeds ${limit}`)
-  }
-}
-
-/** Rooms with at least this many clients batch their updates over windows of LARGE_ROOM_BATCH_MS. */
-const LARGE_ROOM_CLIENTS = 100
-const LARGE_ROOM_BATCH_MS = 10
-
-/**
- * How long a remote pending update may stay unconfirmed before this instance stores it itself: well
- * above a commit's p99 (PostgreSQL under load: tens of ms), well below a user's patience for "Saved".
- */
-const REMOTE_CONFIRM_TIMEOUT_MS = 5_000
-
-function pendingPayload(ref: number, update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, ref)
-  encoding.writeVarUint8Array(encoder, update)
-  return encoding.toUint8Array(encoder)
-}
-
-function committedPayload(refs: readonly number[]): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, refs.length)
-  for (const ref of refs) encoding.writeVarUint(encoder, ref)
-  return encoding.toUint8Array(encoder)
-}
-
-/** Stored documents at least this large (one entry) are answered from storage while they load. */
-const DEFERRED_LOAD_MIN_BYTES = 64 * 1024
-/** ...and built at the latest this long after loading, whether or not anyone asked. */
-const DEFERRED_LOAD_MAX_MS = 200
-
-/** One update for several (null when merging failed: then they go one by one, as before). */
-function mergeOrNull(updates: Uint8Array[]): Uint8Array | null {
-  if (updates.length === 1) return updates[0] ?? null
-  try {
-    return Y.mergeUpdates(updates)
-  } catch {
-    return null
   }
 }
 

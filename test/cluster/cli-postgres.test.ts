@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PostgresDocStore } from '../../server/storage/postgres-doc-store.js'
+import { openPostgresStorage } from '../../server/storage/postgres/postgres-storage.js'
 import { runCli } from '../helpers/child-server.js'
 import { createTestDatabase, type TestDatabase } from './helpers/postgres-database.js'
 
@@ -31,12 +31,12 @@ describe('tandem CLI against PostgreSQL', () => {
     const compacted = await runCli(['compact'], env)
     expect(compacted.code).toBe(0)
     expect(compacted.stderr).toMatch(/\[1\/1\] plan: .*snapshot/)
-    const store = await PostgresDocStore.open({ connectionString: database.url })
+    const storage = await openPostgresStorage({ connectionString: database.url })
     try {
-      expect((await store.info('plan' as never))?.title).toBe('Plan')
-      expect((await store.load('plan' as never)).entries.map((e) => e.isSnapshot)).toEqual([true])
+      expect((await storage.docs.info('plan' as never))?.title).toBe('Plan')
+      expect((await storage.docs.load('plan' as never)).entries.map((e) => e.isSnapshot)).toEqual([true])
     } finally {
-      await store.close()
+      await storage.close()
     }
 
     // Version history shares the document store's pool: listing and restoring end cleanly (exit 0).

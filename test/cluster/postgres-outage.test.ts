@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { DocId } from '../../shared/ids.js'
-import { PostgresDocStore } from '../../server/storage/postgres-doc-store.js'
+import { openPostgresStorage } from '../../server/storage/postgres/postgres-storage.js'
 import { AckingWriter } from '../helpers/acking-writer.js'
 import { stockProvider } from '../helpers/clients.js'
 import { startServer, type RunningServer } from '../helpers/test-server.js'
@@ -23,9 +23,8 @@ describe('PostgreSQL outage under a running server', () => {
     proxy = await startTcpProxy(Number(new URL(database.url).port || 5432))
     const url = new URL(database.url)
     url.host = `127.0.0.1:${proxy.port}`
-    const store = await PostgresDocStore.open({ connectionString: url.toString() })
-    // databaseUrl too: version history keeps its own tables in the same database.
-    running = await startServer({ store, databaseUrl: url.toString() })
+    const storage = await openPostgresStorage({ connectionString: url.toString() })
+    running = await startServer({ storage })
   })
   afterAll(async () => {
     await running?.close().catch(() => undefined)
@@ -71,22 +70,22 @@ describe('PostgreSQL outage under a running server', () => {
         after.stop()
       }
 
-      const store = await PostgresDocStore.open({ connectionString: database.url })
+      const storage = await openPostgresStorage({ connectionString: database.url })
       const stored = new Y.Doc()
       try {
-        for (const entry of (await store.load(docId as DocId)).entries) Y.applyUpdate(stored, entry.update)
+        for (const entry of (await storage.docs.load(docId as DocId)).entries) Y.applyUpdate(stored, entry.update)
       } finally {
-        await store.close()
+        await storage.close()
       }
       const markers = stored.getMap('markers')
       expect([...before.acked, ...after.acked].filter((key) => !markers.has(key))).toEqual([])
       // The typist's stock provider reconnected on its own and re-sent what was never stored.
       await waitFor(
         async () => {
-          const check = await PostgresDocStore.open({ connectionString: database.url })
+          const check = await openPostgresStorage({ connectionString: database.url })
           try {
             const doc = new Y.Doc()
-            for (const entry of (await check.load(docId as DocId)).entries) Y.applyUpdate(doc, entry.update)
+            for (const entry of (await check.docs.load(docId as DocId)).entries) Y.applyUpdate(doc, entry.update)
             return doc.getText('t').toString() === '01234567890123456789'
           } finally {
             await check.close()

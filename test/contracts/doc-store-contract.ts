@@ -5,8 +5,8 @@ import type { DocStore } from '../../server/storage/doc-store.js'
 
 export interface DocStoreFixture {
   store: DocStore
-  /** Closes the store and opens it again on the same data (skipped for memory stores). */
-  reopen?: () => Promise<DocStore>
+  /** Closes the storage and opens it again on the same data (null for memory, whose data dies with it). */
+  reopen: (() => Promise<DocStore>) | null
   cleanup: () => Promise<void>
 }
 

@@ -1,27 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { MemoryDocStore } from '../../server/storage/memory-doc-store.js'
-import { SqliteDocStore } from '../../server/storage/sqlite-doc-store.js'
 import { runDocStoreContract } from './doc-store-contract.js'
+import { storageBackends } from './storage-backends.js'
 
-runDocStoreContract('memory', async () => ({ store: new MemoryDocStore(), cleanup: async () => {} }))
-
-runDocStoreContract('sqlite', async () => {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'tandem-sqlite-'))
-  let store = new SqliteDocStore({ dataDir })
-  return {
-    get store() {
-      return store
-    },
-    reopen: async () => {
-      await store.close()
-      store = new SqliteDocStore({ dataDir })
-      return store
-    },
-    cleanup: async () => {
-      await store.close()
-      await rm(dataDir, { recursive: true, force: true })
-    },
-  }
-})
+for (const backend of storageBackends()) {
+  runDocStoreContract(backend.name, async () => {
+    const fixture = await backend.open()
+    const { reopen } = fixture
+    return {
+      get store() {
+        return fixture.storage.docs
+      },
+      reopen: reopen && (async () => (await reopen()).docs),
+      cleanup: () => fixture.cleanup(),
+    }
+  })
+}

@@ -2,10 +2,10 @@ import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { DocId } from '../../shared/ids.js'
-import { PostgresDocStore } from '../../server/storage/postgres-doc-store.js'
+import type { DocStore } from '../../server/storage/doc-store.js'
+import { openPostgresStorage, type PostgresStorage } from '../../server/storage/postgres/postgres-storage.js'
 import { compactDocument } from '../../server/sync/compaction.js'
 import { createTestDatabase, type TestDatabase } from '../cluster/helpers/postgres-database.js'
-import { runDocStoreContract } from './doc-store-contract.js'
 
 let database: TestDatabase
 beforeAll(async () => {
@@ -15,44 +15,29 @@ afterAll(async () => {
   await database.drop()
 })
 
-runDocStoreContract('postgres', async () => {
-  let store = await PostgresDocStore.open({ connectionString: database.url })
-  // One database per run; each test starts from empty tables (the schema and its migrations stay).
-  await database.query('TRUNCATE documents, updates, quarantine')
-  return {
-    get store() {
-      return store
-    },
-    reopen: async () => {
-      await store.close()
-      store = await PostgresDocStore.open({ connectionString: database.url })
-      return store
-    },
-    cleanup: async () => {
-      await store.close()
-    },
-  }
-})
-
 /** What only a shared database has: several instances writing and compacting one log at once. */
 describe('PostgresDocStore with several writers', () => {
-  const stores: PostgresDocStore[] = []
+  const opened: PostgresStorage[] = []
   afterEach(async () => {
-    await Promise.all(stores.splice(0).map((s) => s.close()))
+    await Promise.all(opened.splice(0).map((s) => s.close()))
   })
-  async function instance(): Promise<PostgresDocStore> {
-    const store = await PostgresDocStore.open({ connectionString: database.url })
-    stores.push(store)
-    return store
+  /** One more instance's storage on the shared database. */
+  async function open(url = database.url): Promise<PostgresStorage> {
+    const storage = await openPostgresStorage({ connectionString: url })
+    opened.push(storage)
+    return storage
+  }
+  async function instance(): Promise<DocStore> {
+    return (await open()).docs
   }
 
   it('commits synchronously even where the database default is synchronous_commit = off', async () => {
     const name = new URL(database.url).pathname.slice(1)
     await database.query(`ALTER DATABASE ${name} SET synchronous_commit = off`)
     try {
-      const store = await instance()
+      const storage = await open()
       // Reaching into the pool: the setting is a safety property with no other observable effect.
-      const pool = (store as unknown as { pool: pg.Pool }).pool
+      const pool = (storage as unknown as { database: { pool: pg.Pool } }).database.pool
       const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit')
       expect(rows[0]!.synchronous_commit).toBe('on')
     } finally {
@@ -63,10 +48,7 @@ describe('PostgresDocStore with several writers', () => {
   it('migrates once when several instances start together on a fresh database', async () => {
     const fresh = await createTestDatabase()
     try {
-      const opened = await Promise.all(
-        Array.from({ length: 4 }, () => PostgresDocStore.open({ connectionString: fresh.url })),
-      )
-      stores.push(...opened)
+      await Promise.all(Array.from({ length: 4 }, () => open(fresh.url)))
       const { rows } = await fresh.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
       expect(rows.map((r) => r.version)).toEqual([1, 2, 3])
       const tables = await fresh.query<{ tablename: string }>(
@@ -81,7 +63,7 @@ describe('PostgresDocStore with several writers', () => {
         'versions',
       ])
     } finally {
-      await Promise.all(stores.splice(0).map((s) => s.close()))
+      await Promise.all(opened.splice(0).map((s) => s.close()))
       await fresh.drop()
     }
   })
@@ -89,16 +71,14 @@ describe('PostgresDocStore with several writers', () => {
   it('adopts the history and revocation tables an earlier release created outside the migrations', async () => {
     const earlier = await createTestDatabase()
     try {
-      const first = await PostgresDocStore.open({ connectionString: earlier.url })
-      await first.close()
+      await (await openPostgresStorage({ connectionString: earlier.url })).close()
       // What a database of the earlier release holds: migration 1 only, its own versions table with a row.
       await earlier.query('DELETE FROM schema_migrations WHERE version > 1')
       await earlier.query('DROP TABLE revocations')
       await earlier.query(
         `INSERT INTO versions (doc_id, created_at, name, authors, size_bytes, state) VALUES ('d', 1, 'kept', '[]', 1, '\\x00')`,
       )
-      const again = await PostgresDocStore.open({ connectionString: earlier.url })
-      stores.push(again)
+      await open(earlier.url)
       const { rows } = await earlier.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       )
@@ -107,7 +87,7 @@ describe('PostgresDocStore with several writers', () => {
       expect(kept.rows).toEqual([{ name: 'kept' }])
       await earlier.query('SELECT id FROM revocations')
     } finally {
-      await Promise.all(stores.splice(0).map((s) => s.close()))
+      await Promise.all(opened.splice(0).map((s) => s.close()))
       await earlier.drop()
     }
   })

@@ -1,28 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { PostgresRevocationStore } from '../../server/auth/postgres-revocation-store.js'
-import { MemoryRevocationStore, type RevocationStore } from '../../server/auth/revocation-store.js'
-import { SqliteRevocationStore } from '../../server/auth/sqlite-revocation-store.js'
-import { PostgresDocStore } from '../../server/storage/postgres-doc-store.js'
-import { SqliteDocStore } from '../../server/storage/sqlite-doc-store.js'
-import { createTestDatabase } from '../cluster/helpers/postgres-database.js'
+import type { RevocationStore } from '../../server/auth/revocation-store.js'
+import { storageBackends, type BackendUnderTest, type StorageFixture } from './storage-backends.js'
 
-interface Fixture {
-  store: RevocationStore
-  /** A second handle on the same storage, as another instance or the CLI would open it. */
-  reopen: () => Promise<RevocationStore>
-  cleanup: () => Promise<void>
-}
-
-function runRevocationStoreContract(name: string, create: () => Promise<Fixture>) {
-  describe(`RevocationStore contract: ${name}`, () => {
-    let fixture: Fixture
+function runRevocationStoreContract(backend: BackendUnderTest) {
+  describe(`RevocationStore contract: ${backend.name}`, () => {
+    let opened: StorageFixture
+    let fixture: { store: RevocationStore; reopen: () => Promise<RevocationStore> }
     beforeEach(async () => {
-      fixture = await create()
+      opened = await backend.open()
+      fixture = {
+        store: opened.storage.revocations,
+        reopen: async () => (await opened.openAgain()).revocations,
+      }
     })
-    afterEach(async () => fixture.cleanup())
+    afterEach(async () => opened.cleanup())
 
     it('lists nothing when empty', async () => {
       expect(await fixture.store.listSince(0)).toEqual([])
@@ -86,43 +77,4 @@ function runRevocationStoreContract(name: string, create: () => Promise<Fixture>
   })
 }
 
-runRevocationStoreContract('memory', async () => {
-  const store = new MemoryRevocationStore()
-  return { store, reopen: async () => store, cleanup: async () => {} }
-})
-
-runRevocationStoreContract('sqlite', async () => {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'tandem-revocations-'))
-  const docs = new SqliteDocStore({ dataDir })
-  const opened: SqliteDocStore[] = []
-  return {
-    store: new SqliteRevocationStore(docs),
-    reopen: async () => {
-      const again = new SqliteDocStore({ dataDir })
-      opened.push(again)
-      return new SqliteRevocationStore(again)
-    },
-    cleanup: async () => {
-      for (const store of opened) await store.close()
-      await docs.close()
-      await rm(dataDir, { recursive: true, force: true })
-    },
-  }
-})
-
-runRevocationStoreContract('postgres', async () => {
-  const database = await createTestDatabase()
-  const opened = [await PostgresDocStore.open({ connectionString: database.url })]
-  return {
-    store: new PostgresRevocationStore(opened[0]!),
-    reopen: async () => {
-      const again = await PostgresDocStore.open({ connectionString: database.url })
-      opened.push(again)
-      return new PostgresRevocationStore(again)
-    },
-    cleanup: async () => {
-      for (const docs of opened) await docs.close()
-      await database.drop()
-    },
-  }
-})
+for (const backend of storageBackends()) runRevocationStoreContract(backend)

@@ -1,24 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { PostgresVersionStore } from '../../server/history/postgres-version-store.js'
-import { SqliteVersionStore } from '../../server/history/sqlite-version-store.js'
-import { MemoryVersionStore, type VersionStore } from '../../server/history/version-store.js'
-import { PostgresDocStore } from '../../server/storage/postgres-doc-store.js'
-import { SqliteDocStore } from '../../server/storage/sqlite-doc-store.js'
-import { createTestDatabase } from '../cluster/helpers/postgres-database.js'
+import type { VersionStore } from '../../server/history/version-store.js'
+import { storageBackends, type BackendUnderTest } from './storage-backends.js'
 
 const doc = (id: string) => id as never
 
-function runVersionStoreContract(
-  name: string,
-  create: () => Promise<{ store: VersionStore; cleanup: () => Promise<void> }>,
-) {
-  describe(`VersionStore contract: ${name}`, () => {
+function runVersionStoreContract(backend: BackendUnderTest) {
+  describe(`VersionStore contract: ${backend.name}`, () => {
     let store: VersionStore
     let cleanup: () => Promise<void>
-    beforeEach(async () => ({ store, cleanup } = await create()))
+    beforeEach(async () => {
+      const fixture = await backend.open()
+      store = fixture.storage.versions
+      cleanup = () => fixture.cleanup()
+    })
     afterEach(async () => cleanup())
 
     it('adds versions and lists them newest first without their states', async () => {
@@ -71,27 +65,4 @@ function runVersionStoreContract(
   })
 }
 
-runVersionStoreContract('memory', async () => ({ store: new MemoryVersionStore(), cleanup: async () => {} }))
-runVersionStoreContract('sqlite', async () => {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'tandem-versions-'))
-  const docs = new SqliteDocStore({ dataDir })
-  return {
-    store: new SqliteVersionStore(docs),
-    cleanup: async () => {
-      await docs.close()
-      await rm(dataDir, { recursive: true, force: true })
-    },
-  }
-})
-
-runVersionStoreContract('postgres', async () => {
-  const database = await createTestDatabase()
-  const docs = await PostgresDocStore.open({ connectionString: database.url })
-  return {
-    store: new PostgresVersionStore(docs.database),
-    cleanup: async () => {
-      await docs.close()
-      await database.drop()
-    },
-  }
-})
+for (const backend of storageBackends()) runVersionStoreContract(backend)

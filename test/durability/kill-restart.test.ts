@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { SqliteDocStore } from '../../server/storage/sqlite-doc-store.js'
+import { openSqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js'
 import { AckingWriter } from '../helpers/acking-writer.js'
 import { spawnServer } from '../helpers/child-server.js'
 import { stockProvider } from '../helpers/clients.js'
@@ -22,13 +22,13 @@ const CYCLES = Number(process.env.KILL_CYCLES ?? 20)
 const DOC_ID = 'kill-target'
 
 async function storedMarkers(dataDir: string): Promise<Set<string>> {
-  const store = new SqliteDocStore({ dataDir })
+  const storage = openSqliteStorage({ dataDir })
   try {
     const doc = new Y.Doc()
-    for (const entry of (await store.load(DOC_ID as never)).entries) Y.applyUpdate(doc, entry.update)
+    for (const entry of (await storage.docs.load(DOC_ID as never)).entries) Y.applyUpdate(doc, entry.update)
     return new Set(doc.getMap('markers').keys())
   } finally {
-    await store.close()
+    await storage.close()
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { MemoryDocStore } from '../../server/storage/memory-doc-store.js'
+import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
 import { stockProvider } from '../helpers/clients.js'
 import { startServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'

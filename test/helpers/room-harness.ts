@@ -3,7 +3,7 @@ import { createLogger } from '../../server/logger.js'
 import { createMetrics, type Metrics } from '../../server/metrics.js'
 import { LocalPubSub } from '../../server/pubsub/local-pubsub.js'
 import { resolveLimits } from '../../server/server-limits.js'
-import { MemoryDocStore } from '../../server/storage/memory-doc-store.js'
+import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
 import { DocRoom } from '../../server/sync/doc-room.js'
 
 /** A DocRoom on its own, with default limits, a memory store and no other instances. */

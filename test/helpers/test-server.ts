@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import { createServer, type ServerOptions, type TandemServer } from '../../server/create-server.js'
 import { createLogger } from '../../server/logger.js'
-import { MemoryDocStore } from '../../server/storage/memory-doc-store.js'
+import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
 
 export interface LogLine {
   level: number

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { MemoryDocStore } from '../../server/storage/memory-doc-store.js'
+import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
 import { rawClient, readAck, updateFrame } from '../helpers/clients.js'
 import { startServer, type RunningServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'

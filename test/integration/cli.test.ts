@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyToken } from '../../server/auth/tokens.js'
-import { SqliteDocStore } from '../../server/storage/sqlite-doc-store.js'
+import { openSqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js'
 import { runCli, spawnServer } from '../helpers/child-server.js'
 
 describe('tandem CLI', () => {
@@ -51,9 +51,9 @@ describe('tandem CLI', () => {
     const text = await runCli(['export', 'meeting', '--format', 'text', '--data-dir', dataDir])
     expect(text.stdout).toContain('budget')
 
-    const store = new SqliteDocStore({ dataDir })
-    expect((await store.info('meeting' as never))?.title).toBe('Meeting notes')
-    await store.close()
+    const storage = openSqliteStorage({ dataDir })
+    expect((await storage.docs.info('meeting' as never))?.title).toBe('Meeting notes')
+    await storage.close()
 
     const again = await runCli(['import', 'meeting', file, '--data-dir', dataDir])
     expect(again.code).toBe(1)

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { MemoryDocStore } from '../../server/storage/memory-doc-store.js'
-import { SqliteDocStore } from '../../server/storage/sqlite-doc-store.js'
+import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
+import { openSqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js'
 import { AckingWriter } from '../helpers/acking-writer.js'
 import { spawnServer } from '../helpers/child-server.js'
 import { rawClient, stockProvider, synced } from '../helpers/clients.js'
@@ -35,10 +35,10 @@ describe('graceful shutdown (SIGTERM)', () => {
     expect(server.output()).toMatch(/"msg":"stopped"/)
     writer.stop()
 
-    const store = new SqliteDocStore({ dataDir })
+    const storage = openSqliteStorage({ dataDir })
     const doc = new Y.Doc()
-    for (const entry of (await store.load('draining' as never)).entries) Y.applyUpdate(doc, entry.update)
-    await store.close()
+    for (const entry of (await storage.docs.load('draining' as never)).entries) Y.applyUpdate(doc, entry.update)
+    await storage.close()
     expect(doc.getMap('markers').size).toBe(50)
   })
 

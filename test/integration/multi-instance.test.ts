@@ -1,7 +1,7 @@
 import * as Y from 'yjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MemoryPubSubHub, type MemoryPubSub } from '../../server/pubsub/local-pubsub.js'
-import { MemoryDocStore } from '../../server/storage/memory-doc-store.js'
+import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
 import { stockProvider, synced } from '../helpers/clients.js'
 import { startServer, type RunningServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'

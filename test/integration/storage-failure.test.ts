@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DocId } from '../../shared/ids.js'
-import { MemoryDocStore } from '../../server/storage/memory-doc-store.js'
+import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
 import { stockProvider, synced } from '../helpers/clients.js'
 import { startServer, type RunningServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'

@@ -59,3 +59,25 @@ describe('CompactionWorker', () => {
     expect(textOf((await worker.merge(textUpdates(3))).snapshot)).toBe('abc')
   })
 })
+
+describe('mergeInProcess (what the compaction thread runs)', () => {
+  it('merges what applies and reports the rest by index, with the reason', async () => {
+    const entries = textUpdates(3)
+    const result = await mergeInProcess([
+      entries[0]!,
+      new Uint8Array([255, 255, 255, 255, 1]),
+      entries[1]!,
+      new Uint8Array(0),
+      entries[2]!,
+    ])
+    expect(result.failed).toEqual([
+      { index: 1, reason: expect.stringMatching(/^update could not be decoded: /) },
+      { index: 3, reason: 'empty update' },
+    ])
+    expect(textOf(result.snapshot)).toBe('abc')
+  })
+
+  it('gives the empty document for no entries', async () => {
+    expect(textOf((await mergeInProcess([])).snapshot)).toBe('')
+  })
+})

@@ -1,11 +1,11 @@
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import type { DocId } from '../../shared/ids.js'
 import { MessageType, SyncMessageType } from '../../shared/protocol/message-type.js'
-import { MemoryDocStore } from '../../server/storage/memory-doc-store.js'
+import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
 import type { Connection } from '../../server/sync/connection.js'
 import { openTestRoom } from '../helpers/room-harness.js'
 import { updateFrame } from '../helpers/clients.js'
@@ -59,6 +59,10 @@ const openRoom = (store?: MemoryDocStore) => openTestRoom(DOC, store)
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
 describe('DocRoom: the updates of one event-loop turn', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
   it('reach each other client as one frame and are stored as one row, with nothing lost', async () => {
     const { room, store } = await openRoom()
     const alice = new RecordingConnection(true)
@@ -110,6 +114,8 @@ describe('DocRoom: the updates of one event-loop turn', () => {
   })
 
   it('in a room of 100+ clients, gathers updates over a few ms, the first of a quiet spell going out at once', async () => {
+    // The clock stands still, so the window closes only when told (turns keep running for real).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
     const { room } = await openRoom()
     const writer = new RecordingConnection()
     const readers = Array.from({ length: 100 }, () => new RecordingConnection())
@@ -123,7 +129,9 @@ describe('DocRoom: the updates of one event-loop turn', () => {
       await nextTurn()
     }
     expect(readers[0]!.updates()).toHaveLength(1) // still gathering
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    vi.advanceTimersByTime(9)
+    expect(readers[0]!.updates()).toHaveLength(1)
+    vi.advanceTimersByTime(1)
     expect(readers[0]!.updates()).toHaveLength(2) // three turns, one frame
     const replica = new Y.Doc()
     for (const update of readers[0]!.updates()) Y.applyUpdate(replica, update)

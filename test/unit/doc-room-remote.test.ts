@@ -1,11 +1,11 @@
 import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import type { DocId } from '../../shared/ids.js'
 import { MessageType } from '../../shared/protocol/message-type.js'
+import { encodeCommitted, encodePending } from '../../shared/protocol/pubsub-payload.js'
 import { PubSubMessageKind } from '../../server/pubsub/pubsub.js'
-import { MemoryDocStore } from '../../server/storage/memory-doc-store.js'
+import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
 import type { Connection } from '../../server/sync/connection.js'
 import { updateFrame } from '../helpers/clients.js'
 import { openTestRoom } from '../helpers/room-harness.js'
@@ -25,17 +25,11 @@ class AckingClient implements Connection {
 }
 
 function pending(ref: number, update: Uint8Array) {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, ref)
-  encoding.writeVarUint8Array(encoder, update)
-  return { kind: PubSubMessageKind.Pending, payload: encoding.toUint8Array(encoder) }
+  return { kind: PubSubMessageKind.Pending, payload: encodePending(ref, update) }
 }
 
 function committed(ref: number) {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, 1)
-  encoding.writeVarUint(encoder, ref)
-  return { kind: PubSubMessageKind.Committed, payload: encoding.toUint8Array(encoder) }
+  return { kind: PubSubMessageKind.Committed, payload: encodeCommitted([ref]) }
 }
 
 const openRoom = async (store: MemoryDocStore) => (await openTestRoom(DOC, store)).room

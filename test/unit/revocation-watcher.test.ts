@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryRevocationStore } from '../../server/auth/revocation-store.js'
+import { MemoryRevocationStore } from '../../server/storage/memory/memory-revocation-store.js'
 import { RevocationWatcher, type RevocableIdentity } from '../../server/auth/revocation-watcher.js'
 import { createLogger } from '../../server/logger.js'
 

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { SqliteRevocationStore } from '../../server/auth/sqlite-revocation-store.js'
-import { SqliteVersionStore } from '../../server/history/sqlite-version-store.js'
-import { SQLITE_FILE_NAME, SqliteDocStore } from '../../server/storage/sqlite-doc-store.js'
+import { SQLITE_FILE_NAME } from '../../server/storage/sqlite/sqlite-database.js'
+import { openSqliteStorage, type SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js'
 
 const doc = (id: string) => id as never
 
@@ -16,23 +15,22 @@ const doc = (id: string) => id as never
  */
 describe('SQLite writes wait off the main thread', () => {
   let dataDir: string
-  let store: SqliteDocStore
+  let storage: SqliteStorage
   let locker: Database.Database
   beforeEach(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'tandem-writes-'))
-    store = new SqliteDocStore({ dataDir })
+    storage = openSqliteStorage({ dataDir })
     locker = new Database(path.join(dataDir, SQLITE_FILE_NAME))
   })
   afterEach(async () => {
     if (locker.inTransaction) locker.exec('ROLLBACK')
     locker.close()
-    await store.close()
+    await storage.close()
     await rm(dataDir, { recursive: true, force: true })
   })
 
   it('keeps the event loop turning while another connection holds the write lock, then writes', async () => {
-    const versions = new SqliteVersionStore(store)
-    const revocations = new SqliteRevocationStore(store)
+    const { docs: store, versions, revocations } = storage
     await store.create(doc('locked'), 'before')
     locker.exec('BEGIN IMMEDIATE')
     const writes = Promise.all([
@@ -58,6 +56,7 @@ describe('SQLite writes wait off the main thread', () => {
   })
 
   it('quarantines and deletes in one transaction each', async () => {
+    const store = storage.docs
     const seq = await store.append(doc('d'), new Uint8Array([0, 0]))
     await store.quarantine(doc('d'), seq, 'test reason')
     expect((await store.load(doc('d'))).entries).toHaveLength(0)

@@ -5,7 +5,7 @@ import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import type { DocId } from '../../../shared/ids.js'
-import { PostgresDocStore } from '../../../server/storage/postgres-doc-store.js'
+import { openPostgresStorage } from '../../../server/storage/postgres/postgres-storage.js'
 import type { ChildServer } from '../../helpers/child-server.js'
 import { waitFor } from '../../helpers/wait-for.js'
 import { UPSTREAM_HEADER, upstreamPort } from './cluster-nginx.js'
@@ -98,13 +98,13 @@ export class Cluster {
 
   /** The document as stored, read by a fresh store (what a restarted cluster would load). */
   async storedDoc(docId: string): Promise<Y.Doc> {
-    const store = await PostgresDocStore.open({ connectionString: this.database.url })
+    const storage = await openPostgresStorage({ connectionString: this.database.url })
     try {
       const doc = new Y.Doc()
-      for (const entry of (await store.load(docId as DocId)).entries) Y.applyUpdate(doc, entry.update)
+      for (const entry of (await storage.docs.load(docId as DocId)).entries) Y.applyUpdate(doc, entry.update)
       return doc
     } finally {
-      await store.close()
+      await storage.close()
     }
   }
 

@@ -1,5 +1,5 @@
-import type { SqliteDocStore } from '../storage/sqlite-doc-store.js'
-import type { NewRevocation, Revocation, RevocationKind, RevocationStore } from './revocation-store.js'
+import type { NewRevocation, Revocation, RevocationKind, RevocationStore } from '../../auth/revocation-store.js'
+import type { SqliteDatabase } from './sqlite-database.js'
 
 interface Row {
   id: number
@@ -16,10 +16,9 @@ interface Row {
 export class SqliteRevocationStore implements RevocationStore {
   private readonly statements
 
-  /** Reads on the store's connection; writes on its writer thread, like the documents' own. */
-  constructor(private readonly file: Pick<SqliteDocStore, 'database' | 'write'>) {
-    // The table is one of SqliteDocStore's migrations.
-    const db = file.database
+  /** Reads on the main connection; writes on the writer thread, like the documents' own. */
+  constructor(private readonly database: SqliteDatabase) {
+    const db = database.reader
     this.statements = {
       listSince: db.prepare(
         'SELECT id, kind, subject, revoked_at, expires_at FROM revocations WHERE id > ? ORDER BY id',
@@ -29,7 +28,7 @@ export class SqliteRevocationStore implements RevocationStore {
 
   async add(revocation: NewRevocation): Promise<Revocation> {
     const { kind, subject, revokedAt, expiresAt } = revocation
-    const [inserted] = await this.file.write([
+    const [inserted] = await this.database.write([
       {
         sql: 'INSERT INTO revocations (kind, subject, revoked_at, expires_at) VALUES (?, ?, ?, ?)',
         params: [kind, subject, revokedAt, expiresAt],
@@ -43,7 +42,7 @@ export class SqliteRevocationStore implements RevocationStore {
   }
 
   async prune(now: number): Promise<number> {
-    const [pruned] = await this.file.write([
+    const [pruned] = await this.database.write([
       { sql: 'DELETE FROM revocations WHERE expires_at IS NOT NULL AND expires_at < ?', params: [now] },
     ])
     return pruned!.changes

@@ -1,5 +1,5 @@
-import type { DocId } from '../../shared/ids.js'
-import type { DocInfo, DocStore, QuarantinedEntry, Seq, StoredDoc, StoredEntry } from './doc-store.js'
+import type { DocId } from '../../../shared/ids.js'
+import type { DocInfo, DocStore, QuarantinedEntry, Seq, StoredDoc, StoredEntry } from '../doc-store.js'
 
 interface MemoryDoc {
   title: string

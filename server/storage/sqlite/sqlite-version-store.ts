@@ -1,6 +1,6 @@
-import type { SqliteDocStore } from '../storage/sqlite-doc-store.js'
-import type { DocId } from '../../shared/ids.js'
-import type { NewVersion, VersionMeta, VersionStore } from './version-store.js'
+import type { DocId } from '../../../shared/ids.js'
+import type { NewVersion, VersionMeta, VersionStore } from '../../history/version-store.js'
+import type { SqliteDatabase } from './sqlite-database.js'
 
 interface Row {
   id: number
@@ -15,10 +15,9 @@ interface Row {
 export class SqliteVersionStore implements VersionStore {
   private readonly statements
 
-  /** Reads on the store's connection; writes on its writer thread, like the documents' own. */
-  constructor(private readonly file: Pick<SqliteDocStore, 'database' | 'write'>) {
-    // The table is one of SqliteDocStore's migrations.
-    const db = file.database
+  /** Reads on the main connection; writes on the writer thread, like the documents' own. */
+  constructor(private readonly database: SqliteDatabase) {
+    const db = database.reader
     const columns = 'id, doc_id, created_at, name, authors, size_bytes'
     this.statements = {
       list: db.prepare(`SELECT ${columns} FROM versions WHERE doc_id = ? ORDER BY created_at DESC, id DESC`),
@@ -28,7 +27,7 @@ export class SqliteVersionStore implements VersionStore {
   }
 
   async add(docId: DocId, version: NewVersion): Promise<VersionMeta> {
-    const [inserted] = await this.file.write([
+    const [inserted] = await this.database.write([
       {
         sql: 'INSERT INTO versions (doc_id, created_at, name, authors, size_bytes, state) VALUES (?, ?, ?, ?, ?, ?)',
         params: [
@@ -61,7 +60,7 @@ export class SqliteVersionStore implements VersionStore {
   }
 
   async setName(docId: DocId, id: number, name: string | null): Promise<VersionMeta | null> {
-    await this.file.write([
+    await this.database.write([
       { sql: 'UPDATE versions SET name = ? WHERE doc_id = ? AND id = ?', params: [name, docId, id] },
     ])
     const row = this.statements.meta.get(docId, id) as Row | undefined
@@ -70,14 +69,14 @@ export class SqliteVersionStore implements VersionStore {
 
   async remove(docId: DocId, ids: number[]): Promise<number> {
     if (ids.length === 0) return 0
-    const results = await this.file.write(
+    const results = await this.database.write(
       ids.map((id) => ({ sql: 'DELETE FROM versions WHERE doc_id = ? AND id = ?', params: [docId, id] })),
     )
     return results.reduce((n, result) => n + result.changes, 0)
   }
 
   async removeAll(docId: DocId): Promise<void> {
-    await this.file.write([{ sql: 'DELETE FROM versions WHERE doc_id = ?', params: [docId] }])
+    await this.database.write([{ sql: 'DELETE FROM versions WHERE doc_id = ?', params: [docId] }])
   }
 }
 

@@ -1,6 +1,5 @@
-import type pg from 'pg'
-import type { PostgresDocStore } from '../storage/postgres-doc-store.js'
-import type { NewRevocation, Revocation, RevocationKind, RevocationStore } from './revocation-store.js'
+import type { NewRevocation, Revocation, RevocationKind, RevocationStore } from '../../auth/revocation-store.js'
+import type { PostgresDatabase } from './postgres-database.js'
 
 interface Row {
   id: string
@@ -12,19 +11,14 @@ interface Row {
 
 /**
  * Revocations in the same PostgreSQL database as the documents, so every instance (and `tandem token
- * revoke --database-url`) shares one list. Uses the document store's pool; the table is one of
- * PostgresDocStore's migrations, so it exists once the store has opened.
+ * revoke --database-url`) shares one list.
  */
 export class PostgresRevocationStore implements RevocationStore {
-  private readonly pool: pg.Pool
-
-  constructor(private readonly docs: Pick<PostgresDocStore, 'database' | 'transaction'>) {
-    this.pool = docs.database
-  }
+  constructor(private readonly database: PostgresDatabase) {}
 
   async add(revocation: NewRevocation): Promise<Revocation> {
     const { kind, subject, revokedAt, expiresAt } = revocation
-    return this.docs.transaction(async (client) => {
+    return this.database.transaction(async (client) => {
       // Identity values are taken at insert but become visible at commit, so two concurrent revocations
       // could appear out of id order and a poller past the larger id would miss the smaller. The lock
       // (which readers ignore) makes revocations commit one at a time, in id order. They are rare.
@@ -38,7 +32,7 @@ export class PostgresRevocationStore implements RevocationStore {
   }
 
   async listSince(afterId: number): Promise<Revocation[]> {
-    const { rows } = await this.pool.query<Row>(
+    const { rows } = await this.database.pool.query<Row>(
       'SELECT id, kind, subject, revoked_at, expires_at FROM revocations WHERE id > $1 ORDER BY id',
       [afterId],
     )
@@ -46,9 +40,10 @@ export class PostgresRevocationStore implements RevocationStore {
   }
 
   async prune(now: number): Promise<number> {
-    const result = await this.pool.query('DELETE FROM revocations WHERE expires_at IS NOT NULL AND expires_at < $1', [
-      now,
-    ])
+    const result = await this.database.pool.query(
+      'DELETE FROM revocations WHERE expires_at IS NOT NULL AND expires_at < $1',
+      [now],
+    )
     return result.rowCount ?? 0
   }
 }

@@ -1,6 +1,6 @@
-import pg from 'pg'
-import type { DocId } from '../../shared/ids.js'
-import type { NewVersion, VersionMeta, VersionStore } from './version-store.js'
+import type { DocId } from '../../../shared/ids.js'
+import type { NewVersion, VersionMeta, VersionStore } from '../../history/version-store.js'
+import type { PostgresDatabase } from './postgres-database.js'
 
 interface Row {
   id: string
@@ -11,15 +11,12 @@ interface Row {
   size_bytes: number
 }
 
-/**
- * Versions in the same PostgreSQL database as the documents, through the document store's pool; the
- * table is one of PostgresDocStore's migrations, so it exists once the store has opened.
- */
+/** Versions in the same PostgreSQL database as the documents (one pg_dump holds both). */
 export class PostgresVersionStore implements VersionStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly database: PostgresDatabase) {}
 
   async add(docId: DocId, version: NewVersion): Promise<VersionMeta> {
-    const { rows } = await this.pool.query<{ id: string }>(
+    const { rows } = await this.database.pool.query<{ id: string }>(
       `INSERT INTO versions (doc_id, created_at, name, authors, size_bytes, state)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
       [
@@ -42,7 +39,7 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   async list(docId: DocId): Promise<VersionMeta[]> {
-    const { rows } = await this.pool.query<Row>(
+    const { rows } = await this.database.pool.query<Row>(
       `SELECT id, doc_id, created_at, name, authors, size_bytes FROM versions
        WHERE doc_id = $1 ORDER BY created_at DESC, id DESC`,
       [docId],
@@ -51,7 +48,7 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   async get(docId: DocId, id: number): Promise<{ meta: VersionMeta; state: Uint8Array } | null> {
-    const { rows } = await this.pool.query<Row & { state: Buffer }>(
+    const { rows } = await this.database.pool.query<Row & { state: Buffer }>(
       'SELECT id, doc_id, created_at, name, authors, size_bytes, state FROM versions WHERE doc_id = $1 AND id = $2',
       [docId, id],
     )
@@ -60,7 +57,7 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   async setName(docId: DocId, id: number, name: string | null): Promise<VersionMeta | null> {
-    const { rows } = await this.pool.query<Row>(
+    const { rows } = await this.database.pool.query<Row>(
       `UPDATE versions SET name = $3 WHERE doc_id = $1 AND id = $2
        RETURNING id, doc_id, created_at, name, authors, size_bytes`,
       [docId, id, name],
@@ -69,7 +66,7 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   async remove(docId: DocId, ids: number[]): Promise<number> {
-    const result = await this.pool.query('DELETE FROM versions WHERE doc_id = $1 AND id = ANY($2::bigint[])', [
+    const result = await this.database.pool.query('DELETE FROM versions WHERE doc_id = $1 AND id = ANY($2::bigint[])', [
       docId,
       ids,
     ])
@@ -77,7 +74,7 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   async removeAll(docId: DocId): Promise<void> {
-    await this.pool.query('DELETE FROM versions WHERE doc_id = $1', [docId])
+    await this.database.pool.query('DELETE FROM versions WHERE doc_id = $1', [docId])
   }
 }
 

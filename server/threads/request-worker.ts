@@ -1,15 +1,14 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import type { ThreadMessage, ThreadReply } from './serve-requests.js'
 
-export interface EvalWorkerOptions {
-  /**
-   * The worker's code as plain JavaScript: it then loads the same way compiled (`npm start`), under
-   * tsx (the CLI in development, the bench) and under vitest, none of which share a TypeScript
-   * loader with a worker thread. It answers `{ id, ...request }` with `{ id, value }` or
-   * `{ id, error }`, and on `{ close: true }` releases what it holds and closes its port.
-   */
-  source: string
+export interface RequestWorkerOptions {
+  /** The thread's entry module (threadEntry()); it answers through serveRequests(). */
+  entry: URL
+  /** Handed to the thread as `workerData` each time one starts. */
   workerData: () => unknown
-  /** Names the worker in errors ("SQLite writer", "compaction worker"). */
+  /** Names the worker in errors ("SQLite writer", "compaction merge"). */
   name: string
   /** A request unanswered after this long: the worker is taken as hung and replaced. */
   timeoutMs?: number
@@ -22,23 +21,40 @@ interface Waiting {
 }
 
 /**
+ * The thread entry `name` beside the module at `moduleUrl` (pass `import.meta.url`), in that
+ * module's own form: `.js` compiled by tsc (npm start), `.mjs` in the bench's esbuild bundle, `.ts`
+ * when the server runs from source (vitest, tsx). Every build that compiles the server emits the
+ * entries beside it (bench/lib/server-process.ts bundles THREAD_ENTRIES).
+ */
+export function threadEntry(moduleUrl: string, name: string): URL {
+  return new URL(`./${name}${path.extname(fileURLToPath(moduleUrl))}`, moduleUrl)
+}
+
+/**
+ * A TypeScript entry (development only) starts in this JavaScript file, which registers tsx's loader
+ * and then imports the entry: a worker's own entry module is loaded before any --import hook could
+ * apply to it (Node 20). tsx is a devDependency; compiled entries never come here.
+ */
+const TYPESCRIPT_ENTRY_LOADER = 'load-typescript-entry.mjs'
+
+/**
  * Requests to a worker thread, each answered once. The thread starts on first use and is
  * referenced only while a request is outstanding (an idle worker never keeps the process alive). A
  * worker that dies, or outlives a request's deadline, fails everything it held; the next request
  * starts a fresh one.
  */
-export class EvalWorker {
+export class RequestWorker {
   private worker: Worker | null = null
   private readonly waiting = new Map<number, Waiting>()
   private nextId = 1
   /** Settable for tests. */
   timeoutMs: number | undefined
 
-  constructor(private readonly options: EvalWorkerOptions) {
+  constructor(private readonly options: RequestWorkerOptions) {
     this.timeoutMs = options.timeoutMs
   }
 
-  request<T>(message: object, transfer: ArrayBuffer[] = []): Promise<T> {
+  request<T>(request: unknown, transfer: ArrayBuffer[] = []): Promise<T> {
     const worker = this.worker ?? this.start()
     const id = this.nextId++
     return new Promise<T>((resolve, reject) => {
@@ -53,7 +69,7 @@ export class EvalWorker {
       timer?.unref()
       this.waiting.set(id, { resolve: resolve as (value: never) => void, reject, timer })
       worker.ref()
-      worker.postMessage({ id, ...message }, transfer)
+      worker.postMessage({ id, request } satisfies ThreadMessage<unknown>, transfer)
     })
   }
 
@@ -69,21 +85,25 @@ export class EvalWorker {
     this.worker = null
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
     worker.ref()
-    worker.postMessage({ close: true })
+    worker.postMessage({ close: true } satisfies ThreadMessage<unknown>)
     await exited
   }
 
   private start(): Worker {
-    const worker = new Worker(this.options.source, { eval: true, workerData: this.options.workerData() })
+    const { entry } = this.options
+    const workerData = this.options.workerData()
+    const worker = entry.pathname.endsWith('.ts')
+      ? new Worker(new URL(`./${TYPESCRIPT_ENTRY_LOADER}`, import.meta.url), { workerData, argv: [entry.href] })
+      : new Worker(entry, { workerData })
     worker.unref()
-    worker.on('message', (reply: { id: number; value?: unknown; error?: string }) => {
+    worker.on('message', (reply: ThreadReply) => {
       const waiting = this.waiting.get(reply.id)
       if (!waiting) return
       this.waiting.delete(reply.id)
       if (waiting.timer) clearTimeout(waiting.timer)
       if (this.waiting.size === 0) worker.unref()
-      if (reply.error === undefined) waiting.resolve(reply.value as never)
-      else waiting.reject(new Error(`${this.options.name} failed: ${reply.error}`))
+      if ('error' in reply) waiting.reject(new Error(`${this.options.name} failed: ${reply.error}`))
+      else waiting.resolve(reply.value as never)
     })
     worker.on('error', (error) => this.fail(worker, error))
     worker.on('exit', (code) => this.fail(worker, new Error(`${this.options.name} stopped (exit code ${code})`)))

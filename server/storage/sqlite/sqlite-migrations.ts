@@ -1,0 +1,66 @@
+import type Database from 'better-sqlite3'
+
+/**
+ * Every table of every SQLite store, in order; PRAGMA user_version records the last one run. A new
+ * store's tables are a new entry at the end: never edit one that has shipped.
+ */
+export const SQLITE_MIGRATIONS: string[] = [
+  `CREATE TABLE documents (
+     doc_id     TEXT PRIMARY KEY,
+     title      TEXT NOT NULL DEFAULT '',
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   -- One table for the log and its snapshot: load is a single ordered range scan.
+   CREATE TABLE updates (
+     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+     doc_id      TEXT NOT NULL,
+     data        BLOB NOT NULL,
+     is_snapshot INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX updates_by_doc ON updates (doc_id, seq);
+   CREATE TABLE quarantine (
+     doc_id         TEXT NOT NULL,
+     seq            INTEGER NOT NULL,
+     data           BLOB NOT NULL,
+     reason         TEXT NOT NULL,
+     quarantined_at INTEGER NOT NULL
+   );
+   CREATE INDEX updates_docs_by_time ON documents (updated_at);`,
+  // Version history and token revocations were created by their own stores before they became
+  // migrations; IF NOT EXISTS adopts those tables.
+  `CREATE TABLE IF NOT EXISTS versions (
+     id         INTEGER PRIMARY KEY AUTOINCREMENT,
+     doc_id     TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     name       TEXT,
+     authors    TEXT NOT NULL,
+     size_bytes INTEGER NOT NULL,
+     state      BLOB NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc_id, created_at);`,
+  `CREATE TABLE IF NOT EXISTS revocations (
+     id         INTEGER PRIMARY KEY AUTOINCREMENT,
+     kind       TEXT NOT NULL,
+     subject    TEXT NOT NULL,
+     revoked_at INTEGER NOT NULL,
+     expires_at INTEGER
+   );
+   CREATE INDEX IF NOT EXISTS revocations_by_expiry ON revocations (expires_at);`,
+]
+
+/** Runs the migrations the file has not had yet, each in its own transaction. */
+export function migrateSqlite(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > SQLITE_MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this Tandem build supports (${SQLITE_MIGRATIONS.length}); upgrade Tandem`,
+    )
+  }
+  for (let version = current; version < SQLITE_MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(SQLITE_MIGRATIONS[version] as string)
+      db.pragma(`user_version = ${version + 1}`)
+    })()
+  }
+}
