@@ -224,7 +224,6 @@ export class TandemProvider {
   private readonly onConnectionClose = (event: CloseEvent | null): void => {
     // Reconnection is ours (jittered backoff, fresh token, close-code policy), not y-websocket's.
     this.yProvider.shouldConnect = false
-    this.hasLostConnection = true
     // A revoked token is final: an app that obtains a new one calls connect() again.
     const isRetryableUnauthorized =
       event?.code === CloseCode.Unauthorized &&
@@ -234,17 +233,20 @@ export class TandemProvider {
     if (isRetryableUnauthorized) {
       // An expired token ends long sessions normally (docs/security.md): the token function is
       // asked for a fresh one before every attempt, so one more try is worth it; twice is not.
+      // Not a lost connection: the network is fine, so this reads as connecting, not offline.
       this.hasRetriedUnauthorized = true
       if (this.wantsConnection && !this.isDestroyed) this.scheduleReconnect()
     } else if (event && isPermanentClose(event.code)) {
+      this.hasLostConnection = true
       this.failure = describeFailure(event.code, event.reason, {
         serverUrl: this.httpBase,
         pageOrigin: (globalThis as { location?: { origin?: string } }).location?.origin,
         hasToken: this.token !== undefined,
       })
       if (event.code === CloseCode.DocumentDeleted) this.forgetLocalCopy()
-    } else if (this.wantsConnection && !this.isDestroyed) {
-      this.scheduleReconnect()
+    } else {
+      this.hasLostConnection = true
+      if (this.wantsConnection && !this.isDestroyed) this.scheduleReconnect()
     }
     // y-websocket updates its own fields after emitting, so read them on the next tick.
     queueMicrotask(() => this.refresh())
