@@ -31,6 +31,13 @@ export const ErrorCode = {
   PostInFlight: 'post-in-flight',
   /** HTTP fallback: a POST body that is not `application/octet-stream`. */
   UnsupportedMediaType: 'unsupported-media-type',
+  /** The client asked (`?protocol=`) for a protocol version this server does not speak. */
+  IncompatibleProtocol: 'incompatible-protocol',
+  /**
+   * Seen by clients only: the server URL answered a sync endpoint as something other than Tandem
+   * (HTTP 404 or 405, or a web page), so `serverUrl` is wrong.
+   */
+  NotTandemServer: 'not-tandem-server',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 

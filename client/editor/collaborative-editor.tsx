@@ -6,7 +6,13 @@ import type { SyncStatus } from '../provider/sync-status.js'
 import type { TandemProvider, TokenSource } from '../provider/tandem-provider.js'
 import type { TransportPreference } from '../transport/transport.js'
 import { editorExtensions } from './editor-extensions.js'
-import { useIdlePresence, useSyncStatus, useTandemProvider, useUnsavedChangesWarning } from './hooks.js'
+import {
+  useIdlePresence,
+  useStatusChange,
+  useSyncStatus,
+  useTandemProvider,
+  useUnsavedChangesWarning,
+} from './hooks.js'
 import { Toolbar } from './toolbar.js'
 import { completeUser, type EditorUser } from './user-identity.js'
 
@@ -42,7 +48,11 @@ export interface CollaborativeEditorProps {
   className?: string
   /** Use a provider you created (e.g. with `useTandemProvider`) instead of making one. */
   provider?: TandemProvider
-  /** Called with every status change (connecting, saving, saved, offline, error…). */
+  /**
+   * Called with the first status, then when the state, transport or error changes or a flag flips
+   * (connecting, saved, saving, offline, error…); not for each new `unsyncedChanges` count (offline,
+   * every keystroke adds one). `useSyncStatus(provider)` re-renders on every change, counts included.
+   */
   onStatusChange?: (status: SyncStatus) => void
   /** Alias of `onStatusChange`. */
   onStatus?: (status: SyncStatus) => void
@@ -73,11 +83,10 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
   useIdlePresence(provider)
   useUnsavedChangesWarning(status, props.warnOnUnsavedClose ?? true)
 
-  const onStatusRef = useRef([props.onStatusChange, props.onStatus])
-  onStatusRef.current = [props.onStatusChange, props.onStatus]
-  useEffect(() => {
-    for (const callback of onStatusRef.current) callback?.(status)
-  }, [status])
+  useStatusChange(status, (changed) => {
+    props.onStatusChange?.(changed)
+    props.onStatus?.(changed)
+  })
 
   const className = ['tandem-editor', props.className].filter(Boolean).join(' ')
   return (

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { TandemProvider, type TandemProviderOptions, type TokenSource } from '../provider/tandem-provider.js'
-import { INITIAL_SYNC_STATUS, type SyncStatus } from '../provider/sync-status.js'
+import { INITIAL_SYNC_STATUS, isStatusChange, type SyncStatus } from '../provider/sync-status.js'
 import { isUserColor } from './user-identity.js'
 
 /**
@@ -39,13 +39,32 @@ export function useTandemProvider(options: TandemProviderOptions | null): Tandem
 const noSubscription = () => () => undefined
 const initialStatus = () => INITIAL_SYNC_STATUS
 
-/** The provider's status, re-rendering on every change (StrictMode- and SSR-safe). */
+/**
+ * The provider's status, re-rendering on every change, new unsynced counts included (StrictMode- and
+ * SSR-safe). For a callback on meaningful changes only, see `useStatusChange`.
+ */
 export function useSyncStatus(provider: TandemProvider | null): SyncStatus {
   return useSyncExternalStore(
     provider?.subscribe ?? noSubscription,
     provider?.getStatus ?? initialStatus,
     initialStatus,
   )
+}
+
+/**
+ * Calls `onChange` with the first status it sees, then whenever the status changes in a way an app
+ * acts on (`isStatusChange`: state, transport, error or a flag), not for every new unsynced count.
+ * The latest `onChange` is always the one called, so an inline arrow function is fine.
+ */
+export function useStatusChange(status: SyncStatus, onChange: ((status: SyncStatus) => void) | undefined): void {
+  const onChangeRef = useRef(onChange)
+  onChangeRef.current = onChange
+  const reported = useRef<SyncStatus | null>(null)
+  useEffect(() => {
+    if (reported.current !== null && !isStatusChange(reported.current, status)) return
+    reported.current = status
+    onChangeRef.current?.(status)
+  }, [status])
 }
 
 /** One person in the document, from awareness. */

@@ -1,5 +1,3 @@
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import {
   applyAwarenessUpdate,
   encodeAwarenessUpdate,
@@ -7,6 +5,11 @@ import {
   type Awareness,
 } from 'y-protocols/awareness'
 import { MAX_PEERS_PER_TOPIC, PEER_RETRY_DELAY_MS } from '../../shared/limits.js'
+import {
+  readAwarenessUpdate,
+  writeAwarenessUpdate,
+  type AwarenessEntry,
+} from '../../shared/protocol/awareness-update.js'
 import { PeerLink, type LinkSignal } from './peer-link.js'
 import { decodePresenceFrame, encodePresenceFrame, fromBase64, toBase64 } from './presence-frames.js'
 import { SignallingClient, type SignallingConfig } from './signalling-client.js'
@@ -296,31 +299,16 @@ function filterAwarenessUpdate(
   ownClientId: number,
   stamp: (state: string) => string | null,
 ): Uint8Array | null {
-  try {
-    const decoder = decoding.createDecoder(update)
-    const count = decoding.readVarUint(decoder)
-    const encoder = encoding.createEncoder()
-    const kept: [number, number, string][] = []
-    for (let i = 0; i < count; i++) {
-      const clientId = decoding.readVarUint(decoder)
-      const clock = decoding.readVarUint(decoder)
-      const state = decoding.readVarString(decoder)
-      if (clientId === ownClientId) continue
-      peer.clientId ??= clientId
-      const stamped = clientId === peer.clientId ? stamp(state) : null
-      if (stamped !== null) kept.push([clientId, clock, stamped])
-    }
-    if (kept.length === 0) return null
-    encoding.writeVarUint(encoder, kept.length)
-    for (const [clientId, clock, state] of kept) {
-      encoding.writeVarUint(encoder, clientId)
-      encoding.writeVarUint(encoder, clock)
-      encoding.writeVarString(encoder, state)
-    }
-    return encoding.toUint8Array(encoder)
-  } catch {
-    return null
+  const entries = readAwarenessUpdate(update)
+  if (!entries) return null
+  const kept: AwarenessEntry[] = []
+  for (const entry of entries) {
+    if (entry.clientId === ownClientId) continue
+    peer.clientId ??= entry.clientId
+    const stamped = entry.clientId === peer.clientId ? stamp(entry.state) : null
+    if (stamped !== null) kept.push({ ...entry, state: stamped })
   }
+  return kept.length === 0 ? null : writeAwarenessUpdate(kept)
 }
 
 /** `user.id` and `user.name` of a JSON awareness state (null when it has none or is not JSON). */

@@ -1,4 +1,5 @@
 import { ErrorCode } from '../../shared/errors.js'
+import { CloseCode } from '../../shared/protocol/close-codes.js'
 import type { TransportKind } from '../../shared/protocol/transport-kind.js'
 
 /**
@@ -21,20 +22,26 @@ export const SyncState = {
 } as const
 export type SyncState = (typeof SyncState)[keyof typeof SyncState]
 
-/** A permanent failure, from the close code and reason the server sent. */
+/** A permanent failure, from the close code and reason the server sent (or the client concluded). */
 export interface SyncFailure {
   /** WebSocket close code (4400–4499 per docs/protocol.md). */
   closeCode: number
-  /** The `<error-code>` part of the close reason, e.g. `document-deleted`. */
+  /** The `<error-code>` part of the close reason, e.g. `document-deleted` or `forbidden-origin`. */
   errorCode: string
-  /** A sentence for the writer: what happened and what to do. */
+  /** A sentence for the reader: what happened and what to do. */
   message: string
+  /** The close reason as received (`<error-code>: <detail>`), with the server's facts; for logs and support. */
+  reason: string
 }
 
 export interface SyncStatus {
   /** Where the session stands; see SyncState. */
   state: SyncState
-  /** The transport of the current or last connection; null before any connection. */
+  /**
+   * The transport the server last answered on: the current connection's, or the last one's while
+   * offline or in error. null until the server has answered once (before the first connection,
+   * and when the very first attempt was refused).
+   */
   transport: TransportKind | null
   /** Local edits the server has not acknowledged as durable (kept in this browser meanwhile). */
   unsyncedChanges: number
@@ -91,24 +98,77 @@ export function deriveSyncState(facts: SyncFacts): SyncState {
   return facts.updateFramesAcked >= facts.updateFramesSent ? SyncState.Saved : SyncState.Saving
 }
 
-/** Words for failures whose error code says more than their close code (several share 4401). */
-const MESSAGES_BY_ERROR_CODE: Record<string, string> = {
-  [ErrorCode.TokenRevoked]: "Access revoked — ask the document's owner for a new link.",
+/**
+ * True when `next` tells an app something `previous` did not: another state, transport or error, or
+ * a flag flipped. Not a new `unsyncedChanges` count or `lastSavedAt` alone: those move with every
+ * keystroke (offline, every keystroke adds one), and an app's "Saving… / Saved / Offline" needs
+ * none of them. `onStatusChange` fires on these changes only; `useSyncStatus` sees every one.
+ */
+export function isStatusChange(previous: SyncStatus, next: SyncStatus): boolean {
+  return (
+    previous.state !== next.state ||
+    previous.transport !== next.transport ||
+    previous.error !== next.error ||
+    previous.hasUnsyncedChanges !== next.hasUnsyncedChanges ||
+    previous.isSynced !== next.isSynced ||
+    previous.isLocalCopyLoaded !== next.isLocalCopyLoaded
+  )
 }
 
-/** Words for a close the client cannot recover from by reconnecting. */
-export function describeFailure(closeCode: number, reason: string): SyncFailure {
+/** What the client knows that makes a failure's words precise. */
+export interface FailureContext {
+  /** The server's base URL (`http(s)://host[/prefix]`), named when it looks wrong. */
+  serverUrl?: string
+  /** This page's origin (`location.origin`), named when the server refuses it. */
+  pageOrigin?: string
+  /** True when the app gave a token (a 4401 then means a bad one, not a missing one). */
+  hasToken?: boolean
+}
+
+type Words = (detail: string, context: FailureContext) => string
+
+/** Words for failures whose error code says more than their close code (several share 4401, 4403, 4426). */
+const WORDS_BY_ERROR_CODE: Partial<Record<string, Words>> = {
+  [ErrorCode.ForbiddenOrigin]: (_detail, { pageOrigin }) =>
+    `The Tandem server does not accept this page's origin${pageOrigin ? ` (${pageOrigin})` : ''}. ` +
+    'Add it to ALLOWED_ORIGINS in the server settings and restart the server.',
+  [ErrorCode.Unauthorized]: (_detail, { hasToken }) =>
+    hasToken
+      ? "Your access token was not accepted (invalid, or not signed with this server's AUTH_SECRET). Reload the page to get a new one."
+      : 'This server needs an access token (it has AUTH_SECRET set) and none was given: pass a token to the editor.',
+  [ErrorCode.TokenExpired]: () => 'Your access has expired. Sign in again to keep editing.',
+  [ErrorCode.TokenRevoked]: () => "Access revoked — ask the document's owner for a new link.",
+  [ErrorCode.Forbidden]: () => 'Your access token does not cover this document. Ask its owner for a link to it.',
+  [ErrorCode.IncompatibleProtocol]: (detail) =>
+    `This editor and the Tandem server speak different protocol versions (${detail}). ` +
+    'Update the tandem package or the server so that they match.',
+  [ErrorCode.NotTandemServer]: (detail, { serverUrl }) => notTandemServer(detail, serverUrl),
+}
+
+/** Words for a close code when its error code has none of its own. */
+const WORDS_BY_CLOSE_CODE: Partial<Record<number, Words>> = {
+  [CloseCode.BadRequest]: () =>
+    'The server rejected this session as malformed. Reload the page; if it persists, report it.',
+  [CloseCode.Unauthorized]: () => 'Your access has expired. Sign in again to keep editing.',
+  [CloseCode.Forbidden]: () => 'You do not have access to this document.',
+  [CloseCode.DocumentDeleted]: () => 'This document was deleted.',
+  [CloseCode.TooLarge]: () => 'A change is too large for the server to accept. Undo the last large paste and reload.',
+  [CloseCode.IncompatibleServer]: (detail, { serverUrl }) => notTandemServer(detail, serverUrl),
+}
+
+function notTandemServer(detail: string, serverUrl: string | undefined): string {
+  return (
+    `Check serverUrl: ${serverUrl ?? 'the server'} did not answer as a Tandem sync server (${detail}). ` +
+    "It should be the Tandem server's base URL, e.g. https://tandem.example.com."
+  )
+}
+
+/** Words for a close the client cannot recover from by reconnecting: what happened and what to do. */
+export function describeFailure(closeCode: number, reason: string, context: FailureContext = {}): SyncFailure {
   const separator = reason.indexOf(':')
   const errorCode = separator > 0 ? reason.slice(0, separator) : reason || `close-${closeCode}`
-  const byErrorCode = MESSAGES_BY_ERROR_CODE[errorCode]
-  if (byErrorCode) return { closeCode, errorCode, message: byErrorCode }
-  const messages: Record<number, string> = {
-    4400: 'The server rejected this session as malformed. Reload the page; if it persists, report it.',
-    4401: 'Your access has expired. Sign in again to keep editing.',
-    4403: 'You do not have access to this document.',
-    4404: 'This document was deleted.',
-    4413: 'A change is too large for the server to accept. Undo the last large paste and reload.',
-  }
-  const message = messages[closeCode] ?? `The server closed the connection for good (${closeCode}).`
-  return { closeCode, errorCode, message }
+  const detail = separator > 0 ? reason.slice(separator + 1).trim() : reason
+  const words = WORDS_BY_ERROR_CODE[errorCode] ?? WORDS_BY_CLOSE_CODE[closeCode]
+  const message = words?.(detail, context) ?? `The server closed the connection for good (${closeCode}).`
+  return { closeCode, errorCode, message, reason }
 }

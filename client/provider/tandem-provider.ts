@@ -8,6 +8,7 @@ import { ErrorCode } from '../../shared/errors.js'
 import { isValidDocId, DOC_ID_RULE } from '../../shared/ids.js'
 import { CloseCode, isPermanentClose } from '../../shared/protocol/close-codes.js'
 import { ACKS_QUERY_PARAM, MessageType, NAME_QUERY_PARAM } from '../../shared/protocol/message-type.js'
+import { PROTOCOL_QUERY_PARAM, PROTOCOL_VERSION } from '../../shared/protocol/protocol-version.js'
 import { TransportKind } from '../../shared/protocol/transport-kind.js'
 import type { TransportPreference, TransportSocket } from '../transport/transport.js'
 import { transportFor } from '../transport/fallback-transport.js'
@@ -114,7 +115,7 @@ export class TandemProvider {
     this.yProvider = new WebsocketProvider(collabBase, this.docId, this.doc, {
       connect: false,
       awareness: this.presence.syncAwareness,
-      params: { [ACKS_QUERY_PARAM]: '1' },
+      params: { [ACKS_QUERY_PARAM]: '1', [PROTOCOL_QUERY_PARAM]: String(PROTOCOL_VERSION) },
       WebSocketPolyfill: transport.socketClass(() => this.refresh()) as unknown as typeof WebSocket,
       disableBc: options.crossTab === false,
     })
@@ -223,7 +224,6 @@ export class TandemProvider {
   private readonly onConnectionClose = (event: CloseEvent | null): void => {
     // Reconnection is ours (jittered backoff, fresh token, close-code policy), not y-websocket's.
     this.yProvider.shouldConnect = false
-    this.hasLostConnection = true
     // A revoked token is final: an app that obtains a new one calls connect() again.
     const isRetryableUnauthorized =
       event?.code === CloseCode.Unauthorized &&
@@ -233,13 +233,20 @@ export class TandemProvider {
     if (isRetryableUnauthorized) {
       // An expired token ends long sessions normally (docs/security.md): the token function is
       // asked for a fresh one before every attempt, so one more try is worth it; twice is not.
+      // Not a lost connection: the network is fine, so this reads as connecting, not offline.
       this.hasRetriedUnauthorized = true
       if (this.wantsConnection && !this.isDestroyed) this.scheduleReconnect()
     } else if (event && isPermanentClose(event.code)) {
-      this.failure = describeFailure(event.code, event.reason)
+      this.hasLostConnection = true
+      this.failure = describeFailure(event.code, event.reason, {
+        serverUrl: this.httpBase,
+        pageOrigin: (globalThis as { location?: { origin?: string } }).location?.origin,
+        hasToken: this.token !== undefined,
+      })
       if (event.code === CloseCode.DocumentDeleted) this.forgetLocalCopy()
-    } else if (this.wantsConnection && !this.isDestroyed) {
-      this.scheduleReconnect()
+    } else {
+      this.hasLostConnection = true
+      if (this.wantsConnection && !this.isDestroyed) this.scheduleReconnect()
     }
     // y-websocket updates its own fields after emitting, so read them on the next tick.
     queueMicrotask(() => this.refresh())
@@ -329,8 +336,7 @@ export class TandemProvider {
     }
     const next: SyncStatus = {
       state,
-      // A fallback socket names the transport it switched to; a plain one is its transport's kind.
-      transport: ws ? (ws.transport ?? this.transportKind) : this.status.transport,
+      transport: this.answeringTransport(ws) ?? this.status.transport,
       unsyncedChanges: this.unsyncedChanges,
       hasUnsyncedChanges: this.unsyncedChanges > 0,
       isLocalCopyLoaded: this.isLocalCopyLoaded,
@@ -341,6 +347,17 @@ export class TandemProvider {
     if (sameStatus(this.status, next)) return
     this.status = next
     for (const listener of [...this.listeners]) listener()
+  }
+
+  /**
+   * The transport the server answered on over `ws`, null before it answered: a socket that merely
+   * exists (or was refused) names no transport. A fallback socket names the rung that proved
+   * itself; a plain WebSocket is its transport's kind once a message arrived.
+   */
+  private answeringTransport(ws: (WebSocket & Partial<TransportSocket>) | null): TransportKind | null {
+    if (!ws) return null
+    if (ws.transport !== undefined) return ws.transport
+    return ws.hasReceivedMessage ? this.transportKind : null
   }
 }
 

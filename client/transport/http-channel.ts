@@ -1,5 +1,6 @@
 import { backoffDelayMs } from '../../shared/backoff.js'
-import { CloseCode } from '../../shared/protocol/close-codes.js'
+import { ErrorCode } from '../../shared/errors.js'
+import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import { decodeFrame, messageTypeOf } from '../../shared/protocol/frames.js'
 import {
   closeOfErrorAnswer,
@@ -173,7 +174,7 @@ export class HttpChannel implements Rung {
       const headers: Record<string, string> = { Accept: 'text/event-stream', ...this.authHeader() }
       if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId
       const response = await this.fetchImpl(this.url(HttpEndpoint.Events), { headers, signal: abort.signal })
-      if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+      if (isRefusal(response) || isForeignAnswer(response)) {
         await this.closeFromResponse(response)
         return 'closed'
       }
@@ -249,6 +250,7 @@ export class HttpChannel implements Rung {
           headers: this.authHeader(),
           signal: abort.signal,
         })
+        if (isForeignAnswer(response)) return await this.closeFromResponse(response)
         if (response.status === 200) {
           const frames = orThrow(decodeFrames(new Uint8Array(await response.arrayBuffer())))
           this.cursor = response.headers.get(CURSOR_HEADER) ?? this.cursor
@@ -268,9 +270,7 @@ export class HttpChannel implements Rung {
           isResyncDue = true
           continue
         }
-        if (response.status >= 400 && response.status < 500 && response.status !== 429) {
-          return await this.closeFromResponse(response)
-        }
+        if (isRefusal(response)) return await this.closeFromResponse(response)
       } catch {
         // timeout or network failure: counted below
       } finally {
@@ -312,6 +312,7 @@ export class HttpChannel implements Rung {
           body: body as Uint8Array<ArrayBuffer>,
           signal: abort.signal,
         })
+        if (isForeignAnswer(response)) return await this.closeFromResponse(response)
         if (response.ok) {
           const replies = orThrow(decodeFrames(new Uint8Array(await response.arrayBuffer())))
           if (this.inFlight !== batch) return // handed to another transport meanwhile
@@ -324,7 +325,8 @@ export class HttpChannel implements Rung {
           break
         }
         // 409: an earlier attempt of this batch is still being handled; 429/5xx: wait and resend.
-        const isRetryable = response.status === 409 || response.status === 429 || response.status >= 500
+        const isRetryable =
+          response.status === 409 || response.status === 429 || response.status >= 500 || response.redirected
         if (!isRetryable) return await this.closeFromResponse(response)
         retryAfterMs = Number(response.headers.get('retry-after') ?? 0) * 1000
         await response.body?.cancel()
@@ -342,9 +344,14 @@ export class HttpChannel implements Rung {
     void this.pump()
   }
 
-  /** A 4xx/410 answer: the body says which WebSocket close code it stands for. */
+  /** A 4xx/410 answer (the body says which WebSocket close code it stands for), or a foreign one. */
   private async closeFromResponse(response: Response): Promise<void> {
-    const { code, reason } = closeOfErrorAnswer(response.status, await response.text().catch(() => ''))
+    const body = await response.text().catch(() => '')
+    if (isForeignAnswer(response)) {
+      const reason = closeReason(ErrorCode.NotTandemServer, `a web page (HTTP ${response.status}) instead of sync data`)
+      return this.finish(CloseCode.IncompatibleServer, reason)
+    }
+    const { code, reason } = closeOfErrorAnswer(response.status, body)
     this.finish(code, reason)
   }
 
@@ -355,6 +362,24 @@ export class HttpChannel implements Rung {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms))
   }
+}
+
+/**
+ * An answer that ends the session: a 4xx other than 429 (busy), from the endpoint itself. Tandem's
+ * endpoints never redirect, so a redirected answer came from something in between (a captive
+ * portal, a login proxy) and counts as a network failure.
+ */
+function isRefusal(response: Response): boolean {
+  return !response.redirected && response.status >= 400 && response.status < 500 && response.status !== 429
+}
+
+/**
+ * A web page where sync data was expected (an app's own HTML fallback, a static site): `serverUrl`
+ * does not point at a Tandem server. Tandem answers these endpoints with an event stream, frames
+ * or JSON, never HTML.
+ */
+function isForeignAnswer(response: Response): boolean {
+  return !response.redirected && response.ok && (response.headers.get('content-type') ?? '').startsWith('text/html')
 }
 
 /** The provider refreshes tokens in-band; later requests of this channel must carry the new one. */

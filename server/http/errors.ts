@@ -27,6 +27,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.MalformedFrame]: 400,
   [ErrorCode.UnknownMessageType]: 400,
   [ErrorCode.DocumentDeleted]: 410,
+  [ErrorCode.IncompatibleProtocol]: 400,
 }
 
 /** A JSON answer as express's `res.status(status).json(body)` writes it, on plain Node responses too. */

@@ -4,6 +4,7 @@ import { DOC_ID_RULE, isValidDocId } from '../../shared/ids.js'
 import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { HttpEndpoint, SESSION_ID_PATTERN, SESSION_QUERY_PARAM } from '../../shared/protocol/http-framing.js'
 import { TOKEN_QUERY_PARAM } from '../../shared/protocol/message-type.js'
+import { PROTOCOL_QUERY_PARAM, protocolMismatch } from '../../shared/protocol/protocol-version.js'
 import type { Principal } from '../auth/authenticator.js'
 import { sendError, sendInternalError } from '../http/errors.js'
 import { requestToken } from '../http/request-token.js'
@@ -34,7 +35,7 @@ const TRANSPORT_PATH = new RegExp(`^/collab/([^/]+)/(${Object.values(HttpEndpoin
  * included), which express then serves.
  *
  * Every endpoint starts alike, so that runs here once: the CORS guard, the document and session
- * ids, the draining check, the credentials. A binding gets a request that passed them all.
+ * ids, the protocol version, the draining check, the credentials. A binding gets a request that passed them all.
  *
  * Plain Node request and response, one regular expression and one query parse per request: a
  * long-polling client makes a request per delivery, and express's router, its request/response
@@ -101,6 +102,12 @@ async function serve(
       'sid must be 16–64 characters of [A-Za-z0-9_-]',
     )
   }
+  const mismatch = protocolMismatch(query.get(PROTOCOL_QUERY_PARAM))
+  if (mismatch) {
+    return refuse(context, request, response, 400, ErrorCode.IncompatibleProtocol, mismatch, {
+      extra: sessionClose(ErrorCode.IncompatibleProtocol, mismatch),
+    })
+  }
   if (context.options.isDraining()) {
     return sendError(response, 503, ErrorCode.ServerShuttingDown, 'server is restarting; retry', {
       headers: { 'Retry-After': '1' },
@@ -137,11 +144,14 @@ async function authorize(
     }
     context.options.metrics.authFailures.inc({ code })
     const status = code === ErrorCode.Forbidden || code === ErrorCode.ReadOnly ? 403 : 401
-    refuse(context, request, response, status, code, message, {
-      extra: { closeCode: closeCodeFor(code), reason: closeReason(code, message) },
-    })
+    refuse(context, request, response, status, code, message, { extra: sessionClose(code, message) })
     return null
   }
+}
+
+/** The fields of an error body whose answer ends the session: the close a WebSocket would get. */
+function sessionClose(code: ErrorCode, detail: string): { closeCode: number; reason: string } {
+  return { closeCode: closeCodeFor(code), reason: closeReason(code, detail) }
 }
 
 function decodePathSegment(segment: string): string | null {

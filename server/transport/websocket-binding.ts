@@ -5,10 +5,12 @@ import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { ACKS_QUERY_PARAM, NAME_QUERY_PARAM, TOKEN_QUERY_PARAM } from '../../shared/protocol/message-type.js'
+import { PROTOCOL_QUERY_PARAM, protocolMismatch } from '../../shared/protocol/protocol-version.js'
 import { TransportKind } from '../../shared/protocol/transport-kind.js'
 import type { Authenticator } from '../auth/authenticator.js'
 import type { ClientAddressOf } from '../http/client-address.js'
 import type { ConnectionLimiter } from '../http/connection-limiter.js'
+import { forbiddenOriginDetail } from '../http/cors.js'
 import { loggablePath, type Logger } from '../logger.js'
 import { countConnection, type Metrics } from '../metrics.js'
 import { nextConnectionId, type Connection } from '../sync/connection.js'
@@ -30,7 +32,10 @@ export interface WebSocketBindingOptions {
   heartbeatIntervalMs: number
   /** True while the server drains: new upgrades are refused with 503 so the balancer retries elsewhere. */
   isDraining: () => boolean
-  /** Cross-site WebSocket hijacking guard (ALLOWED_ORIGINS); checked before the upgrade. */
+  /**
+   * Cross-site WebSocket hijacking guard (ALLOWED_ORIGINS). A refused origin's socket is upgraded
+   * only to be closed at once with 4403 `forbidden-origin`, before anything is read or loaded.
+   */
   isOriginAllowed: (origin: string | undefined) => boolean
   /** The client's address for per-address limits (honours X-Forwarded-For only behind a trusted proxy). */
   clientAddress: ClientAddressOf
@@ -41,6 +46,8 @@ export interface WebSocketBindingOptions {
 /** Until its credentials are checked, a connection may make the server hold only this much. */
 const MAX_UNAUTHENTICATED_BYTES = 64 * 1024
 const MAX_UNAUTHENTICATED_FRAMES = 100
+/** A refused socket whose peer does not complete the close handshake is terminated after this. */
+const REFUSED_SOCKET_LINGER_MS = 5_000
 
 /** Handles other upgrade paths (e.g. /signal); returns false when the path is not its own. */
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
@@ -106,10 +113,6 @@ export class WebSocketBinding {
       return rejectUpgrade(socket, 404, 'Not Found')
     }
     if (this.options.isDraining()) return rejectUpgrade(socket, 503, 'Service Unavailable')
-    if (!this.options.isOriginAllowed(request.headers.origin)) {
-      this.options.log.warn({ path: loggablePath(request.url), origin: request.headers.origin }, 'origin refused')
-      return rejectUpgrade(socket, 403, 'Forbidden')
-    }
     const address = this.options.clientAddress(request)
     const { connections } = this.options
     if (!connections.hasRoom(address)) {
@@ -119,18 +122,24 @@ export class WebSocketBinding {
       return rejectUpgrade(socket, 429, 'Too Many Requests')
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      const rawDocId = safeDecode(url.pathname.slice(COLLAB_PATH_PREFIX.length))
-      if (!isValidDocId(rawDocId)) {
-        // Complete the upgrade and close with a reason: a refused upgrade shows browsers only 1006.
-        this.options.log.warn({ path: loggablePath(request.url), code: ErrorCode.InvalidDocId }, 'connection refused')
-        ws.close(CloseCode.BadRequest, closeReason(ErrorCode.InvalidDocId, DOC_ID_RULE))
-        return
+      // Refusals complete the upgrade and close with a code and reason: a refused upgrade shows
+      // browsers only 1006, which looks like a server that is down (and is retried for ever).
+      // The origin comes first: a page from a refused origin (cross-site WebSocket hijacking)
+      // learns nothing but that.
+      const { origin } = request.headers
+      if (!this.options.isOriginAllowed(origin)) {
+        return this.refuse(ws, request, ErrorCode.ForbiddenOrigin, forbiddenOriginDetail(origin))
       }
+      const mismatch = protocolMismatch(url.searchParams.get(PROTOCOL_QUERY_PARAM))
+      if (mismatch) return this.refuse(ws, request, ErrorCode.IncompatibleProtocol, mismatch)
+      const rawDocId = safeDecode(url.pathname.slice(COLLAB_PATH_PREFIX.length))
+      if (!isValidDocId(rawDocId)) return this.refuse(ws, request, ErrorCode.InvalidDocId, DOC_ID_RULE)
       // Counted once the handshake completed: a failed one never calls back, so it could never be
       // released. ws calls back synchronously, so the room checked above is normally still there.
       if (!connections.tryAcquire(address)) {
         this.options.metrics.rejectedFrames.inc({ code: ErrorCode.TooManyConnections })
-        ws.close(
+        refuseSocket(
+          ws,
           CloseCode.RateLimited,
           closeReason(ErrorCode.TooManyConnections, 'too many connections from this address'),
         )
@@ -141,6 +150,13 @@ export class WebSocketBinding {
       const name = url.searchParams.get(NAME_QUERY_PARAM)?.trim().slice(0, 100) || undefined
       void this.attach(ws, rawDocId, wantsAcks, token, address, name)
     })
+  }
+
+  /** Closes a socket upgraded only to be refused, and logs it once. */
+  private refuse(ws: WebSocket, request: IncomingMessage, code: ErrorCode, detail: string): void {
+    const fields = { path: loggablePath(request.url), origin: request.headers.origin, code }
+    this.options.log.warn(fields, 'connection refused')
+    refuseSocket(ws, closeCodeFor(code), closeReason(code, detail))
   }
 
   private async attach(
@@ -302,6 +318,17 @@ class WebSocketConnection implements Connection {
     this.isAlive = false
     this.ws.ping()
   }
+}
+
+/**
+ * Closes a socket that was upgraded only to carry a refusal: nothing was read from it and nothing
+ * but the close frame is sent. A peer that never answers the close handshake is cut after a while.
+ */
+function refuseSocket(ws: WebSocket, code: CloseCode, reason: string): void {
+  ws.close(code, reason)
+  const timer = setTimeout(() => ws.terminate(), REFUSED_SOCKET_LINGER_MS)
+  timer.unref()
+  ws.once('close', () => clearTimeout(timer))
 }
 
 function rejectUpgrade(socket: Duplex, status: number, message: string): void {

@@ -23,6 +23,11 @@ export const CloseCode = {
   Forbidden: 4403,
   DocumentDeleted: 4404,
   TooLarge: 4413,
+  /**
+   * The server cannot serve this client: a protocol version it does not speak, or (reported by the
+   * client itself) a server URL that is not a Tandem server. 426 as in HTTP's Upgrade Required.
+   */
+  IncompatibleServer: 4426,
   /** Sending too fast; reconnect after a pause (outside the permanent 44xx range on purpose). */
   RateLimited: 4529,
 } as const
@@ -55,6 +60,8 @@ const closeCodeByError: Record<ErrorCode, CloseCode> = {
   [ErrorCode.SessionExpired]: CloseCode.GoingAway,
   [ErrorCode.PostInFlight]: CloseCode.TryAgainLater,
   [ErrorCode.UnsupportedMediaType]: CloseCode.BadRequest,
+  [ErrorCode.IncompatibleProtocol]: CloseCode.IncompatibleServer,
+  [ErrorCode.NotTandemServer]: CloseCode.IncompatibleServer,
 }
 
 export function closeCodeFor(code: ErrorCode): CloseCode {

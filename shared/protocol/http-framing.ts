@@ -1,6 +1,7 @@
 import { fromBase64, toBase64 } from 'lib0/buffer'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
+import { ErrorCode } from '../errors.js'
 import { CloseCode } from './close-codes.js'
 
 /**
@@ -170,13 +171,29 @@ export interface HttpErrorBody {
 
 /**
  * The close a 4xx answer stands for, from its status and body text: its `closeCode` and `reason`
- * when present, else 4413 for a 413 and 4400 for anything else.
+ * when present, else the close its status stands for (docs/protocol.md, "Status codes"): 4401 for a
+ * 401, 4403 for a 403, 4413 for a 413, 4400 for anything else — except 404 and 405, which a Tandem
+ * sync endpoint never answers: whatever answered is not a Tandem server (4426 `not-tandem-server`).
  */
 export function closeOfErrorAnswer(status: number, bodyText: string): SessionClose {
   const body = parseJsonObject(bodyText)
-  const code = Number(body.closeCode) || (status === 413 ? CloseCode.TooLarge : CloseCode.BadRequest)
+  const closeCode = Number(body.closeCode)
+  if (!closeCode && (status === 404 || status === 405)) {
+    return {
+      code: CloseCode.IncompatibleServer,
+      reason: `${ErrorCode.NotTandemServer}: HTTP ${status} from its sync endpoint`,
+    }
+  }
+  const code = closeCode || (CLOSE_BY_STATUS[status] ?? CloseCode.BadRequest)
   const reason = String(body.reason ?? `${String(body.error ?? 'bad-request')}: ${String(body.message ?? status)}`)
   return { code, reason }
+}
+
+/** The close an error status stands for when its body does not say. */
+const CLOSE_BY_STATUS: Partial<Record<number, CloseCode>> = {
+  401: CloseCode.Unauthorized,
+  403: CloseCode.Forbidden,
+  413: CloseCode.TooLarge,
 }
 
 /** The JSON object in `text`, or an empty one for anything else. */

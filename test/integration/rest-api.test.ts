@@ -195,13 +195,15 @@ describe('ALLOWED_ORIGINS', () => {
     expect(poll.headers.get('access-control-expose-headers')).toBe('Tandem-Cursor')
   })
 
-  it('refuses a WebSocket upgrade from another origin with 403', async () => {
+  it('refuses a WebSocket from another origin with close 4403 and the reason (a browser cannot read a 403 upgrade)', async () => {
     const { default: WebSocket } = await import('ws')
     const ws = new WebSocket(`${running.wsUrl}/doc`, { origin: 'https://evil.example' })
-    const status = await new Promise<number | undefined>((resolve) => {
-      ws.on('unexpected-response', (_request, response) => resolve(response.statusCode))
-      ws.on('open', () => resolve(101))
+    const closed = await new Promise<{ code: number; reason: string }>((resolve) => {
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))
     })
-    expect(status).toBe(403)
+    expect(closed).toEqual({
+      code: 4403,
+      reason: 'forbidden-origin: origin https://evil.example is not in ALLOWED_ORIGINS',
+    })
   })
 })

@@ -114,4 +114,20 @@ describe('HTTP fallback framing (shared/protocol/http-framing.ts)', () => {
     })
     expect(closeOfErrorAnswer(413, '<html>too large</html>')).toEqual({ code: 4413, reason: 'bad-request: 413' })
   })
+  it('maps a refusal without a close code by its status: 401 → 4401, 403 → 4403 (a refused origin)', () => {
+    const origin = JSON.stringify({ error: 'forbidden-origin', message: 'origin https://a.example is not in …' })
+    expect(closeOfErrorAnswer(403, origin)).toEqual({
+      code: 4403,
+      reason: 'forbidden-origin: origin https://a.example is not in …',
+    })
+    expect(closeOfErrorAnswer(401, '').code).toBe(4401)
+  })
+
+  it('takes a 404 or 405 from a sync endpoint for a server that is not Tandem (4426)', () => {
+    expect(closeOfErrorAnswer(404, '<html>Cannot GET</html>')).toEqual({
+      code: 4426,
+      reason: 'not-tandem-server: HTTP 404 from its sync endpoint',
+    })
+    expect(closeOfErrorAnswer(405, '').code).toBe(4426)
+  })
 })

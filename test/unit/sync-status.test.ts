@@ -17,7 +17,12 @@ const ANSWERED = { isSocketOpen: true, hasReceivedMessage: true }
 /** ...and the initial exchange completed both ways. */
 const SYNCED = { ...ANSWERED, hasReceivedSyncStep1: true, isSynced: true }
 const DROPPED = { hasLostConnection: true, isSocketOpen: false }
-const REFUSED = { closeCode: 4404, errorCode: 'document-deleted', message: 'This document was deleted.' }
+const REFUSED = {
+  closeCode: 4404,
+  errorCode: 'document-deleted',
+  message: 'This document was deleted.',
+  reason: 'document-deleted: gone',
+}
 
 const stateOf = (...patches: Partial<SyncFacts>[]) => deriveSyncState(Object.assign({ ...START }, ...patches))
 

@@ -1,0 +1,39 @@
+/* global window, document, location, URLSearchParams */
+import { createElement } from 'react'
+import { createRoot } from 'react-dom/client'
+import { CollaborativeEditor } from '../../../client/index.js'
+import '../../../client/editor/tandem-editor.css'
+
+// Plain JavaScript on purpose: the test project's tsconfig has no DOM types; Vite compiles the
+// TypeScript it imports.
+
+/**
+ * An app embedding the editor as docs/embedding.md shows, on whatever origin it is served from,
+ * against the server named by `?server=`. Every status `onStatusChange` reports is kept for the
+ * test, and the provider is reachable for reading the live status.
+ */
+const params = new URLSearchParams(location.search)
+const statuses = []
+
+window.tandem = {
+  /** Every status onStatusChange was called with, in order (plain data). */
+  statuses: () => statuses,
+  /** The provider's current status, new unsynced counts included. */
+  liveStatus: () => window.tandemProvider?.getStatus() ?? null,
+}
+
+createRoot(document.getElementById('root')).render(
+  createElement(CollaborativeEditor, {
+    docId: params.get('doc') ?? 'embedded',
+    serverUrl: params.get('server') ?? location.origin,
+    token: params.get('token') ?? undefined,
+    transport: params.get('transport') ?? 'auto',
+    presence: 'off',
+    offline: false,
+    warnOnUnsavedClose: false,
+    onStatusChange: (status) => statuses.push(JSON.parse(JSON.stringify(status))),
+    onReady: (_editor, provider) => {
+      window.tandemProvider = provider
+    },
+  }),
+)
