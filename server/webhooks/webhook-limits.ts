@@ -10,7 +10,7 @@ export const WEBHOOK_DOCUMENT_CHANGED_INTERVAL_MS = 60_000
 /** A receiver that has not answered in this long counts as failed (and is retried): it must not hold a slot forever. */
 export const WEBHOOK_TIMEOUT_MS = 10_000
 
-/** Attempts per event, the first included: with the backoff below, a receiver may be away about 8 minutes. */
+/** Attempts per event, the first included: with the backoff below, a receiver may be away about 4 minutes (8½ at most). */
 export const WEBHOOK_MAX_ATTEMPTS = 10
 
 /** Ceiling of the first retry's jittered wait; it doubles per attempt up to WEBHOOK_RETRY_MAX_MS. */
