@@ -100,8 +100,8 @@ export class HttpWebhookNotifier implements WebhookNotifier {
   private isReceiverFailing = false
   private droppedSinceLog = 0
   private lastDropLogAt = Number.NEGATIVE_INFINITY
-  /** Aborts requests still in flight when the shutdown flush ends. */
-  private readonly aborter = new AbortController()
+  /** One per request in flight, aborted when the shutdown flush ends. */
+  private readonly requests = new Set<AbortController>()
   private readonly target: string
   private readonly log: Logger
   private readonly metrics: Metrics
@@ -265,6 +265,14 @@ export class HttpWebhookNotifier implements WebhookNotifier {
 
   /** One POST; never throws. The body is the event's JSON, the same bytes on every attempt. */
   private async attempt(delivery: Delivery): Promise<AttemptResult> {
+    // Its own controller and timer rather than AbortSignal.any on a long-lived signal, which Node 20 leaks.
+    const request = new AbortController()
+    let isTimedOut = false
+    const timer = setTimeout(() => {
+      isTimedOut = true
+      request.abort()
+    }, this.options.timeoutMs)
+    this.requests.add(request)
     try {
       const body = (delivery.body ??= JSON.stringify(delivery.event))
       const headers: Record<string, string> = {
@@ -283,7 +291,7 @@ export class HttpWebhookNotifier implements WebhookNotifier {
         body,
         // A redirected POST would turn into a GET elsewhere: a receiver that moved is a configuration to fix.
         redirect: 'manual',
-        signal: AbortSignal.any([this.aborter.signal, AbortSignal.timeout(this.options.timeoutMs)]),
+        signal: request.signal,
       })
       // The receiver's answer is not read; cancelling it frees the connection for the next delivery.
       await response.body?.cancel().catch(() => undefined)
@@ -295,13 +303,15 @@ export class HttpWebhookNotifier implements WebhookNotifier {
         status: response.status,
       }
     } catch (error) {
-      const isTimeout = error instanceof Error && error.name === 'TimeoutError'
       return {
         isDelivered: false,
         isRetryable: true,
-        reason: isTimeout ? WebhookFailure.Timeout : WebhookFailure.Network,
-        error: errorMessage(error),
+        reason: isTimedOut ? WebhookFailure.Timeout : WebhookFailure.Network,
+        error: isTimedOut ? `no answer within ${this.options.timeoutMs} ms` : errorMessage(error),
       }
+    } finally {
+      clearTimeout(timer)
+      this.requests.delete(request)
     }
   }
 
@@ -325,7 +335,7 @@ export class HttpWebhookNotifier implements WebhookNotifier {
         this.droppedAtShutdown += this.pendingCount
         this.hasGivenUp = true
         this.queue.length = 0
-        this.aborter.abort()
+        for (const request of this.requests) request.abort()
       }
     }
     this.hasGivenUp = true

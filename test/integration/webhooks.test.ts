@@ -166,7 +166,10 @@ describe('webhooks', () => {
       timeoutMs: 300,
     })
     running.server.webhooks.notify(threadCreatedEvent('commented' as DocId, thread))
-    await waitFor(() => receiver.accepted().length === 1, { description: 'accepted after retries' })
+    // The receiver has answered before the server has read the answer: wait for both.
+    await waitFor(() => receiver.accepted().length === 1 && running.server.webhooks.pendingCount === 0, {
+      description: 'accepted after retries',
+    })
     expect(receiver.requests).toHaveLength(4)
     expect(new Set(receiver.requests.map((request) => request.event.id)).size).toBe(1)
     expect(new Set(receiver.requests.map((request) => request.rawBody)).size).toBe(1)
@@ -234,7 +237,10 @@ describe('webhooks', () => {
     // A webhook on the sync path would hold each ack for the 30 s timeout.
     expect(Math.max(...waits)).toBeLessThan(2_000)
     expect(await counter(running.server.metrics, 'webhookDropped', { reason: 'queue-full' })).toBeGreaterThan(100)
-    expect(running.logs.filter((line) => line.msg === 'webhook queue full; dropping the oldest events')).toHaveLength(1)
+    // One warning line per 10 s, however many were dropped.
+    const warnings = running.logs.filter((line) => line.msg === 'webhook queue full; dropping the oldest events')
+    expect(warnings.length).toBeGreaterThanOrEqual(1)
+    expect(warnings.length).toBeLessThan(10)
   })
 
   it('shuts down promptly with a receiver that never answers, logging what it dropped', async () => {

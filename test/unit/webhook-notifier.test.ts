@@ -163,6 +163,19 @@ describe('HttpWebhookNotifier', () => {
     expect(await counter(metrics, 'webhookDeliveries')).toBe(1)
   })
 
+  it('counts an attempt without an answer within the timeout as failed, aborts it and retries', async () => {
+    const receiver = fakeReceiver(['hang', 200])
+    const startedAt = Date.now()
+    start(receiver, { timeoutMs: 500 }).notify(event('a'))
+    await vi.advanceTimersByTimeAsync(499)
+    expect(receiver.calls).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1 + 100)
+    expect(receiver.calls[0]!.signal.aborted).toBe(true)
+    expect(receiver.calls.map((call) => call.at - startedAt)).toEqual([0, 600])
+    expect(await counter(metrics, 'webhookFailedAttempts', { reason: 'timeout' })).toBe(1)
+    expect(await counter(metrics, 'webhookDeliveries')).toBe(1)
+  })
+
   it('signs every attempt afresh with the time it is sent', async () => {
     const receiver = fakeReceiver([500, 200])
     start(receiver, { retryBaseMs: 4_000, retryMaxMs: 4_000 }).notify(event('a'))
