@@ -265,7 +265,7 @@ export class HttpWebhookNotifier implements WebhookNotifier {
 
   /** One POST; never throws. The body is the event's JSON, the same bytes on every attempt. */
   private async attempt(delivery: Delivery): Promise<AttemptResult> {
-    // Its own controller and timer rather than AbortSignal.any on a long-lived signal, which Node 20 leaks.
+    // Its own controller and timer: AbortSignal.any with a long-lived signal has leaked in Node (nodejs/node#55351).
     const request = new AbortController()
     let isTimedOut = false
     const timer = setTimeout(() => {
