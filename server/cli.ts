@@ -101,6 +101,11 @@ withSettings(
       logger: log,
       limits: { maxFrameBytes: config.maxFrameBytes, revocationPollMs: config.revocationPollMs },
       signalling: { iceServers: config.iceServers, isPeerToPeerEnabled: config.p2pPresence === 'on' },
+      webhooks: {
+        url: config.webhookUrl,
+        secret: config.webhookSecret,
+        documentChangedIntervalMs: config.webhookDocumentChangedIntervalMs,
+      },
     })
     await server.listen()
   } catch (error) {

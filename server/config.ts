@@ -4,6 +4,7 @@ import { MAX_FRAME_BYTES, REVOCATION_POLL_MS } from '../shared/limits.js'
 import { checkTrustedProxies } from './http/client-address.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
 import { DEFAULT_DATA_DIR } from './storage/storage-backend.js'
+import { MIN_WEBHOOK_SECRET_LENGTH, WEBHOOK_DOCUMENT_CHANGED_INTERVAL_MS } from './webhooks/webhook-limits.js'
 
 /**
  * Every setting: its environment variable, its CLI flag and its default. Precedence is
@@ -78,12 +79,38 @@ export const SETTINGS = {
     default: String(REVOCATION_POLL_MS),
     help: 'with AUTH_SECRET: how often each instance reads new token revocations (connections of a revoked token end within about this)',
   },
+  webhookUrl: {
+    env: 'WEBHOOK_URL',
+    flag: '--webhook-url <url>',
+    default: undefined,
+    help: 'http(s) URL that receives JSON events (thread.created, comment.created, thread.resolved, document.changed)',
+  },
+  webhookSecret: {
+    env: 'WEBHOOK_SECRET',
+    flag: '--webhook-secret <secret>',
+    default: undefined,
+    help: `with WEBHOOK_URL: signs each event in a Tandem-Signature header (HMAC-SHA256, at least ${MIN_WEBHOOK_SECRET_LENGTH} characters)`,
+  },
+  webhookDocumentChangedIntervalMs: {
+    env: 'WEBHOOK_DOCUMENT_CHANGED_INTERVAL_MS',
+    flag: '--webhook-document-changed-interval-ms <ms>',
+    default: String(WEBHOOK_DOCUMENT_CHANGED_INTERVAL_MS),
+    help: 'with WEBHOOK_URL: document.changed at most once per document per this; 0 sends none',
+  },
 } as const
 
 export type SettingName = keyof typeof SETTINGS
 
 /** Never echoed back in error messages (they may carry passwords). */
-const SECRET_SETTINGS = new Set<SettingName>(['authSecret', 'databaseUrl', 'redisUrl', 'iceServers'])
+const SECRET_SETTINGS = new Set<SettingName>([
+  'authSecret',
+  'databaseUrl',
+  'redisUrl',
+  'iceServers',
+  // Chat services put their credential in the webhook URL's path.
+  'webhookUrl',
+  'webhookSecret',
+])
 
 const iceServersSchema = z.array(
   z
@@ -186,6 +213,25 @@ const configSchema = z.object({
     .int('must be a whole number')
     .min(100, 'must be at least 100 (each poll is a database query)')
     .max(3_600_000, 'must be at most 3600000 (an hour)'),
+  webhookUrl: z
+    .string()
+    .refine(
+      (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+      'must be an http:// or https:// URL',
+    )
+    .optional(),
+  webhookSecret: z
+    .string()
+    .min(
+      MIN_WEBHOOK_SECRET_LENGTH,
+      `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (use \`openssl rand -base64 32\`)`,
+    )
+    .optional(),
+  webhookDocumentChangedIntervalMs: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1000 (each event is a request)')
+    .refine((ms) => ms <= 86_400_000, 'must be at most 86400000 (a day)'),
 })
 
 export type Config = z.infer<typeof configSchema> & { logLevel: LogLevel }

@@ -35,6 +35,8 @@ import { httpTransports } from './transport/http-transports.js'
 import { applyCorsHeaders, corsPolicy, isOriginAllowed } from './http/cors.js'
 import { CompactionWorker } from './sync/compaction-worker.js'
 import { WebSocketBinding } from './transport/websocket-binding.js'
+import { checkWebhookSettings, createWebhooks, type WebhookSettings } from './webhooks/create-webhooks.js'
+import type { WebhookNotifier } from './webhooks/webhook-notifier.js'
 
 export const VERSION = '0.1.0'
 
@@ -67,6 +69,8 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>
   /** WebRTC presence: ICE servers handed to clients and the peer-to-peer switch (docs/operations.md). */
   signalling?: SignallingSettings
+  /** Signed HTTP notifications of comments and document changes (docs/operations.md, "Webhooks"); off without a url. */
+  webhooks?: WebhookSettings
 }
 
 export interface TandemServer {
@@ -81,6 +85,8 @@ export interface TandemServer {
   readonly revocations: RevocationStore | null
   readonly metrics: Metrics
   readonly log: Logger
+  /** Where features report webhook events (a no-op without WEBHOOK_URL); never blocks its caller. */
+  readonly webhooks: WebhookNotifier
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(): Promise<{ port: number; url: string }>
   /**
@@ -103,6 +109,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const limits = resolveLimits(options.limits)
   // Before anything opens: a weak secret must not leave a writer thread or a Redis connection behind.
   if (options.authSecret) checkSecret(options.authSecret)
+  checkWebhookSettings(options.webhooks)
   const { storage, pubsub } = await openBackends(options, log)
   const store = storage.docs
   const { revocations, revocationWatcher } = await openRevocations(options, storage, limits, log).catch(
@@ -115,6 +122,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     ? new TokenAuthenticator(options.authSecret, Date.now, revocationWatcher ?? undefined)
     : new OpenAuthenticator()
   const metrics = createMetrics()
+  const webhooks = createWebhooks(options.webhooks, { log, metrics })
   const clientAddress = clientAddressResolver(options.trustProxy)
   const history = new HistoryService({
     versions: options.versions ?? storage.versions,
@@ -125,7 +133,8 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const compactionWorker = new CompactionWorker()
   compactionWorker.warm()
   const registry = new RoomRegistry({
-    store,
+    // Durable commits become document.changed events; the rooms' own writes are unchanged.
+    store: webhooks.watchCommits(store),
     mergeEntries: compactionWorker.merge,
     pubsub,
     log,
@@ -238,6 +247,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     revocations,
     metrics,
     log,
+    webhooks: webhooks.notifier,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject)
@@ -270,6 +280,8 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
           httpServer.close(() => resolve())
           httpServer.closeAllConnections()
         })
+        // After the rooms' last commits (their document.changed events) and the last HTTP request.
+        await webhooks.close().catch((error: unknown) => log.error({ err: error }, 'closing webhooks failed'))
         await pubsub.close().catch((error: unknown) => log.error({ err: error }, 'closing pub/sub failed'))
         // Every store (documents, versions, revocations) closes with the storage that opened them.
         await storage.close().catch((error: unknown) => log.error({ err: error }, 'closing storage failed'))

@@ -104,6 +104,29 @@ export function createMetrics() {
       labelNames: ['direction'] as const,
       registers: [registry],
     }),
+    webhookDeliveries: new client.Counter({
+      name: 'tandem_webhook_deliveries_total',
+      help: 'Webhook events the receiver accepted (2xx), by event type',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    webhookFailedAttempts: new client.Counter({
+      name: 'tandem_webhook_failed_attempts_total',
+      help: 'Webhook attempts that failed (retried or not), by reason: status, timeout, network',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    webhookDropped: new client.Counter({
+      name: 'tandem_webhook_dropped_total',
+      help: 'Webhook events never delivered, by reason: queue-full, gave-up, rejected, shutdown',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    webhookPending: new client.Gauge({
+      name: 'tandem_webhook_pending_events',
+      help: 'Webhook events queued or in flight (retries included)',
+      registers: [registry],
+    }),
   }
   return metrics
 }
