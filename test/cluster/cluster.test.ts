@@ -102,7 +102,7 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     })
   })
 
-  it('loses no acknowledged update when an instance is SIGKILLed mid-edit; its clients move to another', async () => {
+  it('R-DURABLE: loses no acknowledged update when an instance is SIGKILLed mid-edit; its clients move to another', async () => {
     const docId = 'sigkill'
     const victim = 0
     const onVictim = await clientsCovering(victim, docId)
@@ -149,7 +149,7 @@ describe('several instances behind nginx (PostgreSQL + Redis)', () => {
     })
   }, 90_000)
 
-  it('resumes fan-out after Redis restarts mid-edit, and every replica reconverges without a reload', async () => {
+  it('R-SUBSCRIBE: resumes fan-out after Redis restarts mid-edit, and every replica reconverges without a reload', async () => {
     const docId = 'redis-restart'
     const clients = [direct(0, docId), direct(1, docId), direct(2, docId)]
     await Promise.all(clients.map((c) => connectedPort(c)))

@@ -42,7 +42,7 @@ describe('SIGKILL durability', () => {
   })
 
   it(
-    `keeps every acknowledged update over ${CYCLES} kill -9 cycles`,
+    `R-DURABLE: keeps every acknowledged update over ${CYCLES} kill -9 cycles`,
     { timeout: CYCLES * 15_000 + 30_000 },
     async () => {
       const seed = Number(process.env.KILL_SEED ?? Date.now() % 100_000)

@@ -45,7 +45,7 @@ describe('share links on a server with AUTH_SECRET', { timeout: 90_000 }, () => 
     }
   })
 
-  it('a view link shows the document read-only', async () => {
+  it('R-READONLY: a view link shows the document read-only', async () => {
     const docId = uniqueDocId('view-link')
     await app.server.documents.create({ docId, title: 'Read me', content: { source: 'Just look', format: 'markdown' } })
     const context = await browser.newContext()

@@ -70,7 +70,7 @@ describe('collaborative editing in Chromium', { timeout: 90_000 }, () => {
     }
   })
 
-  it('shows saved only once the server has the change', async () => {
+  it('R-DURABLE: shows saved only once the server has the change', async () => {
     const docId = uniqueDocId('saved')
     const { alice, close } = await twoWriters(docId)
     try {

@@ -94,7 +94,7 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
     }
   }
 
-  it('two pages exchange presence over a data channel and the server carries none of it', async () => {
+  it('R-PRESENCE: two pages exchange presence over a data channel and the server carries none of it', async () => {
     const alice = await openPage('p2p-pair', 'Alice')
     const bob = await openPage('p2p-pair', 'Bob')
     await waitFor(async () => (await directPeers(alice.page)) === 1 && (await directPeers(bob.page)) === 1, {
@@ -189,7 +189,7 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
     for (const page of pages) await page.context().close()
   })
 
-  it('a page without WebRTC sees and is seen through the relay, a sync-socket-only page through the sync socket; leaving pages disappear at once', async () => {
+  it('R-PRESENCE: a page without WebRTC sees and is seen through the relay, a sync-socket-only page through the sync socket; leaving pages disappear at once', async () => {
     const alice = await openPage('mixed', 'Alice')
     const bob = await openPage('mixed', 'Bob')
     const carol = await openPage('mixed', 'Carol', { withoutWebRtc: true })

@@ -27,7 +27,7 @@ describe('acknowledgements (?acks=1)', () => {
     await running.close()
   })
 
-  it('acknowledges each update-bearing frame only after it is in storage', async () => {
+  it('R-DURABLE: acknowledges each update-bearing frame only after it is in storage', async () => {
     const client = await rawClient(`${running.wsUrl}/acked?acks=1`)
     const doc = new Y.Doc()
     // Hold the commit until the test releases it: no ack may arrive before.
@@ -80,7 +80,7 @@ describe('acknowledgements (?acks=1)', () => {
     client.ws.close()
   })
 
-  it('acknowledges nothing when the commit fails, and closes with 1013 so clients resend', async () => {
+  it('R-DURABLE: acknowledges nothing when the commit fails, and closes with 1013 so clients resend', async () => {
     const client = await rawClient(`${running.wsUrl}/failing?acks=1`)
     vi.spyOn(store, 'append').mockRejectedValue(new Error('disk full'))
     client.send(updateFrame(edit(new Y.Doc(), 'lost?')))

@@ -108,7 +108,7 @@ describe('authentication and view-only enforcement (AUTH_SECRET set)', () => {
     it.each([
       ['an Update', (u: Uint8Array) => updateFrame(u, 2)],
       ['a SyncStep2', (u: Uint8Array) => updateFrame(u, 1)],
-    ])('cannot change the document with %s; the refusal is reported', async (_name, frameOf) => {
+    ])('R-READONLY: cannot change the document with %s; the refusal is reported', async (_name, frameOf) => {
       const stateVector = Y.encodeStateVector(await loadDoc(running))
       viewer.send(frameOf(edit(new Y.Doc(), 'vandalism ')))
       const denial = await waitFor(() => viewer.frames.map(readDenial).find((d) => d !== null))
@@ -118,7 +118,7 @@ describe('authentication and view-only enforcement (AUTH_SECRET set)', () => {
       expect(viewer.frames.map(readAck).filter((a) => a !== null)).toEqual([])
     })
 
-    it('cannot smuggle an update inside a SyncStep2 that repeats known content', async () => {
+    it('R-READONLY: cannot smuggle an update inside a SyncStep2 that repeats known content', async () => {
       const known = await loadDoc(running)
       const crafted = new Y.Doc()
       Y.applyUpdate(crafted, Y.encodeStateAsUpdate(known))
@@ -136,7 +136,7 @@ describe('authentication and view-only enforcement (AUTH_SECRET set)', () => {
       expect(viewer.frames.some((f) => readDenial(f) !== null)).toBe(false)
     })
 
-    it('cannot rename, delete, create or share through REST, but can read', async () => {
+    it('R-READONLY: cannot rename, delete, create or share through REST, but can read', async () => {
       const viewToken = await token('guarded', 'view')
       const call = (path: string, method: string, body?: unknown) =>
         fetch(`${running.httpUrl}${path}`, {

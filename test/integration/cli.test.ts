@@ -37,7 +37,7 @@ describe('tandem CLI', () => {
     }
   })
 
-  it('imports Markdown, exports it in each format, compacts and backs up', { timeout: 120_000 }, async () => {
+  it('R-SERVER-CREATE: imports Markdown, exports it in each format, compacts and backs up', { timeout: 120_000 }, async () => {
     const file = path.join(dir, 'Meeting notes.md')
     await writeFile(file, '# Agenda\n\n- [ ] budget\n- [x] hiring\n\nSee [the plan](https://example.com).\n')
     const imported = await runCli(['import', 'meeting', file, '--data-dir', dataDir])

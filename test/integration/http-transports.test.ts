@@ -280,7 +280,7 @@ describe('HTTP fallback with AUTH_SECRET', () => {
     await running.close()
   })
 
-  it('needs a token on every request, accepts Bearer and ?token=, and never lets a view token write', async () => {
+  it('R-READONLY: needs a token on every request, accepts Bearer and ?token=, and never lets a view token write', async () => {
     const base = `${running.httpUrl}/collab/guarded`
     const edit = await mintToken({ secret: SECRET, doc: 'guarded', role: 'edit' })
     const view = await mintToken({ secret: SECRET, doc: 'guarded', role: 'view' })

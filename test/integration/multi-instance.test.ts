@@ -67,7 +67,7 @@ describe('several instances sharing storage and pub/sub', () => {
     await waitFor(() => !bob.provider.awareness.getStates().has(alice.doc.clientID), { timeoutMs: 3_000 })
   })
 
-  it('catches up from storage after a pub/sub gap, without a reload', async () => {
+  it('R-SUBSCRIBE: catches up from storage after a pub/sub gap, without a reload', async () => {
     const alice = client(servers[0]!, 'gap')
     const bob = client(servers[1]!, 'gap')
     await Promise.all([synced(alice.provider), synced(bob.provider)])
@@ -79,7 +79,7 @@ describe('several instances sharing storage and pub/sub', () => {
     await waitFor(() => bob.text.toString() === 'written during the outage', { description: 'bob caught up' })
   })
 
-  it('loses nothing published while a room is loading', async () => {
+  it('R-SUBSCRIBE: loses nothing published while a room is loading', async () => {
     const alice = client(servers[0]!, 'racing')
     await synced(alice.provider)
     // Bob's instance loads the room while Alice keeps typing.

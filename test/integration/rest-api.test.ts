@@ -16,7 +16,7 @@ describe('REST API', () => {
     await running.close()
   })
 
-  it('creates a document from Markdown on the server and renders it in every format', async () => {
+  it('R-SERVER-CREATE: creates a document from Markdown on the server and renders it in every format', async () => {
     const created = await post('/api/docs', { id: 'notes', title: 'Team notes', markdown: '# Plan\n\nShip **it**.' })
     expect(created.status).toBe(201)
     expect(created.headers.get('location')).toBe('/api/docs/notes')

@@ -97,7 +97,7 @@ describe('DocRoom: updates another instance published before committing them', (
 })
 
 describe('DocRoom: a commit notice for an update it never saw', () => {
-  it('reads the update back from storage (its pending message went out before the room subscribed)', async () => {
+  it('R-SUBSCRIBE: reads the update back from storage (its pending message went out before the room subscribed)', async () => {
     const store = new MemoryDocStore()
     const room = await openRoom(store)
     // Another instance published Pending before this room existed, then committed after it loaded.
