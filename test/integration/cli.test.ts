@@ -37,43 +37,47 @@ describe('tandem CLI', () => {
     }
   })
 
-  it('R-SERVER-CREATE: imports Markdown, exports it in each format, compacts and backs up', { timeout: 120_000 }, async () => {
-    const file = path.join(dir, 'Meeting notes.md')
-    await writeFile(file, '# Agenda\n\n- [ ] budget\n- [x] hiring\n\nSee [the plan](https://example.com).\n')
-    const imported = await runCli(['import', 'meeting', file, '--data-dir', dataDir])
-    expect(imported.stderr).toMatch(/imported .* into meeting/)
-    expect(imported.code).toBe(0)
+  it(
+    'R-SERVER-CREATE: imports Markdown, exports it in each format, compacts and backs up',
+    { timeout: 120_000 },
+    async () => {
+      const file = path.join(dir, 'Meeting notes.md')
+      await writeFile(file, '# Agenda\n\n- [ ] budget\n- [x] hiring\n\nSee [the plan](https://example.com).\n')
+      const imported = await runCli(['import', 'meeting', file, '--data-dir', dataDir])
+      expect(imported.stderr).toMatch(/imported .* into meeting/)
+      expect(imported.code).toBe(0)
 
-    const markdown = await runCli(['export', 'meeting', '--format', 'markdown', '--data-dir', dataDir])
-    expect(markdown.stdout).toBe('# Agenda\n\n- [ ] budget\n- [x] hiring\n\nSee [the plan](https://example.com).\n')
-    const html = await runCli(['export', 'meeting', '--format', 'html', '--data-dir', dataDir])
-    expect(html.stdout).toContain('<h1>Agenda</h1>')
-    const text = await runCli(['export', 'meeting', '--format', 'text', '--data-dir', dataDir])
-    expect(text.stdout).toContain('budget')
+      const markdown = await runCli(['export', 'meeting', '--format', 'markdown', '--data-dir', dataDir])
+      expect(markdown.stdout).toBe('# Agenda\n\n- [ ] budget\n- [x] hiring\n\nSee [the plan](https://example.com).\n')
+      const html = await runCli(['export', 'meeting', '--format', 'html', '--data-dir', dataDir])
+      expect(html.stdout).toContain('<h1>Agenda</h1>')
+      const text = await runCli(['export', 'meeting', '--format', 'text', '--data-dir', dataDir])
+      expect(text.stdout).toContain('budget')
 
-    const storage = openSqliteStorage({ dataDir })
-    expect((await storage.docs.info('meeting' as never))?.title).toBe('Meeting notes')
-    await storage.close()
+      const storage = openSqliteStorage({ dataDir })
+      expect((await storage.docs.info('meeting' as never))?.title).toBe('Meeting notes')
+      await storage.close()
 
-    const again = await runCli(['import', 'meeting', file, '--data-dir', dataDir])
-    expect(again.code).toBe(1)
-    expect(again.stderr).toMatch(/already has content; pass --replace/)
+      const again = await runCli(['import', 'meeting', file, '--data-dir', dataDir])
+      expect(again.code).toBe(1)
+      expect(again.stderr).toMatch(/already has content; pass --replace/)
 
-    const compacted = await runCli(['compact', '--data-dir', dataDir])
-    expect(compacted.code).toBe(0)
-    expect(compacted.stderr).toMatch(/\[1\/1\] meeting: .*snapshot/)
+      const compacted = await runCli(['compact', '--data-dir', dataDir])
+      expect(compacted.code).toBe(0)
+      expect(compacted.stderr).toMatch(/\[1\/1\] meeting: .*snapshot/)
 
-    const backupFile = path.join(dir, 'backup.db')
-    const backup = await runCli(['backup', backupFile, '--data-dir', dataDir])
-    expect(backup.code).toBe(0)
-    expect(backup.stderr).toMatch(/100%/)
-    expect(existsSync(backupFile)).toBe(true)
-    const restoredDir = path.join(dir, 'restored')
-    await (await import('node:fs/promises')).mkdir(restoredDir)
-    await (await import('node:fs/promises')).copyFile(backupFile, path.join(restoredDir, 'tandem.db'))
-    const fromBackup = await runCli(['export', 'meeting', '--data-dir', restoredDir])
-    expect(fromBackup.stdout).toBe(markdown.stdout)
-  })
+      const backupFile = path.join(dir, 'backup.db')
+      const backup = await runCli(['backup', backupFile, '--data-dir', dataDir])
+      expect(backup.code).toBe(0)
+      expect(backup.stderr).toMatch(/100%/)
+      expect(existsSync(backupFile)).toBe(true)
+      const restoredDir = path.join(dir, 'restored')
+      await (await import('node:fs/promises')).mkdir(restoredDir)
+      await (await import('node:fs/promises')).copyFile(backupFile, path.join(restoredDir, 'tandem.db'))
+      const fromBackup = await runCli(['export', 'meeting', '--data-dir', restoredDir])
+      expect(fromBackup.stdout).toBe(markdown.stdout)
+    },
+  )
 
   it.each([
     [['export', 'missing-doc', '--data-dir', 'DATA'], /document missing-doc does not exist/],
