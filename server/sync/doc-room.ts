@@ -42,7 +42,9 @@ export interface RoomLimits {
 
 /** What a room is given: storage, fan-out, logging, limits, and the registry's callbacks. */
 export interface RoomDeps extends PersistenceDeps<DocRoom> {
+  /** The server's logger; the room binds its document id to it on first use. */
   log: Logger
+  /** Every limit the room enforces on its clients' frames. */
   limits: RoomLimits
 }
 

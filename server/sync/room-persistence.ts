@@ -25,9 +25,13 @@ export interface PersistedRoom extends LedgerRoom {
 
 /** The room's collaborators persistence uses; `Room` is the room type the callbacks receive. */
 export interface PersistenceDeps<Room> {
+  /** Where the room's updates are appended. */
   store: DocStore
+  /** Where pending and committed notices go to other instances. */
   pubsub: PubSub
+  /** Persist timings, log rows, failures, updates sent. */
   metrics: Metrics
+  /** The log tail's compaction thresholds. */
   limits: { compactAfterRows: number; compactAfterBytes: number }
   /** Called (once per threshold crossing) when the log has grown enough to be worth compacting. */
   requestCompaction: (room: Room) => void

@@ -3,7 +3,9 @@ import type { DocId } from '../../../shared/ids.js'
 import { UPDATED_AT_GRANULARITY_MS, type Seq } from '../doc-store.js'
 
 export interface AppendItem {
+  /** The document the update belongs to (its row is created if missing). */
   docId: DocId
+  /** A Yjs update, stored as it is. */
   update: Uint8Array
 }
 
@@ -12,19 +14,25 @@ export type SqlParam = string | number | bigint | Uint8Array | null
 
 /** One write statement and its parameters, run on the writer thread. */
 export interface SqlStatement {
+  /** One of a fixed set of SQL texts (each is prepared once and kept). */
   sql: string
+  /** Bound to the statement's `?` placeholders, in order. */
   params: readonly SqlParam[]
 }
 
 /** What running a write statement did. */
 export interface SqlRunResult {
+  /** Rows the statement inserted, updated or deleted. */
   changes: number
+  /** The rowid of the last row inserted on this connection. */
   lastInsertRowid: number
 }
 
 /** A row a compaction merged: log rows by seq, a snapshot by seq and content. */
 export interface MergedRow {
+  /** The row's seq. */
   seq: Seq
+  /** For a snapshot row: its exact bytes (a later snapshot may take the same seq). */
   snapshot?: Uint8Array
 }
 
