@@ -167,7 +167,9 @@ describe('the component package in a fresh Vite + React app', () => {
           expect(status.text).toContain('Add it to ALLOWED_ORIGINS')
           // Refused before any transport carried a frame.
           expect(status.transport).toBe('')
-          expect(await shownStates(page)).not.toContain('offline')
+          const states = await shownStates(page)
+          expect(states).toContain('error') // the recorder saw the page's states…
+          expect(states).not.toContain('offline') // …and offline was never one of them
           await page.locator('.ProseMirror[contenteditable="false"]').waitFor()
         } finally {
           refusing.process.kill('SIGTERM')
