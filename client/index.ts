@@ -8,6 +8,7 @@ export { Toolbar } from './editor/toolbar.js'
 export {
   useTandemProvider,
   useSyncStatus,
+  useStatusChange,
   usePresence,
   useIdlePresence,
   useUnsavedChangesWarning,
@@ -21,8 +22,14 @@ export { completeUser, randomUserColor, randomUserName, USER_COLORS } from './ed
 export type { EditorUser } from './editor/user-identity.js'
 export { TandemProvider } from './provider/tandem-provider.js'
 export type { TandemProviderOptions, TokenSource } from './provider/tandem-provider.js'
-export { SyncState, deriveSyncState, describeFailure, INITIAL_SYNC_STATUS } from './provider/sync-status.js'
-export type { SyncStatus, SyncFailure, SyncFacts } from './provider/sync-status.js'
+export {
+  SyncState,
+  deriveSyncState,
+  describeFailure,
+  isStatusChange,
+  INITIAL_SYNC_STATUS,
+} from './provider/sync-status.js'
+export type { SyncStatus, SyncFailure, SyncFacts, FailureContext } from './provider/sync-status.js'
 export { TransportKind } from '../shared/protocol/transport-kind.js'
 export type { Transport, TransportPreference, TransportSocket } from './transport/transport.js'
 export { websocketTransport } from './transport/websocket-transport.js'

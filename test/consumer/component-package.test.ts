@@ -14,6 +14,7 @@ import {
   run,
   SERVER_ONLY_PACKAGES,
   serveStatic,
+  shownStates,
   shownStatus,
   tempDir,
   timed,
@@ -90,8 +91,8 @@ describe('the component package in a fresh Vite + React app', () => {
 
   /**
    * `site.url` is the app's origin and the only one `server` allows. A case about another server
-   * (one whose ALLOWED_ORIGINS leaves the app out, say) spawns its own with spawnServer(), opens
-   * the app with openNotesPage() pointing at it and reads what the page shows with shownStatus().
+   * (one whose ALLOWED_ORIGINS leaves the app out) spawns its own with spawnServer(), opens the app
+   * with openNotesPage() pointing at it and reads what the page shows with shownStatus().
    */
   describe('built, on its own origin, with a Tandem server on another', () => {
     let site: StaticSite
@@ -143,6 +144,36 @@ describe('the component package in a fresh Vite + React app', () => {
 
         for (const page of [ada, bob]) {
           await eventually(() => shownStatus(page)).toEqual({ state: 'saved', transport: 'websocket', text: 'saved' })
+        }
+      },
+      STEP_TIMEOUT_MS,
+    )
+
+    it(
+      "shows error naming the origin and ALLOWED_ORIGINS, never offline, when the server refuses the app's origin",
+      async () => {
+        const refusing = await spawnServer(['--port', '0', '--data-dir', path.join(work.dir, 'data-refusing')], {
+          ALLOWED_ORIGINS: 'https://app.example.com',
+        })
+        try {
+          const page = await openNotesPage(browser, site.url, {
+            serverUrl: refusing.httpUrl,
+            docId: uniqueDocId('refused-origin'),
+          })
+          pages.push(page)
+          await eventually(async () => (await shownStatus(page)).state).toBe('error')
+          const status = await shownStatus(page)
+          expect(status.text).toContain(`does not accept this page's origin (${site.url}).`)
+          expect(status.text).toContain('Add it to ALLOWED_ORIGINS')
+          // Refused before any transport carried a frame.
+          expect(status.transport).toBe('')
+          const states = await shownStates(page)
+          expect(states).toContain('error') // the recorder saw the page's states…
+          expect(states).not.toContain('offline') // …and offline was never one of them
+          await page.locator('.ProseMirror[contenteditable="false"]').waitFor()
+        } finally {
+          refusing.process.kill('SIGTERM')
+          await refusing.exited
         }
       },
       STEP_TIMEOUT_MS,

@@ -177,11 +177,29 @@ export interface NotesPageOptions {
 }
 
 /**
+ * Runs in the page before the app (an init script; a string, as the tests compile without DOM
+ * types): records every `data-state` the status line ever carries, so a test can tell that a state
+ * was never shown, however briefly.
+ */
+const RECORD_SHOWN_STATES = `
+  const seen = new Set()
+  window.shownStates = () => [...seen]
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.type === 'attributes' && record.oldValue !== null) seen.add(record.oldValue)
+    }
+    const state = document.querySelector('[role="status"]')?.getAttribute('data-state')
+    if (state) seen.add(state)
+  }).observe(document, { subtree: true, childList: true, attributeFilter: ['data-state'], attributeOldValue: true })
+`
+
+/**
  * Opens the consumer app (apps/vite-react) in a browser profile of its own, so nothing is shared
  * between pages but the server: no IndexedDB copy, no BroadcastChannel between tabs.
  */
 export async function openNotesPage(browser: Browser, appUrl: string, options: NotesPageOptions): Promise<Page> {
   const context = await browser.newContext()
+  await context.addInitScript(RECORD_SHOWN_STATES)
   const page = await context.newPage()
   const query = new URLSearchParams({ server: options.serverUrl, doc: options.docId })
   if (options.token) query.set('token', options.token)
@@ -207,4 +225,9 @@ export async function shownStatus(page: Page): Promise<ShownStatus> {
     transport: (await status.getAttribute('data-transport')) ?? '',
     text: (await status.textContent()) ?? '',
   }
+}
+
+/** Every state the status line has shown since the page opened (`connecting`, `saved`…), in no order. */
+export function shownStates(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>('window.shownStates()')
 }
