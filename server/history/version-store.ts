@@ -39,3 +39,15 @@ export interface VersionStore {
   /** Removes every version of a deleted document. */
   removeAll(docId: DocId): Promise<void>
 }
+
+/** The metadata a store returns for a version it has just stored under `id`. */
+export function newVersionMeta(id: number, docId: DocId, version: NewVersion): VersionMeta {
+  return {
+    id,
+    docId,
+    createdAt: version.createdAt,
+    name: version.name,
+    authors: [...version.authors],
+    sizeBytes: version.state.byteLength,
+  }
+}

@@ -1,6 +1,5 @@
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
+import { readAwarenessUpdate, writeAwarenessUpdate } from '../../shared/protocol/awareness-update.js'
 import type { Principal } from '../auth/authenticator.js'
 
 export interface AwarenessPin {
@@ -12,7 +11,8 @@ export interface AwarenessPin {
  * Rewrites a client's awareness update before it is applied: only entries for the connection's
  * own client id survive (the id in the frame is itself untrusted, so one client cannot move or
  * erase another's cursor), states are size-bounded, and with verified identities the user's name
- * and id come from the token, not from the client.
+ * and id come from the token, not from the client. Throws a plain Error on an update that does not
+ * decode (each caller names its own MalformedFrame), a SyncError on an oversized state.
  */
 export function guardAwarenessUpdate(
   update: Uint8Array,
@@ -20,29 +20,24 @@ export function guardAwarenessUpdate(
   principal: Principal,
   maxStateBytes: number,
 ): Uint8Array | null {
-  const decoder = decoding.createDecoder(update)
-  const count = decoding.readVarUint(decoder)
-  const kept: { clientId: number; clock: number; state: string }[] = []
-  for (let i = 0; i < count; i++) {
-    const clientId = decoding.readVarUint(decoder)
-    const clock = decoding.readVarUint(decoder)
-    const state = decoding.readVarString(decoder)
-    if (state.length > maxStateBytes) {
-      throw new SyncError(ErrorCode.FrameTooLarge, `awareness state of ${state.length} bytes exceeds ${maxStateBytes}`)
+  const entries = readAwarenessUpdate(update)
+  if (entries === null) throw new Error('truncated update or a state that is not UTF-8')
+  // The kept entries are compacted into the decoded array: no second array per update.
+  let kept = 0
+  for (const entry of entries) {
+    if (entry.state.length > maxStateBytes) {
+      throw new SyncError(
+        ErrorCode.FrameTooLarge,
+        `awareness state of ${entry.state.length} bytes exceeds ${maxStateBytes}`,
+      )
     }
-    pin.clientId ??= clientId
-    if (clientId !== pin.clientId) continue
-    kept.push({ clientId, clock, state: principal.isVerified ? stampIdentity(state, principal) : state })
+    pin.clientId ??= entry.clientId
+    if (entry.clientId !== pin.clientId) continue
+    entries[kept++] = principal.isVerified ? { ...entry, state: stampIdentity(entry.state, principal) } : entry
   }
-  if (kept.length === 0) return null
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, kept.length)
-  for (const entry of kept) {
-    encoding.writeVarUint(encoder, entry.clientId)
-    encoding.writeVarUint(encoder, entry.clock)
-    encoding.writeVarString(encoder, entry.state)
-  }
-  return encoding.toUint8Array(encoder)
+  if (kept === 0) return null
+  entries.length = kept
+  return writeAwarenessUpdate(entries)
 }
 
 function stampIdentity(stateJson: string, principal: Principal): string {

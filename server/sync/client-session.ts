@@ -1,6 +1,6 @@
-import * as decoding from 'lib0/decoding'
 import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
+import { decodeFrame } from '../../shared/protocol/frames.js'
 import { MessageType } from '../../shared/protocol/message-type.js'
 import type { Authenticator, Principal } from '../auth/authenticator.js'
 import type { Logger } from '../logger.js'
@@ -71,16 +71,12 @@ export class ClientSession {
   }
 
   private async refresh(frame: Uint8Array): Promise<void> {
-    let token: string
-    try {
-      const decoder = decoding.createDecoder(frame)
-      decoding.readVarUint(decoder)
-      token = decoding.readVarString(decoder)
-    } catch {
+    const decoded = decodeFrame(frame)
+    if (decoded?.type !== MessageType.RefreshToken) {
       return this.fail(new SyncError(ErrorCode.MalformedFrame, 'token refresh frame is malformed'))
     }
     try {
-      this.principal = await this.deps.authenticator.authorize(token, this.room.docId)
+      this.principal = await this.deps.authenticator.authorize(decoded.token, this.room.docId)
     } catch (error) {
       return this.fail(error)
     }

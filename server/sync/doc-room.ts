@@ -1,5 +1,4 @@
 import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
@@ -14,7 +13,7 @@ import { PubSubMessageKind, type PubSubMessage } from '../pubsub/pubsub.js'
 import type { StoredDoc } from '../storage/doc-store.js'
 import { authorName, SERVER_AUTHOR, UNKNOWN_AUTHOR } from './author-name.js'
 import type { Connection } from './connection.js'
-import { awarenessFrame, syncFrame } from '../../shared/protocol/frames.js'
+import { awarenessFrame, permissionDeniedFrame, syncFrame } from '../../shared/protocol/frames.js'
 import { LocalOrigin, RemoteOrigin, StorageOrigin } from './origins.js'
 import { guardAwarenessUpdate, type AwarenessPin } from './awareness-guard.js'
 import { RoomDocument } from './room-document.js'
@@ -395,11 +394,7 @@ export class DocRoom {
    */
   private denyWrite(connection: Connection): void {
     this.deps.metrics.rejectedFrames.inc({ code: ErrorCode.ReadOnly })
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.Auth)
-    encoding.writeVarUint(encoder, AUTH_PERMISSION_DENIED)
-    encoding.writeVarString(encoder, `${ErrorCode.ReadOnly}: this link is view-only; changes are not saved`)
-    connection.send(encoding.toUint8Array(encoder))
+    connection.send(permissionDeniedFrame(`${ErrorCode.ReadOnly}: this link is view-only; changes are not saved`))
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -431,9 +426,6 @@ export class DocRoom {
 function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return stateVector.byteLength === 1 && stateVector[0] === 0
 }
-
-/** y-protocols auth message sub-type. */
-const AUTH_PERMISSION_DENIED = 0
 
 function readVarUint(decoder: decoding.Decoder): number {
   try {

@@ -1,5 +1,5 @@
 import type { DocId } from '../../../shared/ids.js'
-import type { NewVersion, VersionMeta, VersionStore } from '../../history/version-store.js'
+import { newVersionMeta, type NewVersion, type VersionMeta, type VersionStore } from '../../history/version-store.js'
 
 /** Versions in process memory: for tests and throwaway servers. */
 export class MemoryVersionStore implements VersionStore {
@@ -7,14 +7,7 @@ export class MemoryVersionStore implements VersionStore {
   private nextId = 1
 
   async add(docId: DocId, version: NewVersion): Promise<VersionMeta> {
-    const meta: VersionMeta = {
-      id: this.nextId++,
-      docId,
-      createdAt: version.createdAt,
-      name: version.name,
-      authors: [...version.authors],
-      sizeBytes: version.state.byteLength,
-    }
+    const meta = newVersionMeta(this.nextId++, docId, version)
     const list = this.versions.get(docId) ?? []
     list.push({ meta, state: version.state.slice() })
     this.versions.set(docId, list)

@@ -1,5 +1,5 @@
 import type { DocId } from '../../../shared/ids.js'
-import type { NewVersion, VersionMeta, VersionStore } from '../../history/version-store.js'
+import { newVersionMeta, type NewVersion, type VersionMeta, type VersionStore } from '../../history/version-store.js'
 import type { PostgresDatabase } from './postgres-database.js'
 
 interface Row {
@@ -28,14 +28,7 @@ export class PostgresVersionStore implements VersionStore {
         Buffer.from(version.state),
       ],
     )
-    return {
-      id: Number(rows[0]!.id),
-      docId,
-      createdAt: version.createdAt,
-      name: version.name,
-      authors: [...version.authors],
-      sizeBytes: version.state.byteLength,
-    }
+    return newVersionMeta(Number(rows[0]!.id), docId, version)
   }
 
   async list(docId: DocId): Promise<VersionMeta[]> {

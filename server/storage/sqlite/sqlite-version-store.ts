@@ -1,5 +1,5 @@
 import type { DocId } from '../../../shared/ids.js'
-import type { NewVersion, VersionMeta, VersionStore } from '../../history/version-store.js'
+import { newVersionMeta, type NewVersion, type VersionMeta, type VersionStore } from '../../history/version-store.js'
 import type { SqliteDatabase } from './sqlite-database.js'
 
 interface Row {
@@ -40,14 +40,7 @@ export class SqliteVersionStore implements VersionStore {
         ],
       },
     ])
-    return {
-      id: inserted!.lastInsertRowid,
-      docId,
-      createdAt: version.createdAt,
-      name: version.name,
-      authors: [...version.authors],
-      sizeBytes: version.state.byteLength,
-    }
+    return newVersionMeta(inserted!.lastInsertRowid, docId, version)
   }
 
   async list(docId: DocId): Promise<VersionMeta[]> {
