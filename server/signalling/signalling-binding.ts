@@ -8,6 +8,7 @@ import { TOKEN_QUERY_PARAM } from '../../shared/protocol/message-type.js'
 import type { Authenticator } from '../auth/authenticator.js'
 import type { ClientAddressOf } from '../http/client-address.js'
 import type { ConnectionLimiter } from '../http/connection-limiter.js'
+import { LiveSocket } from '../http/live-socket.js'
 import { loggablePath, type Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import { SignallingHub, type SignalPeer, type SignallingLimits } from './signalling-hub.js'
@@ -205,15 +206,14 @@ export class SignallingBinding {
   }
 }
 
-class SignalSocket implements SignalPeer {
-  private isAlive = true
-  private closeTimer: NodeJS.Timeout | null = null
-
+class SignalSocket extends LiveSocket implements SignalPeer {
   constructor(
-    private readonly ws: WebSocket,
+    ws: WebSocket,
     readonly id: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    super(ws)
+  }
 
   send(text: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return
@@ -224,28 +224,6 @@ class SignalSocket implements SignalPeer {
       return
     }
     this.ws.send(text)
-  }
-
-  close(code: CloseCode, reason: string): void {
-    if (this.ws.readyState === WebSocket.CLOSED || this.closeTimer) return
-    this.ws.close(code, reason)
-    // A peer that never answers the close handshake must not hold the socket forever.
-    this.closeTimer = setTimeout(() => this.ws.terminate(), 5_000)
-    this.closeTimer.unref()
-  }
-
-  markAlive(): void {
-    this.isAlive = true
-  }
-
-  /** Called every heartbeat interval: a socket that did not answer the previous ping is dead. */
-  checkAlive(): void {
-    if (!this.isAlive) {
-      this.ws.terminate()
-      return
-    }
-    this.isAlive = false
-    this.ws.ping()
   }
 }
 

@@ -11,6 +11,7 @@ import type { Authenticator } from '../auth/authenticator.js'
 import type { ClientAddressOf } from '../http/client-address.js'
 import type { ConnectionLimiter } from '../http/connection-limiter.js'
 import { forbiddenOriginDetail } from '../http/cors.js'
+import { LiveSocket } from '../http/live-socket.js'
 import { loggablePath, type Logger } from '../logger.js'
 import { countConnection, type Metrics } from '../metrics.js'
 import { nextConnectionId, type Connection } from '../sync/connection.js'
@@ -260,18 +261,17 @@ export class WebSocketBinding {
   }
 }
 
-class WebSocketConnection implements Connection {
+class WebSocketConnection extends LiveSocket implements Connection {
   readonly id = nextConnectionId(TransportKind.WebSocket)
   readonly transport = TransportKind.WebSocket
-  private isAlive = true
-  private closeTimer: NodeJS.Timeout | null = null
   private readonly bytesOut
 
   constructor(
-    private readonly ws: WebSocket,
+    ws: WebSocket,
     readonly wantsAcks: boolean,
     private readonly options: WebSocketBindingOptions,
   ) {
+    super(ws)
     this.bytesOut = options.metrics.bytesOut.labels(TransportKind.WebSocket)
   }
 
@@ -287,36 +287,14 @@ class WebSocketConnection implements Connection {
     this.ws.send(frame, { binary: true })
   }
 
-  close(code: CloseCode, reason: string): void {
-    if (this.ws.readyState === WebSocket.CLOSED || this.closeTimer) return
-    this.ws.close(code, reason)
-    // A peer that never answers the close handshake must not hold the socket forever.
-    this.closeTimer = setTimeout(() => this.ws.terminate(), 5_000)
-    this.closeTimer.unref()
-  }
-
   terminate(): void {
     this.ws.terminate()
   }
 
-  /** After a close was requested, later frames from the client are ignored. */
-  get isClosing(): boolean {
-    return this.closeTimer !== null || this.ws.readyState !== WebSocket.OPEN
-  }
-
-  markAlive(): void {
-    this.isAlive = true
-  }
-
-  /** Called every heartbeat interval: a socket that did not answer the previous ping is dead. */
-  checkAlive(): void {
-    if (!this.isAlive) {
-      this.options.log.debug({ connectionId: this.id, code: ErrorCode.HeartbeatTimeout }, 'heartbeat lost')
-      this.ws.terminate()
-      return
-    }
-    this.isAlive = false
-    this.ws.ping()
+  override checkAlive(): boolean {
+    if (super.checkAlive()) return true
+    this.options.log.debug({ connectionId: this.id, code: ErrorCode.HeartbeatTimeout }, 'heartbeat lost')
+    return false
   }
 }
 
