@@ -111,6 +111,12 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   if (options.authSecret) checkSecret(options.authSecret)
   checkWebhookSettings(options.webhooks)
   const { storage, pubsub } = await openBackends(options, log)
+  // Before listening: a worker thread started from source (tsx) takes a second or more, and the
+  // first client's first edit would wait that long for its acknowledgement.
+  await storage.warm?.().catch(async (error: unknown) => {
+    await closeOwnedBackends(options, storage, pubsub)
+    throw error
+  })
   const store = storage.docs
   const { revocations, revocationWatcher } = await openRevocations(options, storage, limits, log).catch(
     async (error: unknown) => {

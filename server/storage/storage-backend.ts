@@ -16,6 +16,11 @@ export interface StorageBackend {
   readonly versions: VersionStore
   /** Revoked tokens, shared by every instance and the CLI that use this storage. */
   readonly revocations: RevocationStore
+  /**
+   * Starts what the first write would otherwise wait for (the SQLite writer thread) and resolves
+   * once it is up: a server calls it before it listens, so its first commit costs a commit.
+   */
+  warm?(): Promise<void>
   /** Commits what the stores hold queued, then releases the database; the stores are unusable after. */
   close(): Promise<void>
 }

@@ -39,7 +39,7 @@ describe('tandem CLI', () => {
 
   it(
     'R-SERVER-CREATE: imports Markdown, exports it in each format, compacts and backs up',
-    { timeout: 120_000 },
+    { timeout: 240_000 },
     async () => {
       const file = path.join(dir, 'Meeting notes.md')
       await writeFile(file, '# Agenda\n\n- [ ] budget\n- [x] hiring\n\nSee [the plan](https://example.com).\n')
@@ -92,7 +92,7 @@ describe('tandem CLI', () => {
     expect(result.stderr).toMatch(message)
   })
 
-  it('lists and restores versions, offline and through a running server', { timeout: 120_000 }, async () => {
+  it('lists and restores versions, offline and through a running server', { timeout: 240_000 }, async () => {
     const historyDir = path.join(dir, 'history-data')
     const server = await spawnServer(['--port', '0', '--data-dir', historyDir])
     const post = (path: string, body: unknown) =>

@@ -29,6 +29,11 @@ export class SqliteStorage implements StorageBackend {
     this.revocations = new SqliteRevocationStore(database)
   }
 
+  /** An empty transaction on the writer thread: resolves once the thread is up (it starts on first use). */
+  async warm(): Promise<void> {
+    await this.database.write([])
+  }
+
   /** The path of the database file. */
   get file(): string {
     return this.database.file
