@@ -115,6 +115,8 @@ export interface BenchClientOptions {
   keepsSyncStep2?: boolean
   /** How to reach the server (default: a WebSocket to `url`). */
   openLink?: OpenLink
+  /** Frames of Tandem's own types this client does not handle itself (Threads, 102): for bench:comments. */
+  onOtherFrame?: (frame: Uint8Array) => void
 }
 
 /**
@@ -261,6 +263,7 @@ export class BenchClient {
           break
         default:
           // The relay forwards peers' frames verbatim; anything else unknown is ignored like y-websocket does.
+          this.options.onOtherFrame?.(data)
           break
       }
     } catch (error) {

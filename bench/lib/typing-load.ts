@@ -54,6 +54,10 @@ export interface TypingLoadParams {
   drainTimeoutMs: number
   /** Ask Tandem for Ack frames (persistence scenario). */
   wantsAcks?: boolean
+  /** Ask Tandem for Threads frames (`?threads=1`, comments live), as the web app does (bench:comments). */
+  wantsThreads?: boolean
+  /** Runs once the document ids are known, before any client connects (bench:comments opens threads). */
+  beforeConnect?: (server: ServerProcess, docIds: readonly string[]) => Promise<void>
   /**
    * Closed loop instead of a fixed rate: each client keeps this many unacknowledged updates in
    * flight and types the next one when an acknowledgement arrives (`ratePerClient` is ignored).
@@ -102,6 +106,15 @@ export interface TypingLoadResult {
 }
 
 const CONNECT_CONCURRENCY = 200
+
+/** `?acks=1&threads=1`, as far as asked for. */
+function queryOf(params: TypingLoadParams): string {
+  const query = new URLSearchParams()
+  if (params.wantsAcks) query.set('acks', '1')
+  if (params.wantsThreads) query.set('threads', '1')
+  const text = query.toString()
+  return text ? `?${text}` : ''
+}
 /** Unrecorded typing before each fixed-rate window (see runTypingLoad). */
 const DEFAULT_WARMUP_MS = 1_000
 
@@ -161,7 +174,7 @@ export async function runTypingLoad(
       const home = servers[instance]
       if (!home) throw new Error(`no server ${instance} for client ${member} of room ${room}`)
       instanceOfClient.push(instance)
-      const wsUrl = home.urlFor(docId, params.wantsAcks ? '?acks=1' : '')
+      const wsUrl = home.urlFor(docId, queryOf(params))
       const client = new BenchClient({
         // HTTP links take the document's base URL and add /events, /poll or /messages themselves.
         url: httpLinks ? home.urlFor(docId).replace(/^ws/, 'http') : wsUrl,
@@ -190,6 +203,7 @@ export async function runTypingLoad(
       params.drainTimeoutMs,
     )
   try {
+    await params.beforeConnect?.(server, [...new Set(clients.map((client) => client.options.docId))])
     const connectMs = await connectAll(clients, CONNECT_CONCURRENCY, 60_000)
     await sleep(300)
     const warmupMs = params.warmupMs ?? DEFAULT_WARMUP_MS
