@@ -145,11 +145,8 @@ const configSchema = z.object({
     .string()
     .optional()
     .transform((value, context) => {
-      if (value === undefined || value.trim() === '') return undefined
-      const origins = value
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean)
+      const origins = commaList(value)
+      if (origins === undefined) return undefined
       for (const origin of origins) {
         if (origin === '*') continue
         let parsed: URL | null = null
@@ -168,11 +165,8 @@ const configSchema = z.object({
     .string()
     .optional()
     .transform((value, context) => {
-      if (value === undefined || value.trim() === '') return undefined
-      const proxies = value
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter(Boolean)
+      const proxies = commaList(value)
+      if (proxies === undefined) return undefined
       try {
         checkTrustedProxies(proxies)
       } catch (error) {
@@ -268,4 +262,13 @@ export function resolveConfig(
     )
   }
   return { ...result.data, dataDir: path.resolve(result.data.dataDir) }
+}
+
+/** The entries of a comma-separated setting, trimmed; undefined when it is unset or blank. */
+function commaList(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
 }

@@ -26,6 +26,13 @@ interface AppendItem {
  * concurrent writers never conflict on update rows; group commit makes one transaction per batch
  * (per event-loop turn) and acknowledges only after COMMIT (synchronous: see PostgresDatabase).
  */
+/**
+ * A document's DocInfo fields (sizeBytes aside) under DocInfo's names; BIGINT milliseconds as float8,
+ * which node-postgres returns as numbers (it returns BIGINT as strings), so rows need no mapping.
+ */
+const INFO_COLUMNS =
+  'd.doc_id AS "docId", d.title, d.created_at::float8 AS "createdAt", d.updated_at::float8 AS "updatedAt"'
+
 export class PostgresDocStore implements DocStore {
   readonly kind = 'postgres'
   private readonly appends: GroupCommitQueue<AppendItem, Seq>
@@ -140,24 +147,24 @@ export class PostgresDocStore implements DocStore {
   }
 
   async info(docId: DocId): Promise<DocInfo | null> {
-    const { rows } = await this.database.pool.query<InfoRow>(
-      `SELECT d.doc_id, d.title, d.created_at, d.updated_at,
-              (SELECT COALESCE(SUM(octet_length(u.data)), 0) FROM updates u WHERE u.doc_id = d.doc_id) AS size_bytes
+    const { rows } = await this.database.pool.query<DocInfo>(
+      `SELECT ${INFO_COLUMNS},
+              (SELECT COALESCE(SUM(octet_length(u.data)), 0) FROM updates u WHERE u.doc_id = d.doc_id)::float8 AS "sizeBytes"
        FROM documents d WHERE d.doc_id = $1`,
       [docId],
     )
-    return rows[0] ? toInfo(rows[0]) : null
+    return rows[0] ?? null
   }
 
   async list(): Promise<DocInfo[]> {
-    const { rows } = await this.database.pool.query<InfoRow>(
-      `SELECT d.doc_id, d.title, d.created_at, d.updated_at, COALESCE(s.size_bytes, 0) AS size_bytes
+    const { rows } = await this.database.pool.query<DocInfo>(
+      `SELECT ${INFO_COLUMNS}, COALESCE(s.size_bytes, 0)::float8 AS "sizeBytes"
        FROM documents d
        LEFT JOIN (SELECT doc_id, SUM(octet_length(data)) AS size_bytes FROM updates GROUP BY doc_id) s
          ON s.doc_id = d.doc_id
        ORDER BY d.updated_at DESC, d.doc_id`,
     )
-    return rows.map(toInfo)
+    return rows
   }
 
   async setTitle(docId: DocId, title: string): Promise<boolean> {
@@ -216,24 +223,6 @@ export class PostgresDocStore implements DocStore {
         if (!isRetryable(error) || attempt >= MAX_COMMIT_ATTEMPTS) throw error
       }
     }
-  }
-}
-
-interface InfoRow {
-  doc_id: DocId
-  title: string
-  created_at: string
-  updated_at: string
-  size_bytes: string
-}
-
-function toInfo(row: InfoRow): DocInfo {
-  return {
-    docId: row.doc_id,
-    title: row.title,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    sizeBytes: Number(row.size_bytes),
   }
 }
 

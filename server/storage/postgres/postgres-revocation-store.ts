@@ -1,13 +1,5 @@
-import type { NewRevocation, Revocation, RevocationKind, RevocationStore } from '../../auth/revocation-store.js'
+import type { NewRevocation, Revocation, RevocationStore } from '../../auth/revocation-store.js'
 import type { PostgresDatabase } from './postgres-database.js'
-
-interface Row {
-  id: string
-  kind: RevocationKind
-  subject: string
-  revoked_at: string
-  expires_at: string | null
-}
 
 /**
  * Revocations in the same PostgreSQL database as the documents, so every instance (and `tandem token
@@ -32,11 +24,13 @@ export class PostgresRevocationStore implements RevocationStore {
   }
 
   async listSince(afterId: number): Promise<Revocation[]> {
-    const { rows } = await this.database.pool.query<Row>(
-      'SELECT id, kind, subject, revoked_at, expires_at FROM revocations WHERE id > $1 ORDER BY id',
+    // BIGINT as float8, which node-postgres returns as numbers (BIGINT comes back as strings).
+    const { rows } = await this.database.pool.query<Revocation>(
+      `SELECT id::float8 AS id, kind, subject, revoked_at::float8 AS "revokedAt", expires_at::float8 AS "expiresAt"
+       FROM revocations WHERE id > $1 ORDER BY id`,
       [afterId],
     )
-    return rows.map(toRevocation)
+    return rows
   }
 
   async prune(now: number): Promise<number> {
@@ -45,15 +39,5 @@ export class PostgresRevocationStore implements RevocationStore {
       [now],
     )
     return result.rowCount ?? 0
-  }
-}
-
-function toRevocation(row: Row): Revocation {
-  return {
-    id: Number(row.id),
-    kind: row.kind,
-    subject: row.subject,
-    revokedAt: Number(row.revoked_at),
-    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
   }
 }

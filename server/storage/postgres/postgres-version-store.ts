@@ -2,14 +2,12 @@ import type { DocId } from '../../../shared/ids.js'
 import { newVersionMeta, type NewVersion, type VersionMeta, type VersionStore } from '../../history/version-store.js'
 import type { PostgresDatabase } from './postgres-database.js'
 
-interface Row {
-  id: string
-  doc_id: DocId
-  created_at: string
-  name: string | null
-  authors: string[]
-  size_bytes: number
-}
+/**
+ * VersionMeta's columns under its names; BIGINT as float8, which node-postgres returns as numbers
+ * (BIGINT comes back as strings), so rows are VersionMeta as they are.
+ */
+const META_COLUMNS =
+  'id::float8 AS id, doc_id AS "docId", created_at::float8 AS "createdAt", name, authors, size_bytes AS "sizeBytes"'
 
 /** Versions in the same PostgreSQL database as the documents (one pg_dump holds both). */
 export class PostgresVersionStore implements VersionStore {
@@ -32,30 +30,29 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   async list(docId: DocId): Promise<VersionMeta[]> {
-    const { rows } = await this.database.pool.query<Row>(
-      `SELECT id, doc_id, created_at, name, authors, size_bytes FROM versions
-       WHERE doc_id = $1 ORDER BY created_at DESC, id DESC`,
+    const { rows } = await this.database.pool.query<VersionMeta>(
+      `SELECT ${META_COLUMNS} FROM versions WHERE doc_id = $1 ORDER BY created_at DESC, id DESC`,
       [docId],
     )
-    return rows.map(toMeta)
+    return rows
   }
 
   async get(docId: DocId, id: number): Promise<{ meta: VersionMeta; state: Uint8Array } | null> {
-    const { rows } = await this.database.pool.query<Row & { state: Buffer }>(
-      'SELECT id, doc_id, created_at, name, authors, size_bytes, state FROM versions WHERE doc_id = $1 AND id = $2',
+    const { rows } = await this.database.pool.query<VersionMeta & { state: Buffer }>(
+      `SELECT ${META_COLUMNS}, state FROM versions WHERE doc_id = $1 AND id = $2`,
       [docId, id],
     )
-    const row = rows[0]
-    return row ? { meta: toMeta(row), state: new Uint8Array(row.state) } : null
+    if (!rows[0]) return null
+    const { state, ...meta } = rows[0]
+    return { meta, state: new Uint8Array(state) }
   }
 
   async setName(docId: DocId, id: number, name: string | null): Promise<VersionMeta | null> {
-    const { rows } = await this.database.pool.query<Row>(
-      `UPDATE versions SET name = $3 WHERE doc_id = $1 AND id = $2
-       RETURNING id, doc_id, created_at, name, authors, size_bytes`,
+    const { rows } = await this.database.pool.query<VersionMeta>(
+      `UPDATE versions SET name = $3 WHERE doc_id = $1 AND id = $2 RETURNING ${META_COLUMNS}`,
       [docId, id, name],
     )
-    return rows[0] ? toMeta(rows[0]) : null
+    return rows[0] ?? null
   }
 
   async remove(docId: DocId, ids: number[]): Promise<number> {
@@ -68,16 +65,5 @@ export class PostgresVersionStore implements VersionStore {
 
   async removeAll(docId: DocId): Promise<void> {
     await this.database.pool.query('DELETE FROM versions WHERE doc_id = $1', [docId])
-  }
-}
-
-function toMeta(row: Row): VersionMeta {
-  return {
-    id: Number(row.id),
-    docId: row.doc_id,
-    createdAt: Number(row.created_at),
-    name: row.name,
-    authors: row.authors,
-    sizeBytes: row.size_bytes,
   }
 }

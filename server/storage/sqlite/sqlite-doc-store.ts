@@ -10,6 +10,9 @@ import type { AppendItem } from './sqlite-write-connection.js'
  * thread in paced batches (group commit); reads run on the main connection, which WAL lets read
  * while the writer commits.
  */
+/** A document's DocInfo fields (sizeBytes aside), named as DocInfo names them so rows need no mapping. */
+const INFO_COLUMNS = 'd.doc_id AS docId, d.title, d.created_at AS createdAt, d.updated_at AS updatedAt'
+
 export class SqliteDocStore implements DocStore {
   readonly kind = 'sqlite'
   private readonly appends: GroupCommitQueue<AppendItem, Seq>
@@ -28,12 +31,12 @@ export class SqliteDocStore implements DocStore {
          WHERE ? IS NULL OR doc_id = ? ORDER BY quarantined_at DESC, seq DESC`,
       ),
       info: db.prepare(
-        `SELECT d.doc_id, d.title, d.created_at, d.updated_at,
-                (SELECT COALESCE(SUM(length(u.data)), 0) FROM updates u WHERE u.doc_id = d.doc_id) AS size_bytes
+        `SELECT ${INFO_COLUMNS},
+                (SELECT COALESCE(SUM(length(u.data)), 0) FROM updates u WHERE u.doc_id = d.doc_id) AS sizeBytes
          FROM documents d WHERE d.doc_id = ?`,
       ),
       list: db.prepare(
-        `SELECT d.doc_id, d.title, d.created_at, d.updated_at, COALESCE(s.size_bytes, 0) AS size_bytes
+        `SELECT ${INFO_COLUMNS}, COALESCE(s.size_bytes, 0) AS sizeBytes
          FROM documents d
          LEFT JOIN (SELECT doc_id, SUM(length(data)) AS size_bytes FROM updates GROUP BY doc_id) s
            ON s.doc_id = d.doc_id
@@ -112,12 +115,11 @@ export class SqliteDocStore implements DocStore {
   }
 
   async info(docId: DocId): Promise<DocInfo | null> {
-    const row = this.statements.info.get(docId) as InfoRow | undefined
-    return row ? toInfo(row) : null
+    return (this.statements.info.get(docId) as DocInfo | undefined) ?? null
   }
 
   async list(): Promise<DocInfo[]> {
-    return (this.statements.list.all() as InfoRow[]).map(toInfo)
+    return this.statements.list.all() as DocInfo[]
   }
 
   async setTitle(docId: DocId, title: string): Promise<boolean> {
@@ -139,23 +141,5 @@ export class SqliteDocStore implements DocStore {
   /** Commits the queued appends; the database closes with its backend (sqlite-storage.ts). */
   close(): Promise<void> {
     return this.appends.flush()
-  }
-}
-
-interface InfoRow {
-  doc_id: DocId
-  title: string
-  created_at: number
-  updated_at: number
-  size_bytes: number
-}
-
-function toInfo(row: InfoRow): DocInfo {
-  return {
-    docId: row.doc_id,
-    title: row.title,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    sizeBytes: row.size_bytes,
   }
 }

@@ -1,13 +1,5 @@
-import type { NewRevocation, Revocation, RevocationKind, RevocationStore } from '../../auth/revocation-store.js'
+import type { NewRevocation, Revocation, RevocationStore } from '../../auth/revocation-store.js'
 import type { SqliteDatabase } from './sqlite-database.js'
-
-interface Row {
-  id: number
-  kind: RevocationKind
-  subject: string
-  revoked_at: number
-  expires_at: number | null
-}
 
 /**
  * Revocations in the same SQLite file as the documents, so `tandem token revoke --data-dir` and the
@@ -21,7 +13,8 @@ export class SqliteRevocationStore implements RevocationStore {
     const db = database.reader
     this.statements = {
       listSince: db.prepare(
-        'SELECT id, kind, subject, revoked_at, expires_at FROM revocations WHERE id > ? ORDER BY id',
+        `SELECT id, kind, subject, revoked_at AS revokedAt, expires_at AS expiresAt
+         FROM revocations WHERE id > ? ORDER BY id`,
       ),
     }
   }
@@ -38,7 +31,7 @@ export class SqliteRevocationStore implements RevocationStore {
   }
 
   async listSince(afterId: number): Promise<Revocation[]> {
-    return (this.statements.listSince.all(afterId) as Row[]).map(toRevocation)
+    return this.statements.listSince.all(afterId) as Revocation[]
   }
 
   async prune(now: number): Promise<number> {
@@ -46,15 +39,5 @@ export class SqliteRevocationStore implements RevocationStore {
       { sql: 'DELETE FROM revocations WHERE expires_at IS NOT NULL AND expires_at < ?', params: [now] },
     ])
     return pruned!.changes
-  }
-}
-
-function toRevocation(row: Row): Revocation {
-  return {
-    id: row.id,
-    kind: row.kind,
-    subject: row.subject,
-    revokedAt: row.revoked_at,
-    expiresAt: row.expires_at,
   }
 }

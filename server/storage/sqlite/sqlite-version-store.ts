@@ -2,14 +2,8 @@ import type { DocId } from '../../../shared/ids.js'
 import { newVersionMeta, type NewVersion, type VersionMeta, type VersionStore } from '../../history/version-store.js'
 import type { SqliteDatabase } from './sqlite-database.js'
 
-interface Row {
-  id: number
-  doc_id: DocId
-  created_at: number
-  name: string | null
-  authors: string
-  size_bytes: number
-}
+/** A row holds VersionMeta's fields under its names, authors still as the stored JSON text. */
+type Row = Omit<VersionMeta, 'authors'> & { authors: string }
 
 /** Versions in the same SQLite file as the documents (one backup holds both). */
 export class SqliteVersionStore implements VersionStore {
@@ -18,7 +12,7 @@ export class SqliteVersionStore implements VersionStore {
   /** Reads on the main connection; writes on the writer thread, like the documents' own. */
   constructor(private readonly database: SqliteDatabase) {
     const db = database.reader
-    const columns = 'id, doc_id, created_at, name, authors, size_bytes'
+    const columns = 'id, doc_id AS docId, created_at AS createdAt, name, authors, size_bytes AS sizeBytes'
     this.statements = {
       list: db.prepare(`SELECT ${columns} FROM versions WHERE doc_id = ? ORDER BY created_at DESC, id DESC`),
       get: db.prepare(`SELECT ${columns}, state FROM versions WHERE doc_id = ? AND id = ?`),
@@ -49,7 +43,9 @@ export class SqliteVersionStore implements VersionStore {
 
   async get(docId: DocId, id: number): Promise<{ meta: VersionMeta; state: Uint8Array } | null> {
     const row = this.statements.get.get(docId, id) as (Row & { state: Buffer }) | undefined
-    return row ? { meta: toMeta(row), state: new Uint8Array(row.state) } : null
+    if (!row) return null
+    const { state, ...meta } = row
+    return { meta: toMeta(meta), state: new Uint8Array(state) }
   }
 
   async setName(docId: DocId, id: number, name: string | null): Promise<VersionMeta | null> {
@@ -74,12 +70,5 @@ export class SqliteVersionStore implements VersionStore {
 }
 
 function toMeta(row: Row): VersionMeta {
-  return {
-    id: row.id,
-    docId: row.doc_id,
-    createdAt: row.created_at,
-    name: row.name,
-    authors: JSON.parse(row.authors) as string[],
-    sizeBytes: row.size_bytes,
-  }
+  return { ...row, authors: JSON.parse(row.authors) as string[] }
 }
