@@ -9,7 +9,7 @@ import { Command, Option } from 'commander'
 import { CONTENT_FORMATS, type ContentFormat, type ImportFormat } from './content/formats.js'
 import { revokeToken, revokeUser } from './auth/revoke.js'
 import { DEFAULT_TOKEN_TTL_SECONDS, mintToken, Role } from './auth/tokens.js'
-import { ConfigError, resolveConfig, SETTINGS, type Config, type SettingName } from './config.js'
+import { ConfigError, operatorLimits, resolveConfig, SETTINGS, type Config, type SettingName } from './config.js'
 import { createServer, VERSION } from './create-server.js'
 import { checkDocId, DocumentService } from './documents/document-service.js'
 import { formatVersionTable, openHistory } from './history/cli-history.js'
@@ -99,7 +99,7 @@ withSettings(
     server = await createServer({
       ...config,
       logger: log,
-      limits: { maxFrameBytes: config.maxFrameBytes, revocationPollMs: config.revocationPollMs },
+      limits: operatorLimits(config),
       signalling: { iceServers: config.iceServers, isPeerToPeerEnabled: config.p2pPresence === 'on' },
       webhooks: {
         url: config.webhookUrl,

@@ -1,8 +1,18 @@
 import path from 'node:path'
 import { z } from 'zod'
-import { MAX_FRAME_BYTES, REVOCATION_POLL_MS } from '../shared/limits.js'
+import {
+  APPLY_BUDGET_BURST_MS,
+  APPLY_BUDGET_MS_PER_SECOND,
+  MAX_BYTES_PER_SECOND,
+  MAX_CONNECTIONS_PER_ADDRESS,
+  MAX_FRAME_BYTES,
+  MAX_MESSAGES_PER_SECOND,
+  MESSAGE_BURST,
+  REVOCATION_POLL_MS,
+} from '../shared/limits.js'
 import { checkTrustedProxies } from './http/client-address.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
+import type { ServerLimits } from './server-limits.js'
 import { DEFAULT_DATA_DIR } from './storage/storage-backend.js'
 import { MIN_WEBHOOK_SECRET_LENGTH, WEBHOOK_DOCUMENT_CHANGED_INTERVAL_MS } from './webhooks/webhook-limits.js'
 
@@ -73,6 +83,42 @@ export const SETTINGS = {
     default: String(MAX_FRAME_BYTES),
     help: 'largest frame or request body accepted from a client',
   },
+  maxConnectionsPerAddress: {
+    env: 'MAX_CONNECTIONS_PER_ADDRESS',
+    flag: '--max-connections-per-address <n>',
+    default: String(MAX_CONNECTIONS_PER_ADDRESS),
+    help: 'connections one client address may hold open (WebSockets, HTTP sessions and signalling together; an office behind one NAT address counts once); 0 = no cap',
+  },
+  maxMessagesPerSecond: {
+    env: 'MAX_MESSAGES_PER_SECOND',
+    flag: '--max-messages-per-second <n>',
+    default: String(MAX_MESSAGES_PER_SECOND),
+    help: 'messages per second one connection may send, sustained (more closes it with 4529); 0 = no limit',
+  },
+  messageBurst: {
+    env: 'MESSAGE_BURST',
+    flag: '--message-burst <n>',
+    default: String(MESSAGE_BURST),
+    help: 'messages a connection may send at once above the sustained rate (a paste, a reconnect)',
+  },
+  maxBytesPerSecond: {
+    env: 'MAX_BYTES_PER_SECOND',
+    flag: '--max-bytes-per-second <bytes>',
+    default: String(MAX_BYTES_PER_SECOND),
+    help: 'bytes per second one connection may send, sustained (the burst is the first-sync size); 0 = no limit',
+  },
+  applyBudgetMsPerSecond: {
+    env: 'APPLY_BUDGET_MS_PER_SECOND',
+    flag: '--apply-budget-ms-per-second <ms>',
+    default: String(APPLY_BUDGET_MS_PER_SECOND),
+    help: "CPU milliseconds per second the server spends applying one connection's updates, sustained (crafted updates can be slow to apply); 0 = no limit",
+  },
+  applyBudgetBurstMs: {
+    env: 'APPLY_BUDGET_BURST_MS',
+    flag: '--apply-budget-burst-ms <ms>',
+    default: String(APPLY_BUDGET_BURST_MS),
+    help: "CPU milliseconds the server may spend applying one connection's updates in a burst",
+  },
   revocationPollMs: {
     env: 'REVOCATION_POLL_MS',
     flag: '--revocation-poll-ms <ms>',
@@ -127,6 +173,17 @@ const port = z.coerce
   .int('must be a whole number')
   .min(0, 'must be between 0 and 65535')
   .max(65535, 'must be between 0 and 65535')
+
+/** A limit where 0 turns it off. */
+const zeroOrMore = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must be 0 (off) or more')
+/** A burst allowance: 0 would refuse everything, and the limit it belongs to is what turns off. */
+const oneOrMore = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
 
 const configSchema = z.object({
   port,
@@ -202,6 +259,12 @@ const configSchema = z.object({
       return result.data
     }),
   p2pPresence: z.enum(['on', 'off'], { error: 'must be on or off' }),
+  maxConnectionsPerAddress: zeroOrMore,
+  maxMessagesPerSecond: zeroOrMore,
+  messageBurst: oneOrMore,
+  maxBytesPerSecond: zeroOrMore,
+  applyBudgetMsPerSecond: zeroOrMore,
+  applyBudgetBurstMs: oneOrMore,
   revocationPollMs: z.coerce
     .number({ error: 'must be a number' })
     .int('must be a whole number')
@@ -271,4 +334,25 @@ function commaList(value: string | undefined): string[] | undefined {
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean)
+}
+
+/**
+ * Stands for "no limit" where a setting is 0: the token buckets and the connection count compare
+ * against it, and it is never reached (a connection would need 285 years at a million a second).
+ */
+export const NO_LIMIT = Number.MAX_SAFE_INTEGER
+
+/** The limits an operator sets (every other limit keeps its default from shared/limits.ts). */
+export function operatorLimits(config: Config): Partial<ServerLimits> {
+  const offWhenZero = (value: number): number => (value === 0 ? NO_LIMIT : value)
+  return {
+    maxFrameBytes: config.maxFrameBytes,
+    revocationPollMs: config.revocationPollMs,
+    maxConnectionsPerAddress: offWhenZero(config.maxConnectionsPerAddress),
+    maxMessagesPerSecond: offWhenZero(config.maxMessagesPerSecond),
+    messageBurst: config.maxMessagesPerSecond === 0 ? NO_LIMIT : config.messageBurst,
+    maxBytesPerSecond: offWhenZero(config.maxBytesPerSecond),
+    applyBudgetMsPerSecond: offWhenZero(config.applyBudgetMsPerSecond),
+    applyBudgetBurstMs: config.applyBudgetMsPerSecond === 0 ? NO_LIMIT : config.applyBudgetBurstMs,
+  }
 }

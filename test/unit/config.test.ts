@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, resolveConfig } from '../../server/config.js'
+import { ConfigError, NO_LIMIT, operatorLimits, resolveConfig } from '../../server/config.js'
+import { resolveLimits } from '../../server/server-limits.js'
 
 describe('resolveConfig', () => {
   it('uses the documented defaults', () => {
@@ -24,6 +25,63 @@ describe('resolveConfig', () => {
     expect(resolveConfig({}, {}).revocationPollMs).toBe(5000)
     expect(resolveConfig({}, { REVOCATION_POLL_MS: '1000' }).revocationPollMs).toBe(1000)
     expect(() => resolveConfig({}, { REVOCATION_POLL_MS: '10' })).toThrow(/REVOCATION_POLL_MS .* at least 100/)
+  })
+
+  it('makes every operator-facing limit a setting, defaults from shared/limits.ts, 0 = off where that makes sense', () => {
+    const defaults = resolveLimits()
+    expect(operatorLimits(resolveConfig({}, {}))).toEqual({
+      maxFrameBytes: defaults.maxFrameBytes,
+      revocationPollMs: defaults.revocationPollMs,
+      maxConnectionsPerAddress: defaults.maxConnectionsPerAddress,
+      maxMessagesPerSecond: defaults.maxMessagesPerSecond,
+      messageBurst: defaults.messageBurst,
+      maxBytesPerSecond: defaults.maxBytesPerSecond,
+      applyBudgetMsPerSecond: defaults.applyBudgetMsPerSecond,
+      applyBudgetBurstMs: defaults.applyBudgetBurstMs,
+    })
+    const set = resolveConfig(
+      { maxMessagesPerSecond: '80' },
+      {
+        MAX_CONNECTIONS_PER_ADDRESS: '2000',
+        MAX_MESSAGES_PER_SECOND: '60',
+        MESSAGE_BURST: '300',
+        MAX_BYTES_PER_SECOND: '0',
+        APPLY_BUDGET_MS_PER_SECOND: '500',
+        APPLY_BUDGET_BURST_MS: '2000',
+      },
+    )
+    expect(operatorLimits(set)).toMatchObject({
+      maxConnectionsPerAddress: 2000,
+      maxMessagesPerSecond: 80,
+      messageBurst: 300,
+      maxBytesPerSecond: NO_LIMIT,
+      applyBudgetMsPerSecond: 500,
+      applyBudgetBurstMs: 2000,
+    })
+    const off = operatorLimits(
+      resolveConfig(
+        {},
+        { MAX_CONNECTIONS_PER_ADDRESS: '0', MAX_MESSAGES_PER_SECOND: '0', APPLY_BUDGET_MS_PER_SECOND: '0' },
+      ),
+    )
+    expect(off).toMatchObject({
+      maxConnectionsPerAddress: NO_LIMIT,
+      maxMessagesPerSecond: NO_LIMIT,
+      messageBurst: NO_LIMIT,
+      applyBudgetMsPerSecond: NO_LIMIT,
+      applyBudgetBurstMs: NO_LIMIT,
+    })
+  })
+
+  it('refuses limits that are negative, fractional, or a burst of 0', () => {
+    expect(() => resolveConfig({}, { MAX_CONNECTIONS_PER_ADDRESS: '-1' })).toThrow(
+      /MAX_CONNECTIONS_PER_ADDRESS \(--max-connections-per-address\) must be 0 \(off\) or more; got "-1"/,
+    )
+    expect(() => resolveConfig({}, { MAX_BYTES_PER_SECOND: '1.5' })).toThrow(/MAX_BYTES_PER_SECOND .* whole number/)
+    expect(() => resolveConfig({}, { MESSAGE_BURST: '0' })).toThrow(/MESSAGE_BURST .* at least 1/)
+    expect(() => resolveConfig({}, { APPLY_BUDGET_BURST_MS: 'lots' })).toThrow(
+      /APPLY_BUDGET_BURST_MS .* must be a number/,
+    )
   })
 
   it('treats an empty variable as unset', () => {
