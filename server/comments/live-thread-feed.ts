@@ -82,7 +82,10 @@ export class LiveThreadFeed implements ThreadFeed, ThreadSubscriptions {
   publish(docId: string, event: ThreadEvent): void {
     try {
       if (!isValidDocId(docId)) {
-        this.options.log.warn({ docId: docId.slice(0, 140), kind: event.kind }, 'thread event for an invalid document id dropped')
+        this.options.log.warn(
+          { docId: docId.slice(0, 140), kind: event.kind },
+          'thread event for an invalid document id dropped',
+        )
         return
       }
       const frame = encodeThreadsPayload(event)
@@ -153,7 +156,12 @@ export class LiveThreadFeed implements ThreadFeed, ThreadSubscriptions {
    * published. An event both in the snapshot and held is sent twice; harmless, as every event
    * carries a thread's full state and the last one published for a thread is its newest.
    */
-  private async sendSnapshot(docId: DocId, connection: Connection, subscriber: Subscriber, attempt: number): Promise<void> {
+  private async sendSnapshot(
+    docId: DocId,
+    connection: Connection,
+    subscriber: Subscriber,
+    attempt: number,
+  ): Promise<void> {
     subscriber.retry = null
     // Whatever was missed before this read starts, the read covers.
     subscriber.isStale = false

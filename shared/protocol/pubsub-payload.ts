@@ -88,7 +88,8 @@ export function encodeThreadsPayload(event: ThreadEvent): Uint8Array {
 /** Throws on a payload that is not a Threads frame holding a thread event. */
 export function decodeThreadsPayload(payload: Uint8Array): ThreadEvent {
   const event = readThreadFrame(payload)
-  if (!event) throw new Error(`threads payload of ${payload.byteLength} bytes is not a Threads frame with a thread event`)
+  if (!event)
+    throw new Error(`threads payload of ${payload.byteLength} bytes is not a Threads frame with a thread event`)
   return event
 }
 
