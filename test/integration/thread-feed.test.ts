@@ -8,6 +8,7 @@ import type { WebSocketLikeClass } from '../../client/transport/websocket-rung.j
 import type { TransportKind } from '../../shared/protocol/transport-kind.js'
 import { decodeSseFrames, encodeFrames } from '../../shared/protocol/http-framing.js'
 import { MessageType } from '../../shared/protocol/message-type.js'
+import { mintToken } from '../../server/auth/tokens.js'
 import type { LiveThreadFeed } from '../../server/comments/live-thread-feed.js'
 import { createRedisPubSub } from '../../server/pubsub/redis-pubsub.js'
 import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
@@ -193,6 +194,25 @@ describe('live comment threads on one instance', () => {
     const hello = JSON.parse(resumed.events.find((e) => e.event === 'hello')!.data) as { resumed: boolean }
     expect(hello.resumed).toBe(true)
     expect(threadEventsIn(framesOf(resumed.events)).map((e) => e.kind)).toEqual(['upsert'])
+  })
+})
+
+describe('live comment threads with AUTH_SECRET', () => {
+  it('delivers threads to a view token too: every role that reads the document reads its threads', async () => {
+    const secret = 'thread-feed-secret-long-enough-for-hs256'
+    const book = new ThreadBook()
+    const running = await startServer({ authSecret: secret, threads: { loadThreads: book.loadThreads } })
+    try {
+      book.upsert(running.server, 'viewed', sampleThread('seen by a viewer'))
+      const token = await mintToken({ secret, doc: 'viewed', role: 'view' })
+      const client = await rawClient(`${running.wsUrl}/viewed?threads=1&token=${encodeURIComponent(token)}`)
+      await waitFor(() => holdsComment(threadEventsIn(client.frames), 'seen by a viewer'), { description: 'snapshot' })
+      book.upsert(running.server, 'viewed', sampleThread('and the next one'))
+      await waitFor(() => holdsComment(threadEventsIn(client.frames), 'and the next one'), { timeoutMs: LIVE_MS })
+      client.ws.terminate()
+    } finally {
+      await running.close()
+    }
   })
 })
 
