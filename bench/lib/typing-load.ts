@@ -54,8 +54,6 @@ export interface TypingLoadParams {
   drainTimeoutMs: number
   /** Ask Tandem for Ack frames (persistence scenario). */
   wantsAcks?: boolean
-  /** Ask Tandem for Threads frames (`?threads=1`, comments on; WebSocket clients). */
-  wantsThreads?: boolean
   /**
    * Closed loop instead of a fixed rate: each client keeps this many unacknowledged updates in
    * flight and types the next one when an acknowledgement arrives (`ratePerClient` is ignored).
@@ -163,8 +161,7 @@ export async function runTypingLoad(
       const home = servers[instance]
       if (!home) throw new Error(`no server ${instance} for client ${member} of room ${room}`)
       instanceOfClient.push(instance)
-      const query = [params.wantsAcks && 'acks=1', params.wantsThreads && 'threads=1'].filter(Boolean).join('&')
-      const wsUrl = home.urlFor(docId, query ? `?${query}` : '')
+      const wsUrl = home.urlFor(docId, params.wantsAcks ? '?acks=1' : '')
       const client = new BenchClient({
         // HTTP links take the document's base URL and add /events, /poll or /messages themselves.
         url: httpLinks ? home.urlFor(docId).replace(/^ws/, 'http') : wsUrl,
