@@ -37,6 +37,8 @@ import { CompactionWorker } from './sync/compaction-worker.js'
 import { WebSocketBinding } from './transport/websocket-binding.js'
 import { checkWebhookSettings, createWebhooks, type WebhookSettings } from './webhooks/create-webhooks.js'
 import type { WebhookNotifier } from './webhooks/webhook-notifier.js'
+import { LiveThreadFeed, type LoadThreads } from './comments/live-thread-feed.js'
+import type { ThreadFeed } from './comments/thread-feed.js'
 
 export const VERSION = '0.1.0'
 
@@ -71,6 +73,8 @@ export interface ServerOptions {
   signalling?: SignallingSettings
   /** Signed HTTP notifications of comments and document changes (docs/operations.md, "Webhooks"); off without a url. */
   webhooks?: WebhookSettings
+  /** Live comment threads: where each connection's snapshot is read from; without it, snapshots are empty. */
+  threads?: { loadThreads: LoadThreads }
 }
 
 export interface TandemServer {
@@ -87,6 +91,8 @@ export interface TandemServer {
   readonly log: Logger
   /** Where features report webhook events (a no-op without WEBHOOK_URL); never blocks its caller. */
   readonly webhooks: WebhookNotifier
+  /** Where the comment service publishes each durable thread change; delivers it live (never blocks). */
+  readonly threadFeed: ThreadFeed
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(): Promise<{ port: number; url: string }>
   /**
@@ -136,6 +142,12 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     timing: { idleMs: limits.versionIdleMs, maxIntervalMs: limits.versionMaxIntervalMs },
     log,
   })
+  // Comment threads, live: to this instance's connections that ask, and through pub/sub to the others'.
+  const threadFeed = new LiveThreadFeed({
+    pubsub,
+    log,
+    loadThreads: options.threads?.loadThreads ?? (async () => []),
+  })
   const compactionWorker = new CompactionWorker()
   compactionWorker.warm()
   const registry = new RoomRegistry({
@@ -148,6 +160,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     limits,
     unloadDelayMs: limits.unloadDelayMs,
     hooks: history.roomHooks,
+    remoteThreads: threadFeed.receiveRemote,
   })
   history.attach(registry)
   const documents = new DocumentService(store, registry, history)
@@ -204,6 +217,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     maxBodyBytes: limits.maxInitialSyncBytes + 64 * 1024,
     isDraining: () => isDraining,
     guard: (request, response) => applyCorsHeaders(options.allowedOrigins, request, response),
+    threads: threadFeed,
   })
   const httpServer = http.createServer((request, response) => {
     if (!transports(request, response)) app(request, response)
@@ -225,6 +239,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     limits,
     clientAddress,
     connections,
+    threads: threadFeed,
   })
   // WebRTC signalling and the presence relay share the port through the binding's upgrade seam.
   const signalling = new SignallingBinding({
@@ -254,6 +269,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     metrics,
     log,
     webhooks: webhooks.notifier,
+    threadFeed,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject)
@@ -280,6 +296,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
           deadline,
         ]).catch((error: unknown) => log.error({ err: error }, 'closing rooms failed'))
         if (drained === 'timeout') log.error('shutdown deadline passed with commits still pending')
+        threadFeed.close()
         webSockets.close()
         signalling.close()
         await new Promise<void>((resolve) => {

@@ -135,6 +135,8 @@ export class DocRoom {
           return this.persistence.ledger.receiveCommitted(message.payload)
         case PubSubMessageKind.Awareness:
           return awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, RemoteOrigin)
+        case PubSubMessageKind.Threads: // the registry hands these to the thread feed
+          return
       }
     } catch (error) {
       this.log.error({ err: error, kind: message.kind }, 'pub/sub message rejected')
