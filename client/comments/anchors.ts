@@ -84,19 +84,19 @@ function stickToNext(position: Y.RelativePosition, doc: Y.Doc): Y.RelativePositi
 
 /** The ProseMirror position of an encoded relative position; null when its text's block is gone. */
 function resolve(binding: SyncBinding, encoded: string): number | null {
-  let position: Y.RelativePosition
   try {
-    position = Y.decodeRelativePosition(fromBase64(encoded))
+    const position = Y.decodeRelativePosition(fromBase64(encoded))
+    // null for items this replica has not received yet (the thread arrived before the text did).
+    const absolute = Y.createAbsolutePositionFromRelativePosition(position, binding.doc)
+    if (!absolute || !isAlive(absolute.type, binding.type)) return null
+    // y-tiptap refuses item-based positions that land at offset ≤ 1 (its guard against block moves
+    // during drag and drop), which a range's start at the document's first character is; the same
+    // place expressed as assoc -1 from its index passes that guard and maps to the same offset.
+    const normalized = Y.createRelativePositionFromTypeIndex(absolute.type, absolute.index, -1)
+    return relativePositionToAbsolutePosition(binding.doc, binding.type, normalized, binding.mapping)
   } catch {
-    return null
+    return null // not an anchor at all (hand-made through the REST API, or from another document)
   }
-  const absolute = Y.createAbsolutePositionFromRelativePosition(position, binding.doc)
-  if (!absolute || !isAlive(absolute.type, binding.type)) return null
-  // y-tiptap refuses item-based positions that land at offset ≤ 1 (its guard against block moves
-  // during drag and drop), which a range's start at the document's first character is; the same
-  // place expressed as assoc -1 from its index passes that guard and maps to the same offset.
-  const normalized = Y.createRelativePositionFromTypeIndex(absolute.type, absolute.index, -1)
-  return relativePositionToAbsolutePosition(binding.doc, binding.type, normalized, binding.mapping)
 }
 
 /** False when `type` or a block around it was deleted (its positions would map to nonsense). */

@@ -1,5 +1,12 @@
 import type { PendingWrite } from './threads-api.js'
 
+/** The part of localStorage the queue uses (written without DOM types, so Node code can check it too). */
+export interface PendingStorage {
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+  removeItem(key: string): void
+}
+
 /**
  * The comments typed while the server could not be reached, in the order they were written, kept in
  * localStorage per server and document so a reload (or a crash) loses none of them. Each carries the
@@ -12,7 +19,7 @@ export class PendingWrites {
   constructor(
     /** localStorage key; null keeps the writes in memory only. */
     private readonly storageKey: string | null,
-    private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null = defaultStorage(),
+    private readonly storage: PendingStorage | null = defaultStorage(),
   ) {
     this.writes = this.read()
   }
@@ -66,9 +73,9 @@ export class PendingWrites {
   }
 }
 
-function defaultStorage(): Storage | null {
+function defaultStorage(): PendingStorage | null {
   try {
-    return globalThis.localStorage ?? null
+    return (globalThis as { localStorage?: PendingStorage }).localStorage ?? null
   } catch {
     return null // a sandboxed frame throws on the mere access
   }
