@@ -42,6 +42,17 @@ export async function startFakeThreadApi(): Promise<FakeThreadApi> {
   }
 
   const server = http.createServer((request, response) => {
+    // Pages (happy-dom's fetch) call it cross-origin, as an embedding app calls its Tandem server.
+    response.setHeader('Access-Control-Allow-Origin', '*')
+    response.setHeader(
+      'Access-Control-Allow-Headers',
+      'Authorization, Content-Type, X-Tandem-Author-Id, X-Tandem-Author-Name',
+    )
+    response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE')
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204).end()
+      return
+    }
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
