@@ -3,7 +3,8 @@ import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket, { WebSocketServer } from 'ws'
-import { TandemProvider } from '../../client/provider/tandem-provider.js'
+import type { SyncStatus } from '../../client/provider/sync-status.js'
+import type { ThreadStore } from '../../client/comments/thread-store.js'
 import type { Thread } from '../../shared/comments.js'
 import { MessageType } from '../../shared/protocol/message-type.js'
 import { threadFrame } from '../../shared/protocol/thread-frame.js'
@@ -18,6 +19,29 @@ import { waitFor } from '../helpers/wait-for.js'
 
 // The provider's WebSocket rung uses the global WebSocket, as in a browser.
 ;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
+
+/** The part of TandemProvider these tests use. */
+interface ThreadsProvider {
+  readonly threads: ThreadStore | null
+  readonly doc: { getText(name: string): { insert(index: number, text: string): void } }
+  getStatus(): SyncStatus
+  destroy(): void
+}
+interface ThreadsProviderOptions {
+  docId: string
+  serverUrl: string
+  transport?: TransportKind
+  offline: false
+  crossTab: false
+  presence: 'off'
+  threads?: boolean
+}
+// Imported by path at run time: the test tsconfig has no DOM types, and the provider's module needs them.
+const PROVIDER_MODULE = '../../client/provider/tandem-provider.js'
+let TandemProvider: new (options: ThreadsProviderOptions) => ThreadsProvider
+beforeAll(async () => {
+  ;({ TandemProvider } = (await import(PROVIDER_MODULE)) as { TandemProvider: typeof TandemProvider })
+})
 
 /** A pass-through proxy in front of `target` that records the path and query of every request. */
 async function startRecordingProxy(target: number): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {

@@ -107,7 +107,7 @@ describe('ThreadHttpClient (comments over REST, never lost, never twice)', () =>
     api.mode = 'unavailable'
     let settled: Thread | null = null
     const result = threads.startThread({ body: 'typed while the server restarts' }).then((thread) => (settled = thread))
-    await waitFor(() => api.requests.length === 1)
+    await waitFor(() => api.requests.length >= 1) // a backoff retry may have followed already
     await waitFor(() => threads.pending.getAll().length === 1 && !threads.isSending)
     expect(settled).toBeNull()
     expect(threads.pending.getAll()[0]).toMatchObject({ kind: 'thread', body: 'typed while the server restarts' })
@@ -132,7 +132,8 @@ describe('ThreadHttpClient (comments over REST, never lost, never twice)', () =>
     const thread = await result
     expect(api.threads.size).toBe(1)
     const posts = api.requests.filter((request) => request.method === 'POST')
-    expect(posts.map((request) => request.body?.id)).toEqual([thread.id, thread.id])
+    expect(posts.length).toBeGreaterThanOrEqual(2) // the lost one, then the re-send (a backoff retry may add more)
+    for (const post of posts) expect(post.body?.id).toBe(thread.id)
   })
 
   it('keeps unsent comments across a reload and sends them in writing order', async () => {

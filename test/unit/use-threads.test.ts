@@ -3,12 +3,12 @@ import { Editor } from '@tiptap/core'
 import Collaboration from '@tiptap/extension-collaboration'
 import { act, createElement } from 'react'
 import { createRoot, type Root } from 'react-dom/client'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { anchorForRange } from '../../client/comments/anchors.js'
 import type { ThreadsState } from '../../client/comments/threads-api.js'
-import { useThreads } from '../../client/comments/use-threads.js'
 import { DOCUMENT_FIELD, documentExtensions } from '../../client/editor/extensions.js'
-import { TandemProvider } from '../../client/provider/tandem-provider.js'
+import type { ThreadStore } from '../../client/comments/thread-store.js'
+import type { Doc } from 'yjs'
 import type { Thread, ThreadAnchor } from '../../shared/comments.js'
 import { startFakeThreadApi, type FakeThreadApi } from '../helpers/fake-thread-api.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -20,6 +20,31 @@ import { waitFor } from '../helpers/wait-for.js'
 
 ;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
 const page = globalThis as unknown as { document: { createElement(tag: string): never } }
+
+/** The part of TandemProvider these tests use. */
+interface ThreadsProvider {
+  readonly threads: ThreadStore | null
+  readonly doc: Doc
+  destroy(): void
+}
+interface ThreadsProviderOptions {
+  docId: string
+  serverUrl: string
+  connect: false
+  offline: false
+  crossTab: false
+  presence: 'off'
+  threads?: boolean
+}
+// Imported by path at run time: the test tsconfig has no DOM types, and these modules need them.
+const PROVIDER_MODULE = '../../client/provider/tandem-provider.js'
+const USE_THREADS_MODULE = '../../client/comments/use-threads.js'
+let TandemProvider: new (options: ThreadsProviderOptions) => ThreadsProvider
+let useThreads: (provider: ThreadsProvider | null, editor?: Editor | null) => ThreadsState
+beforeAll(async () => {
+  ;({ TandemProvider } = (await import(PROVIDER_MODULE)) as { TandemProvider: typeof TandemProvider })
+  ;({ useThreads } = (await import(USE_THREADS_MODULE)) as { useThreads: typeof useThreads })
+})
 
 function thread(id: string, createdAt: string, anchor: ThreadAnchor | null, status: Thread['status'] = 'open'): Thread {
   return { id, status, quote: id, anchor, comments: [], createdAt, updatedAt: createdAt }
@@ -33,7 +58,7 @@ function rangeOf(editor: Editor, text: string): { from: number; to: number } {
 
 describe('useThreads', () => {
   let api: FakeThreadApi
-  let provider: TandemProvider
+  let provider: ThreadsProvider
   let editor: Editor
   let root: Root
   let latest: ThreadsState | null = null
