@@ -130,6 +130,10 @@ export async function startFakeThreadApi(): Promise<FakeThreadApi> {
         target.editedAt = now()
       } else {
         thread.comments = thread.comments.filter((c) => c.id !== commentId)
+        if (thread.comments.length === 0) {
+          api.threads.delete(thread.id) // the thread goes with its last comment
+          return send(200, { thread: null })
+        }
       }
       thread.updatedAt = now()
       return send(200, { thread })

@@ -84,6 +84,13 @@ describe('ThreadHttpClient (comments over REST, never lost, never twice)', () =>
     expect(store.get(thread.id)).toBeUndefined()
   })
 
+  it('deleting the last comment deletes the thread with it (the server answers thread: null)', async () => {
+    const { client: threads, store } = client()
+    const thread = await threads.startThread({ body: 'only comment' })
+    expect(await threads.deleteComment(thread.id, thread.comments[0]?.id ?? '')).toBeNull()
+    expect(store.get(thread.id)).toBeUndefined()
+  })
+
   it("rejects a refusal with the server's sentence, status and code, and does not keep or retry it", async () => {
     const { client: threads } = client()
     api.refusal = { status: 403, error: 'forbidden', message: 'This link can view the document but not comment.' }
