@@ -37,13 +37,26 @@ export class PendingWrites {
   }
 
   add(write: PendingWrite): void {
-    if (this.has(write.id)) return
-    this.set([...this.writes, write])
+    const merged = this.merged()
+    if (merged.some((held) => held.id === write.id)) return
+    this.set([...merged, write])
   }
 
   remove(id: string): void {
     if (!this.has(id)) return
-    this.set(this.writes.filter((write) => write.id !== id))
+    this.set(this.merged().filter((write) => write.id !== id))
+  }
+
+  /**
+   * What storage holds, plus what this page holds that storage lacks. Another tab of the same
+   * document (or a session React re-created) keeps its own queue under the same key: writing only
+   * our own list would erase its writes from storage, and a reload would lose them. A write both
+   * hold may be sent by both, which the client-chosen id makes harmless.
+   */
+  private merged(): PendingWrite[] {
+    const stored = this.read()
+    const storedIds = new Set(stored.map((write) => write.id))
+    return [...stored, ...this.writes.filter((write) => !storedIds.has(write.id))]
   }
 
   private set(writes: PendingWrite[]): void {

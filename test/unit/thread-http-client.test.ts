@@ -161,6 +161,29 @@ describe('ThreadHttpClient (comments over REST, never lost, never twice)', () =>
     expect(after.store.get(thread.id)?.comments).toHaveLength(3)
   })
 
+  it('keeps the unsent comments of two tabs of one document in storage, and each reaches the server once', async () => {
+    api.mode = 'unavailable'
+    const tabA = client()
+    const tabB = client() // same storage key: same server, same document
+    void tabA.client.startThread({ body: 'from tab A' })
+    void tabB.client.startThread({ body: 'from tab B' })
+    await waitFor(() => !tabA.client.isSending && !tabB.client.isSending && api.requests.length >= 2)
+    tabA.client.destroy() // tab A closes while offline: its comment must still be in storage
+    const stored = JSON.parse(storage.values.get('tandem:comments-pending:test/doc-1') ?? '[]') as { body: string }[]
+    expect(stored.map((write) => write.body).sort()).toEqual(['from tab A', 'from tab B'])
+
+    api.mode = 'up'
+    const reloaded = client()
+    reloaded.client.resume()
+    tabB.client.resume()
+    await waitFor(() => reloaded.client.pending.getAll().length === 0 && tabB.client.pending.getAll().length === 0)
+    expect([...api.threads.values()].map((thread) => thread.comments[0]?.body).sort()).toEqual([
+      'from tab A',
+      'from tab B',
+    ])
+    expect(storage.values.size).toBe(0)
+  })
+
   it('reports a status change that cannot reach the server as an error to show, not a silent loss', async () => {
     const { client: threads } = client()
     const thread = await threads.startThread({ body: 'x' })
