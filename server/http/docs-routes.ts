@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express'
 import { z } from 'zod'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { CONTENT_FORMATS, CONTENT_TYPES, type ContentFormat } from '../content/formats.js'
-import { docPatternMatches, mintToken, Role } from '../auth/tokens.js'
+import { docPatternMatches, mintToken, ROLES } from '../auth/tokens.js'
 import { requestToken } from './request-token.js'
 import { requireEdit, type Authenticator, type Principal } from '../auth/authenticator.js'
 import { checkDocId, MAX_TITLE_LENGTH, newDocId, type DocumentService } from '../documents/document-service.js'
@@ -22,7 +22,7 @@ const patchBody = z.object({ title: z.string().max(MAX_TITLE_LENGTH) }).strict()
 
 const shareBody = z
   .object({
-    role: z.enum([Role.Edit, Role.View]),
+    role: z.enum(ROLES),
     ttlSeconds: z
       .number()
       .int()
