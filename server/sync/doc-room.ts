@@ -392,7 +392,7 @@ export class DocRoom {
    * which stock clients report and Tandem's client shows as "view only". The change is not applied,
    * not stored, not acknowledged.
    */
-  private denyWrite(connection: Connection): void {
+  private denyWrite(connection: Connection, role: Role): void {
     this.deps.metrics.rejectedFrames.inc({ code: ErrorCode.ReadOnly })
     connection.send(permissionDeniedFrame(`${ErrorCode.ReadOnly}: ${readOnlyReason(role)}; changes are not saved`))
   }
