@@ -9,8 +9,10 @@ import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { ErrorCode, errorMessage } from '../shared/errors.js'
 import { CloseCode, closeReason } from '../shared/protocol/close-codes.js'
+import { CommentService } from './comments/comment-service.js'
 import { DocumentService } from './documents/document-service.js'
 import { docsRoutes } from './http/docs-routes.js'
+import { threadsRoutes } from './http/threads-routes.js'
 import { errorHandler, sendError } from './http/errors.js'
 import { createLogger, loggablePath, type Logger, type LogLevel } from './logger.js'
 import { createMetrics, type Metrics } from './metrics.js'
@@ -81,6 +83,8 @@ export interface TandemServer {
   readonly registry: RoomRegistry
   readonly documents: DocumentService
   readonly history: HistoryService
+  /** Comment threads: the rules (roles, authorship, limits) in front of the storage's comment store. */
+  readonly comments: CommentService
   /** Where `revokeToken()` writes; null without AUTH_SECRET (nothing to revoke). */
   readonly revocations: RevocationStore | null
   readonly metrics: Metrics
@@ -150,7 +154,15 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     hooks: history.roomHooks,
   })
   history.attach(registry)
-  const documents = new DocumentService(store, registry, history)
+  const comments = new CommentService({
+    store: storage.comments,
+    documentExists: async (docId) => (await store.info(docId)) !== null,
+    limits,
+    // Live delivery (ThreadFeed) is wired by the integrator; until then changes reach clients on their next read.
+    notify: (event) => webhooks.notifier.notify(event),
+    log,
+  })
+  const documents = new DocumentService(store, registry, history, comments)
   let isDraining = false
 
   const app = express()
@@ -179,9 +191,16 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
   app.use('/api/docs/:docId/versions', versionsRoutes(history, authenticator))
+  app.use('/api/docs/:docId/threads', threadsRoutes({ comments, authenticator, clientAddress }))
   app.use(
     '/api/docs',
-    docsRoutes({ documents, authenticator, authSecret: options.authSecret, maxBodyBytes: limits.maxFrameBytes }),
+    docsRoutes({
+      documents,
+      authenticator,
+      authSecret: options.authSecret,
+      maxBodyBytes: limits.maxFrameBytes,
+      comments,
+    }),
   )
   serveWebApp(app)
   app.use((_request: Request, response: Response) => sendError(response, 404, ErrorCode.NotFound, 'no such route'))
@@ -250,6 +269,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     registry,
     documents,
     history,
+    comments,
     revocations,
     metrics,
     log,

@@ -107,7 +107,8 @@ function toPrincipal(claims: TokenClaims): Principal {
 
 /** Throws unless the principal may change documents. */
 export function requireEdit(principal: Principal, what: string): void {
-  if (principal.role !== Role.Edit) throw new SyncError(ErrorCode.ReadOnly, `${readOnlyReason(principal.role)}: cannot ${what}`)
+  if (principal.role !== Role.Edit)
+    throw new SyncError(ErrorCode.ReadOnly, `${readOnlyReason(principal.role)}: cannot ${what}`)
 }
 
 /** Why a role may not change the content, as the app shows it. */
