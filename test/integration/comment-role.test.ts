@@ -90,10 +90,10 @@ describe('the comment role: reads and comments, and changes the content by no pa
         body: encodeFrames([updateFrame(vandalism('vandalism by POST'))]),
       })
       expect(post.status).toBe(200)
-      const posted = decodeFrames(new Uint8Array(await post.arrayBuffer()))
+      const posted = decodeFrames(new Uint8Array(await post.arrayBuffer())) ?? []
       const denial = await waitFor(async () => {
         const streamed = stream
-          ? stream.events.flatMap((e) => (e.event === 'message' ? decodeSseFrames(e.data) : []))
+          ? stream.events.flatMap((e) => (e.event === 'message' ? (decodeSseFrames(e.data) ?? []) : []))
           : []
         return [...posted, ...streamed].map(readDenial).find((d) => d !== null)
       })
