@@ -135,5 +135,12 @@ describe('tandem CLI', () => {
     expect(noSecret.stderr).toMatch(/AUTH_SECRET is not set/)
     const badRole = await runCli(['token', '--doc', 'notes', '--role', 'owner'], { AUTH_SECRET: secret })
     expect(badRole.stderr).toMatch(/argument 'owner' is invalid/)
+    expect(badRole.stderr).toMatch(/view, comment, edit/)
+
+    const commenter = await runCli(['token', '--doc', 'notes', '--role', 'comment', '--name', 'Reviewer'], {
+      AUTH_SECRET: secret,
+    })
+    expect(commenter.code).toBe(0)
+    expect(await verifyToken(commenter.stdout.trim(), secret)).toMatchObject({ role: 'comment', name: 'Reviewer' })
   })
 })
