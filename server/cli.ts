@@ -99,7 +99,13 @@ withSettings(
     server = await createServer({
       ...config,
       logger: log,
-      limits: { maxFrameBytes: config.maxFrameBytes, revocationPollMs: config.revocationPollMs },
+      limits: {
+        maxFrameBytes: config.maxFrameBytes,
+        revocationPollMs: config.revocationPollMs,
+        maxThreadsPerDocument: config.maxThreadsPerDocument,
+        maxCommentsPerThread: config.maxCommentsPerThread,
+        commentsPerMinute: config.commentsPerMinute,
+      },
       signalling: { iceServers: config.iceServers, isPeerToPeerEnabled: config.p2pPresence === 'on' },
       webhooks: {
         url: config.webhookUrl,
