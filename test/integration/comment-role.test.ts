@@ -165,6 +165,35 @@ describe('the comment role: reads and comments, and changes the content by no pa
     expect(await content()).toBe(contentBefore)
   })
 
+  it('an editor mints "Can comment" links that comment and cannot edit', async () => {
+    const shared = await api(`/api/docs/${DOC}/share`, 'edit', { method: 'POST', body: { role: 'comment' } })
+    expect(shared.status).toBe(200)
+    const { token: link, role } = (await shared.json()) as { token: string; role: string }
+    expect(role).toBe('comment')
+    const access = await fetch(`${running.httpUrl}/api/docs/${DOC}/access?token=${link}`)
+    expect(await access.json()).toMatchObject({ role: 'comment', name: null })
+    const headers = { authorization: `Bearer ${link}`, 'content-type': 'application/json' }
+    const thread = await fetch(`${running.httpUrl}/api/docs/${DOC}/threads`, {
+      method: 'POST',
+      headers: { ...headers, 'x-tandem-author-id': 'link-browser', 'x-tandem-author-name': 'Guest' },
+      body: JSON.stringify({ body: 'from a shared link' }),
+    })
+    expect(thread.status).toBe(201)
+    expect(
+      ((await thread.json()) as { thread: { comments: { author: unknown }[] } }).thread.comments[0]!.author,
+    ).toEqual({
+      id: 'link-browser',
+      name: 'Guest',
+      isVerified: false,
+    })
+    const rename = await fetch(`${running.httpUrl}/api/docs/${DOC}`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ title: 'x' }),
+    })
+    expect(rename.status).toBe(403)
+  })
+
   it('a view token reads threads and writes none, each refusal with a sentence', async () => {
     const created = await api(`/api/docs/${DOC}/threads`, 'edit', { method: 'POST', body: { body: 'first' } })
     const { thread } = (await created.json()) as { thread: { id: string; comments: { id: string }[] } }
