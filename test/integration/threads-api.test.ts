@@ -294,7 +294,11 @@ describe('comments REST API without AUTH_SECRET', () => {
       const { thread } = (await (await post({ body: 'Is <b>42</b> & right?', quote: 'The number' })).json()) as {
         thread: Thread
       }
-      await api(`${threadsPath}/${thread.id}/comments`, { method: 'POST', body: { body: 'Yes *really*' }, author: BOB })
+      await api(`${threadsPath}/${thread.id}/comments`, {
+        method: 'POST',
+        body: { body: 'Yes *really*\n# not a heading\n1. not a list' },
+        author: BOB,
+      })
     })
     const exported = async (format: string, query = '') =>
       (await api(`/api/docs/notes/content?format=${format}${query}`)).text()
@@ -312,9 +316,11 @@ describe('comments REST API without AUTH_SECRET', () => {
       const markdown = await exported('markdown', '&comments=1')
       expect(markdown).toMatch(/^The number is 42\.\n\n## Comments\n/)
       expect(markdown).toContain('### 1. On: The number')
-      expect(markdown).toContain('**Ann \\(unverified\\)**')
+      expect(markdown).toContain('**Ann (unverified)**')
       expect(markdown).toContain('Is \\<b\\>42\\</b\\> & right?')
       expect(markdown).toContain('Yes \\*really\\*')
+      expect(markdown).toContain('  \\# not a heading')
+      expect(markdown).toContain('  1\\. not a list')
 
       const html = await exported('html', '&comments=1')
       expect(html).toContain('<h2>Comments</h2>')
@@ -332,7 +338,7 @@ describe('comments REST API without AUTH_SECRET', () => {
       const json = JSON.parse(await exported('json', '&comments=1')) as { type: string; comments: Thread[] }
       expect(json.type).toBe('doc')
       expect(json.comments.map((t) => t.comments.map((c) => c.body))).toEqual([
-        ['Is <b>42</b> & right?', 'Yes *really*'],
+        ['Is <b>42</b> & right?', 'Yes *really*\n# not a heading\n1. not a list'],
       ])
     })
 
