@@ -9,8 +9,10 @@ import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { ErrorCode, errorMessage } from '../shared/errors.js'
 import { CloseCode, closeReason } from '../shared/protocol/close-codes.js'
+import { CommentService } from './comments/comment-service.js'
 import { DocumentService } from './documents/document-service.js'
 import { docsRoutes } from './http/docs-routes.js'
+import { threadsRoutes } from './http/threads-routes.js'
 import { errorHandler, sendError } from './http/errors.js'
 import { createLogger, loggablePath, type Logger, type LogLevel } from './logger.js'
 import { createMetrics, type Metrics } from './metrics.js'
@@ -73,7 +75,7 @@ export interface ServerOptions {
   signalling?: SignallingSettings
   /** Signed HTTP notifications of comments and document changes (docs/operations.md, "Webhooks"); off without a url. */
   webhooks?: WebhookSettings
-  /** Live comment threads: where each connection's snapshot is read from; without it, snapshots are empty. */
+  /** Live comment threads: where each connection's snapshot is read from; the storage's comment store by default. */
   threads?: { loadThreads: LoadThreads }
 }
 
@@ -85,6 +87,8 @@ export interface TandemServer {
   readonly registry: RoomRegistry
   readonly documents: DocumentService
   readonly history: HistoryService
+  /** Comment threads: the rules (roles, authorship, limits) in front of the storage's comment store. */
+  readonly comments: CommentService
   /** Where `revokeToken()` writes; null without AUTH_SECRET (nothing to revoke). */
   readonly revocations: RevocationStore | null
   readonly metrics: Metrics
@@ -146,7 +150,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const threadFeed = new LiveThreadFeed({
     pubsub,
     log,
-    loadThreads: options.threads?.loadThreads ?? (async () => []),
+    loadThreads: options.threads?.loadThreads ?? ((docId) => storage.comments.listThreads(docId)),
   })
   const compactionWorker = new CompactionWorker()
   compactionWorker.warm()
@@ -163,7 +167,15 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     remoteThreads: threadFeed.receiveRemote,
   })
   history.attach(registry)
-  const documents = new DocumentService(store, registry, history)
+  const comments = new CommentService({
+    store: storage.comments,
+    documentExists: async (docId) => (await store.info(docId)) !== null,
+    limits,
+    threadFeed,
+    notify: (event) => webhooks.notifier.notify(event),
+    log,
+  })
+  const documents = new DocumentService(store, registry, history, comments)
   let isDraining = false
 
   const app = express()
@@ -192,9 +204,16 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
   app.use('/api/docs/:docId/versions', versionsRoutes(history, authenticator))
+  app.use('/api/docs/:docId/threads', threadsRoutes({ comments, authenticator, clientAddress }))
   app.use(
     '/api/docs',
-    docsRoutes({ documents, authenticator, authSecret: options.authSecret, maxBodyBytes: limits.maxFrameBytes }),
+    docsRoutes({
+      documents,
+      authenticator,
+      authSecret: options.authSecret,
+      maxBodyBytes: limits.maxFrameBytes,
+      comments,
+    }),
   )
   serveWebApp(app)
   app.use((_request: Request, response: Response) => sendError(response, 404, ErrorCode.NotFound, 'no such route'))
@@ -265,6 +284,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     registry,
     documents,
     history,
+    comments,
     revocations,
     metrics,
     log,

@@ -38,6 +38,9 @@ describe('resolveConfig', () => {
       maxBytesPerSecond: defaults.maxBytesPerSecond,
       applyBudgetMsPerSecond: defaults.applyBudgetMsPerSecond,
       applyBudgetBurstMs: defaults.applyBudgetBurstMs,
+      maxThreadsPerDocument: defaults.maxThreadsPerDocument,
+      maxCommentsPerThread: defaults.maxCommentsPerThread,
+      commentsPerMinute: defaults.commentsPerMinute,
     })
     const set = resolveConfig(
       { maxMessagesPerSecond: '80' },
@@ -82,6 +85,19 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({}, { APPLY_BUDGET_BURST_MS: 'lots' })).toThrow(
       /APPLY_BUDGET_BURST_MS .* must be a number/,
     )
+  })
+
+  it('reads the comment limits (defaults 1000 threads, 500 comments, 60 a minute)', () => {
+    expect(resolveConfig({}, {})).toMatchObject({
+      maxThreadsPerDocument: 1000,
+      maxCommentsPerThread: 500,
+      commentsPerMinute: 60,
+    })
+    expect(resolveConfig({}, { MAX_THREADS_PER_DOCUMENT: '10', COMMENTS_PER_MINUTE: '0' })).toMatchObject({
+      maxThreadsPerDocument: 10,
+      commentsPerMinute: 0,
+    })
+    expect(() => resolveConfig({}, { MAX_COMMENTS_PER_THREAD: '0' })).toThrow(/MAX_COMMENTS_PER_THREAD .* at least 1/)
   })
 
   it('treats an empty variable as unset', () => {
