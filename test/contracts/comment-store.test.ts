@@ -182,16 +182,19 @@ function runCommentStoreContract(backend: BackendUnderTest) {
       expect((await store.listThreads('doc')).map((t) => t.id)).toEqual(['t1'])
     })
 
-    it('keeps threads across a reopen', async (context) => {
-      if (!opened.reopen) return context.skip()
-      await store.createThread('doc', thread('t1', 1_000))
-      await store.addComment('doc', 't1', comment('r1', 'reply', 2_000, bob))
-      await store.setStatus('doc', 't1', 'resolved', 3_000)
-      const before = await store.listThreads('doc')
-      const reopened = (await opened.reopen()).comments
-      expect(await reopened.listThreads('doc')).toEqual(before)
-      expect(before[0]!.comments[1]!.author).toEqual(bob)
-    })
+    // Memory storage has no reopen (its data lives and dies with one object), so it has no such test.
+    if (backend.name !== 'memory') {
+      it('keeps threads across a reopen', async () => {
+        if (!opened.reopen) throw new Error(`${backend.name} storage should reopen`)
+        await store.createThread('doc', thread('t1', 1_000))
+        await store.addComment('doc', 't1', comment('r1', 'reply', 2_000, bob))
+        await store.setStatus('doc', 't1', 'resolved', 3_000)
+        const before = await store.listThreads('doc')
+        const reopened = (await opened.reopen()).comments
+        expect(await reopened.listThreads('doc')).toEqual(before)
+        expect(before[0]!.comments[1]!.author).toEqual(bob)
+      })
+    }
 
     it('stores concurrent replies to one thread, each once', async () => {
       await store.createThread('doc', thread('t1', 1_000))
