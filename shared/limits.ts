@@ -188,3 +188,16 @@ export const PEER_CONNECT_TIMEOUT_MS = 10_000
 
 /** Client: after a failed or timed-out peer connection, wait this long before trying that peer again. */
 export const PEER_RETRY_DELAY_MS = 30_000
+
+/**
+ * The longest URL a document may hold (link `href`, image `src`). Real links are far shorter; a
+ * longer one is dropped by the URL policy (shared/url-policy.ts) rather than stored or exported.
+ */
+export const MAX_URL_LENGTH = 8 * 1024
+
+/**
+ * The largest single attribute value (a mark's or an element's, JSON-encoded) a client update may
+ * carry. The schema's attributes (href, title, heading level, column widths…) are far smaller; a
+ * bigger one only comes from a crafted update, which is refused like an oversized frame.
+ */
+export const MAX_ATTRIBUTE_BYTES = 16 * 1024
