@@ -196,8 +196,9 @@ export const PEER_RETRY_DELAY_MS = 30_000
 export const MAX_URL_LENGTH = 8 * 1024
 
 /**
- * The largest single attribute value (a mark's or an element's, JSON-encoded) a client update may
- * carry. The schema's attributes (href, title, heading level, column widths…) are far smaller; a
- * bigger one only comes from a crafted update, which is refused like an oversized frame.
+ * The largest single attribute (a mark's or an element's, name plus JSON-encoded value, in UTF-16
+ * characters) a client update may carry. The schema's attributes (href, title, heading level,
+ * column widths…) are far smaller; a bigger one only comes from a crafted update, which is refused
+ * like an oversized frame, and exports drop any that storage already holds.
  */
-export const MAX_ATTRIBUTE_BYTES = 16 * 1024
+export const MAX_ATTRIBUTE_CHARS = 32 * 1024

@@ -127,12 +127,15 @@ function isAllowedReading(kind: UrlKind, reading: string): boolean {
 
 /** Decodes numeric (`&#106;`, `&#x6A`, with or without `;`) and the named references above. */
 function decodeCharacterReferences(text: string): string {
-  return text.replace(/&(?:#(\d+)|#x([0-9a-f]+)|([a-z]+));?/gi, (match, decimal?: string, hex?: string, name?: string) => {
-    if (name !== undefined) return NAMED_REFERENCES[name.toLowerCase()] ?? match
-    const codePoint = decimal !== undefined ? Number.parseInt(decimal, 10) : Number.parseInt(hex ?? '', 16)
-    // Out-of-range references decode to U+FFFD in HTML: not a scheme character either way.
-    return codePoint > 0 && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : '\ufffd'
-  })
+  return text.replace(
+    /&(?:#(\d+)|#x([0-9a-f]+)|([a-z]+));?/gi,
+    (match, decimal?: string, hex?: string, name?: string) => {
+      if (name !== undefined) return NAMED_REFERENCES[name.toLowerCase()] ?? match
+      const codePoint = decimal !== undefined ? Number.parseInt(decimal, 10) : Number.parseInt(hex ?? '', 16)
+      // Out-of-range references decode to U+FFFD in HTML: not a scheme character either way.
+      return codePoint > 0 && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : '\ufffd'
+    },
+  )
 }
 
 /** `%6A` → `j`, byte by byte (enough to see ASCII schemes; never throws on malformed input). */

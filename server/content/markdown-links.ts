@@ -27,9 +27,7 @@ function escapeLinkAttrs(attrs: Record<string, unknown>): Record<string, unknown
 
 /** A bare destination may not hold spaces or `<`/`>` (percent-encoded, as browsers send them anyway); parentheses and backslashes are escaped. */
 export function markdownDestination(href: string): string {
-  return href
-    .replace(/[\\()]/g, (char) => `\\${char}`)
-    .replace(/[\s<>]/g, (char) => encodeURIComponent(char))
+  return href.replace(/[\\()]/g, (char) => `\\${char}`).replace(/[\s<>]/g, (char) => encodeURIComponent(char))
 }
 
 /** A `"…"` title: quotes and backslashes escaped, line breaks (which could end the paragraph) made spaces. */

@@ -1,6 +1,6 @@
 import type { JSONContent } from '@tiptap/core'
 import type { Schema } from '@tiptap/pm/model'
-import { MAX_ATTRIBUTE_BYTES } from '../../shared/limits.js'
+import { MAX_ATTRIBUTE_CHARS } from '../../shared/limits.js'
 import { safeUrl, URL_ATTRIBUTES } from '../../shared/url-policy.js'
 
 type Attrs = Record<string, unknown>
@@ -15,7 +15,7 @@ const EMPTY_DOC: JSONContent = { type: 'doc', content: [{ type: 'paragraph' }] }
  *
  * - node and mark types the schema does not know are dropped (a node with everything inside it);
  * - attributes the type does not declare are dropped, and so is any value whose JSON exceeds
- *   MAX_ATTRIBUTE_BYTES (the attribute's default applies);
+ *   MAX_ATTRIBUTE_CHARS (the attribute's default applies);
  * - a URL attribute (URL_ATTRIBUTES) the policy refuses drops its mark (the text stays, unlinked)
  *   or its node (an image that may not load is not shown at all); an allowed one is kept trimmed.
  */
@@ -66,7 +66,7 @@ function sanitizeAttrs(typeName: string, attrs: unknown, declared: Attrs | undef
   const given = typeof attrs === 'object' && attrs !== null ? (attrs as Attrs) : {}
   for (const [name, value] of Object.entries(given)) {
     if (!declared || !Object.hasOwn(declared, name) || value === undefined) continue
-    if (JSON.stringify(value).length > MAX_ATTRIBUTE_BYTES) continue
+    if (JSON.stringify(value).length > MAX_ATTRIBUTE_CHARS) continue
     clean[name] = value
   }
   for (const [name, kind] of Object.entries(urlKinds)) {

@@ -72,7 +72,11 @@ export function harmfulInJson(json: unknown): string[] {
   const found: string[] = []
   const visit = (value: unknown, key: string | null) => {
     if (typeof value === 'string') {
-      if (key !== null && /^(href|src|url)$/i.test(key) && (isHarmfulUrl(value) || isHarmfulUrl(decodeHtmlEntities(value)))) {
+      if (
+        key !== null &&
+        /^(href|src|url)$/i.test(key) &&
+        (isHarmfulUrl(value) || isHarmfulUrl(decodeHtmlEntities(value)))
+      ) {
         found.push(value)
       }
     } else if (Array.isArray(value)) {

@@ -113,7 +113,9 @@ describe('hostile URLs written by a crafted Yjs update', () => {
     const json = JSON.stringify(docToJSON(doc))
     expect(json).not.toMatch(/script|alert|onclick|onmouseover|evilmark|style|xxxx/)
     expect(json).toContain('"href":"/d/x"')
-    expect(renderDoc(doc, ContentFormat.Html)).toBe('<p><a target="_blank" rel="noopener noreferrer nofollow" href="/d/x">text</a></p><h2>Title</h2>')
+    expect(renderDoc(doc, ContentFormat.Html)).toBe(
+      '<p><a target="_blank" rel="noopener noreferrer nofollow" href="/d/x">text</a></p><h2>Title</h2>',
+    )
   })
 
   it('escapes a link that would break out of Markdown syntax', () => {
@@ -139,7 +141,11 @@ describe('hostile URLs written by a crafted Yjs update', () => {
 
   it('restoring a version that holds a hostile link writes it without the link', () => {
     const old = new Y.Doc()
-    applyValidatedUpdate(old, craftedUpdate((fragment) => fragment.insert(0, [linkParagraph('x', { href: 'javascript:alert(1)' })])), null)
+    applyValidatedUpdate(
+      old,
+      craftedUpdate((fragment) => fragment.insert(0, [linkParagraph('x', { href: 'javascript:alert(1)' })])),
+      null,
+    )
     const restored = new Y.Doc()
     replaceContent(restored, docToJSON(old), null)
     expect(restored.getXmlFragment('default').toString()).toBe('<paragraph>x</paragraph>')
