@@ -1,7 +1,7 @@
 import type { JSONContent } from '@tiptap/core'
 import type { Schema } from '@tiptap/pm/model'
-import { MAX_ATTRIBUTE_CHARS } from '../../shared/limits.js'
 import { safeUrl, URL_ATTRIBUTES } from '../../shared/url-policy.js'
+import { isAllowedAttributeValue } from './attribute-rules.js'
 
 type Attrs = Record<string, unknown>
 type Mark = NonNullable<JSONContent['marks']>[number]
@@ -14,8 +14,8 @@ const EMPTY_DOC: JSONContent = { type: 'doc', content: [{ type: 'paragraph' }] }
  * into the document. Every read (exports, restores) and every write of content goes through here.
  *
  * - node and mark types the schema does not know are dropped (a node with everything inside it);
- * - attributes the type does not declare are dropped, and so is any value whose JSON exceeds
- *   MAX_ATTRIBUTE_CHARS (the attribute's default applies);
+ * - attributes the type does not declare are dropped, and so is any value its rule refuses or
+ *   whose JSON exceeds MAX_ATTRIBUTE_CHARS (attribute-rules.ts; the attribute's default applies);
  * - a URL attribute (URL_ATTRIBUTES) the policy refuses drops its mark (the text stays, unlinked)
  *   or its node (an image that may not load is not shown at all); an allowed one is kept trimmed.
  */
@@ -65,9 +65,8 @@ function sanitizeAttrs(typeName: string, attrs: unknown, declared: Attrs | undef
   const clean: Attrs = {}
   const given = typeof attrs === 'object' && attrs !== null ? (attrs as Attrs) : {}
   for (const [name, value] of Object.entries(given)) {
-    if (!declared || !Object.hasOwn(declared, name) || value === undefined) continue
-    if (JSON.stringify(value).length > MAX_ATTRIBUTE_CHARS) continue
-    clean[name] = value
+    if (!declared || !Object.hasOwn(declared, name)) continue
+    if (Object.hasOwn(urlKinds, name) || isAllowedAttributeValue(typeName, name, value)) clean[name] = value
   }
   for (const [name, kind] of Object.entries(urlKinds)) {
     const url = safeUrl(kind, clean[name])

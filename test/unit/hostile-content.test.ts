@@ -118,6 +118,22 @@ describe('hostile URLs written by a crafted Yjs update', () => {
     )
   })
 
+  it('drops attribute values a renderer would choke on or break out of', () => {
+    const doc = new Y.Doc()
+    const update = craftedUpdate((fragment) => {
+      const heading = new Y.XmlElement('heading')
+      heading.setAttribute('level', -1 as unknown as string)
+      heading.insert(0, [new Y.XmlText('Title')])
+      const code = new Y.XmlElement('codeBlock')
+      code.setAttribute('language', 'js\n```\n[x](javascript:alert(1))\n```')
+      code.insert(0, [new Y.XmlText('let a')])
+      fragment.insert(0, [heading, code])
+    })
+    applyValidatedUpdate(doc, update, null)
+    // The level falls back to its default (1), the language to none.
+    expect(renderDoc(doc, ContentFormat.Markdown)).toBe('# Title\n\n```\nlet a\n```\n')
+  })
+
   it('escapes a link that would break out of Markdown syntax', () => {
     const doc = new Y.Doc()
     const update = craftedUpdate((fragment) =>
