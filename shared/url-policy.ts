@@ -36,14 +36,15 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 /**
  * Invisible formatting characters (soft hyphen, zero-width and bidi controls, BOM): browsers keep
  * them, but tools downstream may strip them and reveal a scheme; a real URL does not contain them.
+ * Nor U+FFFD, which stands where a NUL or a broken byte was (the HTML parser turns `\0` into it).
  */
-const INVISIBLE = /[\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/
+const INVISIBLE = /[\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufffd]/
 /** What browsers strip from both ends of a URL: C0 controls and space (and we add Unicode spaces). */
 // eslint-disable-next-line no-control-regex
 const EDGES = /^[\u0000-\u0020\s]+|[\u0000-\u0020\s]+$/g
 /** Everything a lenient consumer may drop from inside a URL: whitespace, controls, invisibles. */
 // eslint-disable-next-line no-control-regex
-const IGNORABLE = /[\s\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g
+const IGNORABLE = /[\s\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufffd]/g
 const SCHEME = /^([a-z][a-z0-9+.-]*):/
 /** `//host` and its backslash spellings (browsers read `\` as `/` in http URLs) leave this server. */
 const PROTOCOL_RELATIVE = /^[\\/]{2}/
