@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONTENT_FORMATS } from '../../server/content/formats.js'
+import { checkDocId } from '../../server/documents/document-service.js'
 import { MAX_ATTRIBUTE_CHARS } from '../../shared/limits.js'
 import { rawClient, stockProvider, synced, updateFrame } from '../helpers/clients.js'
 import { craftedUpdate, linkParagraph } from '../helpers/crafted-content.js'
@@ -73,6 +74,32 @@ describe('hostile links through the server', () => {
     const exported = await (await api('/api/docs/md-import/content?format=markdown')).text()
     expect(exported).toContain('[good](https://example.com/)')
     expect(exported).toContain('[here](/d/other)')
+  })
+
+  it('the CLI import path (DocumentService.importContent) keeps the text and drops the link', async () => {
+    await running.server.documents.importContent('cli-import', {
+      source: '[click me](javascript:alert(document.domain)) and [ok](https://example.com/)',
+      format: 'markdown',
+    })
+    expect(await (await api('/api/docs/cli-import/content?format=markdown')).text()).toBe(
+      'click me and [ok](https://example.com/)\n',
+    )
+  })
+
+  it('a version that holds a hostile link renders and restores without it', async () => {
+    const update = craftedUpdate((fragment) =>
+      fragment.insert(0, [linkParagraph('bad', { href: 'javascript:alert(1)' })]),
+    )
+    const client = await rawClient(`${running.wsUrl}/versioned`)
+    client.send(updateFrame(update))
+    await waitFor(async () => (await textOf('versioned')) === 'bad\n', { description: 'update applied' })
+    client.ws.close()
+    const versioned = checkDocId('versioned')
+    const version = await running.server.history.createNamed(versioned, 'with a bad link')
+    const rendered = await running.server.history.render(versioned, version.id, 'markdown')
+    expect(rendered.body).toBe('bad\n')
+    await running.server.history.restore(versioned, version.id)
+    expect(await harmfulInExports('versioned')).toEqual(NOTHING_HARMFUL)
   })
 
   it('a crafted update over WebSocket with hostile hrefs lands, and no export carries them', async () => {
