@@ -43,9 +43,10 @@ export function harmfulInHtml(html: string): string[] {
   for (const element of container.querySelectorAll('*')) {
     if (['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED'].includes(element.tagName)) found.push(`<${element.tagName}>`)
     for (const attribute of Array.from(element.attributes)) {
-      if (/^on/i.test(attribute.name)) found.push(`${attribute.name}=${attribute.value}`)
+      const value = attribute.value ?? ''
+      if (/^on/i.test(attribute.name)) found.push(`${attribute.name}=${value}`)
       if (/^(href|src|action|formaction|xlink:href|srcset|poster|background)$/i.test(attribute.name)) {
-        if (isHarmfulUrl(attribute.value)) found.push(attribute.value)
+        if (isHarmfulUrl(value)) found.push(value)
       }
     }
   }
