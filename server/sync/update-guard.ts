@@ -47,10 +47,17 @@ function checkAttributeSizes(structs: ReturnType<typeof Y.decodeUpdate>['structs
     let chars = 0
     if (content instanceof Y.ContentFormat) {
       chars = content.key.length + (JSON.stringify(content.value)?.length ?? 0)
+    } else if (content instanceof Y.ContentEmbed) {
+      // An embed in text is an object, like an attribute: no schema node is made of one.
+      chars = JSON.stringify(content.embed)?.length ?? 0
+    } else if (content instanceof Y.ContentType && content.type instanceof Y.XmlElement) {
+      // An element's name is as free as an attribute (`nodeName` is any string).
+      chars = content.type.nodeName.length
     } else if (struct.parentSub !== null) {
       chars = struct.parentSub.length
-      if (content instanceof Y.ContentAny) chars += JSON.stringify(content.arr)?.length ?? 0
-      else if (content instanceof Y.ContentString) chars += content.str.length
+      if (content instanceof Y.ContentAny || content instanceof Y.ContentJSON) {
+        chars += JSON.stringify(content.arr)?.length ?? 0
+      } else if (content instanceof Y.ContentString) chars += content.str.length
       else if (content instanceof Y.ContentBinary) chars += content.content.byteLength
     }
     if (chars > maxChars) {

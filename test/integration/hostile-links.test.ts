@@ -1,3 +1,4 @@
+import * as Y from 'yjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONTENT_FORMATS } from '../../server/content/formats.js'
 import { checkDocId } from '../../server/documents/document-service.js'
@@ -136,6 +137,27 @@ describe('hostile links through the server', () => {
     } finally {
       check.destroy()
     }
+  })
+})
+
+describe('other oversized parts of a crafted update', () => {
+  it.each([
+    [
+      'an element name',
+      (fragment: Y.XmlFragment) => fragment.insert(0, [new Y.XmlElement('p'.repeat(MAX_ATTRIBUTE_CHARS + 1))]),
+    ],
+    [
+      'an element attribute',
+      (fragment: Y.XmlFragment) => {
+        const paragraph = new Y.XmlElement('paragraph')
+        paragraph.setAttribute('onclick', 'x'.repeat(MAX_ATTRIBUTE_CHARS))
+        fragment.insert(0, [paragraph])
+      },
+    ],
+  ])('%s over the limit is refused', async (_name, build) => {
+    const client = await rawClient(`${running.wsUrl}/oversized-part`)
+    client.send(updateFrame(craftedUpdate(build)))
+    expect((await client.closed).code).toBe(4413)
   })
 })
 
