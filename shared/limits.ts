@@ -200,3 +200,17 @@ export const MAX_COMMENTS_PER_THREAD = 500
  * size refilled over a minute (COMMENTS_PER_MINUTE); beyond it, 429.
  */
 export const COMMENTS_PER_MINUTE = 60
+
+/**
+ * The longest URL a document may hold (link `href`, image `src`). Real links are far shorter; a
+ * longer one is dropped by the URL policy (shared/url-policy.ts) rather than stored or exported.
+ */
+export const MAX_URL_LENGTH = 8 * 1024
+
+/**
+ * The largest single attribute (a mark's or an element's, name plus JSON-encoded value, in UTF-16
+ * characters) a client update may carry. The schema's attributes (href, title, heading level,
+ * column widths…) are far smaller; a bigger one only comes from a crafted update, which is refused
+ * like an oversized frame, and exports drop any that storage already holds.
+ */
+export const MAX_ATTRIBUTE_CHARS = 32 * 1024

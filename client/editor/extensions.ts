@@ -2,6 +2,7 @@ import type { Extensions } from '@tiptap/core'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
 import { TableKit } from '@tiptap/extension-table'
 import StarterKit from '@tiptap/starter-kit'
+import { isSafeUrl, UrlKind } from '../../shared/url-policy.js'
 
 /** The Y.XmlFragment the server reads and writes (server/content/schema.ts: DOCUMENT_FIELD). */
 export const DOCUMENT_FIELD = 'default'
@@ -14,7 +15,18 @@ export const DOCUMENT_FIELD = 'default'
 export function documentExtensions(): Extensions {
   return [
     // Undo comes from Collaboration (Yjs, own changes only); ProseMirror's history would undo peers' edits.
-    StarterKit.configure({ undoRedo: false, link: { openOnClick: false, autolink: true, defaultProtocol: 'https' } }),
+    StarterKit.configure({
+      undoRedo: false,
+      link: {
+        openOnClick: false,
+        autolink: true,
+        defaultProtocol: 'https',
+        // The shared URL policy (shared/url-policy.ts) decides which links are parsed from pasted
+        // HTML, created by setLink and autolink, and rendered: a refused href that reached the
+        // document anyway (an old version, a crafted update) renders as `href=""`.
+        isAllowedUri: (url) => isSafeUrl(UrlKind.Link, url),
+      },
+    }),
     TaskList,
     TaskItem.configure({ nested: true }),
     TableKit.configure({ table: { resizable: false } }),

@@ -6,13 +6,23 @@ import { renderToHTMLString } from '@tiptap/static-renderer/pm/html-string'
 import { prosemirrorJSONToYXmlFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
 import { ContentFormat, type ImportFormat } from './formats.js'
+import { escapeLinksForMarkdown } from './markdown-links.js'
+import { sanitizeContent } from './sanitize-content.js'
 import { DOCUMENT_FIELD, documentExtensions, documentSchema } from './schema.js'
 
 const extensions = documentExtensions()
 const markdown = new MarkdownManager({ extensions })
 
+/**
+ * The document as editor JSON, sanitised (sanitize-content.ts): whatever a crafted update or an
+ * older version stored, every export and restore sees only the schema's types and attributes and
+ * URLs the policy allows.
+ */
 export function docToJSON(doc: Y.Doc): JSONContent {
-  const json = yXmlFragmentToProsemirrorJSON(doc.getXmlFragment(DOCUMENT_FIELD)) as JSONContent
+  const json = sanitizeContent(
+    yXmlFragmentToProsemirrorJSON(doc.getXmlFragment(DOCUMENT_FIELD)) as JSONContent,
+    documentSchema,
+  )
   return json.content?.length ? json : { type: 'doc', content: [{ type: 'paragraph' }] }
 }
 
@@ -24,7 +34,7 @@ export function renderDoc(doc: Y.Doc, format: ContentFormat): string {
     case ContentFormat.Markdown:
       return (
         markdown
-          .serialize(json)
+          .serialize(escapeLinksForMarkdown(json))
           .replace(/\n{3,}/g, '\n\n')
           .trim() + '\n'
       )
@@ -39,9 +49,13 @@ export function renderDoc(doc: Y.Doc, format: ContentFormat): string {
   }
 }
 
-/** Parses imported text into editor JSON; throws with a readable message on content it cannot use. */
+/**
+ * Parses imported text into editor JSON; throws with a readable message on content it cannot use.
+ * Links the URL policy refuses lose their link (the text stays).
+ */
 export function parseContent(source: string, format: ImportFormat): JSONContent {
-  const json = format === 'markdown' ? markdown.parse(source) : (generateJSON(source, extensions) as JSONContent)
+  const parsed = format === 'markdown' ? markdown.parse(source) : (generateJSON(source, extensions) as JSONContent)
+  const json = sanitizeContent(parsed, documentSchema)
   // Validates against the schema: throws RangeError naming the offending node.
   documentSchema.nodeFromJSON(json)
   return json
@@ -53,8 +67,10 @@ export function parseContent(source: string, format: ImportFormat): JSONContent 
  * cursors) and only the difference becomes an update.
  */
 export function replaceContent(doc: Y.Doc, json: JSONContent, origin: unknown): void {
+  // Sanitised here too, so no server write (import, create, restore) can store a refused URL.
+  const clean = sanitizeContent(json, documentSchema)
   doc.transact(() => {
-    prosemirrorJSONToYXmlFragment(documentSchema, json, doc.getXmlFragment(DOCUMENT_FIELD))
+    prosemirrorJSONToYXmlFragment(documentSchema, clean, doc.getXmlFragment(DOCUMENT_FIELD))
   }, origin)
 }
 

@@ -2,6 +2,7 @@ import { getSchema, type Extensions } from '@tiptap/core'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
 import { TableKit } from '@tiptap/extension-table'
 import StarterKit from '@tiptap/starter-kit'
+import { isSafeUrl, UrlKind } from '../../shared/url-policy.js'
 
 /** The Y.XmlFragment Tiptap's Collaboration extension binds to by default. */
 export const DOCUMENT_FIELD = 'default'
@@ -12,7 +13,13 @@ export const DOCUMENT_FIELD = 'default'
  * by one side is dropped by the other (test/unit/schema-parity checks it once the editor exists).
  */
 export function documentExtensions(): Extensions {
-  return [StarterKit.configure({ undoRedo: false }), TaskList, TaskItem.configure({ nested: true }), TableKit]
+  return [
+    // The shared URL policy, so HTML import never parses a refused link and HTML export never renders one.
+    StarterKit.configure({ undoRedo: false, link: { isAllowedUri: (url) => isSafeUrl(UrlKind.Link, url) } }),
+    TaskList,
+    TaskItem.configure({ nested: true }),
+    TableKit,
+  ]
 }
 
 export const documentSchema = getSchema(documentExtensions())

@@ -4,7 +4,7 @@ import * as Y from 'yjs'
 import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
-import { SLOW_APPLY_MS } from '../../shared/limits.js'
+import { MAX_ATTRIBUTE_CHARS, SLOW_APPLY_MS } from '../../shared/limits.js'
 import { MessageType, SyncMessageType } from '../../shared/protocol/message-type.js'
 import { OPEN_PRINCIPAL, readOnlyReason, type Principal } from '../auth/authenticator.js'
 import { Role } from '../auth/tokens.js'
@@ -365,7 +365,7 @@ export class DocRoom {
     const startedAt = performance.now()
     let failure: unknown = null
     try {
-      applyValidatedUpdate(this.doc, update, connection)
+      applyValidatedUpdate(this.doc, update, connection, { maxAttributeChars: MAX_ATTRIBUTE_CHARS })
     } catch (error) {
       failure = error
     }

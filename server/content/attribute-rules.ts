@@ -1,0 +1,64 @@
+import { MAX_ATTRIBUTE_CHARS } from '../../shared/limits.js'
+
+type Rule = (value: unknown) => boolean
+
+const integer =
+  (min: number, max: number): Rule =>
+  (value) =>
+    Number.isInteger(value) && (value as number) >= min && (value as number) <= max
+const oneOf =
+  (...allowed: unknown[]): Rule =>
+  (value) =>
+    allowed.includes(value)
+const matching =
+  (pattern: RegExp): Rule =>
+  (value) =>
+    value === null || (typeof value === 'string' && pattern.test(value))
+
+/**
+ * What each declared attribute may hold. Renderers trust these values: the Markdown serializer
+ * writes `'#'.repeat(level)` (a level of -1 throws) and puts a code block's language right after
+ * the opening fence (a newline in it would end the fence and start live Markdown). A value that
+ * breaks its rule is dropped and the attribute's default applies. URL attributes are the URL
+ * policy's (shared/url-policy.ts), not these rules'.
+ */
+const RULES: Record<string, Record<string, Rule>> = {
+  heading: { level: integer(1, 6) },
+  orderedList: { start: integer(0, 999_999_999), type: oneOf(null, '1', 'a', 'A', 'i', 'I') },
+  codeBlock: { language: matching(/^[\w+#.-]{1,40}$/) },
+  taskItem: { checked: (value) => typeof value === 'boolean' },
+  tableCell: cellRules(),
+  tableHeader: cellRules(),
+  link: {
+    target: oneOf(null, '_blank'),
+    rel: matching(/^[a-z ]{0,100}$/),
+    class: matching(/^[\w -]{0,200}$/),
+    title: (value) => value === null || typeof value === 'string',
+  },
+}
+
+function cellRules(): Record<string, Rule> {
+  return {
+    colspan: integer(1, 1000),
+    rowspan: integer(1, 1000),
+    colwidth: (value) =>
+      value === null || (Array.isArray(value) && value.length <= 1000 && value.every(integer(0, 100_000))),
+    align: oneOf(null, 'left', 'center', 'right'),
+  }
+}
+
+/** For an attribute without a rule of its own: plain JSON scalars, strings without control characters. */
+function isPlainValue(value: unknown): boolean {
+  if (value === null || typeof value === 'boolean') return true
+  if (typeof value === 'number') return Number.isFinite(value)
+  // eslint-disable-next-line no-control-regex -- control characters are what the rule refuses
+  return typeof value === 'string' && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)
+}
+
+/** True when `value` may stay in attribute `name` of the node or mark type `typeName`. */
+export function isAllowedAttributeValue(typeName: string, name: string, value: unknown): boolean {
+  if (value === undefined) return false
+  if ((JSON.stringify(value)?.length ?? 0) > MAX_ATTRIBUTE_CHARS) return false
+  const rule = RULES[typeName]?.[name]
+  return rule ? rule(value) : isPlainValue(value)
+}
