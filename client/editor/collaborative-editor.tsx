@@ -13,7 +13,9 @@ import {
   useTandemProvider,
   useUnsavedChangesWarning,
 } from './hooks.js'
-import { Toolbar } from './toolbar.js'
+import type { CommentRole } from './comments/comment-permissions.js'
+import { CommentsLayer } from './comments/comments-layer.js'
+import { ReviewToolbar, Toolbar } from './toolbar.js'
 import { completeUser, type EditorUser } from './user-identity.js'
 
 export type EditorTheme = 'light' | 'dark' | 'system'
@@ -29,6 +31,13 @@ export interface CollaborativeEditorProps {
   token?: TokenSource
   /** Hide the toolbar and refuse input. A UI hint: the server enforces view-only tokens itself. */
   readOnly?: boolean
+  /**
+   * What the token allows: `edit`, `comment` (threads and replies, no changes to the text) or `view`.
+   * A UI hint like `readOnly` (the server enforces roles); default `view` when `readOnly`, else `edit`.
+   */
+  role?: CommentRole
+  /** Show comment threads: highlights, the "Comments" sidebar and the Comment button (default true). */
+  comments?: boolean
   /** `auto` (default: WebSocket, falling back to SSE or long-poll by evidence), or one of those. */
   transport?: TransportPreference
   /** Where cursors travel: `auto` (default: WebRTC where it connects, else the server), `webrtc`, `server`, `off`. */
@@ -88,6 +97,7 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
     props.onStatus?.(changed)
   })
 
+  const role: CommentRole = props.role ?? (props.readOnly ? 'view' : 'edit')
   const className = ['tandem-editor', props.className].filter(Boolean).join(' ')
   return (
     <div className={className} data-tandem-theme={props.theme ?? 'system'} data-sync-state={status.state}>
@@ -101,7 +111,9 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
           key={`${provider.docId}`}
           provider={provider}
           user={props.user}
-          isReadOnly={(props.readOnly ?? false) || status.error !== null}
+          isReadOnly={(props.readOnly ?? false) || role !== 'edit' || status.error !== null}
+          role={role}
+          hasComments={props.comments ?? true}
           extensions={props.extensions}
           placeholder={props.placeholder}
           hasToolbar={props.toolbar ?? true}
@@ -118,6 +130,8 @@ interface EditorSurfaceProps {
   provider: TandemProvider
   user?: Partial<EditorUser>
   isReadOnly: boolean
+  role: CommentRole
+  hasComments: boolean
   extensions?: Extensions
   placeholder?: string
   hasToolbar: boolean
@@ -128,6 +142,8 @@ function EditorSurface({
   provider,
   user,
   isReadOnly,
+  role,
+  hasComments,
   extensions,
   placeholder,
   hasToolbar,
@@ -168,10 +184,23 @@ function EditorSurface({
     if (editor) onReadyRef.current?.(editor, provider)
   }, [editor, provider])
 
+  if (!editor) return null
   return (
-    <>
-      {hasToolbar && editor && <Toolbar editor={editor} />}
+    <CommentsLayer
+      editor={editor}
+      provider={provider}
+      role={role}
+      isReadOnly={isReadOnly}
+      isEnabled={hasComments}
+      renderToolbar={(controls) =>
+        !hasToolbar ? null : !isReadOnly ? (
+          <Toolbar editor={editor}>{controls}</Toolbar>
+        ) : controls ? (
+          <ReviewToolbar>{controls}</ReviewToolbar>
+        ) : null
+      }
+    >
       <EditorContent editor={editor} className="tandem-editor__content" />
-    </>
+    </CommentsLayer>
   )
 }

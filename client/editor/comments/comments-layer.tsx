@@ -1,0 +1,79 @@
+import type { Editor } from '@tiptap/core'
+import type { ReactNode } from 'react'
+import type { TandemProvider } from '../../provider/tandem-provider.js'
+import { canComment, type CommentRole, type CommentViewer } from './comment-permissions.js'
+import { CommentsSidebar } from './comments-sidebar.js'
+import { CommentBubbleMenu, CommentsControls, sidebarId } from './comments-toolbar.js'
+import { anchorForRange, useCommentAuthorId, useThreads } from './threads-binding.js'
+import { useCommentsUi } from './use-comments-ui.js'
+import { useEditorNotices } from './use-editor-notices.js'
+
+export interface CommentsLayerProps {
+  editor: Editor
+  provider: TandemProvider
+  role: CommentRole
+  isReadOnly: boolean
+  /** False: no threads are asked for, nothing of comments is drawn (`comments={false}`). */
+  isEnabled: boolean
+  /** Draws the toolbar, given the comment controls to put in it (null when comments are off). */
+  renderToolbar: (controls: ReactNode) => ReactNode
+  /** The document (EditorContent). */
+  children: ReactNode
+}
+
+const anchorFor = (editor: Editor, from: number, to: number) => anchorForRange(editor.state, from, to)
+
+/**
+ * Everything comments add around the document: the toolbar's Comment button and thread count, the
+ * bubble menu, the highlights, the "Comments" sidebar, the shortcut, and the notice that explains a
+ * read-only document to someone who types into it.
+ */
+export function CommentsLayer({ editor, provider, role, isReadOnly, isEnabled, renderToolbar, children }: CommentsLayerProps) {
+  const threads = useThreads(isEnabled ? provider : null, editor)
+  const authorId = useCommentAuthorId(provider)
+  const viewer: CommentViewer = { role, authorId }
+  const ui = useCommentsUi(editor, threads, isEnabled, anchorFor)
+  const mayComment = isEnabled && canComment(viewer)
+  const notice = useEditorNotices(editor, role, isReadOnly, mayComment ? ui.startComment : null)
+  const id = sidebarId(provider.docId)
+
+  const controls = isEnabled ? (
+    <CommentsControls
+      editor={editor}
+      onComment={mayComment ? ui.startComment : null}
+      openCount={threads.openCount}
+      isSidebarOpen={ui.isSidebarOpen}
+      onToggleSidebar={() => ui.setSidebarOpen(!ui.isSidebarOpen)}
+      controlsId={id}
+      isTabStop={isReadOnly}
+    />
+  ) : null
+
+  return (
+    <>
+      {renderToolbar(controls)}
+      {/* Always in the DOM: a live region announces changes only once it exists. */}
+      <div className="tandem-editor__notice" role="status" data-empty={notice === null || undefined}>
+        {notice}
+      </div>
+      <div className="tandem-editor__body" data-sidebar={(isEnabled && ui.isSidebarOpen) || undefined}>
+        {children}
+        {isEnabled && (
+          <CommentsSidebar
+            id={id}
+            threads={threads}
+            viewer={viewer}
+            activeThreadId={ui.activeThreadId}
+            onActivate={(threadId) => ui.activate(threadId, 'card')}
+            draft={ui.draft}
+            onDraftChange={ui.setDraft}
+            isOpen={ui.isSidebarOpen}
+            onClose={() => ui.setSidebarOpen(false)}
+            cardRefs={ui.cardRefs}
+          />
+        )}
+      </div>
+      {mayComment && <CommentBubbleMenu editor={editor} onComment={ui.startComment} />}
+    </>
+  )
+}

@@ -1,0 +1,193 @@
+import { useState, type RefObject } from 'react'
+import type { ThreadAnchor } from '../../../shared/comments.js'
+import type { PendingWrite, PlacedThread, ThreadsState } from '../../comments/threads-api.js'
+import { CommentBody } from './comment-body.js'
+import { CommentComposer } from './comment-composer.js'
+import { canComment, type CommentViewer } from './comment-permissions.js'
+import { ThreadCard } from './thread-card.js'
+
+/** A thread being started: what the composer will post. */
+export interface ThreadDraft {
+  quote: string
+  /** null: a comment on the whole document. */
+  anchor: ThreadAnchor | null
+}
+
+export type ThreadFilter = 'open' | 'resolved' | 'all'
+
+const FILTERS: { value: ThreadFilter; label: string }[] = [
+  { value: 'open', label: 'Open' },
+  { value: 'resolved', label: 'Resolved' },
+  { value: 'all', label: 'All' },
+]
+
+export interface CommentsSidebarProps {
+  /** The element id, for the toolbar toggle's aria-controls. */
+  id: string
+  threads: ThreadsState
+  viewer: CommentViewer
+  activeThreadId: string | null
+  onActivate: (threadId: string) => void
+  /** `key` changes for each new draft, so its composer starts afresh (and takes focus). */
+  draft: (ThreadDraft & { key?: number }) | null
+  onDraftChange: (draft: ThreadDraft | null) => void
+  isOpen: boolean
+  onClose: () => void
+  /** Filled with each card's element, so a click on a highlight can focus its card. */
+  cardRefs: RefObject<Map<string, HTMLElement>>
+}
+
+/**
+ * The threads, in a landmark named "Comments": a column beside the document on wide screens, a
+ * panel on phones. Anchored threads come in document order, then those whose text was deleted, then
+ * comments on the whole document in their own section.
+ */
+export function CommentsSidebar({
+  id,
+  threads,
+  viewer,
+  activeThreadId,
+  onActivate,
+  draft,
+  onDraftChange,
+  isOpen,
+  onClose,
+  cardRefs,
+}: CommentsSidebarProps) {
+  const [filter, setFilter] = useState<ThreadFilter>('open')
+  const { client, pending } = threads
+  const isShown = (placed: PlacedThread) =>
+    filter === 'all' || placed.thread.status === filter || placed.thread.id === activeThreadId
+  const visible = threads.threads.filter(isShown)
+  const inText = visible.filter((placed) => placed.place.kind !== 'document')
+  const onDocument = visible.filter((placed) => placed.place.kind === 'document')
+  const pendingThreads = pending.filter((write) => write.kind === 'thread')
+  const isQueued = (kind: PendingWrite['kind'], threadId: string | null) => (body: string) =>
+    pending.some((write) => write.kind === kind && write.threadId === threadId && write.body === body)
+  const mayComment = canComment(viewer)
+
+  const setCardRef = (threadId: string) => (element: HTMLElement | null) => {
+    if (element) cardRefs.current.set(threadId, element)
+    else cardRefs.current.delete(threadId)
+  }
+
+  const card = (placed: PlacedThread) => (
+    <li key={placed.thread.id}>
+      <ThreadCard
+        ref={setCardRef(placed.thread.id)}
+        placed={placed}
+        viewer={viewer}
+        client={client}
+        isActive={placed.thread.id === activeThreadId}
+        pendingReplies={pending.filter((write) => write.kind === 'reply' && write.threadId === placed.thread.id)}
+        isQueued={isQueued}
+        onActivate={onActivate}
+      />
+    </li>
+  )
+
+  const count = (which: ThreadFilter) =>
+    which === 'all' ? threads.threads.length : threads.threads.filter((placed) => placed.thread.status === which).length
+
+  return (
+    <aside id={id} className="tandem-comments" aria-label="Comments" data-open={isOpen || undefined}>
+      <div className="tandem-comments__header">
+        <h2 className="tandem-comments__heading">Comments</h2>
+        <div className="tandem-comments__filter" role="radiogroup" aria-label="Show">
+          {FILTERS.map(({ value, label }) => (
+            <button
+              key={value}
+              type="button"
+              role="radio"
+              aria-checked={filter === value}
+              className="tandem-comments__filter-option"
+              onClick={() => setFilter(value)}
+            >
+              {label}
+              <span className="tandem-comments__filter-count">{count(value)}</span>
+            </button>
+          ))}
+        </div>
+        <button
+          type="button"
+          className="tandem-comments__close"
+          aria-label="Close comments"
+          title="Close comments"
+          onClick={onClose}
+        >
+          ×
+        </button>
+      </div>
+
+      {threads.loadError && (
+        <p className="tandem-comments__error" role="alert">
+          {threads.loadError}
+        </p>
+      )}
+
+      {draft && mayComment && (
+        <div key={draft.key} className="tandem-thread tandem-thread--draft" data-active>
+          {draft.anchor && draft.quote && <blockquote className="tandem-thread__quote">{draft.quote}</blockquote>}
+          <CommentComposer
+            label={draft.anchor ? 'Comment' : 'Comment on the document'}
+            placeholder={draft.anchor ? 'Add a comment…' : 'A comment on the whole document…'}
+            onCancel={() => onDraftChange(null)}
+            isQueued={isQueued('thread', null)}
+            onSubmit={async (body) => {
+              const thread = await client.startThread({ body, quote: draft.quote, anchor: draft.anchor })
+              onDraftChange(null)
+              onActivate(thread.id)
+            }}
+          />
+        </div>
+      )}
+
+      {pendingThreads.length > 0 && (
+        <ul className="tandem-comments__list" aria-label="Waiting to send">
+          {pendingThreads.map((write) => (
+            <li key={write.id}>
+              <div className="tandem-thread" data-pending>
+                {write.quote && <blockquote className="tandem-thread__quote">{write.quote}</blockquote>}
+                <div className="tandem-comment__meta">
+                  <span className="tandem-comment__pending">Waiting to send</span>
+                </div>
+                <CommentBody body={write.body} />
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      {inText.length > 0 && <ul className="tandem-comments__list">{inText.map(card)}</ul>}
+
+      {!threads.isLoaded && !threads.loadError && <p className="tandem-comments__empty">Loading comments…</p>}
+      {threads.isLoaded && visible.length === 0 && !draft && pendingThreads.length === 0 && (
+        <p className="tandem-comments__empty">
+          {filter === 'resolved'
+            ? 'No resolved threads.'
+            : filter === 'open' && threads.threads.length > 0
+              ? 'No open threads.'
+              : mayComment
+                ? 'No comments yet. Select text and press Comment.'
+                : 'No comments yet.'}
+        </p>
+      )}
+
+      {(onDocument.length > 0 || mayComment) && (
+        <section className="tandem-comments__document" aria-label="On the whole document">
+          <h3 className="tandem-comments__subheading">Whole document</h3>
+          {onDocument.length > 0 && <ul className="tandem-comments__list">{onDocument.map(card)}</ul>}
+          {mayComment && !draft && (
+            <button
+              type="button"
+              className="tandem-comments__button"
+              onClick={() => onDraftChange({ quote: '', anchor: null })}
+            >
+              Comment on the document
+            </button>
+          )}
+        </section>
+      )}
+    </aside>
+  )
+}

@@ -1,0 +1,142 @@
+import type { Editor } from '@tiptap/core'
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react'
+import { MAX_THREAD_QUOTE_CHARS, type ThreadAnchor } from '../../../shared/comments.js'
+import type { ThreadsState } from '../../comments/threads-api.js'
+import { commentHighlightsKey, commentHighlightsPlugin, setCommentHighlights } from './comment-highlights.js'
+import type { ThreadDraft } from './comments-sidebar.js'
+
+/** Below this width the sidebar is a panel over the document, closed until asked for (tandem-comments.css). */
+export const NARROW_QUERY = '(max-width: 720px)'
+
+function isNarrow(): boolean {
+  return typeof window !== 'undefined' && window.matchMedia(NARROW_QUERY).matches
+}
+
+/** The text of a selection as a thread keeps it: blocks on their own lines, cut to MAX_THREAD_QUOTE_CHARS. */
+export function quoteOf(editor: Editor, from: number, to: number): string {
+  const text = editor.state.doc.textBetween(from, to, '\n', ' ').trim()
+  return text.length > MAX_THREAD_QUOTE_CHARS ? `${text.slice(0, MAX_THREAD_QUOTE_CHARS - 1)}…` : text
+}
+
+export interface CommentsUi {
+  activeThreadId: string | null
+  /** Make a thread active; from the text, its card comes into view (and takes focus in a read-only editor). */
+  activate: (threadId: string, from: 'text' | 'card') => void
+  draft: (ThreadDraft & { key: number }) | null
+  setDraft: (draft: ThreadDraft | null) => void
+  /** Opens the composer on the editor's selection; false when nothing is selected. */
+  startComment: () => boolean
+  isSidebarOpen: boolean
+  setSidebarOpen: (isOpen: boolean) => void
+  cardRefs: RefObject<Map<string, HTMLElement>>
+}
+
+/**
+ * The comments UI's state beside an editor: the active thread, the composer's draft and whether the
+ * sidebar is open; draws the open threads' highlights and keeps text and cards in step.
+ */
+export function useCommentsUi(
+  editor: Editor | null,
+  threads: ThreadsState,
+  isEnabled: boolean,
+  anchorForRange: (editor: Editor, from: number, to: number) => ThreadAnchor,
+): CommentsUi {
+  const [activeThreadId, setActiveThreadId] = useState<string | null>(null)
+  const [draft, setDraftState] = useState<(ThreadDraft & { key: number }) | null>(null)
+  const [isSidebarOpen, setSidebarOpen] = useState(() => !isNarrow())
+  const cardRefs = useRef(new Map<string, HTMLElement>())
+  const revealCard = useRef<string | null>(null)
+  const draftKey = useRef(0)
+
+  const placeOf = useCallback(
+    (threadId: string) => threads.threads.find((placed) => placed.thread.id === threadId)?.place ?? null,
+    [threads.threads],
+  )
+
+  const activate = useCallback(
+    (threadId: string, from: 'text' | 'card') => {
+      setActiveThreadId(threadId)
+      if (from === 'text') {
+        setSidebarOpen(true)
+        revealCard.current = threadId
+        return
+      }
+      const place = placeOf(threadId)
+      if (!editor || editor.isDestroyed || place?.kind !== 'range') return
+      const { node } = editor.view.domAtPos(place.from)
+      const element = node instanceof Element ? node : node.parentElement
+      element?.scrollIntoView({ block: 'nearest', behavior: 'smooth' })
+    },
+    [editor, placeOf],
+  )
+  const activateRef = useRef(activate)
+  activateRef.current = activate
+
+  // After a click on a highlight, bring its card into view once it is rendered (the sidebar may just
+  // have opened). Focus moves to the card only in a read-only editor: a writer clicking into
+  // commented text to type must keep the caret.
+  useEffect(() => {
+    const threadId = revealCard.current
+    if (!threadId) return
+    const card = cardRefs.current.get(threadId)
+    if (!card) return
+    revealCard.current = null
+    card.scrollIntoView({ block: 'nearest', behavior: 'smooth' })
+    if (editor && !editor.isEditable) card.focus({ preventScroll: true })
+  })
+
+  // A thread deleted (or filtered away by the server) is no longer active.
+  useEffect(() => {
+    if (activeThreadId && !threads.threads.some((placed) => placed.thread.id === activeThreadId)) {
+      setActiveThreadId(null)
+    }
+  }, [threads.threads, activeThreadId])
+
+  useEffect(() => {
+    if (!editor || !isEnabled) return
+    editor.registerPlugin(commentHighlightsPlugin((threadId) => activateRef.current(threadId, 'text')))
+    return () => {
+      if (!editor.isDestroyed) editor.unregisterPlugin(commentHighlightsKey)
+    }
+  }, [editor, isEnabled])
+
+  const ranges = useMemo(
+    () =>
+      threads.threads.flatMap(({ thread, place }) =>
+        thread.status === 'open' && place.kind === 'range'
+          ? [{ threadId: thread.id, from: place.from, to: place.to }]
+          : [],
+      ),
+    [threads.threads],
+  )
+  useEffect(() => {
+    if (editor && isEnabled) setCommentHighlights(editor, { ranges, activeId: activeThreadId })
+  }, [editor, isEnabled, ranges, activeThreadId])
+
+  const setDraft = useCallback((next: ThreadDraft | null) => {
+    draftKey.current += 1
+    setDraftState(next ? { ...next, key: draftKey.current } : null)
+  }, [])
+
+  const startComment = useCallback(() => {
+    if (!editor || editor.isDestroyed) return false
+    const { from, to, empty } = editor.state.selection
+    if (empty) return false
+    const quote = quoteOf(editor, from, to)
+    if (quote === '') return false
+    setDraft({ quote, anchor: anchorForRange(editor, from, to) })
+    setSidebarOpen(true)
+    return true
+  }, [editor, setDraft, anchorForRange])
+
+  return {
+    activeThreadId,
+    activate,
+    draft,
+    setDraft,
+    startComment,
+    isSidebarOpen,
+    setSidebarOpen,
+    cardRefs,
+  }
+}
