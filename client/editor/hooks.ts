@@ -15,7 +15,7 @@ export function useTandemProvider(options: TandemProviderOptions | null): Tandem
   tokenRef.current = options?.token
   const isEnabled = options !== null
   const hasToken = options?.token !== undefined
-  const { docId = '', serverUrl = '', transport, offline, crossTab, doc, presence } = options ?? {}
+  const { docId = '', serverUrl = '', transport, offline, crossTab, doc, presence, threads } = options ?? {}
 
   useEffect(() => {
     if (!isEnabled) return
@@ -25,13 +25,23 @@ export function useTandemProvider(options: TandemProviderOptions | null): Tandem
           return typeof current === 'function' ? current() : (current ?? '')
         }
       : undefined
-    const created = new TandemProvider({ docId, serverUrl, transport, offline, crossTab, doc, token, presence })
+    const created = new TandemProvider({
+      docId,
+      serverUrl,
+      transport,
+      offline,
+      crossTab,
+      doc,
+      token,
+      presence,
+      threads,
+    })
     setProvider(created)
     return () => {
       setProvider(null)
       created.destroy()
     }
-  }, [isEnabled, docId, serverUrl, transport, offline, crossTab, doc, hasToken, presence])
+  }, [isEnabled, docId, serverUrl, transport, offline, crossTab, doc, hasToken, presence, threads])
 
   return provider
 }

@@ -7,7 +7,13 @@ import { backoffDelayMs } from '../../shared/backoff.js'
 import { ErrorCode } from '../../shared/errors.js'
 import { isValidDocId, DOC_ID_RULE } from '../../shared/ids.js'
 import { CloseCode, isPermanentClose } from '../../shared/protocol/close-codes.js'
-import { ACKS_QUERY_PARAM, MessageType, NAME_QUERY_PARAM } from '../../shared/protocol/message-type.js'
+import {
+  ACKS_QUERY_PARAM,
+  MessageType,
+  NAME_QUERY_PARAM,
+  THREADS_QUERY_PARAM,
+} from '../../shared/protocol/message-type.js'
+import { readThreadFrame } from '../../shared/protocol/thread-frame.js'
 import { PROTOCOL_QUERY_PARAM, PROTOCOL_VERSION } from '../../shared/protocol/protocol-version.js'
 import { TransportKind } from '../../shared/protocol/transport-kind.js'
 import type { TransportPreference, TransportSocket } from '../transport/transport.js'
@@ -16,6 +22,7 @@ import { PresenceMode } from '../presence/presence-mode.js'
 import { PresenceRouter } from '../presence/presence-router.js'
 import { websocketTransport } from '../transport/websocket-transport.js'
 import { serverEndpoints } from '../transport/server-url.js'
+import { ThreadStore } from '../comments/thread-store.js'
 import {
   INITIAL_SYNC_STATUS,
   SyncState,
@@ -47,6 +54,11 @@ export interface TandemProviderOptions {
   connect?: boolean
   /** Where cursors travel: `auto` (default; WebRTC, server fallback), `webrtc`, `server` or `off` (client/presence). */
   presence?: PresenceMode
+  /**
+   * Receive the document's comment threads live (`?threads=1` on every transport) into `threads`;
+   * default false, so a session that shows no comments pays nothing for them.
+   */
+  threads?: boolean
 }
 
 /** Silence after which we ask the server for something, so y-websocket's 30 s watchdog stays quiet. */
@@ -67,6 +79,8 @@ export class TandemProvider {
   readonly httpBase: string
   /** Routes this awareness over WebRTC, the signalling relay or the sync socket. */
   readonly presence: PresenceRouter
+  /** The document's comment threads as pushed by the server; null unless `threads: true`. */
+  readonly threads: ThreadStore | null
   private readonly yProvider: WebsocketProvider
   private readonly persistence: IndexeddbPersistence | null
   private readonly ownsDoc: boolean
@@ -77,7 +91,7 @@ export class TandemProvider {
   private failure: SyncFailure | null = null
   private hasLostConnection = false
   private wantsConnection: boolean
-  private isDestroyed = false
+  private destroyed = false
   private isLocalCopyLoaded: boolean
   private unsyncedChanges: number
   private lastSavedAt: number | null = null
@@ -115,13 +129,26 @@ export class TandemProvider {
     this.yProvider = new WebsocketProvider(collabBase, this.docId, this.doc, {
       connect: false,
       awareness: this.presence.syncAwareness,
-      params: { [ACKS_QUERY_PARAM]: '1', [PROTOCOL_QUERY_PARAM]: String(PROTOCOL_VERSION) },
+      params: {
+        [ACKS_QUERY_PARAM]: '1',
+        [PROTOCOL_QUERY_PARAM]: String(PROTOCOL_VERSION),
+        ...(options.threads === true ? { [THREADS_QUERY_PARAM]: '1' } : {}),
+      },
       WebSocketPolyfill: transport.socketClass(() => this.refresh()) as unknown as typeof WebSocket,
       disableBc: options.crossTab === false,
     })
     this.yProvider.messageHandlers[MessageType.Ack] = (_encoder, decoder, provider) => {
       const count = decoding.readVarUint(decoder)
       ;(provider.ws as (WebSocket & Partial<TransportSocket>) | null)?.acknowledge?.(count)
+    }
+    this.threads = options.threads === true ? new ThreadStore() : null
+    const threads = this.threads
+    if (threads) {
+      this.yProvider.messageHandlers[MessageType.Threads] = (_encoder, decoder) => {
+        // The handler gets the frame's decoder past its type; the frame codec reads whole frames.
+        const event = readThreadFrame(decoder.arr)
+        if (event) threads.apply(event)
+      }
     }
     this.yProvider.on('status', () => this.refresh())
     this.yProvider.on('sync', () => this.refresh())
@@ -139,6 +166,11 @@ export class TandemProvider {
     void this.start()
   }
 
+  /** True once `destroy()` was called; nothing reconnects after that. */
+  get isDestroyed(): boolean {
+    return this.destroyed
+  }
+
   /** The current status; the same object until something changes. */
   getStatus = (): SyncStatus => this.status
 
@@ -148,9 +180,14 @@ export class TandemProvider {
     return () => this.listeners.delete(listener)
   }
 
+  /** The current token (asking the token function, if one was given); undefined without one. For REST calls. */
+  async getToken(): Promise<string | undefined> {
+    return typeof this.token === 'function' ? await this.token() : this.token
+  }
+
   /** Starts (or resumes after `disconnect()` or a permanent error) connecting to the server. */
   connect(): void {
-    if (this.isDestroyed) return
+    if (this.destroyed) return
     this.wantsConnection = true
     this.failure = null
     this.attempt = 0
@@ -168,8 +205,8 @@ export class TandemProvider {
 
   /** Closes everything. The Y.Doc is destroyed too unless it was passed in. */
   destroy(): void {
-    if (this.isDestroyed) return
-    this.isDestroyed = true
+    if (this.destroyed) return
+    this.destroyed = true
     this.wantsConnection = false
     this.clearReconnect()
     clearInterval(this.keepaliveTimer)
@@ -190,7 +227,7 @@ export class TandemProvider {
     if (this.persistence) {
       // Connect after the local copy is loaded, so the first SyncStep2 already carries offline edits.
       await this.persistence.whenSynced.catch(() => undefined)
-      if (this.isDestroyed) return
+      if (this.destroyed) return
       this.isLocalCopyLoaded = true
       this.refresh()
     }
@@ -198,7 +235,7 @@ export class TandemProvider {
   }
 
   private async openConnection(): Promise<void> {
-    if (this.isDestroyed || !this.wantsConnection || this.failure || this.yProvider.ws !== null) return
+    if (this.destroyed || !this.wantsConnection || this.failure || this.yProvider.ws !== null) return
     // Names this writer in version history when no token does (presence may not reach the server).
     const name: unknown = this.awareness.getLocalState()?.user?.name
     if (typeof name === 'string' && name.trim()) {
@@ -215,7 +252,7 @@ export class TandemProvider {
         this.refresh()
         return
       }
-      if (this.isDestroyed || !this.wantsConnection || this.yProvider.ws !== null) return
+      if (this.destroyed || !this.wantsConnection || this.yProvider.ws !== null) return
     }
     this.yProvider.connect()
     this.refresh()
@@ -235,7 +272,7 @@ export class TandemProvider {
       // asked for a fresh one before every attempt, so one more try is worth it; twice is not.
       // Not a lost connection: the network is fine, so this reads as connecting, not offline.
       this.hasRetriedUnauthorized = true
-      if (this.wantsConnection && !this.isDestroyed) this.scheduleReconnect()
+      if (this.wantsConnection && !this.destroyed) this.scheduleReconnect()
     } else if (event && isPermanentClose(event.code)) {
       this.hasLostConnection = true
       this.failure = describeFailure(event.code, event.reason, {
@@ -246,7 +283,7 @@ export class TandemProvider {
       if (event.code === CloseCode.DocumentDeleted) this.forgetLocalCopy()
     } else {
       this.hasLostConnection = true
-      if (this.wantsConnection && !this.isDestroyed) this.scheduleReconnect()
+      if (this.wantsConnection && !this.destroyed) this.scheduleReconnect()
     }
     // y-websocket updates its own fields after emitting, so read them on the next tick.
     queueMicrotask(() => this.refresh())
@@ -315,7 +352,7 @@ export class TandemProvider {
   }
 
   private refresh(): void {
-    if (this.isDestroyed) return
+    if (this.destroyed) return
     const ws = this.yProvider.ws as (WebSocket & Partial<TransportSocket>) | null
     const isSocketOpen = ws !== null && ws.readyState === WebSocket.OPEN && this.yProvider.wsconnected
     const state = deriveSyncState({

@@ -1,0 +1,94 @@
+import type { PendingWrite } from './threads-api.js'
+
+/**
+ * The comments typed while the server could not be reached, in the order they were written, kept in
+ * localStorage per server and document so a reload (or a crash) loses none of them. Each carries the
+ * id it will create, so re-sending after an answer that got lost is idempotent on the server.
+ */
+export class PendingWrites {
+  private writes: PendingWrite[]
+  private readonly listeners = new Set<() => void>()
+
+  constructor(
+    /** localStorage key; null keeps the writes in memory only. */
+    private readonly storageKey: string | null,
+    private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null = defaultStorage(),
+  ) {
+    this.writes = this.read()
+  }
+
+  /** In writing order; the same array until something changes. */
+  getAll = (): PendingWrite[] => this.writes
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  has(id: string): boolean {
+    return this.writes.some((write) => write.id === id)
+  }
+
+  add(write: PendingWrite): void {
+    if (this.has(write.id)) return
+    this.set([...this.writes, write])
+  }
+
+  remove(id: string): void {
+    if (!this.has(id)) return
+    this.set(this.writes.filter((write) => write.id !== id))
+  }
+
+  private set(writes: PendingWrite[]): void {
+    this.writes = writes
+    this.write()
+    for (const listener of [...this.listeners]) listener()
+  }
+
+  private read(): PendingWrite[] {
+    if (!this.storage || this.storageKey === null) return []
+    try {
+      const parsed: unknown = JSON.parse(this.storage.getItem(this.storageKey) ?? '[]')
+      return Array.isArray(parsed) ? parsed.filter(isPendingWrite) : []
+    } catch {
+      return [] // unreadable (hand-edited, or storage disabled): nothing to re-send
+    }
+  }
+
+  private write(): void {
+    if (!this.storage || this.storageKey === null) return
+    try {
+      if (this.writes.length === 0) this.storage.removeItem(this.storageKey)
+      else this.storage.setItem(this.storageKey, JSON.stringify(this.writes))
+    } catch {
+      // storage full or disabled: the writes are still held in memory for this page's life
+    }
+  }
+}
+
+function defaultStorage(): Storage | null {
+  try {
+    return globalThis.localStorage ?? null
+  } catch {
+    return null // a sandboxed frame throws on the mere access
+  }
+}
+
+function isPendingWrite(value: unknown): value is PendingWrite {
+  if (typeof value !== 'object' || value === null) return false
+  const write = value as Record<string, unknown>
+  return (
+    typeof write.id === 'string' &&
+    (write.kind === 'thread' || write.kind === 'reply') &&
+    (write.threadId === null || typeof write.threadId === 'string') &&
+    typeof write.body === 'string' &&
+    typeof write.quote === 'string' &&
+    (write.anchor === null || isAnchor(write.anchor))
+  )
+}
+
+function isAnchor(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  const anchor = value as Record<string, unknown>
+  return typeof anchor.start === 'string' && typeof anchor.end === 'string'
+}
