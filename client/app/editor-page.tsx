@@ -36,6 +36,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
     docId,
     serverUrl: location.origin,
     token: hasToken ? () => tokenFor(docId) ?? '' : undefined,
+    threads: true,
   })
   const status = useSyncStatus(provider)
   const users = usePresence(provider)

@@ -55,7 +55,7 @@ export interface CollaborativeEditorProps {
   /** `system` (default) follows the OS; theme colours come from `--tandem-*` CSS variables. */
   theme?: EditorTheme
   className?: string
-  /** Use a provider you created (e.g. with `useTandemProvider`) instead of making one. */
+  /** Use a provider you created (e.g. with `useTandemProvider`; with `threads: true` for comments) instead of making one. */
   provider?: TandemProvider
   /**
    * Called with the first status, then when the state, transport or error changes or a flag flips
@@ -85,6 +85,8 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
           transport: props.transport,
           presence: props.presence,
           offline: props.offline,
+          // No ?threads=1 (and no thread frames) when comments are off.
+          threads: props.comments ?? true,
         },
   )
   const provider = props.provider ?? owned

@@ -6,8 +6,8 @@ export type CommentRole = 'edit' | 'comment' | 'view'
 /** Who is looking at the threads: decides which buttons a card shows. The server enforces the same rules. */
 export interface CommentViewer {
   role: CommentRole
-  /** This browser's or token's author id (author.id of the comments it wrote); null when unknown. */
-  authorId: string | null
+  /** The author ids of this writer's comments: the browser's own id and, with a token naming a person, its subject. */
+  authorIds: readonly string[]
 }
 
 /** Start threads, reply, resolve and reopen: any comment or edit role. */
@@ -17,7 +17,7 @@ export function canComment(viewer: CommentViewer): boolean {
 
 /** Only a comment's author edits or deletes it. */
 export function isOwnComment(viewer: CommentViewer, comment: Comment): boolean {
-  return canComment(viewer) && viewer.authorId !== null && comment.author.id === viewer.authorId
+  return canComment(viewer) && viewer.authorIds.includes(comment.author.id)
 }
 
 /** Deleting a whole thread is moderation: the edit role only. */

@@ -4,7 +4,7 @@ import type { TandemProvider } from '../../provider/tandem-provider.js'
 import { canComment, type CommentRole, type CommentViewer } from './comment-permissions.js'
 import { CommentsSidebar } from './comments-sidebar.js'
 import { CommentBubbleMenu, CommentsControls, sidebarId } from './comments-toolbar.js'
-import { anchorForRange, useCommentAuthorId, useThreads } from './threads-binding.js'
+import { anchorForRange, quoteForRange, useOwnAuthorIds, useThreads } from './threads-binding.js'
 import { useCommentsUi } from './use-comments-ui.js'
 import { useEditorNotices } from './use-editor-notices.js'
 
@@ -21,7 +21,11 @@ export interface CommentsLayerProps {
   children: ReactNode
 }
 
-const anchorFor = (editor: Editor, from: number, to: number) => anchorForRange(editor.state, from, to)
+/** What a new thread on `from`..`to` records: its quote, and an anchor that follows the text. */
+const describeRange = (editor: Editor, from: number, to: number) => ({
+  quote: quoteForRange(editor.state, from, to),
+  anchor: anchorForRange(editor.state, from, to),
+})
 
 /**
  * Everything comments add around the document: the toolbar's Comment button and thread count, the
@@ -30,9 +34,9 @@ const anchorFor = (editor: Editor, from: number, to: number) => anchorForRange(e
  */
 export function CommentsLayer({ editor, provider, role, isReadOnly, isEnabled, renderToolbar, children }: CommentsLayerProps) {
   const threads = useThreads(isEnabled ? provider : null, editor)
-  const authorId = useCommentAuthorId(provider)
-  const viewer: CommentViewer = { role, authorId }
-  const ui = useCommentsUi(editor, threads, isEnabled, anchorFor)
+  const authorIds = useOwnAuthorIds(provider)
+  const viewer: CommentViewer = { role, authorIds }
+  const ui = useCommentsUi(editor, threads, isEnabled, describeRange)
   const mayComment = isEnabled && canComment(viewer)
   const notice = useEditorNotices(editor, role, isReadOnly, mayComment ? ui.startComment : null)
   const id = sidebarId(provider.docId)

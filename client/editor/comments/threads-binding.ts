@@ -1,33 +1,43 @@
-/**
- * Where the comments UI meets the client data layer (client/comments, C1's branch). TEMPORARY stand-in
- * until issue16-c1 is merged: no threads, writes refused. Replaced by re-exports on merge.
- */
-import type { Editor } from '@tiptap/core'
-import type { EditorState } from '@tiptap/pm/state'
-import type { ThreadAnchor } from '../../../shared/comments.js'
-import { ThreadRequestError, type ThreadClient, type ThreadsState } from '../../comments/threads-api.js'
+/** Where the comments UI meets the client data layer (client/comments). */
+import { useEffect, useState } from 'react'
+import { browserAuthorId } from '../../comments/comment-author.js'
 import type { TandemProvider } from '../../provider/tandem-provider.js'
 
-const refuse = () => Promise.reject(new ThreadRequestError('Comments are not available yet.', 501, 'not-implemented'))
-const client: ThreadClient = {
-  startThread: refuse,
-  reply: refuse,
-  setStatus: refuse,
-  editComment: refuse,
-  deleteComment: refuse,
-  deleteThread: refuse,
-}
-const EMPTY: ThreadsState = { threads: [], pending: [], openCount: 0, isLoaded: true, loadError: null, client }
+export { anchorForRange, quoteForRange } from '../../comments/anchors.js'
+export { useThreads } from '../../comments/use-threads.js'
 
-export function useThreads(_provider: TandemProvider | null, _editor?: Editor | null): ThreadsState {
-  return EMPTY
-}
-
-export function anchorForRange(_state: EditorState, _from: number, _to: number): ThreadAnchor {
-  return { start: '', end: '' }
+/** The JWT `sub` claim, read without verifying (the server verifies; this only picks which buttons to show). */
+export function tokenSubject(token: string | undefined): string | null {
+  const payload = token?.split('.')[1]
+  if (!payload) return null
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'))
+    const sub: unknown = (JSON.parse(json) as { sub?: unknown }).sub
+    return typeof sub === 'string' ? sub : null
+  } catch {
+    return null
+  }
 }
 
-/** This browser's or token's author id, to tell one's own comments; null when unknown. */
-export function useCommentAuthorId(_provider: TandemProvider | null): string | null {
-  return null
+/**
+ * The author ids this writer's comments carry: the browser's own id (when the token names no
+ * person) and the token's subject (when it does). Only to tell one's own comments: the server decides.
+ */
+export function useOwnAuthorIds(provider: TandemProvider | null): readonly string[] {
+  const [ids, setIds] = useState<readonly string[]>(() => [browserAuthorId()])
+  useEffect(() => {
+    if (!provider) return
+    let isCurrent = true
+    provider
+      .getToken()
+      .then((token) => {
+        const sub = tokenSubject(token)
+        if (isCurrent && sub) setIds([browserAuthorId(), sub])
+      })
+      .catch(() => undefined) // no token: the browser id is all there is
+    return () => {
+      isCurrent = false
+    }
+  }, [provider])
+  return ids
 }

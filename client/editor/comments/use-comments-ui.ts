@@ -1,6 +1,6 @@
 import type { Editor } from '@tiptap/core'
 import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react'
-import { MAX_THREAD_QUOTE_CHARS, type ThreadAnchor } from '../../../shared/comments.js'
+import type { ThreadAnchor } from '../../../shared/comments.js'
 import type { ThreadsState } from '../../comments/threads-api.js'
 import { commentHighlightsKey, commentHighlightsPlugin, setCommentHighlights } from './comment-highlights.js'
 import type { ThreadDraft } from './comments-sidebar.js'
@@ -10,12 +10,6 @@ export const NARROW_QUERY = '(max-width: 720px)'
 
 function isNarrow(): boolean {
   return typeof window !== 'undefined' && window.matchMedia(NARROW_QUERY).matches
-}
-
-/** The text of a selection as a thread keeps it: blocks on their own lines, cut to MAX_THREAD_QUOTE_CHARS. */
-export function quoteOf(editor: Editor, from: number, to: number): string {
-  const text = editor.state.doc.textBetween(from, to, '\n', ' ').trim()
-  return text.length > MAX_THREAD_QUOTE_CHARS ? `${text.slice(0, MAX_THREAD_QUOTE_CHARS - 1)}…` : text
 }
 
 export interface CommentsUi {
@@ -39,7 +33,7 @@ export function useCommentsUi(
   editor: Editor | null,
   threads: ThreadsState,
   isEnabled: boolean,
-  anchorForRange: (editor: Editor, from: number, to: number) => ThreadAnchor,
+  describeRange: (editor: Editor, from: number, to: number) => { quote: string; anchor: ThreadAnchor },
 ): CommentsUi {
   const [activeThreadId, setActiveThreadId] = useState<string | null>(null)
   const [draft, setDraftState] = useState<(ThreadDraft & { key: number }) | null>(null)
@@ -122,12 +116,12 @@ export function useCommentsUi(
     if (!editor || editor.isDestroyed) return false
     const { from, to, empty } = editor.state.selection
     if (empty) return false
-    const quote = quoteOf(editor, from, to)
-    if (quote === '') return false
-    setDraft({ quote, anchor: anchorForRange(editor, from, to) })
+    const { quote, anchor } = describeRange(editor, from, to)
+    if (quote.trim() === '') return false
+    setDraft({ quote: quote.trim(), anchor })
     setSidebarOpen(true)
     return true
-  }, [editor, setDraft, anchorForRange])
+  }, [editor, setDraft, describeRange])
 
   return {
     activeThreadId,
