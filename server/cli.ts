@@ -8,7 +8,7 @@ import path from 'node:path'
 import { Command, Option } from 'commander'
 import { CONTENT_FORMATS, type ContentFormat, type ImportFormat } from './content/formats.js'
 import { revokeToken, revokeUser } from './auth/revoke.js'
-import { DEFAULT_TOKEN_TTL_SECONDS, mintToken, Role } from './auth/tokens.js'
+import { DEFAULT_TOKEN_TTL_SECONDS, mintToken, Role, ROLES } from './auth/tokens.js'
 import { ConfigError, resolveConfig, SETTINGS, type Config, type SettingName } from './config.js'
 import { createServer, VERSION } from './create-server.js'
 import { checkDocId, DocumentService } from './documents/document-service.js'
@@ -321,13 +321,13 @@ const tokenCommand = program
   .description('print a signed token for a document (uses AUTH_SECRET from the environment); `token revoke` revokes')
   // Checked in the action, not with requiredOption: commander would demand them of `token revoke` too.
   .option('--doc <docId>', 'document id, or a pattern with * (e.g. team-*, or * for all) (required)')
-  .addOption(new Option('--role <role>', 'what the token allows (required)').choices([Role.Edit, Role.View]))
+  .addOption(new Option('--role <role>', 'what the token allows (required)').choices([...ROLES]))
   .option('--ttl <seconds>', 'lifetime in seconds', String(DEFAULT_TOKEN_TTL_SECONDS))
   .option('--name <user>', 'display name shown on the cursor')
   .option('--user-id <id>', "stable user id, the token's sub (default: random); `token revoke --user` names it")
   .action(async (flags: { doc?: string; role?: Role; ttl: string; name?: string; userId?: string }) => {
     if (!flags.doc) fail("required option '--doc <docId>' not specified")
-    if (!flags.role) fail("required option '--role <role>' not specified (edit or view)")
+    if (!flags.role) fail("required option '--role <role>' not specified (view, comment or edit)")
     const secret = process.env.AUTH_SECRET
     if (!secret) fail('AUTH_SECRET is not set; export the secret the server runs with')
     const ttlSeconds = Number(flags.ttl)

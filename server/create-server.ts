@@ -9,8 +9,10 @@ import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { ErrorCode, errorMessage } from '../shared/errors.js'
 import { CloseCode, closeReason } from '../shared/protocol/close-codes.js'
+import { CommentService } from './comments/comment-service.js'
 import { DocumentService } from './documents/document-service.js'
 import { docsRoutes } from './http/docs-routes.js'
+import { threadsRoutes } from './http/threads-routes.js'
 import { errorHandler, sendError } from './http/errors.js'
 import { createLogger, loggablePath, type Logger, type LogLevel } from './logger.js'
 import { createMetrics, type Metrics } from './metrics.js'
@@ -37,6 +39,8 @@ import { CompactionWorker } from './sync/compaction-worker.js'
 import { WebSocketBinding } from './transport/websocket-binding.js'
 import { checkWebhookSettings, createWebhooks, type WebhookSettings } from './webhooks/create-webhooks.js'
 import type { WebhookNotifier } from './webhooks/webhook-notifier.js'
+import { LiveThreadFeed, type LoadThreads } from './comments/live-thread-feed.js'
+import type { ThreadFeed } from './comments/thread-feed.js'
 
 export const VERSION = '0.1.0'
 
@@ -71,6 +75,8 @@ export interface ServerOptions {
   signalling?: SignallingSettings
   /** Signed HTTP notifications of comments and document changes (docs/operations.md, "Webhooks"); off without a url. */
   webhooks?: WebhookSettings
+  /** Live comment threads: where each connection's snapshot is read from; without it, snapshots are empty. */
+  threads?: { loadThreads: LoadThreads }
 }
 
 export interface TandemServer {
@@ -81,12 +87,16 @@ export interface TandemServer {
   readonly registry: RoomRegistry
   readonly documents: DocumentService
   readonly history: HistoryService
+  /** Comment threads: the rules (roles, authorship, limits) in front of the storage's comment store. */
+  readonly comments: CommentService
   /** Where `revokeToken()` writes; null without AUTH_SECRET (nothing to revoke). */
   readonly revocations: RevocationStore | null
   readonly metrics: Metrics
   readonly log: Logger
   /** Where features report webhook events (a no-op without WEBHOOK_URL); never blocks its caller. */
   readonly webhooks: WebhookNotifier
+  /** Where the comment service publishes each durable thread change; delivers it live (never blocks). */
+  readonly threadFeed: ThreadFeed
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(): Promise<{ port: number; url: string }>
   /**
@@ -136,6 +146,12 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     timing: { idleMs: limits.versionIdleMs, maxIntervalMs: limits.versionMaxIntervalMs },
     log,
   })
+  // Comment threads, live: to this instance's connections that ask, and through pub/sub to the others'.
+  const threadFeed = new LiveThreadFeed({
+    pubsub,
+    log,
+    loadThreads: options.threads?.loadThreads ?? (async () => []),
+  })
   const compactionWorker = new CompactionWorker()
   compactionWorker.warm()
   const registry = new RoomRegistry({
@@ -148,9 +164,18 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     limits,
     unloadDelayMs: limits.unloadDelayMs,
     hooks: history.roomHooks,
+    remoteThreads: threadFeed.receiveRemote,
   })
   history.attach(registry)
-  const documents = new DocumentService(store, registry, history)
+  const comments = new CommentService({
+    store: storage.comments,
+    documentExists: async (docId) => (await store.info(docId)) !== null,
+    limits,
+    // Live delivery (ThreadFeed) is wired by the integrator; until then changes reach clients on their next read.
+    notify: (event) => webhooks.notifier.notify(event),
+    log,
+  })
+  const documents = new DocumentService(store, registry, history, comments)
   let isDraining = false
 
   const app = express()
@@ -179,9 +204,16 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
   app.use('/api/docs/:docId/versions', versionsRoutes(history, authenticator))
+  app.use('/api/docs/:docId/threads', threadsRoutes({ comments, authenticator, clientAddress }))
   app.use(
     '/api/docs',
-    docsRoutes({ documents, authenticator, authSecret: options.authSecret, maxBodyBytes: limits.maxFrameBytes }),
+    docsRoutes({
+      documents,
+      authenticator,
+      authSecret: options.authSecret,
+      maxBodyBytes: limits.maxFrameBytes,
+      comments,
+    }),
   )
   serveWebApp(app)
   app.use((_request: Request, response: Response) => sendError(response, 404, ErrorCode.NotFound, 'no such route'))
@@ -204,6 +236,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     maxBodyBytes: limits.maxInitialSyncBytes + 64 * 1024,
     isDraining: () => isDraining,
     guard: (request, response) => applyCorsHeaders(options.allowedOrigins, request, response),
+    threads: threadFeed,
   })
   const httpServer = http.createServer((request, response) => {
     if (!transports(request, response)) app(request, response)
@@ -225,6 +258,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     limits,
     clientAddress,
     connections,
+    threads: threadFeed,
   })
   // WebRTC signalling and the presence relay share the port through the binding's upgrade seam.
   const signalling = new SignallingBinding({
@@ -250,10 +284,12 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     registry,
     documents,
     history,
+    comments,
     revocations,
     metrics,
     log,
     webhooks: webhooks.notifier,
+    threadFeed,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject)
@@ -280,6 +316,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
           deadline,
         ]).catch((error: unknown) => log.error({ err: error }, 'closing rooms failed'))
         if (drained === 'timeout') log.error('shutdown deadline passed with commits still pending')
+        threadFeed.close()
         webSockets.close()
         signalling.close()
         await new Promise<void>((resolve) => {

@@ -2,16 +2,19 @@ import {
   APPLY_BUDGET_BURST_MS,
   APPLY_BUDGET_MS_PER_SECOND,
   COMPACT_AFTER_BYTES,
+  COMMENTS_PER_MINUTE,
   COMPACT_AFTER_ROWS,
   HEARTBEAT_INTERVAL_MS,
   MAX_AWARENESS_STATE_BYTES,
   MAX_BYTES_PER_SECOND,
+  MAX_COMMENTS_PER_THREAD,
   MAX_CONNECTIONS_PER_ADDRESS,
   MAX_DOCUMENT_BYTES,
   MAX_FRAME_BYTES,
   MAX_INITIAL_SYNC_BYTES,
   MAX_MESSAGES_PER_SECOND,
   MAX_SEND_BUFFER_BYTES,
+  MAX_THREADS_PER_DOCUMENT,
   MESSAGE_BURST,
   REVOCATION_POLL_MS,
   ROOM_UNLOAD_DELAY_MS,
@@ -36,6 +39,10 @@ export interface ServerLimits extends RoomLimits {
   versionMaxIntervalMs: number
   /** With AUTH_SECRET: how often new token revocations are read from storage (REVOCATION_POLL_MS). */
   revocationPollMs: number
+  /** Comments (docs/operations.md, "Comment limits"): threads per document, comments per thread, writes per author per minute. */
+  maxThreadsPerDocument: number
+  maxCommentsPerThread: number
+  commentsPerMinute: number
 }
 
 export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
@@ -60,6 +67,9 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimi
     versionIdleMs: VERSION_IDLE_MS,
     versionMaxIntervalMs: VERSION_MAX_INTERVAL_MS,
     revocationPollMs: REVOCATION_POLL_MS,
+    maxThreadsPerDocument: MAX_THREADS_PER_DOCUMENT,
+    maxCommentsPerThread: MAX_COMMENTS_PER_THREAD,
+    commentsPerMinute: COMMENTS_PER_MINUTE,
     ...stripUndefined(overrides),
   }
 }

@@ -188,3 +188,15 @@ export const PEER_CONNECT_TIMEOUT_MS = 10_000
 
 /** Client: after a failed or timed-out peer connection, wait this long before trying that peer again. */
 export const PEER_RETRY_DELAY_MS = 30_000
+
+/** Comment threads one document may hold (MAX_THREADS_PER_DOCUMENT); the next is refused with 413. */
+export const MAX_THREADS_PER_DOCUMENT = 1_000
+
+/** Comments (the opening one included) one thread may hold (MAX_COMMENTS_PER_THREAD); the next is refused with 413. */
+export const MAX_COMMENTS_PER_THREAD = 500
+
+/**
+ * Comments (threads, replies and edits) one author may write per minute, as a token bucket of this
+ * size refilled over a minute (COMMENTS_PER_MINUTE); beyond it, 429.
+ */
+export const COMMENTS_PER_MINUTE = 60

@@ -47,6 +47,7 @@ export class ThreadHttpClient implements ThreadClient {
   private readonly fetch: typeof fetch
   private readonly waiters = new Map<string, Waiter>()
   private flushing: Promise<void> | null = null
+  private hasMoreToSend = false
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private attempt = 0
   private isDestroyed = false
@@ -89,6 +90,11 @@ export class ThreadHttpClient implements ThreadClient {
     this.options.store.remove(threadId)
   }
 
+  /** True while kept writes are being sent (a failed round ends it; the next starts on resume or retry). */
+  get isSending(): boolean {
+    return this.flushing !== null
+  }
+
   /** Re-sends every kept write now (the connection is back). */
   resume(): void {
     this.attempt = 0
@@ -116,7 +122,17 @@ export class ThreadHttpClient implements ThreadClient {
 
   /** Sends the kept writes one by one, in writing order (a reply after the thread it answers). */
   private flush(): Promise<void> {
-    this.flushing ??= this.sendAll().finally(() => {
+    if (this.flushing) {
+      // The running round may already have looked at the queue for the last time: go once more.
+      this.hasMoreToSend = true
+      return this.flushing
+    }
+    this.flushing = (async () => {
+      do {
+        this.hasMoreToSend = false
+        await this.sendAll()
+      } while (this.hasMoreToSend && this.isActive())
+    })().finally(() => {
       this.flushing = null
     })
     return this.flushing

@@ -107,5 +107,11 @@ function toPrincipal(claims: TokenClaims): Principal {
 
 /** Throws unless the principal may change documents. */
 export function requireEdit(principal: Principal, what: string): void {
-  if (principal.role !== Role.Edit) throw new SyncError(ErrorCode.ReadOnly, `this link is view-only: cannot ${what}`)
+  if (principal.role !== Role.Edit)
+    throw new SyncError(ErrorCode.ReadOnly, `${readOnlyReason(principal.role)}: cannot ${what}`)
+}
+
+/** Why a role may not change the content, as the app shows it. */
+export function readOnlyReason(role: Role): string {
+  return role === Role.Comment ? 'this link can comment but not edit' : 'this link is view-only'
 }

@@ -3,11 +3,22 @@ import { compactVerify, decodeJwt, errors as joseErrors, jwtVerify, SignJWT } fr
 import { z } from 'zod'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 
+/** What a token allows: `view` < `comment` < `edit` (docs/security.md, "Roles"). */
 export const Role = {
   Edit: 'edit',
+  /** Reads the document and its threads, writes threads and replies; changes the content by no path. */
+  Comment: 'comment',
   View: 'view',
 } as const
 export type Role = (typeof Role)[keyof typeof Role]
+
+/** Every role, weakest first: the order zod enums, the CLI and the share dialog offer them in. */
+export const ROLES = [Role.View, Role.Comment, Role.Edit] as const
+
+/** True when the role may start threads, reply and resolve (comment and edit). */
+export function canComment(role: Role): boolean {
+  return role === Role.Comment || role === Role.Edit
+}
 
 /** Tokens name their audience so a token minted for another service with the same secret fails. */
 const AUDIENCE = 'tandem'
@@ -54,7 +65,7 @@ export async function mintToken(options: MintTokenOptions): Promise<string> {
 
 const claimsSchema = z.object({
   doc: z.string().regex(/^[A-Za-z0-9_*-]{1,128}$/, 'doc must be a document id or a pattern with *'),
-  role: z.enum([Role.Edit, Role.View]),
+  role: z.enum(ROLES),
   name: z.string().max(100).optional(),
   sub: z.string().max(200).optional(),
   exp: z.number(),

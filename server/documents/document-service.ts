@@ -1,7 +1,9 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import type { Thread } from '../../shared/comments.js'
 import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
+import { appendComments } from '../content/comments-export.js'
 import type { ContentFormat, ImportFormat } from '../content/formats.js'
 import type { DocInfo, DocStore } from '../storage/doc-store.js'
 import { LocalOrigin } from '../sync/origins.js'
@@ -27,6 +29,8 @@ export class DocumentService {
     private readonly registry: RoomRegistry,
     /** Told when a document is deleted, so its version history goes with it. */
     private readonly history?: { removeAll(docId: DocId): Promise<void> },
+    /** Told when a document is deleted, so its comment threads go with it. */
+    private readonly comments?: { deleteDocument(docId: DocId): Promise<void> },
   ) {}
 
   list(): Promise<DocInfo[]> {
@@ -88,17 +92,21 @@ export class DocumentService {
   }
 
   /** Renders the document; `etag` identifies its version, so unchanged polls cost no rendering. */
+  /** With `threads`, they follow the text (`?comments=1`) and are part of the ETag. */
   async render(
     docId: string,
     format: ContentFormat,
     ifNoneMatch?: string,
+    threads?: readonly Thread[],
   ): Promise<{ etag: string; body: string | null }> {
     const info = await this.info(docId)
     const { contentETag, renderDoc } = await converters()
     return this.registry.withRoom(info.docId, (room) => {
-      const etag = contentETag(room.doc, format)
+      const content = contentETag(room.doc, format)
+      const etag = threads ? `${content.slice(0, -1)}-${threadsDigest(threads)}"` : content
       if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) return { etag, body: null }
-      return { etag, body: renderDoc(room.doc, format) }
+      const body = renderDoc(room.doc, format)
+      return { etag, body: threads ? appendComments(body, format, threads) : body }
     })
   }
 
@@ -107,8 +115,13 @@ export class DocumentService {
     await this.registry.evict(id, CloseCode.DocumentDeleted, closeReason(ErrorCode.DocumentDeleted, 'deleted'))
     const existed = await this.store.delete(id)
     await this.history?.removeAll(id)
+    await this.comments?.deleteDocument(id)
     if (!existed) throw new SyncError(ErrorCode.NotFound, `document ${docId} does not exist`)
   }
+}
+
+function threadsDigest(threads: readonly Thread[]): string {
+  return createHash('sha1').update(JSON.stringify(threads)).digest('base64url').slice(0, 16)
 }
 
 export function checkDocId(docId: string): DocId {

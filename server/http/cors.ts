@@ -57,7 +57,10 @@ export function corsPolicy(allowed: readonly string[] | undefined) {
     if (request.method === 'OPTIONS' && origin !== undefined) {
       setOriginHeaders(response, allowed, origin)
       response.set('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS')
-      response.set('Access-Control-Allow-Headers', 'Content-Type, Authorization, If-None-Match, Last-Event-ID')
+      response.set(
+        'Access-Control-Allow-Headers',
+        'Content-Type, Authorization, If-None-Match, Last-Event-ID, X-Tandem-Author-Id, X-Tandem-Author-Name',
+      )
       response.set('Access-Control-Max-Age', '600')
       response.status(204).end()
       return

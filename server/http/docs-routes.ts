@@ -2,11 +2,12 @@ import express, { type Request, type Response, type Router } from 'express'
 import { z } from 'zod'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { CONTENT_FORMATS, CONTENT_TYPES, type ContentFormat } from '../content/formats.js'
-import { docPatternMatches, mintToken, Role } from '../auth/tokens.js'
+import { docPatternMatches, mintToken, ROLES } from '../auth/tokens.js'
 import { requestToken } from './request-token.js'
 import { requireEdit, type Authenticator, type Principal } from '../auth/authenticator.js'
 import { checkDocId, MAX_TITLE_LENGTH, newDocId, type DocumentService } from '../documents/document-service.js'
 import type { DocInfo } from '../storage/doc-store.js'
+import type { Thread } from '../../shared/comments.js'
 
 const createBody = z
   .object({
@@ -22,7 +23,7 @@ const patchBody = z.object({ title: z.string().max(MAX_TITLE_LENGTH) }).strict()
 
 const shareBody = z
   .object({
-    role: z.enum([Role.Edit, Role.View]),
+    role: z.enum(ROLES),
     ttlSeconds: z
       .number()
       .int()
@@ -38,6 +39,8 @@ export interface DocsRoutesOptions {
   /** Set when AUTH_SECRET is: lets edit holders mint share links. */
   authSecret: string | undefined
   maxBodyBytes: number
+  /** For `?comments=1` on content exports: the document's threads. */
+  comments?: { listForExport(docId: string): Promise<Thread[]> }
 }
 
 /**
@@ -46,7 +49,13 @@ export interface DocsRoutesOptions {
  * token (`Authorization: Bearer`, or `?token=` on GET so plain download links work); writes need
  * the `edit` role.
  */
-export function docsRoutes({ documents, authenticator, authSecret, maxBodyBytes }: DocsRoutesOptions): Router {
+export function docsRoutes({
+  documents,
+  authenticator,
+  authSecret,
+  maxBodyBytes,
+  comments,
+}: DocsRoutesOptions): Router {
   const router = express.Router()
   router.use(express.json({ limit: maxBodyBytes }))
 
@@ -130,7 +139,10 @@ export function docsRoutes({ documents, authenticator, authSecret, maxBodyBytes 
     if (!CONTENT_FORMATS.includes(format)) {
       throw new SyncError(ErrorCode.BadRequest, `format must be one of ${CONTENT_FORMATS.join(', ')}`)
     }
-    const { etag, body } = await documents.render(param(request), format, request.get('if-none-match'))
+    // Comments are left out unless asked for: an export is the document's text first.
+    const withComments = request.query.comments === '1' || request.query.comments === 'true'
+    const threads = withComments && comments ? await comments.listForExport(param(request)) : undefined
+    const { etag, body } = await documents.render(param(request), format, request.get('if-none-match'), threads)
     response.set('ETag', etag).set('Cache-Control', 'no-cache')
     if (body === null) {
       response.status(304).end()

@@ -16,6 +16,11 @@ export const PubSubMessageKind = {
   Committed: 'committed',
   /** An awareness update (cursors, names), never stored. */
   Awareness: 'awareness',
+  /**
+   * A comment thread event, already durable in the comment store: a Threads frame (102) exactly as
+   * clients receive it (shared/protocol/pubsub-payload.ts). Goes to the thread feed, never to a room.
+   */
+  Threads: 'threads',
 } as const
 export type PubSubMessageKind = (typeof PubSubMessageKind)[keyof typeof PubSubMessageKind]
 

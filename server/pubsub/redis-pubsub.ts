@@ -15,6 +15,8 @@ const KIND_CODES = {
   [PubSubMessageKind.Awareness]: 2,
   [PubSubMessageKind.Pending]: 3,
   [PubSubMessageKind.Committed]: 4,
+  // An instance of an earlier release knows no code 5 and drops the message (its clients ask for no threads).
+  [PubSubMessageKind.Threads]: 5,
 } as const
 /** Control frame on the resync channel: "I dropped messages; everyone catch up from storage". */
 const RESYNC_CODE = 0

@@ -1,4 +1,5 @@
 import type { RevocationStore } from '../auth/revocation-store.js'
+import type { CommentStore } from '../comments/comment-store.js'
 import type { VersionStore } from '../history/version-store.js'
 import type { DocStore } from './doc-store.js'
 
@@ -16,6 +17,8 @@ export interface StorageBackend {
   readonly versions: VersionStore
   /** Revoked tokens, shared by every instance and the CLI that use this storage. */
   readonly revocations: RevocationStore
+  /** Comment threads, outside the Y.Doc (server/comments). */
+  readonly comments: CommentStore
   /**
    * Starts what the first write would otherwise wait for (the SQLite writer thread) and resolves
    * once it is up: a server calls it before it listens, so its first commit costs a commit.

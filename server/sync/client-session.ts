@@ -3,6 +3,7 @@ import { closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
 import { decodeFrame } from '../../shared/protocol/frames.js'
 import { MessageType } from '../../shared/protocol/message-type.js'
 import type { Authenticator, Principal } from '../auth/authenticator.js'
+import type { ThreadSubscriptions } from '../comments/live-thread-feed.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { ServerLimits } from '../server-limits.js'
@@ -15,6 +16,8 @@ export interface SessionDeps {
   limits: ServerLimits
   log: Logger
   metrics: Metrics
+  /** Where a connection that asked for comment threads subscribes; absent, none are delivered. */
+  threads?: ThreadSubscriptions
   now?: () => number
 }
 
@@ -31,6 +34,7 @@ export class ClientSession {
   private expiryTimer: NodeJS.Timeout | null = null
   private stopWatchingRevocation: (() => void) | null = null
   private isEnded = false
+  private isSubscribedToThreads = false
   private readonly now: () => number
 
   constructor(
@@ -48,8 +52,17 @@ export class ClientSession {
 
   start(): void {
     this.room.join(this.connection, this.principal)
+    // After the join's sync frames: the thread snapshot follows them.
+    if (this.connection.wantsThreads) this.subscribeToThreads()
     this.armExpiry()
     this.watchRevocation()
+  }
+
+  /** Starts delivering comment threads (a snapshot, then every event); once per session. */
+  subscribeToThreads(): void {
+    if (this.isEnded || this.isSubscribedToThreads || !this.room.hasClient(this.connection)) return
+    this.isSubscribedToThreads = true
+    this.deps.threads?.subscribe(this.room.docId, this.connection)
   }
 
   /** Handles one frame; throws SyncError for the binding to translate into a close. */
@@ -67,6 +80,8 @@ export class ClientSession {
     this.isEnded = true
     this.stopWatchingRevocation?.()
     this.stopWatchingRevocation = null
+    if (this.isSubscribedToThreads) this.deps.threads?.unsubscribe(this.room.docId, this.connection)
+    this.isSubscribedToThreads = false
     this.room.leave(this.connection)
   }
 

@@ -12,6 +12,11 @@ export interface Connection {
   readonly transport: TransportKind
   /** The client asked for Ack frames (`?acks=1`); stock y-websocket clients never do. */
   readonly wantsAcks: boolean
+  /**
+   * The client asked for Threads frames (`?threads=1`): comment threads, live. Stock y-websocket
+   * clients never do. Read when the client session starts; an HTTP session may turn it on later.
+   */
+  readonly wantsThreads: boolean
   /** Queues one frame for the client. Never throws; a dead or overflowing connection drops it. */
   send(frame: Uint8Array): void
   /** Ends the connection with a code and reason the client can act on (see docs/protocol.md). */

@@ -6,7 +6,7 @@ import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import { SLOW_APPLY_MS } from '../../shared/limits.js'
 import { MessageType, SyncMessageType } from '../../shared/protocol/message-type.js'
-import { OPEN_PRINCIPAL, type Principal } from '../auth/authenticator.js'
+import { OPEN_PRINCIPAL, readOnlyReason, type Principal } from '../auth/authenticator.js'
 import { Role } from '../auth/tokens.js'
 import type { Logger } from '../logger.js'
 import { PubSubMessageKind, type PubSubMessage } from '../pubsub/pubsub.js'
@@ -135,6 +135,8 @@ export class DocRoom {
           return this.persistence.ledger.receiveCommitted(message.payload)
         case PubSubMessageKind.Awareness:
           return awarenessProtocol.applyAwarenessUpdate(this.awareness, message.payload, RemoteOrigin)
+        case PubSubMessageKind.Threads: // the registry hands these to the thread feed
+          return
       }
     } catch (error) {
       this.log.error({ err: error, kind: message.kind }, 'pub/sub message rejected')
@@ -312,7 +314,7 @@ export class DocRoom {
         this.deps.metrics.updatesIn.inc()
         if (state.principal.role !== Role.Edit) {
           // Viewers legitimately send a SyncStep2 on connect; one that adds nothing is harmless.
-          if (!this.containsUpdate(update)) return this.denyWrite(connection)
+          if (!this.containsUpdate(update)) return this.denyWrite(connection, state.principal.role)
         } else {
           if (this.persistence.storedBytes > this.deps.limits.maxDocumentBytes) {
             throw new SyncError(
@@ -392,9 +394,9 @@ export class DocRoom {
    * which stock clients report and Tandem's client shows as "view only". The change is not applied,
    * not stored, not acknowledged.
    */
-  private denyWrite(connection: Connection): void {
+  private denyWrite(connection: Connection, role: Role): void {
     this.deps.metrics.rejectedFrames.inc({ code: ErrorCode.ReadOnly })
-    connection.send(permissionDeniedFrame(`${ErrorCode.ReadOnly}: this link is view-only; changes are not saved`))
+    connection.send(permissionDeniedFrame(`${ErrorCode.ReadOnly}: ${readOnlyReason(role)}; changes are not saved`))
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {

@@ -3,7 +3,7 @@ import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
-import type { PubSub, PubSubMessage } from '../pubsub/pubsub.js'
+import { PubSubMessageKind, type PubSub, type PubSubMessage } from '../pubsub/pubsub.js'
 import type { DocStore } from '../storage/doc-store.js'
 import { compactDocument, type MergeEntries } from './compaction.js'
 import { DocRoom, type RoomLimits } from './doc-room.js'
@@ -20,6 +20,11 @@ export interface RegistryOptions {
   unloadDelayMs: number
   /** Features that follow rooms (version history): told when a room opens and before it unloads. */
   hooks?: RoomHooks
+  /**
+   * Receives other instances' comment thread events (`threads` messages on the document's channel,
+   * for the thread feed); rooms never see them. Absent, they are dropped.
+   */
+  remoteThreads?: (docId: DocId, message: PubSubMessage) => void
 }
 
 export interface RoomHooks {
@@ -135,8 +140,13 @@ export class RoomRegistry {
     const startedAt = performance.now()
     let loaded: DocRoom | null = null
     const early: PubSubMessage[] = []
+    const { remoteThreads } = this.options
     onSubscribed(
-      await pubsub.subscribe(docId, (message) => (loaded ? loaded.receiveRemote(message) : early.push(message))),
+      await pubsub.subscribe(docId, (message) => {
+        if (message.kind === PubSubMessageKind.Threads) remoteThreads?.(docId, message)
+        else if (loaded) loaded.receiveRemote(message)
+        else early.push(message)
+      }),
     )
     const room = await DocRoom.load(docId, {
       store,

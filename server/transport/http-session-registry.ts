@@ -3,6 +3,7 @@ import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import type { TransportKind } from '../../shared/protocol/transport-kind.js'
 import type { Authenticator, Principal } from '../auth/authenticator.js'
+import type { ThreadSubscriptions } from '../comments/live-thread-feed.js'
 import type { ConnectionLimiter } from '../http/connection-limiter.js'
 import type { Logger } from '../logger.js'
 import { countConnection, type Metrics } from '../metrics.js'
@@ -20,6 +21,8 @@ export interface HttpSessionRegistryOptions {
   limits: HttpSessionLimits
   /** The per-address count shared with WebSocket and signalling connections. */
   connections: ConnectionLimiter
+  /** Comment threads for sessions whose stream or poll asks with `?threads=1`. */
+  threads?: ThreadSubscriptions
 }
 
 /**
@@ -91,7 +94,7 @@ export class HttpSessionRegistry {
     principal: Principal,
     address: string,
   ): Promise<HttpSession> {
-    const { registry, metrics, limits, log, authenticator, serverLimits, connections } = this.options
+    const { registry, metrics, limits, log, authenticator, serverLimits, connections, threads } = this.options
     const previous = this.sessions.get(sid)
     if (previous) this.replace(previous)
     this.tombstones.delete(sid)
@@ -123,7 +126,13 @@ export class HttpSessionRegistry {
     this.sessions.set(sid, session)
     countConnection(metrics, transport, 1)
     isJoined = true
-    session.client = new ClientSession(session, room, principal, { authenticator, limits: serverLimits, log, metrics })
+    session.client = new ClientSession(session, room, principal, {
+      authenticator,
+      limits: serverLimits,
+      log,
+      metrics,
+      threads,
+    })
     session.client.start()
     log.debug({ docId, connectionId: session.id, transport }, 'http session opened')
     return session

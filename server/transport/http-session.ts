@@ -51,6 +51,11 @@ interface Outgoing {
 export class HttpSession implements Connection {
   readonly id: string
   readonly wantsAcks = true
+  /**
+   * Asked for by the stream or poll request (`?threads=1`), never by a POST: a POST may open the
+   * session on an instance that never holds its stream, where a thread snapshot would go unread.
+   */
+  wantsThreads = false
   /** Changes whenever a session with this sid is created anew, so stale cursors are recognised. */
   readonly epoch = randomBytes(6).toString('hex')
   /**
@@ -191,6 +196,16 @@ export class HttpSession implements Connection {
 
   private get outboxSize(): number {
     return this.outbox.length - this.outboxHead
+  }
+
+  /**
+   * A stream or poll asked for comment threads: from now on the session receives them (a snapshot
+   * first), also when a POST opened it without them.
+   */
+  askForThreads(): void {
+    if (this.closeInfo) return
+    this.wantsThreads = true
+    this.client?.subscribeToThreads()
   }
 
   /** Makes `downlink` the one receiving frames; a previous one is superseded. */

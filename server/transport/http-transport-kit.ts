@@ -17,6 +17,7 @@ import {
 import type { SessionClose } from '../../shared/protocol/http-framing.js'
 import type { TransportKind } from '../../shared/protocol/transport-kind.js'
 import type { Authenticator, Principal } from '../auth/authenticator.js'
+import type { ThreadSubscriptions } from '../comments/live-thread-feed.js'
 import type { ClientAddressOf } from '../http/client-address.js'
 import type { ConnectionLimiter } from '../http/connection-limiter.js'
 import { sendError } from '../http/errors.js'
@@ -89,6 +90,8 @@ export interface HttpTransportOptions {
   timings?: Partial<HttpTransportTimings>
   /** Applied to each transport request before its handler (the server's CORS policy). */
   guard?: TransportGuard
+  /** Comment threads for sessions whose stream or poll asks with `?threads=1`; absent, none are delivered. */
+  threads?: ThreadSubscriptions
 }
 
 /** What each binding gets: options with every timing resolved, and the instance's sessions. */

@@ -52,6 +52,7 @@ export function httpTransports(options: HttpTransportOptions): HttpTransportsHan
     metrics: options.metrics,
     limits: timings,
     connections: options.connections,
+    threads: options.threads,
   })
   const context: HttpTransportContext = { options, timings, sessions, log: options.log }
   const handlers: Record<string, SessionHandler> = {

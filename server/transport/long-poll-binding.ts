@@ -7,6 +7,7 @@ import {
   formatCursor,
   parseCursor,
 } from '../../shared/protocol/http-framing.js'
+import { THREADS_QUERY_PARAM } from '../../shared/protocol/message-type.js'
 import { TransportKind } from '../../shared/protocol/transport-kind.js'
 import type { Downlink, HttpSession } from './http-session.js'
 import {
@@ -53,6 +54,7 @@ export function longPollHandler(context: HttpTransportContext): SessionHandler {
     }
     if (request.destroyed) return
     if (session.closeInfo) return sendClosed(response, session.closeInfo)
+    if (query.get(THREADS_QUERY_PARAM) === '1') session.askForThreads()
     holdPoll(context, request, response, session, cursor?.seq ?? 0)
   }
 }

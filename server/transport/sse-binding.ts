@@ -10,6 +10,7 @@ import {
   type SessionClose,
   type SseHello,
 } from '../../shared/protocol/http-framing.js'
+import { THREADS_QUERY_PARAM } from '../../shared/protocol/message-type.js'
 import { TransportKind } from '../../shared/protocol/transport-kind.js'
 import type { Downlink, HttpSession } from './http-session.js'
 import { headerOf, openSession, type HttpTransportContext, type SessionHandler } from './http-transport-kit.js'
@@ -82,6 +83,7 @@ export function sseHandler(context: HttpTransportContext): SessionHandler {
       response.end()
       return
     }
+    if (query.get(THREADS_QUERY_PARAM) === '1') session.askForThreads()
     if (isResync) log.debug({ docId, connectionId: session.id }, 'http stream resync')
     else if (cursor) log.debug({ docId, connectionId: session.id, from: fromSeq }, 'http stream resumed')
     streamSession(context, request, response, session, fromSeq, isResync)

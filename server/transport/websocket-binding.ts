@@ -4,10 +4,16 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import { CloseCode, closeCodeFor, closeReason } from '../../shared/protocol/close-codes.js'
-import { ACKS_QUERY_PARAM, NAME_QUERY_PARAM, TOKEN_QUERY_PARAM } from '../../shared/protocol/message-type.js'
+import {
+  ACKS_QUERY_PARAM,
+  NAME_QUERY_PARAM,
+  THREADS_QUERY_PARAM,
+  TOKEN_QUERY_PARAM,
+} from '../../shared/protocol/message-type.js'
 import { PROTOCOL_QUERY_PARAM, protocolMismatch } from '../../shared/protocol/protocol-version.js'
 import { TransportKind } from '../../shared/protocol/transport-kind.js'
 import type { Authenticator } from '../auth/authenticator.js'
+import type { ThreadSubscriptions } from '../comments/live-thread-feed.js'
 import type { ClientAddressOf } from '../http/client-address.js'
 import type { ConnectionLimiter } from '../http/connection-limiter.js'
 import { forbiddenOriginDetail } from '../http/cors.js'
@@ -42,6 +48,8 @@ export interface WebSocketBindingOptions {
   clientAddress: ClientAddressOf
   /** The per-address connection count, shared with the HTTP sessions and signalling. */
   connections: ConnectionLimiter
+  /** Comment threads for connections that ask with `?threads=1`; absent, none are delivered. */
+  threads?: ThreadSubscriptions
 }
 
 /** Until its credentials are checked, a connection may make the server hold only this much. */
@@ -146,10 +154,13 @@ export class WebSocketBinding {
         )
         return
       }
-      const wantsAcks = url.searchParams.get(ACKS_QUERY_PARAM) === '1'
+      const wants = {
+        acks: url.searchParams.get(ACKS_QUERY_PARAM) === '1',
+        threads: url.searchParams.get(THREADS_QUERY_PARAM) === '1',
+      }
       const token = url.searchParams.get(TOKEN_QUERY_PARAM) ?? undefined
       const name = url.searchParams.get(NAME_QUERY_PARAM)?.trim().slice(0, 100) || undefined
-      void this.attach(ws, rawDocId, wantsAcks, token, address, name)
+      void this.attach(ws, rawDocId, wants, token, address, name)
     })
   }
 
@@ -163,13 +174,13 @@ export class WebSocketBinding {
   private async attach(
     ws: WebSocket,
     docId: DocId,
-    wantsAcks: boolean,
+    wants: { acks: boolean; threads: boolean },
     token: string | undefined,
     address: string,
     clientName: string | undefined,
   ): Promise<void> {
     const { registry, authenticator, log, metrics } = this.options
-    const connection = new WebSocketConnection(ws, wantsAcks, this.options)
+    const connection = new WebSocketConnection(ws, wants.acks, wants.threads, this.options)
     // Made on first use: most connections never log, and a pino child per idle connection costs memory.
     let childLog: Logger | null = null
     const connLog = (): Logger => (childLog ??= log.child({ docId, connectionId: connection.id }))
@@ -269,6 +280,7 @@ class WebSocketConnection extends LiveSocket implements Connection {
   constructor(
     ws: WebSocket,
     readonly wantsAcks: boolean,
+    readonly wantsThreads: boolean,
     private readonly options: WebSocketBindingOptions,
   ) {
     super(ws)

@@ -1,10 +1,12 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
+import type { ThreadEvent } from '../comments.js'
 import { errorMessage } from '../errors.js'
+import { readThreadFrame, threadFrame } from './thread-frame.js'
 
 /**
- * Payloads of the cross-instance commit protocol, carried by the pub/sub kinds `pending` and
- * `committed` (server/pubsub/pubsub.ts). An instance publishes each update it applied as Pending at
+ * Payloads of the cross-instance messages: the commit protocol's, carried by the pub/sub kinds
+ * `pending` and `committed` (server/pubsub/pubsub.ts), and the comment threads'. An instance publishes each update it applied as Pending at
  * once, under a ref of its own, and names the ref in a Committed once storage holds the update; the
  * other instances show a pending update at once but acknowledge a client frame that repeats it only
  * after its Committed arrived. Grammar (lib0 unsigned varints):
@@ -70,6 +72,25 @@ export function decodeCommitted(payload: Uint8Array): number[] {
   const refs = new Array<number>(count)
   for (let i = 0; i < count; i++) refs[i] = readVarUint(decoder, 'committed')
   return refs
+}
+
+/**
+ * A `threads` payload is the Threads frame (102) itself, as clients receive it:
+ *
+ *     threads = varuint(102)  varString(JSON of a ThreadEvent)
+ *
+ * so the receiving instances forward the bytes to their clients without encoding them again.
+ */
+export function encodeThreadsPayload(event: ThreadEvent): Uint8Array {
+  return threadFrame(event)
+}
+
+/** Throws on a payload that is not a Threads frame holding a thread event. */
+export function decodeThreadsPayload(payload: Uint8Array): ThreadEvent {
+  const event = readThreadFrame(payload)
+  if (!event)
+    throw new Error(`threads payload of ${payload.byteLength} bytes is not a Threads frame with a thread event`)
+  return event
 }
 
 function readVarUint(decoder: decoding.Decoder, payloadKind: string): number {

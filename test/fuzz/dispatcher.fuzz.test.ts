@@ -50,6 +50,7 @@ describe(`frame dispatcher fuzz (seed ${SEED}, replay with FUZZ_SEED=${SEED})`, 
       id: `fuzz-${connectionNumber++}`,
       transport: 'websocket',
       wantsAcks: true,
+      wantsThreads: false,
       send: () => undefined,
       close: () => undefined,
     }

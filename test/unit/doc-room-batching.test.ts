@@ -17,6 +17,7 @@ class RecordingConnection implements Connection {
   readonly id = `test-${RecordingConnection.next++}`
   readonly transport = 'websocket' as const
   readonly frames: Uint8Array[] = []
+  readonly wantsThreads = false
   constructor(readonly wantsAcks = false) {}
   send(frame: Uint8Array): void {
     this.frames.push(frame)

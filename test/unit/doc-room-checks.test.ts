@@ -11,6 +11,7 @@ class SilentConnection implements Connection {
   readonly id = 'checks-1'
   readonly transport = 'websocket' as const
   readonly wantsAcks = false
+  readonly wantsThreads = false
   send(): void {}
   close(): void {}
 }

@@ -16,6 +16,7 @@ class AckingClient implements Connection {
   readonly id = 'client-1'
   readonly transport = 'websocket' as const
   readonly wantsAcks = true
+  readonly wantsThreads = false
   readonly acks: number[] = []
   send(frame: Uint8Array): void {
     const decoder = decoding.createDecoder(frame)

@@ -1,12 +1,16 @@
 import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
+import type { ThreadEvent } from '../../shared/comments.js'
 import {
   decodeCommitted,
   decodePending,
+  decodeThreadsPayload,
   encodeCommitted,
   encodePending,
+  encodeThreadsPayload,
   MAX_PAYLOAD_REF,
 } from '../../shared/protocol/pubsub-payload.js'
+import { threadFrame } from '../../shared/protocol/thread-frame.js'
 
 const update = new Uint8Array([1, 2, 3, 0, 255])
 
@@ -103,5 +107,60 @@ describe('pub/sub payload: committed', () => {
 
   it('refuses to encode a ref the grammar cannot carry', () => {
     expect(() => encodeCommitted([1, -2])).toThrow(RangeError)
+  })
+})
+
+describe('pub/sub payload: threads', () => {
+  const events: ThreadEvent[] = [
+    { kind: 'delete', threadId: 't1' },
+    { kind: 'snapshot', threads: [] },
+    {
+      kind: 'upsert',
+      thread: {
+        id: 't2',
+        status: 'resolved',
+        quote: 'naïve → “quoted” 😀',
+        anchor: { start: 'AQID', end: 'BAUG' },
+        comments: [
+          {
+            id: 'c1',
+            body: '<img src=x onerror=alert(1)>',
+            author: { name: 'Ada', id: 'ada', isVerified: false },
+            createdAt: '2026-01-01T00:00:00.000Z',
+            editedAt: null,
+          },
+        ],
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-02T00:00:00.000Z',
+      },
+    },
+  ]
+
+  it('round-trips every kind of thread event', () => {
+    for (const event of events) expect(decodeThreadsPayload(encodeThreadsPayload(event))).toEqual(event)
+  })
+
+  it('is the Threads frame (102) itself, so other instances forward the bytes as they are', () => {
+    for (const event of events) expect(encodeThreadsPayload(event)).toEqual(threadFrame(event))
+    expect(encodeThreadsPayload(events[0]!)[0]).toBe(102)
+  })
+
+  it('refuses an empty payload, another frame type, malformed JSON and an unknown event kind', () => {
+    const json = (text: string) => {
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, 102)
+      encoding.writeVarString(encoder, text)
+      return encoding.toUint8Array(encoder)
+    }
+    for (const payload of [
+      new Uint8Array(0),
+      new Uint8Array([100, 1]),
+      json('{"kind":'),
+      json('{"kind":"rename","threadId":"t1"}'),
+      json('{"kind":"delete"}'),
+      json('null'),
+    ]) {
+      expect(() => decodeThreadsPayload(payload)).toThrow(/is not a Threads frame with a thread event/)
+    }
   })
 })

@@ -1,5 +1,6 @@
 import type { DocStore } from '../doc-store.js'
 import type { StorageBackend } from '../storage-backend.js'
+import { MemoryCommentStore } from './memory-comment-store.js'
 import { MemoryDocStore } from './memory-doc-store.js'
 import { MemoryRevocationStore } from './memory-revocation-store.js'
 import { MemoryVersionStore } from './memory-version-store.js'
@@ -16,6 +17,7 @@ export class MemoryStorage implements StorageBackend {
   readonly docs: DocStore
   readonly versions = new MemoryVersionStore()
   readonly revocations = new MemoryRevocationStore()
+  readonly comments = new MemoryCommentStore()
 
   constructor(settings: MemorySettings = {}) {
     this.docs = settings.docs ?? new MemoryDocStore(settings.now)

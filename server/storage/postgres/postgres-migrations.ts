@@ -49,6 +49,34 @@ export const POSTGRES_MIGRATIONS: string[] = [
      expires_at BIGINT
    );
    CREATE INDEX IF NOT EXISTS revocations_by_expiry ON revocations (expires_at);`,
+  // Comment threads (server/comments): outside the Y.Doc, so the server enforces authorship.
+  `CREATE TABLE threads (
+     seq          BIGINT GENERATED ALWAYS AS IDENTITY,
+     doc_id       TEXT NOT NULL,
+     id           TEXT NOT NULL,
+     status       TEXT NOT NULL,
+     quote        TEXT NOT NULL,
+     anchor_start TEXT,
+     anchor_end   TEXT,
+     created_at   BIGINT NOT NULL,
+     updated_at   BIGINT NOT NULL,
+     PRIMARY KEY (doc_id, id)
+   );
+   -- seq orders comments as written, whatever their clocks said.
+   CREATE TABLE comments (
+     seq             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     doc_id          TEXT NOT NULL,
+     thread_id       TEXT NOT NULL,
+     id              TEXT NOT NULL,
+     body            TEXT NOT NULL,
+     author_id       TEXT NOT NULL,
+     author_name     TEXT NOT NULL,
+     author_verified BOOLEAN NOT NULL,
+     created_at      BIGINT NOT NULL,
+     edited_at       BIGINT,
+     UNIQUE (doc_id, thread_id, id)
+   );
+   CREATE INDEX comments_by_doc ON comments (doc_id, seq);`,
 ]
 
 /** Arbitrary but fixed: the advisory lock key every Tandem instance takes while migrating. */

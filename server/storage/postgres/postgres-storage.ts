@@ -1,4 +1,5 @@
 import type { StorageBackend } from '../storage-backend.js'
+import { PostgresCommentStore } from './postgres-comment-store.js'
 import { PostgresDatabase, type PostgresSettings } from './postgres-database.js'
 import { PostgresDocStore } from './postgres-doc-store.js'
 import { PostgresRevocationStore } from './postgres-revocation-store.js'
@@ -12,6 +13,7 @@ export class PostgresStorage implements StorageBackend {
   readonly docs: PostgresDocStore
   readonly versions: PostgresVersionStore
   readonly revocations: PostgresRevocationStore
+  readonly comments: PostgresCommentStore
 
   constructor(
     private readonly database: PostgresDatabase,
@@ -20,6 +22,7 @@ export class PostgresStorage implements StorageBackend {
     this.docs = new PostgresDocStore(database, now)
     this.versions = new PostgresVersionStore(database)
     this.revocations = new PostgresRevocationStore(database)
+    this.comments = new PostgresCommentStore(database)
   }
 
   async close(): Promise<void> {

@@ -47,6 +47,33 @@ export const SQLITE_MIGRATIONS: string[] = [
      expires_at INTEGER
    );
    CREATE INDEX IF NOT EXISTS revocations_by_expiry ON revocations (expires_at);`,
+  // Comment threads (server/comments): outside the Y.Doc, so the server enforces authorship.
+  `CREATE TABLE threads (
+     doc_id       TEXT NOT NULL,
+     id           TEXT NOT NULL,
+     status       TEXT NOT NULL,
+     quote        TEXT NOT NULL,
+     anchor_start TEXT,
+     anchor_end   TEXT,
+     created_at   INTEGER NOT NULL,
+     updated_at   INTEGER NOT NULL,
+     PRIMARY KEY (doc_id, id)
+   );
+   -- seq orders comments as written, whatever their clocks said.
+   CREATE TABLE comments (
+     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+     doc_id          TEXT NOT NULL,
+     thread_id       TEXT NOT NULL,
+     id              TEXT NOT NULL,
+     body            TEXT NOT NULL,
+     author_id       TEXT NOT NULL,
+     author_name     TEXT NOT NULL,
+     author_verified INTEGER NOT NULL,
+     created_at      INTEGER NOT NULL,
+     edited_at       INTEGER,
+     UNIQUE (doc_id, thread_id, id)
+   );
+   CREATE INDEX comments_by_doc ON comments (doc_id, seq);`,
 ]
 
 /** Runs the migrations the file has not had yet, each in its own transaction. */

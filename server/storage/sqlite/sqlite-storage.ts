@@ -1,4 +1,5 @@
 import type { StorageBackend } from '../storage-backend.js'
+import { SqliteCommentStore } from './sqlite-comment-store.js'
 import { SqliteDatabase } from './sqlite-database.js'
 import { SqliteDocStore } from './sqlite-doc-store.js'
 import { SqliteRevocationStore } from './sqlite-revocation-store.js'
@@ -12,13 +13,14 @@ export interface SqliteSettings {
 }
 
 /**
- * Every store in one SQLite file, so one backup (`tandem backup`) holds documents, versions and
- * revocations alike, and `tandem token revoke --data-dir` shares the running server's list.
+ * Every store in one SQLite file, so one backup (`tandem backup`) holds documents, versions,
+ * comment threads and revocations alike, and `tandem token revoke --data-dir` shares the running server's list.
  */
 export class SqliteStorage implements StorageBackend {
   readonly docs: SqliteDocStore
   readonly versions: SqliteVersionStore
   readonly revocations: SqliteRevocationStore
+  readonly comments: SqliteCommentStore
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -27,6 +29,7 @@ export class SqliteStorage implements StorageBackend {
     this.docs = new SqliteDocStore(database, now)
     this.versions = new SqliteVersionStore(database)
     this.revocations = new SqliteRevocationStore(database)
+    this.comments = new SqliteCommentStore(database)
   }
 
   /** An empty transaction on the writer thread: resolves once the thread is up (it starts on first use). */

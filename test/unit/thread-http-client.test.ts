@@ -1,0 +1,164 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { PendingWrites } from '../../client/comments/pending-writes.js'
+import { ThreadHttpClient } from '../../client/comments/thread-http-client.js'
+import { ThreadStore } from '../../client/comments/thread-store.js'
+import { ThreadRequestError } from '../../client/comments/threads-api.js'
+import type { Thread } from '../../shared/comments.js'
+import { startFakeThreadApi, type FakeThreadApi } from '../helpers/fake-thread-api.js'
+import { waitFor } from '../helpers/wait-for.js'
+
+/** localStorage as a page has it, for the queue of unsent comments. */
+class MapStorage {
+  readonly values = new Map<string, string>()
+  getItem(key: string): string | null {
+    return this.values.get(key) ?? null
+  }
+  setItem(key: string, value: string): void {
+    this.values.set(key, value)
+  }
+  removeItem(key: string): void {
+    this.values.delete(key)
+  }
+}
+
+const ANCHOR = { start: 'AQID', end: 'BAUG' }
+
+describe('ThreadHttpClient (comments over REST, never lost, never twice)', () => {
+  let api: FakeThreadApi
+  let storage: MapStorage
+  const clients: ThreadHttpClient[] = []
+
+  function client(options: { token?: string; name?: string } = {}) {
+    const store = new ThreadStore()
+    const created = new ThreadHttpClient({
+      httpBase: api.url,
+      docId: 'doc-1',
+      store,
+      getToken: () => options.token,
+      getAuthorName: () => options.name ?? null,
+      pending: new PendingWrites('tandem:comments-pending:test/doc-1', storage),
+    })
+    clients.push(created)
+    return { client: created, store }
+  }
+
+  beforeEach(async () => {
+    api = await startFakeThreadApi()
+    storage = new MapStorage()
+  })
+
+  afterEach(async () => {
+    for (const created of clients.splice(0)) created.destroy()
+    await api.close()
+  })
+
+  it('starts a thread with its id, quote, anchor, token and author, and shows it before any push', async () => {
+    const { client: threads, store } = client({ token: 'secret-token', name: 'Zoë Ådler' })
+    const thread = await threads.startThread({ body: 'Is this right?', quote: 'the number', anchor: ANCHOR })
+    expect(thread.comments[0]?.body).toBe('Is this right?')
+    expect(store.get(thread.id)).toEqual(thread)
+    const [request] = api.requests
+    expect(request?.method).toBe('POST')
+    expect(request?.path).toBe('/api/docs/doc-1/threads')
+    expect(request?.body).toEqual({ id: thread.id, body: 'Is this right?', quote: 'the number', anchor: ANCHOR })
+    expect(thread.id).toMatch(/^[A-Za-z0-9_-]{8,64}$/)
+    expect(request?.headers.authorization).toBe('Bearer secret-token')
+    expect(request?.headers['x-tandem-author-id']).toMatch(/^[A-Za-z0-9_-]{8,64}$/)
+    expect(thread.comments[0]?.author.name).toBe('Zoë Ådler') // sent percent-encoded, any script survives
+    expect(threads.pending.getAll()).toEqual([])
+  })
+
+  it('replies, resolves, edits and deletes, each answer applied to the store at once', async () => {
+    const { client: threads, store } = client()
+    const thread = await threads.startThread({ body: 'first' })
+    const replied = await threads.reply(thread.id, 'second')
+    expect(store.get(thread.id)?.comments.map((c) => c.body)).toEqual(['first', 'second'])
+    await threads.setStatus(thread.id, 'resolved')
+    expect(store.get(thread.id)?.status).toBe('resolved')
+    const second = replied.comments[1]?.id ?? ''
+    await threads.editComment(thread.id, second, 'second, edited')
+    expect(store.get(thread.id)?.comments[1]?.body).toBe('second, edited')
+    await threads.deleteComment(thread.id, second)
+    expect(store.get(thread.id)?.comments).toHaveLength(1)
+    await threads.deleteThread(thread.id)
+    expect(store.get(thread.id)).toBeUndefined()
+  })
+
+  it("rejects a refusal with the server's sentence, status and code, and does not keep or retry it", async () => {
+    const { client: threads } = client()
+    api.refusal = { status: 403, error: 'forbidden', message: 'This link can view the document but not comment.' }
+    const error = await threads.startThread({ body: 'hello' }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(ThreadRequestError)
+    expect(error).toMatchObject({
+      message: 'This link can view the document but not comment.',
+      status: 403,
+      code: 'forbidden',
+    })
+    expect(threads.pending.getAll()).toEqual([])
+    expect(storage.values.size).toBe(0)
+    api.refusal = null
+    threads.resume()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(api.requests).toHaveLength(1)
+  })
+
+  it('keeps a comment the server cannot take (503), persisted, and sends it once on resume', async () => {
+    const { client: threads, store } = client()
+    api.mode = 'unavailable'
+    let settled: Thread | null = null
+    const result = threads.startThread({ body: 'typed while the server restarts' }).then((thread) => (settled = thread))
+    await waitFor(() => api.requests.length === 1)
+    await waitFor(() => threads.pending.getAll().length === 1 && !threads.isSending)
+    expect(settled).toBeNull()
+    expect(threads.pending.getAll()[0]).toMatchObject({ kind: 'thread', body: 'typed while the server restarts' })
+    expect(storage.values.size).toBe(1)
+    api.mode = 'up'
+    threads.resume()
+    const thread = await result
+    expect(store.get(thread.id)).toBeDefined()
+    expect(api.threads.size).toBe(1)
+    expect(threads.pending.getAll()).toEqual([])
+    expect(storage.values.size).toBe(0)
+  })
+
+  it('re-sends with the same id when the answer was lost, so the server stores it once', async () => {
+    const { client: threads } = client()
+    api.mode = 'drop-answer' // stored, then the connection dies before the answer
+    const result = threads.startThread({ body: 'only once' })
+    await waitFor(() => api.threads.size === 1)
+    await waitFor(() => !threads.isSending)
+    api.mode = 'up'
+    threads.resume()
+    const thread = await result
+    expect(api.threads.size).toBe(1)
+    const posts = api.requests.filter((request) => request.method === 'POST')
+    expect(posts.map((request) => request.body?.id)).toEqual([thread.id, thread.id])
+  })
+
+  it('keeps unsent comments across a reload and sends them in writing order', async () => {
+    const before = client()
+    const thread = await before.client.startThread({ body: 'opening' })
+    api.mode = 'unavailable'
+    void before.client.reply(thread.id, 'reply one')
+    void before.client.reply(thread.id, 'reply two')
+    await waitFor(() => before.client.pending.getAll().length === 2 && !before.client.isSending)
+    before.client.destroy() // the tab closes
+
+    api.mode = 'up'
+    const after = client() // the page loads again, same storage
+    expect(after.client.pending.getAll().map((write) => write.body)).toEqual(['reply one', 'reply two'])
+    after.client.resume()
+    await waitFor(() => after.client.pending.getAll().length === 0)
+    expect(api.threads.get(thread.id)?.comments.map((c) => c.body)).toEqual(['opening', 'reply one', 'reply two'])
+    expect(after.store.get(thread.id)?.comments).toHaveLength(3)
+  })
+
+  it('reports a status change that cannot reach the server as an error to show, not a silent loss', async () => {
+    const { client: threads } = client()
+    const thread = await threads.startThread({ body: 'x' })
+    api.mode = 'unavailable'
+    const error = await threads.setStatus(thread.id, 'resolved').catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(ThreadRequestError)
+    expect(error).toMatchObject({ status: 503, message: 'The server is restarting.' })
+  })
+})
