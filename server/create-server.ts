@@ -150,7 +150,8 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const threadFeed = new LiveThreadFeed({
     pubsub,
     log,
-    loadThreads: options.threads?.loadThreads ?? (async () => []),
+    // Snapshots come from the comment store unless the caller brings its own source.
+    loadThreads: options.threads?.loadThreads ?? ((docId) => storage.comments.listThreads(docId)),
   })
   const compactionWorker = new CompactionWorker()
   compactionWorker.warm()
@@ -171,7 +172,8 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     store: storage.comments,
     documentExists: async (docId) => (await store.info(docId)) !== null,
     limits,
-    // Live delivery (ThreadFeed) is wired by the integrator; until then changes reach clients on their next read.
+    // Every durable change goes live to the document's open connections (and other instances).
+    threadFeed,
     notify: (event) => webhooks.notifier.notify(event),
     log,
   })
