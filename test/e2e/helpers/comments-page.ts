@@ -19,22 +19,31 @@ export async function selectText(page: Page, needle: string): Promise<void> {
   const editable = (await page.locator('.ProseMirror').getAttribute('contenteditable')) === 'true'
   // An editable ProseMirror reads the DOM selection only while it has focus.
   if (editable) await page.locator('.ProseMirror').focus()
+  // Text may be split over several nodes (marks, highlights); other writers' caret labels are not text.
   const found = await page.evaluate<boolean>(`(() => {
     const needle = ${JSON.stringify(needle)}
     const root = document.querySelector('.ProseMirror')
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
+    const nodes = []
+    let text = ''
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const index = node.data.indexOf(needle)
-      if (index < 0) continue
-      const range = document.createRange()
-      range.setStart(node, index)
-      range.setEnd(node, index + needle.length)
-      const selection = window.getSelection()
-      selection.removeAllRanges()
-      selection.addRange(range)
-      return true
+      if (node.parentElement.closest('.collaboration-carets__caret')) continue
+      nodes.push({ node, start: text.length })
+      text += node.data
     }
-    return false
+    const index = text.indexOf(needle)
+    if (index < 0) return false
+    const at = (offset, isEnd) => {
+      const hit = nodes.findLast((entry) => (isEnd ? entry.start < offset : entry.start <= offset))
+      return [hit.node, offset - hit.start]
+    }
+    const range = document.createRange()
+    range.setStart(...at(index, false))
+    range.setEnd(...at(index + needle.length, true))
+    const selection = window.getSelection()
+    selection.removeAllRanges()
+    selection.addRange(range)
+    return true
   })()`)
   if (!found) throw new Error(`"${needle}" is not in the document`)
   await page.waitForFunction(`!document.querySelector('.tandem-toolbar button[aria-keyshortcuts$="Alt+M"]')?.disabled`)
