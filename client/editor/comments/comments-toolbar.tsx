@@ -98,8 +98,11 @@ export function CommentBubbleMenu({ editor, onComment }: { editor: Editor; onCom
       pluginKey="tandemCommentBubble"
       className="tandem-bubble"
       options={{ placement: 'top', offset: 8 }}
-      shouldShow={({ state, from, to }) => {
+      shouldShow={({ editor: current, view, state, from, to }) => {
         if (state.selection.empty || from === to) return false
+        // In an editable document only while the writer is in it (not after focus moved to the sidebar);
+        // a read-only one never has focus, its selection is all there is.
+        if (current.isEditable && !view.hasFocus()) return false
         return state.doc.textBetween(from, to, ' ').trim() !== ''
       }}
     >
