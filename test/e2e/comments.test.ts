@@ -74,10 +74,9 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
       await reply.press('Control+Enter')
       await seesComment(bob, 'Russet, I would say.', 10_000)
       await seesComment(alice, 'Russet, I would say.')
-      await expect.poll(() => threadCard(alice, 'Russet').locator('.tandem-comment__author').allTextContents()).toEqual([
-        'Alice Liddell',
-        'Bob Ross',
-      ])
+      await expect
+        .poll(() => threadCard(alice, 'Russet').locator('.tandem-comment__author').allTextContents())
+        .toEqual(['Alice Liddell', 'Bob Ross'])
 
       // Alice resolves: Bob's open count drops and the highlight goes, within a second.
       await threadCard(alice, 'Russet').getByRole('button', { name: 'Resolve' }).click()
@@ -85,7 +84,9 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
       expect(await highlightedTexts(bob)).toEqual([])
 
       // Bob reopens it from the Resolved filter; Alice sees it open again within a second.
-      await commentsLandmark(bob).getByRole('radio', { name: /Resolved/ }).click()
+      await commentsLandmark(bob)
+        .getByRole('radio', { name: /Resolved/ })
+        .click()
       await threadCard(bob, 'Russet').getByRole('button', { name: 'Reopen' }).click()
       await expect.poll(() => openCount(alice), { timeout: LIVE_MS, interval: 25 }).toBe(1)
       await eventually(() => highlightedTexts(alice)).toEqual(['brown fox'])
@@ -201,7 +202,10 @@ describe('comment and view links (AUTH_SECRET)', { timeout: 120_000 }, () => {
     })
     const response = await fetch(`${authApp.url}/api/docs/${docId}/threads`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${await token(docId, 'edit', 'Editor Ed')}`, 'Content-Type': 'application/json' },
+      headers: {
+        Authorization: `Bearer ${await token(docId, 'edit', 'Editor Ed')}`,
+        'Content-Type': 'application/json',
+      },
       body: JSON.stringify({ body: 'Posted over REST' }),
     })
     expect(response.status).toBe(201)

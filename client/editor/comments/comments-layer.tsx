@@ -32,7 +32,15 @@ const describeRange = (editor: Editor, from: number, to: number) => ({
  * bubble menu, the highlights, the "Comments" sidebar, the shortcut, and the notice that explains a
  * read-only document to someone who types into it.
  */
-export function CommentsLayer({ editor, provider, role, isReadOnly, isEnabled, renderToolbar, children }: CommentsLayerProps) {
+export function CommentsLayer({
+  editor,
+  provider,
+  role,
+  isReadOnly,
+  isEnabled,
+  renderToolbar,
+  children,
+}: CommentsLayerProps) {
   const threads = useThreads(isEnabled ? provider : null, editor)
   const authorIds = useOwnAuthorIds(provider)
   const viewer: CommentViewer = { role, authorIds }

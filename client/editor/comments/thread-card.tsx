@@ -58,9 +58,7 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
     >
       <header className="tandem-thread__header">
         <h3 className="tandem-thread__title" id={titleId}>
-          {place.kind === 'document'
-            ? 'On the whole document'
-            : `On “${truncate(thread.quote, 60)}”`}
+          {place.kind === 'document' ? 'On the whole document' : `On “${truncate(thread.quote, 60)}”`}
         </h3>
         {place.kind === 'deleted' && <span className="tandem-thread__marker">On deleted text</span>}
         {isResolved && <span className="tandem-thread__marker tandem-thread__marker--resolved">Resolved</span>}
