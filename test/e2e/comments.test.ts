@@ -161,6 +161,29 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
     }
   })
 
+  it('a comment written offline waits, shown as "Waiting to send", and goes out on reconnect', async () => {
+    const docId = await documentWith('comment-offline', 'Written while the train was in a tunnel.')
+    const { alice, bob, aliceContext, close } = await twoWriters(browser, app, docId)
+    try {
+      await aliceContext.setOffline(true)
+      await eventually(() => syncState(alice)).toBe('offline')
+      await commentOn(alice, 'tunnel', 'Typed underground')
+      const waiting = commentsLandmark(alice).getByText('Waiting to send')
+      await waiting.waitFor()
+      // The composer made way for the queued comment: nothing left to lose in it.
+      expect(await commentsLandmark(alice).getByRole('textbox', { name: 'Comment', exact: true }).count()).toBe(0)
+
+      await aliceContext.setOffline(false)
+      await seesComment(bob, 'Typed underground', 15_000)
+      await waiting.waitFor({ state: 'detached' })
+      expect(
+        await commentsLandmark(alice).locator('.tandem-comment__body', { hasText: 'Typed underground' }).count(),
+      ).toBe(1)
+    } finally {
+      await close()
+    }
+  })
+
   it('Ctrl+Alt+M opens the composer on the selection and Escape cancels it', async () => {
     const docId = await documentWith('comment-keys', 'Keyboard only, please.')
     const { alice, close } = await twoWriters(browser, app, docId)

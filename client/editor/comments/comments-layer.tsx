@@ -1,6 +1,8 @@
 import type { Editor } from '@tiptap/core'
 import type { ReactNode } from 'react'
+import { SyncState } from '../../provider/sync-status.js'
 import type { TandemProvider } from '../../provider/tandem-provider.js'
+import { useSyncStatus } from '../hooks.js'
 import { canComment, type CommentRole, type CommentViewer } from './comment-permissions.js'
 import { CommentsSidebar } from './comments-sidebar.js'
 import { CommentBubbleMenu, CommentsControls, sidebarId } from './comments-toolbar.js'
@@ -48,6 +50,8 @@ export function CommentsLayer({
   const mayComment = isEnabled && canComment(viewer)
   const notice = useEditorNotices(editor, role, isReadOnly, mayComment ? ui.startComment : null)
   const id = sidebarId(provider.docId)
+  const { state } = useSyncStatus(provider)
+  const isReachable = state === SyncState.Connected || state === SyncState.Saving || state === SyncState.Saved
 
   const controls = isEnabled ? (
     <CommentsControls
@@ -81,6 +85,7 @@ export function CommentsLayer({
             onDraftChange={ui.setDraft}
             isOpen={ui.isSidebarOpen}
             onClose={() => ui.setSidebarOpen(false)}
+            isReachable={isReachable}
             cardRefs={ui.cardRefs}
           />
         )}

@@ -33,6 +33,8 @@ export interface CommentsSidebarProps {
   onDraftChange: (draft: ThreadDraft | null) => void
   isOpen: boolean
   onClose: () => void
+  /** The server answers (the session is connected): writes in flight are not yet "waiting to send". */
+  isReachable: boolean
   /** Filled with each card's element, so a click on a highlight can focus its card. */
   cardRefs: RefObject<Map<string, HTMLElement>>
 }
@@ -52,6 +54,7 @@ export function CommentsSidebar({
   onDraftChange,
   isOpen,
   onClose,
+  isReachable,
   cardRefs,
 }: CommentsSidebarProps) {
   const [filter, setFilter] = useState<ThreadFilter>('open')
@@ -61,9 +64,12 @@ export function CommentsSidebar({
   const visible = threads.threads.filter(isShown)
   const inText = visible.filter((placed) => placed.place.kind !== 'document')
   const onDocument = visible.filter((placed) => placed.place.kind === 'document')
-  const pendingThreads = pending.filter((write) => write.kind === 'thread')
+  // Every write passes through the queue while in flight; only while the server is out of reach is
+  // one "waiting to send" (online, its composer shows it being sent, and shows a refusal in place).
+  const waiting = isReachable ? [] : pending
+  const pendingThreads = waiting.filter((write) => write.kind === 'thread')
   const isQueued = (kind: PendingWrite['kind'], threadId: string | null) => (body: string) =>
-    pending.some((write) => write.kind === kind && write.threadId === threadId && write.body === body)
+    waiting.some((write) => write.kind === kind && write.threadId === threadId && write.body === body)
   const mayComment = canComment(viewer)
 
   const setCardRef = (threadId: string) => (element: HTMLElement | null) => {
@@ -79,7 +85,7 @@ export function CommentsSidebar({
         viewer={viewer}
         client={client}
         isActive={placed.thread.id === activeThreadId}
-        pendingReplies={pending.filter((write) => write.kind === 'reply' && write.threadId === placed.thread.id)}
+        pendingReplies={waiting.filter((write) => write.kind === 'reply' && write.threadId === placed.thread.id)}
         isQueued={isQueued}
         onActivate={onActivate}
       />
