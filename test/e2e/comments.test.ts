@@ -319,3 +319,40 @@ describe('comment and view links (AUTH_SECRET)', { timeout: 120_000 }, () => {
     }
   })
 })
+
+describe('a write the server refuses', { timeout: 120_000 }, () => {
+  let strictApp: RunningApp
+
+  beforeAll(async () => {
+    strictApp = await startApp({ limits: { maxCommentsPerThread: 1 } })
+  }, 120_000)
+
+  afterAll(async () => {
+    await strictApp?.close()
+  })
+
+  it("shows the server's reason in place and keeps the text", async () => {
+    const docId = uniqueDocId('comment-refused')
+    await strictApp.server.documents.create({ docId, content: { source: 'One comment only.', format: 'markdown' } })
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } })
+    try {
+      const page = await context.newPage()
+      await page.goto(`${strictApp.url}/d/${docId}`)
+      await page.locator('.ProseMirror[contenteditable="true"]').waitFor()
+      await eventually(() => syncState(page)).toBe('saved')
+      await commentOn(page, 'only', 'The first and last')
+      await seesComment(page, 'The first and last', 10_000)
+
+      const card = threadCard(page, 'The first and last')
+      const reply = card.getByRole('textbox', { name: 'Reply' })
+      await reply.fill('One too many')
+      await reply.press('Control+Enter')
+      const alert = card.getByRole('alert')
+      await alert.waitFor({ timeout: 10_000 })
+      expect((await alert.textContent())?.length).toBeGreaterThan(10)
+      expect(await reply.inputValue()).toBe('One too many')
+    } finally {
+      await context.close()
+    }
+  })
+})
