@@ -86,6 +86,7 @@ export function commentHighlightsPlugin(onActivate: (threadId: string) => void):
         click(_view, event) {
           const target = event.target instanceof Element ? event.target.closest<HTMLElement>('[data-thread-id]') : null
           const threadId = target?.dataset.threadId
+          // No id: the text of a comment still being written.
           if (!threadId) return false
           onActivate(threadId)
           return false

@@ -1,12 +1,13 @@
 import type { Editor } from '@tiptap/core'
 import type { ReactNode } from 'react'
+import type { ThreadAnchor } from '../../../shared/comments.js'
 import { SyncState } from '../../provider/sync-status.js'
 import type { TandemProvider } from '../../provider/tandem-provider.js'
 import { useSyncStatus } from '../hooks.js'
 import { canComment, type CommentRole, type CommentViewer } from './comment-permissions.js'
 import { CommentsSidebar } from './comments-sidebar.js'
 import { CommentBubbleMenu, CommentsControls, sidebarId } from './comments-toolbar.js'
-import { anchorForRange, quoteForRange, useOwnAuthorIds, useThreads } from './threads-binding.js'
+import { anchorForRange, placeOf, quoteForRange, useOwnAuthorIds, useThreads } from './threads-binding.js'
 import { useCommentsUi } from './use-comments-ui.js'
 import { useEditorNotices } from './use-editor-notices.js'
 
@@ -29,6 +30,12 @@ const describeRange = (editor: Editor, from: number, to: number) => ({
   anchor: anchorForRange(editor.state, from, to),
 })
 
+/** Where an anchor's text is now, or null when it was deleted. */
+const placeRange = (editor: Editor, anchor: ThreadAnchor) => {
+  const place = placeOf(editor.state, anchor)
+  return place.kind === 'range' ? { from: place.from, to: place.to } : null
+}
+
 /**
  * Everything comments add around the document: the toolbar's Comment button and thread count, the
  * bubble menu, the highlights, the "Comments" sidebar, the shortcut, and the notice that explains a
@@ -46,7 +53,7 @@ export function CommentsLayer({
   const threads = useThreads(isEnabled ? provider : null, editor)
   const authorIds = useOwnAuthorIds(provider)
   const viewer: CommentViewer = { role, authorIds }
-  const ui = useCommentsUi(editor, threads, isEnabled, describeRange)
+  const ui = useCommentsUi(editor, threads, isEnabled, describeRange, placeRange)
   const mayComment = isEnabled && canComment(viewer)
   const notice = useEditorNotices(editor, role, isReadOnly, mayComment ? ui.startComment : null)
   const id = sidebarId(provider.docId)

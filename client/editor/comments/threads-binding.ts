@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react'
 import { browserAuthorId } from '../../comments/comment-author.js'
 import type { TandemProvider } from '../../provider/tandem-provider.js'
 
-export { anchorForRange, quoteForRange } from '../../comments/anchors.js'
+export { anchorForRange, placeOf, quoteForRange } from '../../comments/anchors.js'
 export { useThreads } from '../../comments/use-threads.js'
 
 /** The JWT `sub` claim, read without verifying (the server verifies; this only picks which buttons to show). */

@@ -12,6 +12,9 @@ function isNarrow(): boolean {
   return typeof window !== 'undefined' && window.matchMedia(NARROW_QUERY).matches
 }
 
+/** The highlight of the text a new comment is being written on (no thread yet; a click on it does nothing). */
+const DRAFT_HIGHLIGHT_ID = ''
+
 export interface CommentsUi {
   activeThreadId: string | null
   /** Make a thread active; from the text, its card comes into view (and takes focus in a read-only editor). */
@@ -34,6 +37,7 @@ export function useCommentsUi(
   threads: ThreadsState,
   isEnabled: boolean,
   describeRange: (editor: Editor, from: number, to: number) => { quote: string; anchor: ThreadAnchor },
+  placeRange: (editor: Editor, anchor: ThreadAnchor) => { from: number; to: number } | null,
 ): CommentsUi {
   const [activeThreadId, setActiveThreadId] = useState<string | null>(null)
   const [draft, setDraftState] = useState<(ThreadDraft & { key: number }) | null>(null)
@@ -94,21 +98,27 @@ export function useCommentsUi(
     }
   }, [editor, isEnabled])
 
-  const ranges = useMemo(
-    () =>
-      threads.threads.flatMap(({ thread, place }) =>
-        thread.status === 'open' && place.kind === 'range'
-          ? [{ threadId: thread.id, from: place.from, to: place.to }]
-          : [],
-      ),
-    [threads.threads],
-  )
+  const ranges = useMemo(() => {
+    const drawn = threads.threads.flatMap(({ thread, place }) =>
+      thread.status === 'open' && place.kind === 'range'
+        ? [{ threadId: thread.id, from: place.from, to: place.to }]
+        : [],
+    )
+    // The text a new comment is being written on stays marked while focus is in the composer
+    // (threads.threads changes with every document change, so this follows edits too).
+    const draftPlace = draft?.anchor && editor && !editor.isDestroyed ? placeRange(editor, draft.anchor) : null
+    if (draftPlace) drawn.push({ threadId: DRAFT_HIGHLIGHT_ID, ...draftPlace })
+    return drawn
+  }, [threads.threads, draft, editor, placeRange])
+  const highlightedId = draft ? DRAFT_HIGHLIGHT_ID : activeThreadId
   useEffect(() => {
-    if (editor && isEnabled) setCommentHighlights(editor, { ranges, activeId: activeThreadId })
-  }, [editor, isEnabled, ranges, activeThreadId])
+    if (editor && isEnabled) setCommentHighlights(editor, { ranges, activeId: highlightedId })
+  }, [editor, isEnabled, ranges, highlightedId])
 
   const setDraft = useCallback((next: ThreadDraft | null) => {
     draftKey.current += 1
+    // The composer is what is being worked on now, not a thread.
+    if (next) setActiveThreadId(null)
     setDraftState(next ? { ...next, key: draftKey.current } : null)
   }, [])
 
