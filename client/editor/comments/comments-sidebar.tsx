@@ -125,11 +125,8 @@ export function CommentsSidebar({
         </button>
       </div>
 
-      {threads.loadError && (
-        <p className="tandem-comments__error" role="alert">
-          {threads.loadError}
-        </p>
-      )}
+      {/* Not an alert: it repeats the session's own error (the editor's banner) or says when threads come. */}
+      {threads.loadError && <p className="tandem-comments__empty">{threads.loadError}</p>}
 
       {draft && mayComment && (
         <div key={draft.key} className="tandem-thread tandem-thread--draft" data-active>

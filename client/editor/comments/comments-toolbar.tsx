@@ -56,6 +56,7 @@ export function CommentsControls({
           className="tandem-toolbar__button tandem-toolbar__button--text"
           data-toolbar-item
           tabIndex={-1}
+          aria-label="Comment"
           aria-keyshortcuts={COMMENT_SHORTCUT_KEYS}
           title={`Comment on the selection (${COMMENT_SHORTCUT})`}
           disabled={!hasSelection}
