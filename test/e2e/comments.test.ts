@@ -184,7 +184,7 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
     }
   })
 
-  it('Ctrl+Alt+M opens the composer on the selection and Escape cancels it', async () => {
+  it('by keyboard alone: Ctrl+Alt+M opens the composer, Escape cancels, Ctrl+Enter posts, Reply focuses the reply box', async () => {
     const docId = await documentWith('comment-keys', 'Keyboard only, please.')
     const { alice, close } = await twoWriters(browser, app, docId)
     try {
@@ -195,6 +195,26 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
       expect(await focusedLabel(alice)).toBe('Comment')
       await alice.keyboard.press('Escape')
       await composer.waitFor({ state: 'detached' })
+
+      // Posting and replying by keyboard alone: Reply (Enter) puts the focus in the reply box.
+      await selectText(alice, 'please')
+      await alice.keyboard.press('Control+Alt+KeyM')
+      await composer.waitFor()
+      await alice.keyboard.type('Keyed in')
+      await alice.keyboard.press('Control+Enter')
+      await seesComment(alice, 'Keyed in', 10_000)
+      await commentsLandmark(alice).getByRole('button', { name: 'Comment on the document' }).focus()
+      await alice.keyboard.press('Enter')
+      await alice.keyboard.type('Whole thing')
+      await alice.keyboard.press('Control+Enter')
+      await seesComment(alice, 'Whole thing', 10_000)
+      const first = threadCard(alice, 'Keyed in')
+      await first.getByRole('button', { name: 'Reply', exact: true }).focus()
+      await alice.keyboard.press('Enter')
+      await eventually(() => focusedLabel(alice)).toBe('Reply')
+      await alice.keyboard.type('Answered by keyboard')
+      await alice.keyboard.press('Control+Enter')
+      await seesComment(alice, 'Answered by keyboard', 10_000)
     } finally {
       await close()
     }

@@ -1,4 +1,4 @@
-import { forwardRef, useState, type ReactNode } from 'react'
+import { forwardRef, useEffect, useState, type ReactNode } from 'react'
 import type { Comment, Thread } from '../../../shared/comments.js'
 import type { PendingWrite, PlacedThread, ThreadClient } from '../../comments/threads-api.js'
 import { fullDate, relativeTime } from '../relative-time.js'
@@ -28,6 +28,11 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
   const { thread, place } = placed
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
+  /** The Reply button was pressed: the reply box takes focus when it appears. */
+  const [isReplying, setReplying] = useState(false)
+  useEffect(() => {
+    if (!isActive) setReplying(false)
+  }, [isActive])
   const isResolved = thread.status === 'resolved'
   const first = thread.comments[0]
   const titleId = `tandem-thread-${thread.id}-title`
@@ -54,7 +59,9 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
       aria-labelledby={titleId}
       tabIndex={-1}
       onClick={() => !isActive && onActivate(thread.id)}
-      onFocus={() => !isActive && onActivate(thread.id)}
+      // Only the card itself (focused from its highlight): activating on a button's focus would swap
+      // the Reply button for the reply box under the keyboard's focus.
+      onFocus={(event) => event.target === event.currentTarget && !isActive && onActivate(thread.id)}
     >
       <header className="tandem-thread__header">
         <h3 className="tandem-thread__title" id={titleId}>
@@ -100,7 +107,7 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
               label="Reply"
               placeholder="Reply…"
               submitLabel="Reply"
-              autoFocus={false}
+              autoFocus={isReplying}
               isPersistent
               isQueued={isQueued('reply', thread.id)}
               onSubmit={async (body) => {
@@ -110,7 +117,14 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
           )}
           <div className="tandem-thread__actions">
             {!isActive && !isResolved && (
-              <button type="button" className="tandem-comments__button" onClick={() => onActivate(thread.id)}>
+              <button
+                type="button"
+                className="tandem-comments__button"
+                onClick={() => {
+                  setReplying(true)
+                  onActivate(thread.id)
+                }}
+              >
                 Reply
               </button>
             )}
