@@ -8,7 +8,7 @@ import { canComment, type CommentRole, type CommentViewer } from './comment-perm
 import { CommentsSidebar } from './comments-sidebar.js'
 import { CommentBubbleMenu, CommentsControls, sidebarId } from './comments-toolbar.js'
 import { anchorForRange, placeOf, quoteForRange, useOwnAuthorIds, useThreads } from './threads-binding.js'
-import { useCommentsUi } from './use-comments-ui.js'
+import { useCommentsUi, useIsNarrow } from './use-comments-ui.js'
 import { useEditorNotices } from './use-editor-notices.js'
 
 export interface CommentsLayerProps {
@@ -57,8 +57,23 @@ export function CommentsLayer({
   const mayComment = isEnabled && canComment(viewer)
   const notice = useEditorNotices(editor, role, isReadOnly, mayComment ? ui.startComment : null)
   const id = sidebarId(provider.docId)
+  const isNarrow = useIsNarrow()
   const { state } = useSyncStatus(provider)
   const isReachable = state === SyncState.Connected || state === SyncState.Saving || state === SyncState.Saved
+
+  /** Where a thread's text starts on screen, so its card can stand beside it. */
+  const textTop = (threadId: string): number | null => {
+    const place = threads.threads.find((placed) => placed.thread.id === threadId)?.place
+    if (place?.kind !== 'range' || editor.isDestroyed) return null
+    // The highlight as drawn (resolved threads have none: then the position's coordinates).
+    const highlight = editor.view.dom.querySelector(`[data-thread-id="${CSS.escape(threadId)}"]`)
+    if (highlight) return highlight.getBoundingClientRect().top
+    try {
+      return editor.view.coordsAtPos(place.from).top
+    } catch {
+      return null // a place from a document state the view has not drawn yet
+    }
+  }
 
   const controls = isEnabled ? (
     <CommentsControls
@@ -93,6 +108,8 @@ export function CommentsLayer({
             isOpen={ui.isSidebarOpen}
             onClose={() => ui.setSidebarOpen(false)}
             isReachable={isReachable}
+            textTop={isNarrow ? undefined : textTop}
+            documentElement={editor.isDestroyed ? null : editor.view.dom}
             cardRefs={ui.cardRefs}
           />
         )}

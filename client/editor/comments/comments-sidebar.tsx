@@ -1,6 +1,7 @@
-import { useState, type RefObject } from 'react'
+import { useRef, useState, type RefObject } from 'react'
 import type { ThreadAnchor } from '../../../shared/comments.js'
 import type { PendingWrite, PlacedThread, ThreadsState } from '../../comments/threads-api.js'
+import { useCardAlignment } from './card-alignment.js'
 import { CommentBody } from './comment-body.js'
 import { CommentComposer } from './comment-composer.js'
 import { canComment, type CommentViewer } from './comment-permissions.js'
@@ -35,6 +36,10 @@ export interface CommentsSidebarProps {
   onClose: () => void
   /** The server answers (the session is connected): writes in flight are not yet "waiting to send". */
   isReachable: boolean
+  /** The viewport top of a thread's text, to put its card beside it; undefined: cards simply stack (phones). */
+  textTop?: (threadId: string) => number | null
+  /** The document's element (whose size changes move the text the cards stand beside). */
+  documentElement?: HTMLElement | null
   /** Filled with each card's element, so a click on a highlight can focus its card. */
   cardRefs: RefObject<Map<string, HTMLElement>>
 }
@@ -55,9 +60,13 @@ export function CommentsSidebar({
   isOpen,
   onClose,
   isReachable,
+  textTop,
+  documentElement,
   cardRefs,
 }: CommentsSidebarProps) {
   const [filter, setFilter] = useState<ThreadFilter>('open')
+  const alignedList = useRef<HTMLUListElement>(null)
+  useCardAlignment(alignedList, textTop ?? (() => null), textTop !== undefined && isOpen, documentElement ?? null)
   const { client, pending } = threads
   const isShown = (placed: PlacedThread) =>
     filter === 'all' || placed.thread.status === filter || placed.thread.id === activeThreadId
@@ -78,7 +87,7 @@ export function CommentsSidebar({
   }
 
   const card = (placed: PlacedThread) => (
-    <li key={placed.thread.id}>
+    <li key={placed.thread.id} data-thread-id={placed.thread.id}>
       <ThreadCard
         ref={setCardRef(placed.thread.id)}
         placed={placed}
@@ -161,7 +170,11 @@ export function CommentsSidebar({
         </ul>
       )}
 
-      {inText.length > 0 && <ul className="tandem-comments__list">{inText.map(card)}</ul>}
+      {inText.length > 0 && (
+        <ul className="tandem-comments__list tandem-comments__list--aligned" ref={alignedList}>
+          {inText.map(card)}
+        </ul>
+      )}
 
       {!threads.isLoaded && !threads.loadError && <p className="tandem-comments__empty">Loading comments…</p>}
       {threads.isLoaded && visible.length === 0 && !draft && pendingThreads.length === 0 && (

@@ -1,5 +1,5 @@
 import type { Editor } from '@tiptap/core'
-import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type RefObject } from 'react'
 import type { ThreadAnchor } from '../../../shared/comments.js'
 import type { ThreadsState } from '../../comments/threads-api.js'
 import { commentHighlightsKey, commentHighlightsPlugin, setCommentHighlights } from './comment-highlights.js'
@@ -10,6 +10,17 @@ export const NARROW_QUERY = '(max-width: 720px)'
 
 function isNarrow(): boolean {
   return typeof window !== 'undefined' && window.matchMedia(NARROW_QUERY).matches
+}
+
+function subscribeToNarrow(onChange: () => void): () => void {
+  const query = window.matchMedia(NARROW_QUERY)
+  query.addEventListener('change', onChange)
+  return () => query.removeEventListener('change', onChange)
+}
+
+/** True while the screen is phone-sized (the sidebar is then a panel, not a column beside the text). */
+export function useIsNarrow(): boolean {
+  return useSyncExternalStore(subscribeToNarrow, isNarrow, () => false)
 }
 
 /** The highlight of the text a new comment is being written on (no thread yet; a click on it does nothing). */
