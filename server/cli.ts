@@ -99,7 +99,13 @@ withSettings(
     server = await createServer({
       ...config,
       logger: log,
-      limits: { maxFrameBytes: config.maxFrameBytes, revocationPollMs: config.revocationPollMs },
+      limits: {
+        maxFrameBytes: config.maxFrameBytes,
+        revocationPollMs: config.revocationPollMs,
+        maxThreadsPerDocument: config.maxThreadsPerDocument,
+        maxCommentsPerThread: config.maxCommentsPerThread,
+        commentsPerMinute: config.commentsPerMinute,
+      },
       signalling: { iceServers: config.iceServers, isPeerToPeerEnabled: config.p2pPresence === 'on' },
       webhooks: {
         url: config.webhookUrl,
@@ -139,12 +145,14 @@ withSettings(
     .command('export')
     .description('print a document to stdout')
     .argument('<docId>', 'document id')
-    .addOption(new Option('--format <format>', 'output format').choices(CONTENT_FORMATS).default('markdown')),
+    .addOption(new Option('--format <format>', 'output format').choices(CONTENT_FORMATS).default('markdown'))
+    .option('--comments', 'append the comment threads after the text'),
   STORAGE_SETTINGS,
-).action(async (docId: string, flags: Record<string, string | undefined>) => {
+).action(async (docId: string, { comments, ...flags }: Record<string, string | undefined> & { comments?: boolean }) => {
   const config = configFrom(flags)
-  await runOffline(config, async ({ documents }) => {
-    const { body } = await documents.render(docId, flags.format as ContentFormat)
+  await runOffline(config, async ({ documents, storage }) => {
+    const threads = comments ? await storage.comments.listThreads(docId) : undefined
+    const { body } = await documents.render(docId, flags.format as ContentFormat, undefined, threads)
     process.stdout.write(body ?? '')
   })
 })

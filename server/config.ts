@@ -1,6 +1,12 @@
 import path from 'node:path'
 import { z } from 'zod'
-import { MAX_FRAME_BYTES, REVOCATION_POLL_MS } from '../shared/limits.js'
+import {
+  COMMENTS_PER_MINUTE,
+  MAX_COMMENTS_PER_THREAD,
+  MAX_FRAME_BYTES,
+  MAX_THREADS_PER_DOCUMENT,
+  REVOCATION_POLL_MS,
+} from '../shared/limits.js'
 import { checkTrustedProxies } from './http/client-address.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
 import { DEFAULT_DATA_DIR } from './storage/storage-backend.js'
@@ -78,6 +84,24 @@ export const SETTINGS = {
     flag: '--revocation-poll-ms <ms>',
     default: String(REVOCATION_POLL_MS),
     help: 'with AUTH_SECRET: how often each instance reads new token revocations (connections of a revoked token end within about this)',
+  },
+  maxThreadsPerDocument: {
+    env: 'MAX_THREADS_PER_DOCUMENT',
+    flag: '--max-threads-per-document <n>',
+    default: String(MAX_THREADS_PER_DOCUMENT),
+    help: 'comment threads one document may hold; more are refused with 413',
+  },
+  maxCommentsPerThread: {
+    env: 'MAX_COMMENTS_PER_THREAD',
+    flag: '--max-comments-per-thread <n>',
+    default: String(MAX_COMMENTS_PER_THREAD),
+    help: 'comments one thread may hold; more are refused with 413',
+  },
+  commentsPerMinute: {
+    env: 'COMMENTS_PER_MINUTE',
+    flag: '--comments-per-minute <n>',
+    default: String(COMMENTS_PER_MINUTE),
+    help: 'comments (new, replies, edits) one author may write per minute, in bursts of as many; 0 = off',
   },
   webhookUrl: {
     env: 'WEBHOOK_URL',
@@ -213,6 +237,18 @@ const configSchema = z.object({
     .int('must be a whole number')
     .min(100, 'must be at least 100 (each poll is a database query)')
     .max(3_600_000, 'must be at most 3600000 (an hour)'),
+  maxThreadsPerDocument: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1'),
+  maxCommentsPerThread: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1'),
+  commentsPerMinute: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 (off) or more'),
   webhookUrl: z
     .string()
     .refine(

@@ -1,9 +1,5 @@
 import type { EditorState } from '@tiptap/pm/state'
-import {
-  absolutePositionToRelativePosition,
-  relativePositionToAbsolutePosition,
-  ySyncPluginKey,
-} from '@tiptap/y-tiptap'
+import { absolutePositionToRelativePosition, ySyncPluginKey } from '@tiptap/y-tiptap'
 import { fromBase64, toBase64 } from 'lib0/buffer'
 import * as Y from 'yjs'
 import { MAX_THREAD_QUOTE_CHARS, type ThreadAnchor } from '../../shared/comments.js'
@@ -52,8 +48,9 @@ export function placeOf(state: EditorState, anchor: ThreadAnchor | null): Thread
   if (anchor === null) return { kind: 'document' }
   const binding = syncBinding(state)
   if (!binding) return { kind: 'deleted' }
-  const start = resolve(binding, anchor.start)
-  const end = resolve(binding, anchor.end)
+  const offsets = offsetsFor(state, binding)
+  const start = resolve(binding, anchor.start, offsets)
+  const end = resolve(binding, anchor.end, offsets)
   if (start === null && end === null) return { kind: 'deleted' }
   const size = state.doc.content.size
   // One end's block was deleted whole (a range over several blocks): what is left runs from the
@@ -83,20 +80,114 @@ function stickToNext(position: Y.RelativePosition, doc: Y.Doc): Y.RelativePositi
 }
 
 /** The ProseMirror position of an encoded relative position; null when its text's block is gone. */
-function resolve(binding: SyncBinding, encoded: string): number | null {
-  let position: Y.RelativePosition
+function resolve(binding: SyncBinding, encoded: string, offsets: ChildOffsets): number | null {
   try {
-    position = Y.decodeRelativePosition(fromBase64(encoded))
+    // null for items this replica has not received yet (the thread arrived before the text did).
+    const absolute = Y.createAbsolutePositionFromRelativePosition(decoded(encoded), binding.doc)
+    if (!absolute || !isAlive(absolute.type, binding.type)) return null
+    return offsets.position(absolute.type, absolute.index, binding.type)
   } catch {
-    return null
+    return null // not an anchor at all (hand-made through the REST API, or from another document)
   }
-  const absolute = Y.createAbsolutePositionFromRelativePosition(position, binding.doc)
-  if (!absolute || !isAlive(absolute.type, binding.type)) return null
-  // y-tiptap refuses item-based positions that land at offset ≤ 1 (its guard against block moves
-  // during drag and drop), which a range's start at the document's first character is; the same
-  // place expressed as assoc -1 from its index passes that guard and maps to the same offset.
-  const normalized = Y.createRelativePositionFromTypeIndex(absolute.type, absolute.index, -1)
-  return relativePositionToAbsolutePosition(binding.doc, binding.type, normalized, binding.mapping)
+}
+
+/**
+ * Y positions to ProseMirror offsets, as y-tiptap's relativePositionToAbsolutePosition counts them
+ * (a text's characters, an element's nodeSize from the binding's mapping, one for each opening tag),
+ * but with each parent's child offsets summed once per document version instead of once per anchor:
+ * placing every thread after each keystroke stays O(threads × depth), not O(threads × blocks).
+ * (It also skips y-tiptap's guard that refuses positions at offset ≤ 1, meant for drag and drop,
+ * which would refuse a range starting at the document's first character.)
+ */
+class ChildOffsets {
+  private readonly byParent = new Map<Y.AbstractType<unknown>, ParentOffsets | null>()
+
+  constructor(private readonly mapping: ProsemirrorMapping) {}
+
+  position(type: Y.AbstractType<unknown>, index: number, root: Y.XmlFragment): number | null {
+    let pos: number
+    if (type instanceof Y.XmlText) {
+      pos = index
+    } else {
+      const own = this.of(type)
+      if (!own) return null
+      pos = (own.prefix[Math.min(index, own.prefix.length - 1)] ?? 0) + 1
+    }
+    let current = type
+    while (current !== root) {
+      const parent = current._item?.parent
+      if (!(parent instanceof Y.AbstractType)) return null
+      const siblings = this.of(parent)
+      const before = siblings?.before.get(current)
+      if (before === undefined) return null
+      pos += 1 + before // the parent's opening tag, then the siblings before
+      current = parent
+    }
+    return pos - 1 // the root fragment has no opening tag
+  }
+
+  private of(parent: Y.AbstractType<unknown>): ParentOffsets | null {
+    let offsets = this.byParent.get(parent)
+    if (offsets === undefined) {
+      offsets = this.compute(parent)
+      this.byParent.set(parent, offsets)
+    }
+    return offsets
+  }
+
+  private compute(parent: Y.AbstractType<unknown>): ParentOffsets | null {
+    const before = new Map<Y.AbstractType<unknown>, number>()
+    const prefix = [0]
+    let sum = 0
+    for (let item = parent._start; item !== null; item = item.right) {
+      if (item.deleted || !(item.content instanceof Y.ContentType)) continue
+      const child = item.content.type
+      before.set(child, sum)
+      if (child instanceof Y.XmlText) {
+        sum += child._length
+      } else {
+        const node = this.mapping.get(child)
+        if (!node || Array.isArray(node)) return null // not rendered yet
+        sum += node.nodeSize
+      }
+      prefix.push(sum)
+    }
+    return { before, prefix }
+  }
+}
+
+interface ParentOffsets {
+  /** Offset of each child's start from the parent's content start. */
+  before: Map<Y.AbstractType<unknown>, number>
+  /** prefix[i]: size of the first i children. */
+  prefix: number[]
+}
+
+/** One ChildOffsets per document version (ProseMirror docs are immutable, so a version is an object). */
+const offsetsByDoc = new WeakMap<EditorState['doc'], ChildOffsets>()
+
+function offsetsFor(state: EditorState, binding: SyncBinding): ChildOffsets {
+  let offsets = offsetsByDoc.get(state.doc)
+  if (!offsets) {
+    offsets = new ChildOffsets(binding.mapping)
+    offsetsByDoc.set(state.doc, offsets)
+  }
+  return offsets
+}
+
+/** Decoded anchors by their base64, so recomputing every place on each keystroke decodes nothing. */
+const decodedPositions = new Map<string, Y.RelativePosition>()
+/** Bound on the cache: far above the anchor ends one document's threads hold. */
+const MAX_DECODED_POSITIONS = 10_000
+
+function decoded(encoded: string): Y.RelativePosition {
+  let position = decodedPositions.get(encoded)
+  if (!position) {
+    position = Y.decodeRelativePosition(fromBase64(encoded))
+    if (decodedPositions.size >= MAX_DECODED_POSITIONS) decodedPositions.clear()
+    decodedPositions.set(encoded, position)
+  }
+  return position
 }
 
 /** False when `type` or a block around it was deleted (its positions would map to nonsense). */

@@ -15,13 +15,23 @@ const MAX_AUTHOR_NAME_CHARS = 100
 
 let memoryAuthorId: string | null = null
 
+interface KeyValueStorage {
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+}
+
+/** localStorage, typed without the DOM library (this module is also checked as Node code). */
+function pageStorage(): KeyValueStorage | undefined {
+  return (globalThis as { localStorage?: KeyValueStorage }).localStorage
+}
+
 /** This browser's author id, created once and kept in localStorage (in memory when storage is off). */
 export function browserAuthorId(): string {
   try {
-    const stored = globalThis.localStorage?.getItem(AUTHOR_ID_KEY)
+    const stored = pageStorage()?.getItem(AUTHOR_ID_KEY)
     if (stored && /^[A-Za-z0-9_-]{8,64}$/.test(stored)) return stored
     const fresh = memoryAuthorId ?? randomId()
-    globalThis.localStorage?.setItem(AUTHOR_ID_KEY, fresh)
+    pageStorage()?.setItem(AUTHOR_ID_KEY, fresh)
     memoryAuthorId = fresh
     return fresh
   } catch {

@@ -1,5 +1,12 @@
 import type { PendingWrite } from './threads-api.js'
 
+/** The part of localStorage the queue uses (written without DOM types, so Node code can check it too). */
+export interface PendingStorage {
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+  removeItem(key: string): void
+}
+
 /**
  * The comments typed while the server could not be reached, in the order they were written, kept in
  * localStorage per server and document so a reload (or a crash) loses none of them. Each carries the
@@ -12,7 +19,7 @@ export class PendingWrites {
   constructor(
     /** localStorage key; null keeps the writes in memory only. */
     private readonly storageKey: string | null,
-    private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null = defaultStorage(),
+    private readonly storage: PendingStorage | null = defaultStorage(),
   ) {
     this.writes = this.read()
   }
@@ -30,13 +37,26 @@ export class PendingWrites {
   }
 
   add(write: PendingWrite): void {
-    if (this.has(write.id)) return
-    this.set([...this.writes, write])
+    const merged = this.merged()
+    if (merged.some((held) => held.id === write.id)) return
+    this.set([...merged, write])
   }
 
   remove(id: string): void {
     if (!this.has(id)) return
-    this.set(this.writes.filter((write) => write.id !== id))
+    this.set(this.merged().filter((write) => write.id !== id))
+  }
+
+  /**
+   * What storage holds, plus what this page holds that storage lacks. Another tab of the same
+   * document (or a session React re-created) keeps its own queue under the same key: writing only
+   * our own list would erase its writes from storage, and a reload would lose them. A write both
+   * hold may be sent by both, which the client-chosen id makes harmless.
+   */
+  private merged(): PendingWrite[] {
+    const stored = this.read()
+    const storedIds = new Set(stored.map((write) => write.id))
+    return [...stored, ...this.writes.filter((write) => !storedIds.has(write.id))]
   }
 
   private set(writes: PendingWrite[]): void {
@@ -66,9 +86,9 @@ export class PendingWrites {
   }
 }
 
-function defaultStorage(): Storage | null {
+function defaultStorage(): PendingStorage | null {
   try {
-    return globalThis.localStorage ?? null
+    return (globalThis as { localStorage?: PendingStorage }).localStorage ?? null
   } catch {
     return null // a sandboxed frame throws on the mere access
   }

@@ -81,8 +81,14 @@ export class ThreadHttpClient implements ThreadClient {
     return this.applied(await this.request('PATCH', this.commentUrl(threadId, commentId), { body }))
   }
 
-  async deleteComment(threadId: string, commentId: string): Promise<Thread> {
-    return this.applied(await this.request('DELETE', this.commentUrl(threadId, commentId)))
+  async deleteComment(threadId: string, commentId: string): Promise<Thread | null> {
+    const answer = await this.request('DELETE', this.commentUrl(threadId, commentId))
+    if (isThreadGone(answer)) {
+      // The thread's last comment: the server deleted the thread with it (`{ "thread": null }`).
+      this.options.store.remove(threadId)
+      return null
+    }
+    return this.applied(answer)
   }
 
   async deleteThread(threadId: string): Promise<void> {
@@ -247,6 +253,10 @@ export class ThreadHttpClient implements ThreadClient {
   private commentUrl(threadId: string, commentId: string): string {
     return `${this.threadUrl(threadId)}/comments/${encodeURIComponent(commentId)}`
   }
+}
+
+function isThreadGone(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'thread' in body && (body as { thread: unknown }).thread === null
 }
 
 /** The thread in a write's answer: `{ "thread": … }` (or a bare thread). */

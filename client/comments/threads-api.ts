@@ -72,7 +72,8 @@ export interface ThreadClient {
   reply(threadId: string, body: string): Promise<Thread>
   setStatus(threadId: string, status: ThreadStatus): Promise<Thread>
   editComment(threadId: string, commentId: string, body: string): Promise<Thread>
-  deleteComment(threadId: string, commentId: string): Promise<Thread>
+  /** Resolves with null when that was the thread's last comment: the thread went with it. */
+  deleteComment(threadId: string, commentId: string): Promise<Thread | null>
   /** Edit role only (moderation). */
   deleteThread(threadId: string): Promise<void>
 }

@@ -87,7 +87,7 @@ const NO_FEED: ThreadFeed = { publish: () => undefined }
  * thread feed (live clients) and to webhooks.
  */
 export class CommentService {
-  private readonly feed: ThreadFeed
+  private feed: ThreadFeed
   private readonly now: () => number
   private readonly buckets = new Map<string, TokenBucket>()
 
@@ -102,9 +102,17 @@ export class CommentService {
     return this.deps.store.listThreads(docId)
   }
 
-  /** Every thread, without the existence check (exports of a document just read). */
-  listForExport(docId: DocId): Promise<Thread[]> {
+  /**
+   * Every thread, without the existence check or any role: for callers that authorised the reader
+   * already (content exports, the live snapshot a connection gets when it opens).
+   */
+  threadsOf(docId: DocId): Promise<Thread[]> {
     return this.deps.store.listThreads(docId)
+  }
+
+  /** Where changes are published from now on (the live feed may be built after this service). */
+  attachFeed(feed: ThreadFeed): void {
+    this.feed = feed
   }
 
   async createThread(docId: DocId, actor: CommentActor, input: NewThreadInput): Promise<Written<Thread>> {

@@ -96,7 +96,13 @@ export function escapeHtml(text: string): string {
     .replace(/'/g, '&#39;')
 }
 
-/** Backslash before every character Markdown could read as syntax: the body stays the author's words. */
+/**
+ * Backslash before what Markdown could read as syntax, so the body stays the author's words: inline
+ * markup anywhere, and block markers (headings, lists, quotes) where they would start a block.
+ */
 function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()<>#+\-.!|~]/g, '\\$&')
+  return text
+    .replace(/[\\`*_[\]<>|~!]/g, '\\$&')
+    .replace(/^(\s*)([#+-])/, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])/, '$1\\$2')
 }

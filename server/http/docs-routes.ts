@@ -40,7 +40,7 @@ export interface DocsRoutesOptions {
   authSecret: string | undefined
   maxBodyBytes: number
   /** For `?comments=1` on content exports: the document's threads. */
-  comments?: { listForExport(docId: string): Promise<Thread[]> }
+  comments?: { threadsOf(docId: string): Promise<Thread[]> }
 }
 
 /**
@@ -141,7 +141,7 @@ export function docsRoutes({
     }
     // Comments are left out unless asked for: an export is the document's text first.
     const withComments = request.query.comments === '1' || request.query.comments === 'true'
-    const threads = withComments && comments ? await comments.listForExport(param(request)) : undefined
+    const threads = withComments && comments ? await comments.threadsOf(param(request)) : undefined
     const { etag, body } = await documents.render(param(request), format, request.get('if-none-match'), threads)
     response.set('ETag', etag).set('Cache-Control', 'no-cache')
     if (body === null) {

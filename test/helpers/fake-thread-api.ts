@@ -42,6 +42,17 @@ export async function startFakeThreadApi(): Promise<FakeThreadApi> {
   }
 
   const server = http.createServer((request, response) => {
+    // Pages (happy-dom's fetch) call it cross-origin, as an embedding app calls its Tandem server.
+    response.setHeader('Access-Control-Allow-Origin', '*')
+    response.setHeader(
+      'Access-Control-Allow-Headers',
+      'Authorization, Content-Type, X-Tandem-Author-Id, X-Tandem-Author-Name',
+    )
+    response.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE')
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204).end()
+      return
+    }
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
@@ -119,6 +130,10 @@ export async function startFakeThreadApi(): Promise<FakeThreadApi> {
         target.editedAt = now()
       } else {
         thread.comments = thread.comments.filter((c) => c.id !== commentId)
+        if (thread.comments.length === 0) {
+          api.threads.delete(thread.id) // the thread goes with its last comment
+          return send(200, { thread: null })
+        }
       }
       thread.updatedAt = now()
       return send(200, { thread })

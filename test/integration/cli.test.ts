@@ -56,6 +56,17 @@ describe('tandem CLI', () => {
 
       const storage = openSqliteStorage({ dataDir })
       expect((await storage.docs.info('meeting' as never))?.title).toBe('Meeting notes')
+      await storage.comments.createThread('meeting', {
+        id: 'budget-thread',
+        quote: 'budget',
+        anchor: null,
+        comment: {
+          id: 'c1',
+          body: 'Which budget?',
+          author: { id: 'u', name: 'Ann', isVerified: true },
+          at: Date.now(),
+        },
+      })
       await storage.close()
 
       const again = await runCli(['import', 'meeting', file, '--data-dir', dataDir])
@@ -74,8 +85,12 @@ describe('tandem CLI', () => {
       const restoredDir = path.join(dir, 'restored')
       await (await import('node:fs/promises')).mkdir(restoredDir)
       await (await import('node:fs/promises')).copyFile(backupFile, path.join(restoredDir, 'tandem.db'))
+      // Exports leave comments out unless asked; the backup holds them.
       const fromBackup = await runCli(['export', 'meeting', '--data-dir', restoredDir])
       expect(fromBackup.stdout).toBe(markdown.stdout)
+      const withComments = await runCli(['export', 'meeting', '--comments', '--data-dir', restoredDir])
+      expect(withComments.stdout).toContain('## Comments')
+      expect(withComments.stdout).toContain('Which budget?')
     },
   )
 
@@ -135,5 +150,12 @@ describe('tandem CLI', () => {
     expect(noSecret.stderr).toMatch(/AUTH_SECRET is not set/)
     const badRole = await runCli(['token', '--doc', 'notes', '--role', 'owner'], { AUTH_SECRET: secret })
     expect(badRole.stderr).toMatch(/argument 'owner' is invalid/)
+    expect(badRole.stderr).toMatch(/view, comment, edit/)
+
+    const commenter = await runCli(['token', '--doc', 'notes', '--role', 'comment', '--name', 'Reviewer'], {
+      AUTH_SECRET: secret,
+    })
+    expect(commenter.code).toBe(0)
+    expect(await verifyToken(commenter.stdout.trim(), secret)).toMatchObject({ role: 'comment', name: 'Reviewer' })
   })
 })

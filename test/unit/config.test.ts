@@ -26,6 +26,19 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({}, { REVOCATION_POLL_MS: '10' })).toThrow(/REVOCATION_POLL_MS .* at least 100/)
   })
 
+  it('reads the comment limits (defaults 1000 threads, 500 comments, 60 a minute)', () => {
+    expect(resolveConfig({}, {})).toMatchObject({
+      maxThreadsPerDocument: 1000,
+      maxCommentsPerThread: 500,
+      commentsPerMinute: 60,
+    })
+    expect(resolveConfig({}, { MAX_THREADS_PER_DOCUMENT: '10', COMMENTS_PER_MINUTE: '0' })).toMatchObject({
+      maxThreadsPerDocument: 10,
+      commentsPerMinute: 0,
+    })
+    expect(() => resolveConfig({}, { MAX_COMMENTS_PER_THREAD: '0' })).toThrow(/MAX_COMMENTS_PER_THREAD .* at least 1/)
+  })
+
   it('treats an empty variable as unset', () => {
     expect(resolveConfig({}, { PORT: '' }).port).toBe(1234)
   })
