@@ -161,6 +161,49 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
     }
   })
 
+  it('writers edit and delete their own comments only; an editor deletes a whole thread', async () => {
+    const docId = await documentWith('comment-own', 'Mine and yours.')
+    const { alice, bob, close } = await twoWriters(browser, app, docId)
+    try {
+      await commentOn(alice, 'Mine', 'Alice wrote this')
+      await seesComment(bob, 'Alice wrote this', 10_000)
+      const atBob = threadCard(bob, 'Alice wrote this')
+      // Not his: Bob can reply and resolve, not edit or delete Alice's words.
+      expect(await atBob.getByRole('button', { name: 'Edit', exact: true }).count()).toBe(0)
+      expect(await atBob.getByRole('button', { name: 'Delete', exact: true }).count()).toBe(0)
+
+      const atAlice = threadCard(alice, 'Alice wrote this')
+      await atAlice.getByRole('button', { name: 'Edit', exact: true }).click()
+      const edit = commentsLandmark(alice).getByRole('textbox', { name: 'Edit comment' })
+      await edit.fill('Alice rewrote this')
+      await edit.press('Control+Enter')
+      await seesComment(bob, 'Alice rewrote this')
+      await threadCard(bob, 'Alice rewrote this').getByText('(edited)').waitFor()
+
+      // Bob's reply, deleted by Bob after he confirms in place.
+      await threadCard(bob, 'Alice rewrote').getByRole('button', { name: 'Reply', exact: true }).click()
+      await bob.keyboard.type('A reply to take back')
+      await bob.keyboard.press('Control+Enter')
+      await seesComment(alice, 'A reply to take back', 10_000)
+      const reply = threadCard(bob, 'A reply to take back').locator('.tandem-comment', {
+        hasText: 'A reply to take back',
+      })
+      await reply.getByRole('button', { name: 'Delete', exact: true }).click()
+      await reply.getByRole('group', { name: 'Delete this comment?' }).getByRole('button', { name: 'Delete' }).click()
+      await commentsLandmark(alice)
+        .locator('.tandem-comment__body', { hasText: 'A reply to take back' })
+        .waitFor({ state: 'detached', timeout: LIVE_MS })
+
+      // Moderation: the edit role deletes the whole thread, for everyone.
+      await threadCard(bob, 'Alice rewrote').getByRole('button', { name: 'Delete thread' }).click()
+      await threadCard(bob, 'Alice rewrote').getByRole('button', { name: 'Delete', exact: true }).click()
+      await threadCard(alice, 'Alice rewrote').waitFor({ state: 'detached', timeout: LIVE_MS })
+      await eventually(() => openCount(alice)).toBe(0)
+    } finally {
+      await close()
+    }
+  })
+
   it('a comment written offline waits, shown as "Waiting to send", and goes out on reconnect', async () => {
     const docId = await documentWith('comment-offline', 'Written while the train was in a tunnel.')
     const { alice, bob, aliceContext, close } = await twoWriters(browser, app, docId)

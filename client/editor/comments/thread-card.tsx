@@ -4,6 +4,7 @@ import type { PendingWrite, PlacedThread, ThreadClient } from '../../comments/th
 import { fullDate, relativeTime } from '../relative-time.js'
 import { CommentBody } from './comment-body.js'
 import { CommentComposer, writeErrorMessage } from './comment-composer.js'
+import { ConfirmInline } from './confirm-inline.js'
 import { canComment, canDeleteThread, isOwnComment, type CommentViewer } from './comment-permissions.js'
 
 export interface ThreadCardProps {
@@ -140,19 +141,13 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
               {isResolved ? 'Reopen' : 'Resolve'}
             </button>
             {canDeleteThread(viewer) && (
-              <button
-                type="button"
+              <ConfirmInline
+                label="Delete thread"
+                question="Delete this thread and its comments for everyone?"
                 className="tandem-comments__button tandem-comments__button--danger"
                 disabled={busy}
-                onClick={(event) => {
-                  event.stopPropagation()
-                  if (window.confirm('Delete this thread and all its comments for everyone?')) {
-                    void run(() => client.deleteThread(thread.id))
-                  }
-                }}
-              >
-                Delete thread
-              </button>
+                onConfirm={() => void run(() => client.deleteThread(thread.id))}
+              />
             )}
           </div>
         </div>
@@ -177,8 +172,6 @@ function CommentItem({
   const [isEditing, setEditing] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const remove = async () => {
-    const what = isOpening && thread.comments.length === 1 ? 'this comment (and its thread)' : 'this comment'
-    if (!window.confirm(`Delete ${what}?`)) return
     setError(null)
     try {
       await client.deleteComment(thread.id, comment.id)
@@ -229,7 +222,14 @@ function CommentItem({
       {isOwn && !isEditing && (
         <div className="tandem-comment__actions">
           <CommentAction label="Edit" onClick={() => setEditing(true)} />
-          <CommentAction label="Delete" onClick={() => void remove()} />
+          <ConfirmInline
+            label="Delete"
+            question={
+              isOpening && thread.comments.length === 1 ? 'Delete this comment and its thread?' : 'Delete this comment?'
+            }
+            className="tandem-comments__link-button"
+            onConfirm={() => void remove()}
+          />
         </div>
       )}
     </li>
