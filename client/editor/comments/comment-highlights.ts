@@ -96,9 +96,27 @@ export function commentHighlightsPlugin(onActivate: (threadId: string) => void):
   })
 }
 
-/** Replaces the drawn ranges and/or the active thread. */
+function sameRanges(a: readonly HighlightRange[], b: readonly HighlightRange[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((range, i) => range.threadId === b[i]?.threadId && range.from === b[i].from && range.to === b[i].to)
+  )
+}
+
+/**
+ * Replaces the drawn ranges and/or the active thread. Nothing is dispatched when they are what the
+ * plugin already draws: after a keystroke the threads' new places usually equal the mapped ones.
+ */
 export function setCommentHighlights(editor: Editor, meta: HighlightMeta): void {
   if (editor.isDestroyed) return
+  const current = commentHighlightsKey.getState(editor.state)
+  if (
+    current &&
+    (meta.ranges === undefined || sameRanges(current.ranges, meta.ranges)) &&
+    (meta.activeId === undefined || meta.activeId === current.activeId)
+  ) {
+    return
+  }
   const tr = editor.state.tr.setMeta(commentHighlightsKey, meta).setMeta('addToHistory', false)
   editor.view.dispatch(tr)
 }
