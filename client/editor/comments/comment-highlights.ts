@@ -21,6 +21,11 @@ interface HighlightMeta {
   activeId?: string | null
 }
 
+/** What the click handler reads of a highlight's element. */
+interface ThreadElement {
+  getAttribute(name: string): string | null
+}
+
 export const commentHighlightsKey = new PluginKey<HighlightState>('tandemCommentHighlights')
 
 /** Marks the range of a thread; the active one gets a second class so themes can draw it more strongly. */
@@ -84,8 +89,9 @@ export function commentHighlightsPlugin(onActivate: (threadId: string) => void):
       handleDOMEvents: {
         // A DOM handler, not handleClick: it runs in a read-only editor too (view and comment roles).
         click(_view, event) {
-          const target = event.target instanceof Element ? event.target.closest<HTMLElement>('[data-thread-id]') : null
-          const threadId = target?.dataset.threadId
+          // Structural, not `instanceof Element`: this module is also type-checked without the DOM library.
+          const target = event.target as { closest?: (selector: string) => ThreadElement | null } | null
+          const threadId = target?.closest?.('[data-thread-id]')?.getAttribute('data-thread-id')
           // No id: the text of a comment still being written.
           if (!threadId) return false
           onActivate(threadId)
