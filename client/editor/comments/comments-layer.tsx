@@ -5,7 +5,7 @@ import { SyncState } from '../../provider/sync-status.js'
 import type { TandemProvider } from '../../provider/tandem-provider.js'
 import { useSyncStatus } from '../hooks.js'
 import { canComment, type CommentRole, type CommentViewer } from './comment-permissions.js'
-import { CommentsSidebar } from './comments-sidebar.js'
+import { CommentsSidebar, DRAFT_ALIGN_ID } from './comments-sidebar.js'
 import { CommentBubbleMenu, CommentsControls, sidebarId } from './comments-toolbar.js'
 import { anchorForRange, placeOf, quoteForRange, useOwnAuthorIds, useThreads } from './threads-binding.js'
 import { useCommentsUi, useIsNarrow } from './use-comments-ui.js'
@@ -63,6 +63,9 @@ export function CommentsLayer({
 
   /** Where a thread's text starts on screen, so its card can stand beside it. */
   const textTop = (threadId: string): number | null => {
+    if (threadId === DRAFT_ALIGN_ID && !editor.isDestroyed) {
+      return editor.view.dom.querySelector('[data-thread-id=""]')?.getBoundingClientRect().top ?? null
+    }
     const place = threads.threads.find((placed) => placed.thread.id === threadId)?.place
     if (place?.kind !== 'range' || editor.isDestroyed) return null
     // The highlight as drawn (resolved threads have none: then the position's coordinates).
@@ -110,6 +113,9 @@ export function CommentsLayer({
             isReachable={isReachable}
             textTop={isNarrow ? undefined : textTop}
             documentElement={editor.isDestroyed ? null : editor.view.dom}
+            draftFrom={
+              ui.draft?.anchor && !editor.isDestroyed ? (placeRange(editor, ui.draft.anchor)?.from ?? null) : null
+            }
             cardRefs={ui.cardRefs}
           />
         )}

@@ -16,6 +16,9 @@ export interface ThreadDraft {
 
 export type ThreadFilter = 'open' | 'resolved' | 'all'
 
+/** The aligned list's id for the composer of a new comment on the text (cards use their thread's id). */
+export const DRAFT_ALIGN_ID = 'draft'
+
 const FILTERS: { value: ThreadFilter; label: string }[] = [
   { value: 'open', label: 'Open' },
   { value: 'resolved', label: 'Resolved' },
@@ -38,6 +41,8 @@ export interface CommentsSidebarProps {
   isReachable: boolean
   /** The viewport top of a thread's text, to put its card beside it; undefined: cards simply stack (phones). */
   textTop?: (threadId: string) => number | null
+  /** Where the text of the comment being written starts (ProseMirror position), to place its composer. */
+  draftFrom?: number | null
   /** The document's element (whose size changes move the text the cards stand beside). */
   documentElement?: HTMLElement | null
   /** Filled with each card's element, so a click on a highlight can focus its card. */
@@ -61,6 +66,7 @@ export function CommentsSidebar({
   onClose,
   isReachable,
   textTop,
+  draftFrom,
   documentElement,
   cardRefs,
 }: CommentsSidebarProps) {
@@ -87,7 +93,7 @@ export function CommentsSidebar({
   }
 
   const card = (placed: PlacedThread) => (
-    <li key={placed.thread.id} data-thread-id={placed.thread.id}>
+    <li key={placed.thread.id} data-align-id={placed.thread.id}>
       <ThreadCard
         ref={setCardRef(placed.thread.id)}
         placed={placed}
@@ -100,6 +106,39 @@ export function CommentsSidebar({
       />
     </li>
   )
+
+  const draftComposer = draft && mayComment && (
+    <div key={draft.key} className="tandem-thread tandem-thread--draft" data-active>
+      {draft.anchor && draft.quote && <blockquote className="tandem-thread__quote">{draft.quote}</blockquote>}
+      <CommentComposer
+        label={draft.anchor ? 'Comment' : 'Comment on the document'}
+        placeholder={draft.anchor ? 'Add a comment…' : 'A comment on the whole document…'}
+        onCancel={() => onDraftChange(null)}
+        isQueued={isQueued('thread', null)}
+        onSubmit={async (body) => {
+          const thread = await client.startThread({ body, quote: draft.quote, anchor: draft.anchor })
+          onDraftChange(null)
+          onActivate(thread.id)
+        }}
+      />
+    </div>
+  )
+  // A new comment on the text stands among the cards in document order, beside its text.
+  const aligned = inText.map((placed) => ({
+    from: placed.place.kind === 'range' ? placed.place.from : Number.POSITIVE_INFINITY,
+    item: card(placed),
+  }))
+  if (draftComposer && draft?.anchor) {
+    aligned.push({
+      from: draftFrom ?? -1,
+      item: (
+        <li key={`draft-${draft.key ?? 0}`} data-align-id={DRAFT_ALIGN_ID}>
+          {draftComposer}
+        </li>
+      ),
+    })
+    aligned.sort((a, b) => a.from - b.from)
+  }
 
   const count = (which: ThreadFilter) =>
     which === 'all' ? threads.threads.length : threads.threads.filter((placed) => placed.thread.status === which).length
@@ -137,23 +176,6 @@ export function CommentsSidebar({
       {/* Not an alert: it repeats the session's own error (the editor's banner) or says when threads come. */}
       {threads.loadError && <p className="tandem-comments__empty">{threads.loadError}</p>}
 
-      {draft && mayComment && (
-        <div key={draft.key} className="tandem-thread tandem-thread--draft" data-active>
-          {draft.anchor && draft.quote && <blockquote className="tandem-thread__quote">{draft.quote}</blockquote>}
-          <CommentComposer
-            label={draft.anchor ? 'Comment' : 'Comment on the document'}
-            placeholder={draft.anchor ? 'Add a comment…' : 'A comment on the whole document…'}
-            onCancel={() => onDraftChange(null)}
-            isQueued={isQueued('thread', null)}
-            onSubmit={async (body) => {
-              const thread = await client.startThread({ body, quote: draft.quote, anchor: draft.anchor })
-              onDraftChange(null)
-              onActivate(thread.id)
-            }}
-          />
-        </div>
-      )}
-
       {pendingThreads.length > 0 && (
         <ul className="tandem-comments__list" aria-label="Waiting to send">
           {pendingThreads.map((write) => (
@@ -170,9 +192,9 @@ export function CommentsSidebar({
         </ul>
       )}
 
-      {inText.length > 0 && (
+      {aligned.length > 0 && (
         <ul className="tandem-comments__list tandem-comments__list--aligned" ref={alignedList}>
-          {inText.map(card)}
+          {aligned.map(({ item }) => item)}
         </ul>
       )}
 
@@ -193,6 +215,7 @@ export function CommentsSidebar({
         <section className="tandem-comments__document" aria-label="On the whole document">
           <h3 className="tandem-comments__subheading">Whole document</h3>
           {onDocument.length > 0 && <ul className="tandem-comments__list">{onDocument.map(card)}</ul>}
+          {draft && !draft.anchor && draftComposer}
           {mayComment && !draft && (
             <button
               type="button"
