@@ -54,6 +54,8 @@ export function CommentComposer({
     const text = textRef.current
     text?.focus()
     text?.setSelectionRange(text.value.length, text.value.length)
+    // Focus shows the box's first line; show its buttons too.
+    text?.closest('form')?.scrollIntoView({ block: 'nearest' })
   }, [autoFocus])
 
   // Offline: the write waits in the queue (shown as "Waiting to send"), so this box has done its job.
