@@ -204,6 +204,32 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
     }
   })
 
+  it('on a phone the threads are a panel: the toolbar count opens it, and so does a tap on a highlight', async () => {
+    const docId = await documentWith('comment-phone', 'Small screens need room.')
+    const { alice, close } = await twoWriters(browser, app, docId)
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true })
+    try {
+      await commentOn(alice, 'room', 'Seen on a phone?')
+      await seesComment(alice, 'Seen on a phone?', 10_000)
+      const phone = await context.newPage()
+      await phone.goto(`${app.url}/d/${docId}`)
+      await phone.locator('.tandem-comment-highlight').waitFor()
+      // Closed at first: the document has the screen.
+      expect(await commentsLandmark(phone).count()).toBe(0)
+      const toggle = phone.getByRole('button', { name: 'Comments: 1 open' })
+      await toggle.click()
+      await seesComment(phone, 'Seen on a phone?')
+      expect(await toggle.getAttribute('aria-expanded')).toBe('true')
+      await commentsLandmark(phone).getByRole('button', { name: 'Close comments' }).click()
+      await commentsLandmark(phone).waitFor({ state: 'detached' })
+      await phone.locator('.tandem-comment-highlight').tap()
+      await seesComment(phone, 'Seen on a phone?')
+    } finally {
+      await context.close()
+      await close()
+    }
+  })
+
   it('a comment written offline waits, shown as "Waiting to send", and goes out on reconnect', async () => {
     const docId = await documentWith('comment-offline', 'Written while the train was in a tunnel.')
     const { alice, bob, aliceContext, close } = await twoWriters(browser, app, docId)
