@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Builds the component package (client/, published as `tandem`) into client/dist: tsc compiles
 // client/index.ts and what it imports (the shared/ modules included, so the package needs nothing
-// of this repository), with declarations and source maps that carry their sources; the editor's CSS
-// becomes `tandem/style.css`. React, Tiptap and Yjs stay imports: the embedder's bundler dedupes them.
+// of this repository), with declarations and source maps that carry their sources; the editor's
+// and the comments' CSS become `tandem/style.css`. React, Tiptap and Yjs stay imports: the
+// embedder's bundler dedupes them.
 // The web app (client/app) is not part of it: it ships with the server package (build-server.mjs).
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,4 +22,9 @@ if (result.status !== 0) {
   console.error('building the component (tsc -p client/tsconfig.lib.json) failed')
   process.exit(1)
 }
-copyFileSync(path.join(clientDir, 'editor/tandem-editor.css'), path.join(outDir, 'style.css'))
+// One stylesheet for embedders: the editor's, then the comments' (which build on its variables).
+const STYLESHEETS = ['editor/tandem-editor.css', 'editor/comments/tandem-comments.css']
+writeFileSync(
+  path.join(outDir, 'style.css'),
+  STYLESHEETS.map((file) => readFileSync(path.join(clientDir, file), 'utf8')).join('\n'),
+)

@@ -150,6 +150,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const threadFeed = new LiveThreadFeed({
     pubsub,
     log,
+    // Snapshots come from the comment store unless the caller brings its own source.
     loadThreads: options.threads?.loadThreads ?? ((docId) => storage.comments.listThreads(docId)),
   })
   const compactionWorker = new CompactionWorker()
@@ -171,6 +172,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     store: storage.comments,
     documentExists: async (docId) => (await store.info(docId)) !== null,
     limits,
+    // Every durable change goes live to the document's open connections (and other instances).
     threadFeed,
     notify: (event) => webhooks.notifier.notify(event),
     log,

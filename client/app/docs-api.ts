@@ -23,8 +23,11 @@ export class ApiError extends Error {
 }
 
 /** What the caller's token allows (GET /api/docs/<docId>/access; docs/security.md). */
+/** view < comment < edit (docs/security.md). */
+export type DocumentRole = 'edit' | 'comment' | 'view'
+
 export interface DocumentAccess {
-  role: 'edit' | 'view'
+  role: DocumentRole
   name: string | null
   expiresAt: string | null
   authRequired: boolean
@@ -104,7 +107,7 @@ export async function getAccess(id: string): Promise<DocumentAccess> {
 }
 
 /** A link for others: with auth on it carries a fresh token of `role`; without, it is the plain URL. */
-export async function shareLink(id: string, role: 'edit' | 'view'): Promise<string> {
+export async function shareLink(id: string, role: DocumentRole): Promise<string> {
   const base = `${location.origin}/d/${encodeURIComponent(id)}`
   const { token } = await request<{ token: string | null }>(
     `/api/docs/${encodeURIComponent(id)}/share`,

@@ -11,7 +11,7 @@ import {
   type DocumentSummary,
 } from './docs-api.js'
 import { importMarkdownFile } from './import-markdown.js'
-import { fullDate, relativeTime } from './relative-time.js'
+import { fullDate, relativeTime } from '../editor/relative-time.js'
 import { docPath, navigate } from './router.js'
 import { errorMessage } from '../../shared/errors.js'
 import './document-list-page.css'

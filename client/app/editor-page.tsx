@@ -12,6 +12,7 @@ import {
   renameDocument,
   shareLink,
   type DocumentAccess,
+  type DocumentRole,
   type ExportFormat,
 } from './docs-api.js'
 import { UNTITLED } from './document-list-page.js'
@@ -36,6 +37,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
     docId,
     serverUrl: location.origin,
     token: hasToken ? () => tokenFor(docId) ?? '' : undefined,
+    threads: true,
   })
   const status = useSyncStatus(provider)
   const users = usePresence(provider)
@@ -45,6 +47,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
   const [notice, setNotice] = useState<string | null>(null)
   const [isHistoryOpen, setHistoryOpen] = useState(false)
   const isViewOnly = access?.role === 'view'
+  const canEdit = access === null || access.role === 'edit'
 
   useEffect(() => {
     let isCurrent = true
@@ -79,7 +82,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
     }
   }
 
-  const share = async (role: 'edit' | 'view') => {
+  const share = async (role: DocumentRole) => {
     let url = `${location.origin}/d/${encodeURIComponent(docId)}`
     try {
       if (access?.authRequired) url = await shareLink(docId, role)
@@ -91,7 +94,9 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
       ? 'Anyone with the link can edit.'
       : role === 'view'
         ? 'View-only link: people with it can read, not change.'
-        : 'Edit link: people with it can change the document.'
+        : role === 'comment'
+          ? 'Comment link: people with it can read and comment, not change the text.'
+          : 'Edit link: people with it can change the document.'
     try {
       await navigator.clipboard.writeText(url)
       setNotice(`Link copied. ${what}`)
@@ -131,12 +136,13 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
         >
           <Icon name="back" />
         </a>
-        <TitleField title={title} isReadOnly={isViewOnly} onSave={(next) => void saveTitle(next)} />
+        <TitleField title={title} isReadOnly={!canEdit} onSave={(next) => void saveTitle(next)} />
         <div className="app-header__spacer" />
         {isViewOnly && <span className="badge">View only</span>}
+        {access?.role === 'comment' && <span className="badge">Can comment</span>}
         <StatusPill status={status} />
         <PresenceBar users={users} identity={identity} onIdentityChange={setIdentity} />
-        <ShareButton hasRoles={access?.authRequired === true && !isViewOnly} onShare={(role) => void share(role)} />
+        <ShareButton hasRoles={access?.authRequired === true && canEdit} onShare={(role) => void share(role)} />
         <HistoryButton isOpen={isHistoryOpen} onToggle={() => setHistoryOpen(!isHistoryOpen)} />
         <ExportMenu onExport={(format) => void download(format)} />
       </AppHeader>
@@ -151,7 +157,8 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
             docId={docId}
             serverUrl={location.origin}
             provider={provider}
-            readOnly={isViewOnly}
+            readOnly={!canEdit}
+            role={access?.role ?? 'edit'}
             user={identity}
             theme={theme}
             placeholder="Start writing — type # for a heading, - for a list, [ ] for a task"
@@ -202,12 +209,12 @@ function TitleField({
   )
 }
 
-/** One button without auth; with auth, a choice between an edit and a view-only link. */
-function ShareButton({ hasRoles, onShare }: { hasRoles: boolean; onShare: (role: 'edit' | 'view') => void }) {
+/** One button without auth; with auth, a choice between an edit, a comment and a view-only link. */
+function ShareButton({ hasRoles, onShare }: { hasRoles: boolean; onShare: (role: DocumentRole) => void }) {
   const [isOpen, setOpen] = useState(false)
   const ref = useRef<HTMLDivElement>(null)
   useDismiss(ref, isOpen, () => setOpen(false))
-  const choose = (role: 'edit' | 'view') => {
+  const choose = (role: DocumentRole) => {
     setOpen(false)
     onShare(role)
   }
@@ -227,6 +234,9 @@ function ShareButton({ hasRoles, onShare }: { hasRoles: boolean; onShare: (role:
         <div className="popover menu__items" role="menu">
           <button type="button" role="menuitem" autoFocus onClick={() => choose('edit')}>
             Copy edit link
+          </button>
+          <button type="button" role="menuitem" onClick={() => choose('comment')}>
+            Copy “Can comment” link
           </button>
           <button type="button" role="menuitem" onClick={() => choose('view')}>
             Copy view-only link

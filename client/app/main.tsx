@@ -1,6 +1,7 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import '../editor/tandem-editor.css'
+import '../editor/comments/tandem-comments.css'
 import './app.css'
 import { adoptTokenFromUrl } from './access-token.js'
 import { App } from './app.js'

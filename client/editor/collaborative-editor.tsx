@@ -13,7 +13,9 @@ import {
   useTandemProvider,
   useUnsavedChangesWarning,
 } from './hooks.js'
-import { Toolbar } from './toolbar.js'
+import type { CommentRole } from './comments/comment-permissions.js'
+import { CommentsLayer } from './comments/comments-layer.js'
+import { ReviewToolbar, Toolbar } from './toolbar.js'
 import { completeUser, type EditorUser } from './user-identity.js'
 
 export type EditorTheme = 'light' | 'dark' | 'system'
@@ -29,6 +31,13 @@ export interface CollaborativeEditorProps {
   token?: TokenSource
   /** Hide the toolbar and refuse input. A UI hint: the server enforces view-only tokens itself. */
   readOnly?: boolean
+  /**
+   * What the token allows: `edit`, `comment` (threads and replies, no changes to the text) or `view`.
+   * A UI hint like `readOnly` (the server enforces roles); default `view` when `readOnly`, else `edit`.
+   */
+  role?: CommentRole
+  /** Show comment threads: highlights, the "Comments" sidebar and the Comment button (default true). */
+  comments?: boolean
   /** `auto` (default: WebSocket, falling back to SSE or long-poll by evidence), or one of those. */
   transport?: TransportPreference
   /** Where cursors travel: `auto` (default: WebRTC where it connects, else the server), `webrtc`, `server`, `off`. */
@@ -46,7 +55,7 @@ export interface CollaborativeEditorProps {
   /** `system` (default) follows the OS; theme colours come from `--tandem-*` CSS variables. */
   theme?: EditorTheme
   className?: string
-  /** Use a provider you created (e.g. with `useTandemProvider`) instead of making one. */
+  /** Use a provider you created (e.g. with `useTandemProvider`; with `threads: true` for comments) instead of making one. */
   provider?: TandemProvider
   /**
    * Called with the first status, then when the state, transport or error changes or a flag flips
@@ -76,6 +85,8 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
           transport: props.transport,
           presence: props.presence,
           offline: props.offline,
+          // No ?threads=1 (and no thread frames) when comments are off.
+          threads: props.comments ?? true,
         },
   )
   const provider = props.provider ?? owned
@@ -88,6 +99,7 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
     props.onStatus?.(changed)
   })
 
+  const role: CommentRole = props.role ?? (props.readOnly ? 'view' : 'edit')
   const className = ['tandem-editor', props.className].filter(Boolean).join(' ')
   return (
     <div className={className} data-tandem-theme={props.theme ?? 'system'} data-sync-state={status.state}>
@@ -101,7 +113,9 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
           key={`${provider.docId}`}
           provider={provider}
           user={props.user}
-          isReadOnly={(props.readOnly ?? false) || status.error !== null}
+          isReadOnly={(props.readOnly ?? false) || role !== 'edit' || status.error !== null}
+          role={role}
+          hasComments={props.comments ?? true}
           extensions={props.extensions}
           placeholder={props.placeholder}
           hasToolbar={props.toolbar ?? true}
@@ -118,6 +132,8 @@ interface EditorSurfaceProps {
   provider: TandemProvider
   user?: Partial<EditorUser>
   isReadOnly: boolean
+  role: CommentRole
+  hasComments: boolean
   extensions?: Extensions
   placeholder?: string
   hasToolbar: boolean
@@ -128,6 +144,8 @@ function EditorSurface({
   provider,
   user,
   isReadOnly,
+  role,
+  hasComments,
   extensions,
   placeholder,
   hasToolbar,
@@ -168,10 +186,23 @@ function EditorSurface({
     if (editor) onReadyRef.current?.(editor, provider)
   }, [editor, provider])
 
+  if (!editor) return null
   return (
-    <>
-      {hasToolbar && editor && <Toolbar editor={editor} />}
+    <CommentsLayer
+      editor={editor}
+      provider={provider}
+      role={role}
+      isReadOnly={isReadOnly}
+      isEnabled={hasComments}
+      renderToolbar={(controls) =>
+        !hasToolbar ? null : !isReadOnly ? (
+          <Toolbar editor={editor}>{controls}</Toolbar>
+        ) : controls ? (
+          <ReviewToolbar>{controls}</ReviewToolbar>
+        ) : null
+      }
+    >
       <EditorContent editor={editor} className="tandem-editor__content" />
-    </>
+    </CommentsLayer>
   )
 }

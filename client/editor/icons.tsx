@@ -43,6 +43,8 @@ const paths = {
   more: <path d="M5 12h.01M12 12h.01M19 12h.01" />,
   clock: <path d="M3.5 12a8.5 8.5 0 1 0 2.5-6M3 4v4h4M12 7.5V12l3 2" />,
   close: <path d="M6 6l12 12M18 6 6 18" />,
+  comment: <path d="M5 5h14v10H10l-4 4v-4H5zM9 9h6M9 12h4" />,
+  comments: <path d="M4 4h12v8H9l-3 3v-3H4zM19 9h1v8h-1v3l-3-3h-5v-2" />,
 } satisfies Record<string, ReactNode>
 
 export type IconName = keyof typeof paths

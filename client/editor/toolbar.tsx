@@ -13,7 +13,7 @@ type BlockType = 'paragraph' | 'h1' | 'h2' | 'h3' | 'other'
  * The formatting toolbar: one tab stop (arrow keys move between buttons, as WAI-ARIA's toolbar
  * pattern asks), every button labelled with its shortcut, active marks shown with aria-pressed.
  */
-export function Toolbar({ editor }: { editor: Editor }) {
+export function Toolbar({ editor, children }: { editor: Editor; children?: ReactNode }) {
   const state = useEditorState({
     editor,
     selector: ({ editor: e }) => ({
@@ -45,23 +45,7 @@ export function Toolbar({ editor }: { editor: Editor }) {
   const [isLinkOpen, setLinkOpen] = useState(false)
   const toolbarRef = useRef<HTMLDivElement>(null)
 
-  // Roving focus: arrows move between controls; Tab leaves the toolbar.
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (!['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(event.key)) return
-    if ((event.target as HTMLElement).closest('.tandem-link-editor')) return
-    const items = [...(toolbarRef.current?.querySelectorAll<HTMLElement>('[data-toolbar-item]') ?? [])].filter(
-      (item) => !(item as HTMLButtonElement).disabled,
-    )
-    const index = items.indexOf(document.activeElement as HTMLElement)
-    const next =
-      event.key === 'Home'
-        ? 0
-        : event.key === 'End'
-          ? items.length - 1
-          : (index + (event.key === 'ArrowRight' ? 1 : -1) + items.length) % items.length
-    items[next]?.focus()
-    event.preventDefault()
-  }
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => moveToolbarFocus(event, toolbarRef.current)
 
   if (!state.isEditable) return null
   const chain = () => editor.chain().focus()
@@ -201,6 +185,46 @@ export function Toolbar({ editor }: { editor: Editor }) {
           <ToolButton icon="trash" label="Delete table" onClick={() => chain().deleteTable().run()} />
         </div>
       )}
+      {/* Extra groups (the comment controls) */}
+      {children}
+    </div>
+  )
+}
+
+/** Roving focus inside a toolbar: arrows and Home/End move between controls; Tab leaves the toolbar. */
+export function moveToolbarFocus(event: KeyboardEvent<HTMLElement>, toolbar: HTMLElement | null): void {
+  if (!['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(event.key)) return
+  if ((event.target as HTMLElement).closest('.tandem-link-editor')) return
+  const items = [...(toolbar?.querySelectorAll<HTMLElement>('[data-toolbar-item]') ?? [])].filter(
+    (item) => !(item as HTMLButtonElement).disabled,
+  )
+  const index = items.indexOf(document.activeElement as HTMLElement)
+  const next =
+    event.key === 'Home'
+      ? 0
+      : event.key === 'End'
+        ? items.length - 1
+        : (index + (event.key === 'ArrowRight' ? 1 : -1) + items.length) % items.length
+  items[next]?.focus()
+  event.preventDefault()
+}
+
+/**
+ * The toolbar of someone who may not edit (comment and view roles): the comment controls only, so
+ * no formatting button suggests the text can be changed. The sidebar toggle is its tab stop (always enabled).
+ */
+export function ReviewToolbar({ children }: { children: ReactNode }) {
+  const toolbarRef = useRef<HTMLDivElement>(null)
+  return (
+    <div
+      className="tandem-toolbar tandem-toolbar--review"
+      role="toolbar"
+      aria-label="Review"
+      aria-orientation="horizontal"
+      ref={toolbarRef}
+      onKeyDown={(event) => moveToolbarFocus(event, toolbarRef.current)}
+    >
+      {children}
     </div>
   )
 }

@@ -1,6 +1,6 @@
 import { useRef, type KeyboardEvent } from 'react'
 import type { VersionSummary } from '../docs-api.js'
-import { relativeTime } from '../relative-time.js'
+import { relativeTime } from '../../editor/relative-time.js'
 
 const OPTION_ID_PREFIX = 'history-version-'
 

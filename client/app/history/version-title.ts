@@ -1,5 +1,5 @@
 import type { VersionSummary } from '../docs-api.js'
-import { fullDate } from '../relative-time.js'
+import { fullDate } from '../../editor/relative-time.js'
 
 /** A version's name, or its date for an unnamed one. */
 export function versionTitle(version: VersionSummary): string {

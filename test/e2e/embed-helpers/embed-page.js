@@ -3,6 +3,7 @@ import { createElement } from 'react'
 import { createRoot } from 'react-dom/client'
 import { CollaborativeEditor } from '../../../client/index.js'
 import '../../../client/editor/tandem-editor.css'
+import '../../../client/editor/comments/tandem-comments.css'
 
 // Plain JavaScript on purpose: the test project's tsconfig has no DOM types; Vite compiles the
 // TypeScript it imports.
@@ -31,6 +32,8 @@ createRoot(document.getElementById('root')).render(
     presence: 'off',
     offline: false,
     warnOnUnsavedClose: false,
+    // `?comments=0` embeds the editor without comments.
+    comments: params.get('comments') !== '0',
     onStatusChange: (status) => statuses.push(JSON.parse(JSON.stringify(status))),
     onReady: (_editor, provider) => {
       window.tandemProvider = provider

@@ -1,0 +1,126 @@
+import type { Editor } from '@tiptap/core'
+import type { ReactNode } from 'react'
+import type { ThreadAnchor } from '../../../shared/comments.js'
+import { SyncState } from '../../provider/sync-status.js'
+import type { TandemProvider } from '../../provider/tandem-provider.js'
+import { useSyncStatus } from '../hooks.js'
+import { canComment, type CommentRole, type CommentViewer } from './comment-permissions.js'
+import { CommentsSidebar, DRAFT_ALIGN_ID } from './comments-sidebar.js'
+import { CommentBubbleMenu, CommentsControls, sidebarId } from './comments-toolbar.js'
+import { anchorForRange, placeOf, quoteForRange, useOwnAuthorIds, useThreads } from './threads-binding.js'
+import { useCommentsUi, useIsNarrow } from './use-comments-ui.js'
+import { useEditorNotices } from './use-editor-notices.js'
+
+export interface CommentsLayerProps {
+  editor: Editor
+  provider: TandemProvider
+  role: CommentRole
+  isReadOnly: boolean
+  /** False: no threads are asked for, nothing of comments is drawn (`comments={false}`). */
+  isEnabled: boolean
+  /** Draws the toolbar, given the comment controls to put in it (null when comments are off). */
+  renderToolbar: (controls: ReactNode) => ReactNode
+  /** The document (EditorContent). */
+  children: ReactNode
+}
+
+/** What a new thread on `from`..`to` records: its quote, and an anchor that follows the text. */
+const describeRange = (editor: Editor, from: number, to: number) => ({
+  quote: quoteForRange(editor.state, from, to),
+  anchor: anchorForRange(editor.state, from, to),
+})
+
+/** Where an anchor's text is now, or null when it was deleted. */
+const placeRange = (editor: Editor, anchor: ThreadAnchor) => {
+  const place = placeOf(editor.state, anchor)
+  return place.kind === 'range' ? { from: place.from, to: place.to } : null
+}
+
+/**
+ * Everything comments add around the document: the toolbar's Comment button and thread count, the
+ * bubble menu, the highlights, the "Comments" sidebar, the shortcut, and the notice that explains a
+ * read-only document to someone who types into it.
+ */
+export function CommentsLayer({
+  editor,
+  provider,
+  role,
+  isReadOnly,
+  isEnabled,
+  renderToolbar,
+  children,
+}: CommentsLayerProps) {
+  const threads = useThreads(isEnabled ? provider : null, editor)
+  const authorIds = useOwnAuthorIds(provider)
+  const viewer: CommentViewer = { role, authorIds }
+  const ui = useCommentsUi(editor, threads, isEnabled, describeRange, placeRange)
+  const mayComment = isEnabled && canComment(viewer)
+  const notice = useEditorNotices(editor, role, isReadOnly, mayComment ? ui.startComment : null)
+  const id = sidebarId(provider.docId)
+  const isNarrow = useIsNarrow()
+  const { state } = useSyncStatus(provider)
+  const isReachable = state === SyncState.Connected || state === SyncState.Saving || state === SyncState.Saved
+
+  /** Where a thread's text starts on screen, so its card can stand beside it. */
+  const textTop = (threadId: string): number | null => {
+    if (threadId === DRAFT_ALIGN_ID && !editor.isDestroyed) {
+      return editor.view.dom.querySelector('[data-thread-id=""]')?.getBoundingClientRect().top ?? null
+    }
+    const place = threads.threads.find((placed) => placed.thread.id === threadId)?.place
+    if (place?.kind !== 'range' || editor.isDestroyed) return null
+    // The highlight as drawn (resolved threads have none: then the position's coordinates).
+    const highlight = editor.view.dom.querySelector(`[data-thread-id="${CSS.escape(threadId)}"]`)
+    if (highlight) return highlight.getBoundingClientRect().top
+    try {
+      return editor.view.coordsAtPos(place.from).top
+    } catch {
+      return null // a place from a document state the view has not drawn yet
+    }
+  }
+
+  const controls = isEnabled ? (
+    <CommentsControls
+      editor={editor}
+      onComment={mayComment ? ui.startComment : null}
+      openCount={threads.openCount}
+      isSidebarOpen={ui.isSidebarOpen}
+      onToggleSidebar={() => ui.setSidebarOpen(!ui.isSidebarOpen)}
+      controlsId={id}
+      isTabStop={isReadOnly}
+    />
+  ) : null
+
+  return (
+    <>
+      {renderToolbar(controls)}
+      {/* Always in the DOM: a live region announces changes only once it exists. */}
+      <div className="tandem-editor__notice" role="status" data-empty={notice === null || undefined}>
+        {notice}
+      </div>
+      <div className="tandem-editor__body" data-sidebar={(isEnabled && ui.isSidebarOpen) || undefined}>
+        {children}
+        {isEnabled && (
+          <CommentsSidebar
+            id={id}
+            threads={threads}
+            viewer={viewer}
+            activeThreadId={ui.activeThreadId}
+            onActivate={(threadId) => ui.activate(threadId, 'card')}
+            draft={ui.draft}
+            onDraftChange={ui.setDraft}
+            isOpen={ui.isSidebarOpen}
+            onClose={() => ui.setSidebarOpen(false)}
+            isReachable={isReachable}
+            textTop={isNarrow ? undefined : textTop}
+            documentElement={editor.isDestroyed ? null : editor.view.dom}
+            draftFrom={
+              ui.draft?.anchor && !editor.isDestroyed ? (placeRange(editor, ui.draft.anchor)?.from ?? null) : null
+            }
+            cardRefs={ui.cardRefs}
+          />
+        )}
+      </div>
+      {mayComment && <CommentBubbleMenu editor={editor} onComment={ui.startComment} />}
+    </>
+  )
+}

@@ -1,0 +1,232 @@
+import { useRef, useState, type RefObject } from 'react'
+import type { ThreadAnchor } from '../../../shared/comments.js'
+import type { PendingWrite, PlacedThread, ThreadsState } from '../../comments/threads-api.js'
+import { useCardAlignment } from './card-alignment.js'
+import { CommentBody } from './comment-body.js'
+import { CommentComposer } from './comment-composer.js'
+import { canComment, type CommentViewer } from './comment-permissions.js'
+import { ThreadCard } from './thread-card.js'
+
+/** A thread being started: what the composer will post. */
+export interface ThreadDraft {
+  quote: string
+  /** null: a comment on the whole document. */
+  anchor: ThreadAnchor | null
+}
+
+export type ThreadFilter = 'open' | 'resolved' | 'all'
+
+/** The aligned list's id for the composer of a new comment on the text (cards use their thread's id). */
+export const DRAFT_ALIGN_ID = 'draft'
+
+const FILTERS: { value: ThreadFilter; label: string }[] = [
+  { value: 'open', label: 'Open' },
+  { value: 'resolved', label: 'Resolved' },
+  { value: 'all', label: 'All' },
+]
+
+export interface CommentsSidebarProps {
+  /** The element id, for the toolbar toggle's aria-controls. */
+  id: string
+  threads: ThreadsState
+  viewer: CommentViewer
+  activeThreadId: string | null
+  onActivate: (threadId: string) => void
+  /** `key` changes for each new draft, so its composer starts afresh (and takes focus). */
+  draft: (ThreadDraft & { key?: number }) | null
+  onDraftChange: (draft: ThreadDraft | null) => void
+  isOpen: boolean
+  onClose: () => void
+  /** The server answers (the session is connected): writes in flight are not yet "waiting to send". */
+  isReachable: boolean
+  /** The viewport top of a thread's text, to put its card beside it; undefined: cards simply stack (phones). */
+  textTop?: (threadId: string) => number | null
+  /** Where the text of the comment being written starts (ProseMirror position), to place its composer. */
+  draftFrom?: number | null
+  /** The document's element (whose size changes move the text the cards stand beside). */
+  documentElement?: HTMLElement | null
+  /** Filled with each card's element, so a click on a highlight can focus its card. */
+  cardRefs: RefObject<Map<string, HTMLElement>>
+}
+
+/**
+ * The threads, in a landmark named "Comments": a column beside the document on wide screens, a
+ * panel on phones. Anchored threads come in document order, then those whose text was deleted, then
+ * comments on the whole document in their own section.
+ */
+export function CommentsSidebar({
+  id,
+  threads,
+  viewer,
+  activeThreadId,
+  onActivate,
+  draft,
+  onDraftChange,
+  isOpen,
+  onClose,
+  isReachable,
+  textTop,
+  draftFrom,
+  documentElement,
+  cardRefs,
+}: CommentsSidebarProps) {
+  const [filter, setFilter] = useState<ThreadFilter>('open')
+  const alignedList = useRef<HTMLUListElement>(null)
+  useCardAlignment(alignedList, textTop ?? (() => null), textTop !== undefined && isOpen, documentElement ?? null)
+  const { client, pending } = threads
+  const isShown = (placed: PlacedThread) =>
+    filter === 'all' || placed.thread.status === filter || placed.thread.id === activeThreadId
+  const visible = threads.threads.filter(isShown)
+  const inText = visible.filter((placed) => placed.place.kind !== 'document')
+  const onDocument = visible.filter((placed) => placed.place.kind === 'document')
+  // Every write passes through the queue while in flight; only while the server is out of reach is
+  // one "waiting to send" (online, its composer shows it being sent, and shows a refusal in place).
+  const waiting = isReachable ? [] : pending
+  const pendingThreads = waiting.filter((write) => write.kind === 'thread')
+  const isQueued = (kind: PendingWrite['kind'], threadId: string | null) => (body: string) =>
+    waiting.some((write) => write.kind === kind && write.threadId === threadId && write.body === body)
+  const mayComment = canComment(viewer)
+
+  const setCardRef = (threadId: string) => (element: HTMLElement | null) => {
+    if (element) cardRefs.current.set(threadId, element)
+    else cardRefs.current.delete(threadId)
+  }
+
+  const card = (placed: PlacedThread) => (
+    <li key={placed.thread.id} data-align-id={placed.thread.id}>
+      <ThreadCard
+        ref={setCardRef(placed.thread.id)}
+        placed={placed}
+        viewer={viewer}
+        client={client}
+        isActive={placed.thread.id === activeThreadId}
+        pendingReplies={waiting.filter((write) => write.kind === 'reply' && write.threadId === placed.thread.id)}
+        isQueued={isQueued}
+        onActivate={onActivate}
+      />
+    </li>
+  )
+
+  const draftComposer = draft && mayComment && (
+    <div key={draft.key} className="tandem-thread tandem-thread--draft" data-active>
+      {draft.anchor && draft.quote && <blockquote className="tandem-thread__quote">{draft.quote}</blockquote>}
+      <CommentComposer
+        label={draft.anchor ? 'Comment' : 'Comment on the document'}
+        placeholder={draft.anchor ? 'Add a comment…' : 'A comment on the whole document…'}
+        onCancel={() => onDraftChange(null)}
+        isQueued={isQueued('thread', null)}
+        onSubmit={async (body) => {
+          const thread = await client.startThread({ body, quote: draft.quote, anchor: draft.anchor })
+          onDraftChange(null)
+          onActivate(thread.id)
+        }}
+      />
+    </div>
+  )
+  // A new comment on the text stands among the cards in document order, beside its text.
+  const aligned = inText.map((placed) => ({
+    from: placed.place.kind === 'range' ? placed.place.from : Number.POSITIVE_INFINITY,
+    item: card(placed),
+  }))
+  if (draftComposer && draft?.anchor) {
+    aligned.push({
+      from: draftFrom ?? -1,
+      item: (
+        <li key={`draft-${draft.key ?? 0}`} data-align-id={DRAFT_ALIGN_ID}>
+          {draftComposer}
+        </li>
+      ),
+    })
+    aligned.sort((a, b) => a.from - b.from)
+  }
+
+  const count = (which: ThreadFilter) =>
+    which === 'all' ? threads.threads.length : threads.threads.filter((placed) => placed.thread.status === which).length
+
+  return (
+    <aside id={id} className="tandem-comments" aria-label="Comments" data-open={isOpen || undefined}>
+      <div className="tandem-comments__header">
+        <h2 className="tandem-comments__heading">Comments</h2>
+        <div className="tandem-comments__filter" role="radiogroup" aria-label="Show">
+          {FILTERS.map(({ value, label }) => (
+            <button
+              key={value}
+              type="button"
+              role="radio"
+              aria-checked={filter === value}
+              className="tandem-comments__filter-option"
+              onClick={() => setFilter(value)}
+            >
+              {label}
+              <span className="tandem-comments__filter-count">{count(value)}</span>
+            </button>
+          ))}
+        </div>
+        <button
+          type="button"
+          className="tandem-comments__close"
+          aria-label="Close comments"
+          title="Close comments"
+          onClick={onClose}
+        >
+          ×
+        </button>
+      </div>
+
+      {/* Not an alert: it repeats the session's own error (the editor's banner) or says when threads come. */}
+      {threads.loadError && <p className="tandem-comments__empty">{threads.loadError}</p>}
+
+      {pendingThreads.length > 0 && (
+        <ul className="tandem-comments__list" aria-label="Waiting to send">
+          {pendingThreads.map((write) => (
+            <li key={write.id}>
+              <div className="tandem-thread" data-pending>
+                {write.quote && <blockquote className="tandem-thread__quote">{write.quote}</blockquote>}
+                <div className="tandem-comment__meta">
+                  <span className="tandem-comment__pending">Waiting to send</span>
+                </div>
+                <CommentBody body={write.body} />
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      {aligned.length > 0 && (
+        <ul className="tandem-comments__list tandem-comments__list--aligned" ref={alignedList}>
+          {aligned.map(({ item }) => item)}
+        </ul>
+      )}
+
+      {!threads.isLoaded && !threads.loadError && <p className="tandem-comments__empty">Loading comments…</p>}
+      {threads.isLoaded && visible.length === 0 && !draft && pendingThreads.length === 0 && (
+        <p className="tandem-comments__empty">
+          {filter === 'resolved'
+            ? 'No resolved threads.'
+            : filter === 'open' && threads.threads.length > 0
+              ? 'No open threads.'
+              : mayComment
+                ? 'No comments yet. Select text and press Comment.'
+                : 'No comments yet.'}
+        </p>
+      )}
+
+      {(onDocument.length > 0 || mayComment) && (
+        <section className="tandem-comments__document" aria-label="On the whole document">
+          <h3 className="tandem-comments__subheading">Whole document</h3>
+          {onDocument.length > 0 && <ul className="tandem-comments__list">{onDocument.map(card)}</ul>}
+          {draft && !draft.anchor && draftComposer}
+          {mayComment && !draft && (
+            <button
+              type="button"
+              className="tandem-comments__button"
+              onClick={() => onDraftChange({ quote: '', anchor: null })}
+            >
+              Comment on the document
+            </button>
+          )}
+        </section>
+      )}
+    </aside>
+  )
+}

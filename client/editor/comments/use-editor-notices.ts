@@ -1,0 +1,79 @@
+import type { Editor } from '@tiptap/core'
+import { useEffect, useRef, useState } from 'react'
+import type { CommentRole } from './comment-permissions.js'
+import { isCommentShortcut } from './comments-toolbar.js'
+
+/** How long the "you cannot edit" notice stays up after the last attempt. */
+export const READ_ONLY_NOTICE_MS = 4_000
+
+/** Why typing did nothing, per role. */
+export const READ_ONLY_REASON: Record<Exclude<CommentRole, 'edit'>, string> = {
+  comment: 'You can comment but not edit this document.',
+  view: 'This document is view-only.',
+}
+
+/** True when this key press would change text in an editable document. */
+function isTypingKey(event: KeyboardEvent): boolean {
+  if (event.ctrlKey || event.metaKey || event.altKey) return false
+  return event.key.length === 1 || event.key === 'Enter' || event.key === 'Backspace' || event.key === 'Delete'
+}
+
+function isInsideEditor(editor: Editor, event: Event): boolean {
+  if (editor.isDestroyed) return false
+  const target = event.target
+  // Typing into a text box (the comment composer, the title) is not typing into the document.
+  if (target instanceof HTMLElement && target.closest('input, textarea, select, [contenteditable="true"]')) {
+    return target.closest('.ProseMirror') === editor.view.dom
+  }
+  const anchor = document.getSelection()?.anchorNode ?? null
+  return anchor !== null && editor.view.dom.contains(anchor)
+}
+
+/**
+ * Document-wide keys for one editor: Ctrl/Cmd+Alt+M starts a comment on the selection; and in a
+ * read-only editor, typing or pasting where the selection is shows why nothing happens. A read-only
+ * ProseMirror has no focus of its own, so the keys are heard on the document and claimed only when
+ * the selection is inside this editor.
+ */
+export function useEditorNotices(
+  editor: Editor | null,
+  role: CommentRole,
+  isReadOnly: boolean,
+  onCommentShortcut: (() => boolean) | null,
+): string | null {
+  const [notice, setNotice] = useState<string | null>(null)
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  const shortcutRef = useRef(onCommentShortcut)
+  shortcutRef.current = onCommentShortcut
+
+  useEffect(() => {
+    if (!editor) return
+    const reason = isReadOnly && role !== 'edit' ? READ_ONLY_REASON[role] : null
+    const explain = () => {
+      if (!reason) return
+      setNotice(reason)
+      clearTimeout(timer.current)
+      timer.current = setTimeout(() => setNotice(null), READ_ONLY_NOTICE_MS)
+    }
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (!isInsideEditor(editor, event)) return
+      if (isCommentShortcut(event) && shortcutRef.current) {
+        if (shortcutRef.current()) event.preventDefault()
+        return
+      }
+      if (reason && !editor.isEditable && isTypingKey(event)) explain()
+    }
+    const onPaste = (event: ClipboardEvent) => {
+      if (reason && !editor.isEditable && isInsideEditor(editor, event)) explain()
+    }
+    document.addEventListener('keydown', onKeyDown)
+    document.addEventListener('paste', onPaste)
+    return () => {
+      document.removeEventListener('keydown', onKeyDown)
+      document.removeEventListener('paste', onPaste)
+      clearTimeout(timer.current)
+    }
+  }, [editor, role, isReadOnly])
+
+  return notice
+}
