@@ -42,6 +42,12 @@ export class PendingWrites {
     this.set([...merged, write])
   }
 
+  /** Keeps a write the server refused, with its sentence, and stops it being sent again. */
+  markRefused(id: string, refusal: string): void {
+    if (!this.has(id)) return
+    this.set(this.merged().map((write) => (write.id === id ? { ...write, refusal } : write)))
+  }
+
   remove(id: string): void {
     if (!this.has(id)) return
     this.set(this.merged().filter((write) => write.id !== id))
@@ -103,7 +109,8 @@ function isPendingWrite(value: unknown): value is PendingWrite {
     (write.threadId === null || typeof write.threadId === 'string') &&
     typeof write.body === 'string' &&
     typeof write.quote === 'string' &&
-    (write.anchor === null || isAnchor(write.anchor))
+    (write.anchor === null || isAnchor(write.anchor)) &&
+    (write.refusal === undefined || typeof write.refusal === 'string')
   )
 }
 

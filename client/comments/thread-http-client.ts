@@ -91,6 +91,10 @@ export class ThreadHttpClient implements ThreadClient {
     return this.applied(answer)
   }
 
+  dismiss(writeId: string): void {
+    this.pending.remove(writeId)
+  }
+
   async deleteThread(threadId: string): Promise<void> {
     await this.request('DELETE', this.threadUrl(threadId))
     this.options.store.remove(threadId)
@@ -147,7 +151,7 @@ export class ThreadHttpClient implements ThreadClient {
   private async sendAll(): Promise<void> {
     for (;;) {
       if (!this.isActive()) return
-      const write = this.pending.getAll()[0]
+      const write = this.pending.getAll().find((held) => held.refusal === undefined)
       if (!write) return
       try {
         const thread = this.applied(await this.send(write))
@@ -160,8 +164,14 @@ export class ThreadHttpClient implements ThreadClient {
           return
         }
         // Refused for good (wrong role, unknown thread, too long): re-sending would be refused again.
-        this.pending.remove(write.id)
-        this.settle(write.id, (waiter) => waiter.reject(error))
+        // Whoever waits shows the refusal beside the text it kept; with nobody waiting (re-sent after
+        // a reload), the write stays in the queue with the reason, so its text is not lost unseen.
+        if (this.waiters.has(write.id)) {
+          this.pending.remove(write.id)
+          this.settle(write.id, (waiter) => waiter.reject(error))
+        } else {
+          this.pending.markRefused(write.id, error instanceof Error ? error.message : String(error))
+        }
       }
     }
   }

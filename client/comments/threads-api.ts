@@ -31,6 +31,12 @@ export interface PendingWrite {
   body: string
   quote: string
   anchor: ThreadAnchor | null
+  /**
+   * Set when the server refused the write and nobody was waiting for its answer (it was re-sent after
+   * a reload, say, and the link had become view-only meanwhile): the server's sentence. Such a write
+   * is not sent again; it stays, with its text, until the user dismisses it (`client.dismiss`).
+   */
+  refusal?: string
 }
 
 export interface ThreadsState {
@@ -76,4 +82,6 @@ export interface ThreadClient {
   deleteComment(threadId: string, commentId: string): Promise<Thread | null>
   /** Edit role only (moderation). */
   deleteThread(threadId: string): Promise<void>
+  /** Forgets a kept write the server refused (`PendingWrite.refusal`), once its user has seen its text. */
+  dismiss(writeId: string): void
 }

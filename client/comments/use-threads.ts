@@ -119,4 +119,5 @@ const unavailableClient: ThreadClient = {
   editComment: unavailable,
   deleteComment: unavailable,
   deleteThread: unavailable,
+  dismiss: () => undefined,
 }

@@ -349,6 +349,39 @@ describe('comment and view links (AUTH_SECRET)', { timeout: 120_000 }, () => {
     }
   })
 
+  it('a comment kept from an earlier visit that the link may no longer post is shown as not sent, with its text, until dismissed', async () => {
+    const docId = await seeded('refused-after-reload')
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } })
+    try {
+      // What an earlier visit left: a comment typed offline, kept in this browser for re-sending.
+      const key = `tandem:comments-pending:${authApp.url}/${docId}`
+      const kept = [
+        {
+          id: 'kept-comment-0001',
+          kind: 'thread',
+          threadId: null,
+          body: 'Typed on the train',
+          quote: '',
+          anchor: null,
+        },
+      ]
+      await context.addInitScript(
+        `localStorage.setItem(${JSON.stringify(key)}, ${JSON.stringify(JSON.stringify(kept))})`,
+      )
+      const page = await context.newPage()
+      await page.goto(`${authApp.url}/d/${docId}?token=${await token(docId, 'view')}`)
+      await eventually(() => syncState(page)).toBe('saved')
+      const notSent = commentsLandmark(page).getByRole('list', { name: 'Not sent' })
+      await notSent.getByRole('alert').filter({ hasText: 'Not sent:' }).waitFor({ timeout: 10_000 })
+      expect(await notSent.textContent()).toContain('Typed on the train')
+      await notSent.getByRole('button', { name: 'Dismiss' }).click()
+      await notSent.waitFor({ state: 'detached' })
+      expect(await page.evaluate(`localStorage.getItem(${JSON.stringify(key)})`)).toBeNull()
+    } finally {
+      await context.close()
+    }
+  })
+
   it('a comment link comments; what it types into the document changes nothing and the app says why', async () => {
     const docId = await seeded('comment-link')
     const { page, close } = await open(docId, 'comment')

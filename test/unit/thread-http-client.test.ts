@@ -161,6 +161,36 @@ describe('ThreadHttpClient (comments over REST, never lost, never twice)', () =>
     expect(after.store.get(thread.id)?.comments).toHaveLength(3)
   })
 
+  it('keeps a comment refused after a reload, with the reason and its text, until dismissed; never re-sent', async () => {
+    const before = client()
+    api.mode = 'unavailable'
+    void before.client.startThread({ body: 'typed offline', quote: 'the quote' })
+    await waitFor(() => before.client.pending.getAll().length === 1 && !before.client.isSending)
+    before.client.destroy() // the tab closes; meanwhile the link becomes view-only
+
+    api.mode = 'up'
+    api.refusal = { status: 403, error: 'forbidden', message: 'This link can view the document but not comment.' }
+    const after = client()
+    after.client.resume()
+    await waitFor(() => after.client.pending.getAll()[0]?.refusal !== undefined)
+    expect(after.client.pending.getAll()).toEqual([
+      expect.objectContaining({
+        body: 'typed offline',
+        quote: 'the quote',
+        refusal: 'This link can view the document but not comment.',
+      }),
+    ])
+    expect(storage.values.size).toBe(1) // kept across another reload too
+    const posts = api.requests.filter((request) => request.method === 'POST').length
+    after.client.resume()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(api.requests.filter((request) => request.method === 'POST')).toHaveLength(posts)
+
+    after.client.dismiss(after.client.pending.getAll()[0]!.id)
+    expect(after.client.pending.getAll()).toEqual([])
+    expect(storage.values.size).toBe(0)
+  })
+
   it('keeps the unsent comments of two tabs of one document in storage, and each reaches the server once', async () => {
     api.mode = 'unavailable'
     const tabA = client()

@@ -81,7 +81,9 @@ export function CommentsSidebar({
   const onDocument = visible.filter((placed) => placed.place.kind === 'document')
   // Every write passes through the queue while in flight; only while the server is out of reach is
   // one "waiting to send" (online, its composer shows it being sent, and shows a refusal in place).
-  const waiting = isReachable ? [] : pending
+  const waiting = isReachable ? [] : pending.filter((write) => write.refusal === undefined)
+  // Refused with nobody waiting (re-sent after a reload): shown with its text until dismissed.
+  const refused = pending.filter((write) => write.refusal !== undefined)
   const pendingThreads = waiting.filter((write) => write.kind === 'thread')
   const isQueued = (kind: PendingWrite['kind'], threadId: string | null) => (body: string) =>
     waiting.some((write) => write.kind === kind && write.threadId === threadId && write.body === body)
@@ -176,6 +178,27 @@ export function CommentsSidebar({
       {/* Not an alert: it repeats the session's own error (the editor's banner) or says when threads come. */}
       {threads.loadError && <p className="tandem-comments__empty">{threads.loadError}</p>}
 
+      {refused.length > 0 && (
+        <ul className="tandem-comments__list" aria-label="Not sent">
+          {refused.map((write) => (
+            <li key={write.id}>
+              <div className="tandem-thread" data-refused>
+                {write.quote && <blockquote className="tandem-thread__quote">{write.quote}</blockquote>}
+                <p className="tandem-comments__error" role="alert">
+                  Not sent: {write.refusal}
+                </p>
+                <CommentBody body={write.body} />
+                <div className="tandem-thread__actions">
+                  <button type="button" className="tandem-comments__button" onClick={() => client.dismiss(write.id)}>
+                    Dismiss
+                  </button>
+                </div>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+
       {pendingThreads.length > 0 && (
         <ul className="tandem-comments__list" aria-label="Waiting to send">
           {pendingThreads.map((write) => (
@@ -199,7 +222,7 @@ export function CommentsSidebar({
       )}
 
       {!threads.isLoaded && !threads.loadError && <p className="tandem-comments__empty">Loading comments…</p>}
-      {threads.isLoaded && visible.length === 0 && !draft && pendingThreads.length === 0 && (
+      {threads.isLoaded && visible.length === 0 && !draft && pendingThreads.length === 0 && refused.length === 0 && (
         <p className="tandem-comments__empty">
           {filter === 'resolved'
             ? 'No resolved threads.'
