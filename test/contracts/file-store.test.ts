@@ -80,6 +80,17 @@ function runFileStoreContract(backend: BackendUnderTest) {
       expect(Buffer.from((await store.get('doc', png.id))!.bytes).toString()).toBe('again')
     })
 
+    it("never leaves a reference without its file when a document's deletion races another's upload", async () => {
+      const other = await opened.openAgain()
+      for (let round = 0; round < 10; round++) {
+        const png = file(`raced ${round}`)
+        await store.put(`doc-${round}`, png)
+        // Another instance adds the same bytes to another document while this one deletes the first.
+        await Promise.all([store.deleteDocument(`doc-${round}`), other.files.put(`keeper-${round}`, png)])
+        expect(await store.get(`keeper-${round}`, png.id), `round ${round}`).not.toBeNull()
+      }
+    })
+
     it('keeps every byte value of a large file', async () => {
       const bytes = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7) % 256)
       const big: NewFile = {
