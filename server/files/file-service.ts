@@ -71,6 +71,12 @@ export class FileService {
   async store(docId: DocId, bytes: Uint8Array, sha256: string): Promise<UploadedFile> {
     const image = sniffImage(bytes)
     const info = await this.deps.store.put(docId, { id: sha256, ...image, bytes })
+    // Deleted while the body streamed in: its deletion collected files before this reference
+    // existed, so collect again, or the reference would keep the file for good.
+    if (!(await this.deps.documentExists(docId))) {
+      await this.deps.store.deleteDocument(docId)
+      throw new SyncError(ErrorCode.NotFound, `document ${docId} was deleted during the upload`)
+    }
     return uploaded(docId, info)
   }
 
