@@ -68,17 +68,23 @@ export function filesRoutes({ files, authenticator, clientAddress, maxUploadByte
     const fileId = String(request.params.fileId)
     await authenticator.authorize(requestToken(request), docId)
     const etag = `"${fileId}"`
-    response.set(FILE_SECURITY_HEADERS).set('Cache-Control', IMMUTABLE)
+    // Only for a file this document references: a 304 must not confirm another document's file.
+    // The caching headers go on answers about the file only: a cached 404 would hide it for a year.
     if (etagMatches(request.get('if-none-match'), etag)) {
-      // Only for a file this document references: a 304 must not confirm another document's file.
       await files.info(docId, fileId)
-      response.set('ETag', etag).status(304).end()
+      response.set(FILE_SECURITY_HEADERS).set({ 'Cache-Control': IMMUTABLE, ETag: etag }).status(304).end()
       return
     }
     const file = await files.read(docId, fileId)
     response
       .status(200)
-      .set({ 'Content-Type': file.type, 'Content-Length': String(file.bytes.byteLength), ETag: etag })
+      .set(FILE_SECURITY_HEADERS)
+      .set({
+        'Cache-Control': IMMUTABLE,
+        ETag: etag,
+        'Content-Type': file.type,
+        'Content-Length': String(file.bytes.byteLength),
+      })
       .end(
         request.method === 'HEAD'
           ? undefined

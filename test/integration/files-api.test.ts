@@ -173,7 +173,10 @@ describe('files API without AUTH_SECRET (SQLite)', () => {
 
   it('answers 404 for an unknown document, an unknown file and a malformed file id', async () => {
     expect((await upload(running, 'nobody-made-this', png(2, 2))).status).toBe(404)
-    expect((await fetch(`${running.httpUrl}/api/docs/doc/files/${'0'.repeat(64)}`)).status).toBe(404)
+    const missing = await fetch(`${running.httpUrl}/api/docs/doc/files/${'0'.repeat(64)}`)
+    expect(missing.status).toBe(404)
+    // Not cacheable: the file may be uploaded a moment later.
+    expect(missing.headers.get('cache-control') ?? '').not.toMatch(/max-age/)
     expect((await fetch(`${running.httpUrl}/api/docs/doc/files/..%2F..%2Fetc`)).status).toBe(404)
     expect((await upload(running, 'bad.id', png(2, 2))).status).toBe(400)
   })
