@@ -56,7 +56,7 @@ export function filesRoutes({ files, authenticator, clientAddress, maxUploadByte
       await files.admit(docId, uploader)
     } catch (error) {
       // Refused before its body was read: the body is dropped as it comes, never held.
-      throw closing(request, error)
+      throw dropRestOfBody(request, error)
     }
     const { bytes, sha256 } = await readCapped(request, maxUploadBytes)
     const file = await files.store(docId, bytes, sha256)
@@ -108,7 +108,7 @@ function readCapped(request: IncomingMessage, maxBytes: number): Promise<{ bytes
       `the file is larger than ${maxBytes} bytes (MAX_UPLOAD_BYTES), the most one upload may be`,
     )
   const declared = Number(request.headers['content-length'])
-  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(closing(request, tooLarge()))
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(dropRestOfBody(request, tooLarge()))
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     const hash = createHash('sha256')
@@ -118,7 +118,7 @@ function readCapped(request: IncomingMessage, maxBytes: number): Promise<{ bytes
       if (received > maxBytes) {
         cleanup()
         chunks.length = 0
-        reject(closing(request, tooLarge()))
+        reject(dropRestOfBody(request, tooLarge()))
         return
       }
       chunks.push(chunk)
@@ -152,7 +152,7 @@ const REFUSED_BODY_LINGER_MS = 5_000
  * Refuses the rest of the body: read and dropped, never held, and the connection ended if the
  * client keeps sending once the answer has been out for REFUSED_BODY_LINGER_MS.
  */
-function closing<E>(request: IncomingMessage, error: E): E {
+function dropRestOfBody<E>(request: IncomingMessage, error: E): E {
   request.on('data', () => undefined)
   request.resume()
   const response = (request as Request).res
