@@ -184,6 +184,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const files = new FileService({
     store: storage.files,
     documentExists: async (docId) => (await store.info(docId)) !== null,
+    createDocument: async (docId) => void (await store.create(docId, '')),
     limits,
   })
   const documents = new DocumentService(store, registry, history, comments, files)

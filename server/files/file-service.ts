@@ -26,6 +26,12 @@ export interface UploadedFile {
 export interface FileServiceDeps {
   store: FileStore
   documentExists(docId: DocId): Promise<boolean>
+  /**
+   * Creates the (empty) document when an edit upload names one that has no content yet: a new
+   * document's first act may be a pasted image, whose upload can reach the server before the edit
+   * that inserts it, and an edit token may create the document by any edit anyway.
+   */
+  createDocument(docId: DocId): Promise<void>
   limits: { uploadsPerMinute: number }
   now?: () => number
 }
@@ -37,8 +43,8 @@ const MAX_RATE_BUCKETS = 10_000
 const FILE_ID = /^[0-9a-f]{64}$/
 
 /**
- * The rules around uploaded files (docs/security.md, "Uploads"): only edit uploads, and only into a
- * document that exists, within a per-author budget; only images that sniff as PNG, JPEG, GIF or
+ * The rules around uploaded files (docs/security.md, "Uploads"): only edit uploads (into the document,
+ * created if it has no content yet), within a per-author budget; only images that sniff as PNG, JPEG, GIF or
  * WebP are kept; a file is read only through a document that references it. Reading the body
  * (and its size cap) is the HTTP layer's: this service sees whole, bounded bytes.
  */
@@ -58,10 +64,8 @@ export class FileService {
     if (uploader.role !== Role.Edit) {
       throw new SyncError(ErrorCode.ReadOnly, `${readOnlyReason(uploader.role)}: cannot upload images`)
     }
-    if (!(await this.deps.documentExists(docId))) {
-      throw new SyncError(ErrorCode.NotFound, `document ${docId} does not exist`)
-    }
     this.spend(uploader)
+    if (!(await this.deps.documentExists(docId))) await this.deps.createDocument(docId)
   }
 
   /**

@@ -171,8 +171,15 @@ describe('files API without AUTH_SECRET (SQLite)', () => {
     expect(await response.json()).toMatchObject({ message: /bytes as the request body/ })
   })
 
-  it('answers 404 for an unknown document, an unknown file and a malformed file id', async () => {
-    expect((await upload(running, 'nobody-made-this', png(2, 2))).status).toBe(404)
+  it('creates a document with no content yet on an upload (a new document whose first act is a pasted image)', async () => {
+    const response = await upload(running, 'first-act-is-an-image', png(2, 2))
+    expect(response.status).toBe(201)
+    const { url } = (await response.json()) as { url: string }
+    expect((await fetch(`${running.httpUrl}${url}`)).status).toBe(200)
+    expect((await fetch(`${running.httpUrl}/api/docs/first-act-is-an-image`)).status).toBe(200)
+  })
+
+  it('answers 404 for an unknown file and a malformed file id', async () => {
     const missing = await fetch(`${running.httpUrl}/api/docs/doc/files/${'0'.repeat(64)}`)
     expect(missing.status).toBe(404)
     // Not cacheable: the file may be uploaded a moment later.

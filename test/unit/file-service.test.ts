@@ -14,7 +14,12 @@ describe('FileService', () => {
   it('collects the file again when the document was deleted while its upload streamed in', async () => {
     const store = new MemoryFileStore()
     let exists = true
-    const files = new FileService({ store, documentExists: async () => exists, limits: { uploadsPerMinute: 0 } })
+    const files = new FileService({
+      store,
+      documentExists: async () => exists,
+      createDocument: async () => undefined,
+      limits: { uploadsPerMinute: 0 },
+    })
     await files.admit(DOC, editor)
     exists = false // deleted (its files collected) before the bytes arrived
     const bytes = png(2, 2)
@@ -27,6 +32,7 @@ describe('FileService', () => {
     const files = new FileService({
       store: new MemoryFileStore(),
       documentExists: async () => true,
+      createDocument: async () => undefined,
       limits: { uploadsPerMinute: 2 },
       now: () => now,
     })
@@ -38,10 +44,12 @@ describe('FileService', () => {
     await files.admit(DOC, editor)
   })
 
-  it('refuses comment and view uploaders before anything else', async () => {
+  it('refuses comment and view uploaders before anything else; an editor creates a document with no content yet', async () => {
+    const created: string[] = []
     const files = new FileService({
       store: new MemoryFileStore(),
-      documentExists: async () => false,
+      documentExists: async () => created.includes(DOC),
+      createDocument: async (docId) => void created.push(docId),
       limits: { uploadsPerMinute: 0 },
     })
     await expect(files.admit(DOC, { role: 'comment', rateKey: 'x' })).rejects.toMatchObject({
@@ -49,6 +57,10 @@ describe('FileService', () => {
       message: /can comment but not edit: cannot upload images/,
     })
     await expect(files.admit(DOC, { role: 'view', rateKey: 'x' })).rejects.toMatchObject({ code: ErrorCode.ReadOnly })
-    await expect(files.admit(DOC, editor)).rejects.toMatchObject({ code: ErrorCode.NotFound })
+    expect(created).toEqual([])
+    await files.admit(DOC, editor)
+    expect(created).toEqual([DOC])
+    await files.admit(DOC, editor)
+    expect(created).toEqual([DOC])
   })
 })
