@@ -10,8 +10,10 @@ import {
   MAX_FRAME_BYTES,
   MAX_MESSAGES_PER_SECOND,
   MAX_THREADS_PER_DOCUMENT,
+  MAX_UPLOAD_BYTES,
   MESSAGE_BURST,
   REVOCATION_POLL_MS,
+  UPLOADS_PER_MINUTE,
 } from '../shared/limits.js'
 import { checkTrustedProxies } from './http/client-address.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
@@ -145,6 +147,18 @@ export const SETTINGS = {
     flag: '--comments-per-minute <n>',
     default: String(COMMENTS_PER_MINUTE),
     help: 'comments (new, replies, edits) one author may write per minute, in bursts of as many; 0 = off',
+  },
+  maxUploadBytes: {
+    env: 'MAX_UPLOAD_BYTES',
+    flag: '--max-upload-bytes <bytes>',
+    default: String(MAX_UPLOAD_BYTES),
+    help: 'largest image one upload may carry (413 beyond, refused as soon as the body passes it)',
+  },
+  uploadsPerMinute: {
+    env: 'UPLOADS_PER_MINUTE',
+    flag: '--uploads-per-minute <n>',
+    default: String(UPLOADS_PER_MINUTE),
+    help: 'image uploads one author may make per minute, in bursts of as many (429 beyond); 0 = off',
   },
   webhookUrl: {
     env: 'WEBHOOK_URL',
@@ -303,6 +317,14 @@ const configSchema = z.object({
     .number({ error: 'must be a number' })
     .int('must be a whole number')
     .min(0, 'must be 0 (off) or more'),
+  maxUploadBytes: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1024, 'must be at least 1024 (an upload is held in memory while it is checked, so there is no "off")'),
+  uploadsPerMinute: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 (off) or more'),
   webhookUrl: z
     .string()
     .refine(
@@ -390,5 +412,7 @@ export function operatorLimits(config: Config): Partial<ServerLimits> {
     maxThreadsPerDocument: config.maxThreadsPerDocument,
     maxCommentsPerThread: config.maxCommentsPerThread,
     commentsPerMinute: config.commentsPerMinute,
+    maxUploadBytes: config.maxUploadBytes,
+    uploadsPerMinute: config.uploadsPerMinute,
   }
 }

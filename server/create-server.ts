@@ -13,6 +13,8 @@ import { CommentService } from './comments/comment-service.js'
 import { DocumentService } from './documents/document-service.js'
 import { docsRoutes } from './http/docs-routes.js'
 import { threadsRoutes } from './http/threads-routes.js'
+import { filesRoutes } from './http/files-routes.js'
+import { FileService } from './files/file-service.js'
 import { errorHandler, sendError } from './http/errors.js'
 import { createLogger, loggablePath, type Logger, type LogLevel } from './logger.js'
 import { createMetrics, type Metrics } from './metrics.js'
@@ -89,6 +91,8 @@ export interface TandemServer {
   readonly history: HistoryService
   /** Comment threads: the rules (roles, authorship, limits) in front of the storage's comment store. */
   readonly comments: CommentService
+  /** Uploaded images: the rules (role, sniffing, budget, read access) in front of the storage's file store. */
+  readonly files: FileService
   /** Where `revokeToken()` writes; null without AUTH_SECRET (nothing to revoke). */
   readonly revocations: RevocationStore | null
   readonly metrics: Metrics
@@ -177,7 +181,12 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     notify: (event) => webhooks.notifier.notify(event),
     log,
   })
-  const documents = new DocumentService(store, registry, history, comments)
+  const files = new FileService({
+    store: storage.files,
+    documentExists: async (docId) => (await store.info(docId)) !== null,
+    limits,
+  })
+  const documents = new DocumentService(store, registry, history, comments, files)
   let isDraining = false
 
   const app = express()
@@ -207,6 +216,10 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   })
   app.use('/api/docs/:docId/versions', versionsRoutes(history, authenticator))
   app.use('/api/docs/:docId/threads', threadsRoutes({ comments, authenticator, clientAddress }))
+  app.use(
+    '/api/docs/:docId/files',
+    filesRoutes({ files, authenticator, clientAddress, maxUploadBytes: limits.maxUploadBytes }),
+  )
   app.use(
     '/api/docs',
     docsRoutes({
@@ -287,6 +300,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     documents,
     history,
     comments,
+    files,
     revocations,
     metrics,
     log,

@@ -15,10 +15,12 @@ import {
   MAX_MESSAGES_PER_SECOND,
   MAX_SEND_BUFFER_BYTES,
   MAX_THREADS_PER_DOCUMENT,
+  MAX_UPLOAD_BYTES,
   MESSAGE_BURST,
   REVOCATION_POLL_MS,
   ROOM_UNLOAD_DELAY_MS,
   SHUTDOWN_DEADLINE_MS,
+  UPLOADS_PER_MINUTE,
   VERSION_IDLE_MS,
   VERSION_MAX_INTERVAL_MS,
 } from '../shared/limits.js'
@@ -43,6 +45,9 @@ export interface ServerLimits extends RoomLimits {
   maxThreadsPerDocument: number
   maxCommentsPerThread: number
   commentsPerMinute: number
+  /** Uploads (docs/operations.md, "Uploads"): the largest body, and uploads per author per minute (0 = off). */
+  maxUploadBytes: number
+  uploadsPerMinute: number
 }
 
 export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
@@ -70,6 +75,8 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimi
     maxThreadsPerDocument: MAX_THREADS_PER_DOCUMENT,
     maxCommentsPerThread: MAX_COMMENTS_PER_THREAD,
     commentsPerMinute: COMMENTS_PER_MINUTE,
+    maxUploadBytes: MAX_UPLOAD_BYTES,
+    uploadsPerMinute: UPLOADS_PER_MINUTE,
     ...stripUndefined(overrides),
   }
 }

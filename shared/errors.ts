@@ -31,6 +31,8 @@ export const ErrorCode = {
   PostInFlight: 'post-in-flight',
   /** HTTP fallback: a POST body that is not `application/octet-stream`. */
   UnsupportedMediaType: 'unsupported-media-type',
+  /** An upload bigger than MAX_UPLOAD_BYTES, or an image whose pixel dimensions exceed the caps. */
+  FileTooLarge: 'file-too-large',
   /** The client asked (`?protocol=`) for a protocol version this server does not speak. */
   IncompatibleProtocol: 'incompatible-protocol',
   /**

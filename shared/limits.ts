@@ -214,3 +214,23 @@ export const MAX_URL_LENGTH = 8 * 1024
  * like an oversized frame, and exports drop any that storage already holds.
  */
 export const MAX_ATTRIBUTE_CHARS = 32 * 1024
+
+/**
+ * The largest file one upload may carry (MAX_UPLOAD_BYTES); a bigger body is refused with 413 as
+ * soon as it passes this, never buffered whole. 10 MiB holds any screenshot and most photos.
+ */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+/**
+ * An uploaded image's largest side and pixel count, read from its header. A few kilobytes of PNG
+ * can claim 100,000 × 100,000 pixels, which a browser decoding it would try to allocate (40 GB):
+ * a decompression bomb. Real photos stay far below (a 50-megapixel camera: 8,700 × 5,800).
+ */
+export const MAX_IMAGE_SIDE_PX = 20_000
+export const MAX_IMAGE_PIXELS = 100_000_000
+
+/**
+ * Uploads one author (or, without a verified name, one address) may make per minute, as a token
+ * bucket of this size refilled over a minute; beyond it, 429. A paste of many screenshots fits.
+ */
+export const UPLOADS_PER_MINUTE = 30

@@ -31,6 +31,12 @@ export class DocumentService {
     private readonly history?: { removeAll(docId: DocId): Promise<void> },
     /** Told when a document is deleted, so its comment threads go with it. */
     private readonly comments?: { deleteDocument(docId: DocId): Promise<void> },
+    /**
+     * Told when a document is deleted, so its file references go, with the files no other
+     * document uses. The only point where files are collected: references live as long as the
+     * document, so every version of it keeps showing its images.
+     */
+    private readonly files?: { deleteDocument(docId: DocId): Promise<unknown> },
   ) {}
 
   list(): Promise<DocInfo[]> {
@@ -116,6 +122,7 @@ export class DocumentService {
     const existed = await this.store.delete(id)
     await this.history?.removeAll(id)
     await this.comments?.deleteDocument(id)
+    await this.files?.deleteDocument(id)
     if (!existed) throw new SyncError(ErrorCode.NotFound, `document ${docId} does not exist`)
   }
 }

@@ -24,6 +24,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.SessionExpired]: 409,
   [ErrorCode.PostInFlight]: 409,
   [ErrorCode.UnsupportedMediaType]: 415,
+  [ErrorCode.FileTooLarge]: 413,
   [ErrorCode.MalformedFrame]: 400,
   [ErrorCode.UnknownMessageType]: 400,
   [ErrorCode.DocumentDeleted]: 410,

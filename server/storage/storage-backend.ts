@@ -1,5 +1,6 @@
 import type { RevocationStore } from '../auth/revocation-store.js'
 import type { CommentStore } from '../comments/comment-store.js'
+import type { FileStore } from '../files/file-store.js'
 import type { VersionStore } from '../history/version-store.js'
 import type { DocStore } from './doc-store.js'
 
@@ -19,6 +20,8 @@ export interface StorageBackend {
   readonly revocations: RevocationStore
   /** Comment threads, outside the Y.Doc (server/comments). */
   readonly comments: CommentStore
+  /** Uploaded files (images), content-addressed, with the documents that use each (server/files). */
+  readonly files: FileStore
   /**
    * Starts what the first write would otherwise wait for (the SQLite writer thread) and resolves
    * once it is up: a server calls it before it listens, so its first commit costs a commit.

@@ -60,6 +60,7 @@ const closeCodeByError: Record<ErrorCode, CloseCode> = {
   [ErrorCode.SessionExpired]: CloseCode.GoingAway,
   [ErrorCode.PostInFlight]: CloseCode.TryAgainLater,
   [ErrorCode.UnsupportedMediaType]: CloseCode.BadRequest,
+  [ErrorCode.FileTooLarge]: CloseCode.TooLarge,
   [ErrorCode.IncompatibleProtocol]: CloseCode.IncompatibleServer,
   [ErrorCode.NotTandemServer]: CloseCode.IncompatibleServer,
 }

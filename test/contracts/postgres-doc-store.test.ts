@@ -50,13 +50,15 @@ describe('PostgresDocStore with several writers', () => {
     try {
       await Promise.all(Array.from({ length: 4 }, () => open(fresh.url)))
       const { rows } = await fresh.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4])
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5])
       const tables = await fresh.query<{ tablename: string }>(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
       )
       expect(tables.rows.map((r) => r.tablename)).toEqual([
         'comments',
         'documents',
+        'file_refs',
+        'files',
         'quarantine',
         'revocations',
         'schema_migrations',
@@ -77,7 +79,7 @@ describe('PostgresDocStore with several writers', () => {
       // What a database of the earlier release holds: migration 1 only, its own versions table with a row.
       await earlier.query('DELETE FROM schema_migrations WHERE version > 1')
       await earlier.query('DROP TABLE revocations')
-      await earlier.query('DROP TABLE comments, threads')
+      await earlier.query('DROP TABLE comments, threads, files, file_refs')
       await earlier.query(
         `INSERT INTO versions (doc_id, created_at, name, authors, size_bytes, state) VALUES ('d', 1, 'kept', '[]', 1, '\\x00')`,
       )
@@ -85,7 +87,7 @@ describe('PostgresDocStore with several writers', () => {
       const { rows } = await earlier.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       )
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4])
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5])
       const kept = await earlier.query<{ name: string }>('SELECT name FROM versions')
       expect(kept.rows).toEqual([{ name: 'kept' }])
       await earlier.query('SELECT id FROM revocations')

@@ -67,7 +67,7 @@ export function storageBackends(): BackendUnderTest[] {
           async () => undefined,
         )
         // The schema and its migrations stay; every table is emptied.
-        await database.query('TRUNCATE documents, updates, quarantine, versions, revocations, threads, comments')
+        await database.query('TRUNCATE documents, updates, quarantine, versions, revocations, threads, comments, files, file_refs')
         return fixture
       },
     },

@@ -41,6 +41,8 @@ describe('resolveConfig', () => {
       maxThreadsPerDocument: defaults.maxThreadsPerDocument,
       maxCommentsPerThread: defaults.maxCommentsPerThread,
       commentsPerMinute: defaults.commentsPerMinute,
+      maxUploadBytes: defaults.maxUploadBytes,
+      uploadsPerMinute: defaults.uploadsPerMinute,
     })
     const set = resolveConfig(
       { maxMessagesPerSecond: '80' },
@@ -98,6 +100,14 @@ describe('resolveConfig', () => {
       commentsPerMinute: 0,
     })
     expect(() => resolveConfig({}, { MAX_COMMENTS_PER_THREAD: '0' })).toThrow(/MAX_COMMENTS_PER_THREAD .* at least 1/)
+  })
+
+  it('reads the upload limits (defaults 10 MiB and 30 a minute); an upload cap cannot be off', () => {
+    expect(resolveConfig({}, {})).toMatchObject({ maxUploadBytes: 10 * 1024 * 1024, uploadsPerMinute: 30 })
+    expect(
+      operatorLimits(resolveConfig({ maxUploadBytes: '2048' }, { MAX_UPLOAD_BYTES: '4096', UPLOADS_PER_MINUTE: '0' })),
+    ).toMatchObject({ maxUploadBytes: 2048, uploadsPerMinute: 0 })
+    expect(() => resolveConfig({}, { MAX_UPLOAD_BYTES: '0' })).toThrow(/MAX_UPLOAD_BYTES .* at least 1024/)
   })
 
   it('treats an empty variable as unset', () => {

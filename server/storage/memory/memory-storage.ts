@@ -2,6 +2,7 @@ import type { DocStore } from '../doc-store.js'
 import type { StorageBackend } from '../storage-backend.js'
 import { MemoryCommentStore } from './memory-comment-store.js'
 import { MemoryDocStore } from './memory-doc-store.js'
+import { MemoryFileStore } from './memory-file-store.js'
 import { MemoryRevocationStore } from './memory-revocation-store.js'
 import { MemoryVersionStore } from './memory-version-store.js'
 
@@ -18,6 +19,7 @@ export class MemoryStorage implements StorageBackend {
   readonly versions = new MemoryVersionStore()
   readonly revocations = new MemoryRevocationStore()
   readonly comments = new MemoryCommentStore()
+  readonly files = new MemoryFileStore()
 
   constructor(settings: MemorySettings = {}) {
     this.docs = settings.docs ?? new MemoryDocStore(settings.now)

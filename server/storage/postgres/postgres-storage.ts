@@ -2,6 +2,7 @@ import type { StorageBackend } from '../storage-backend.js'
 import { PostgresCommentStore } from './postgres-comment-store.js'
 import { PostgresDatabase, type PostgresSettings } from './postgres-database.js'
 import { PostgresDocStore } from './postgres-doc-store.js'
+import { PostgresFileStore } from './postgres-file-store.js'
 import { PostgresRevocationStore } from './postgres-revocation-store.js'
 import { PostgresVersionStore } from './postgres-version-store.js'
 
@@ -14,6 +15,7 @@ export class PostgresStorage implements StorageBackend {
   readonly versions: PostgresVersionStore
   readonly revocations: PostgresRevocationStore
   readonly comments: PostgresCommentStore
+  readonly files: PostgresFileStore
 
   constructor(
     private readonly database: PostgresDatabase,
@@ -23,6 +25,7 @@ export class PostgresStorage implements StorageBackend {
     this.versions = new PostgresVersionStore(database)
     this.revocations = new PostgresRevocationStore(database)
     this.comments = new PostgresCommentStore(database)
+    this.files = new PostgresFileStore(database)
   }
 
   async close(): Promise<void> {

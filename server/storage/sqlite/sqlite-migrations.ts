@@ -74,6 +74,21 @@ export const SQLITE_MIGRATIONS: string[] = [
      UNIQUE (doc_id, thread_id, id)
    );
    CREATE INDEX comments_by_doc ON comments (doc_id, seq);`,
+  // Uploaded files (server/files): content-addressed blobs, and which documents use each.
+  `CREATE TABLE files (
+     id         TEXT PRIMARY KEY,
+     type       TEXT NOT NULL,
+     width      INTEGER NOT NULL,
+     height     INTEGER NOT NULL,
+     size_bytes INTEGER NOT NULL,
+     data       BLOB NOT NULL
+   );
+   CREATE TABLE file_refs (
+     doc_id  TEXT NOT NULL,
+     file_id TEXT NOT NULL,
+     PRIMARY KEY (doc_id, file_id)
+   );
+   CREATE INDEX file_refs_by_file ON file_refs (file_id);`,
 ]
 
 /** Runs the migrations the file has not had yet, each in its own transaction. */

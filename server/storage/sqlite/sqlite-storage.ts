@@ -2,6 +2,7 @@ import type { StorageBackend } from '../storage-backend.js'
 import { SqliteCommentStore } from './sqlite-comment-store.js'
 import { SqliteDatabase } from './sqlite-database.js'
 import { SqliteDocStore } from './sqlite-doc-store.js'
+import { SqliteFileStore } from './sqlite-file-store.js'
 import { SqliteRevocationStore } from './sqlite-revocation-store.js'
 import { SqliteVersionStore } from './sqlite-version-store.js'
 
@@ -14,13 +15,14 @@ export interface SqliteSettings {
 
 /**
  * Every store in one SQLite file, so one backup (`tandem backup`) holds documents, versions,
- * comment threads and revocations alike, and `tandem token revoke --data-dir` shares the running server's list.
+ * comment threads, uploaded files and revocations alike, and `tandem token revoke --data-dir` shares the running server's list.
  */
 export class SqliteStorage implements StorageBackend {
   readonly docs: SqliteDocStore
   readonly versions: SqliteVersionStore
   readonly revocations: SqliteRevocationStore
   readonly comments: SqliteCommentStore
+  readonly files: SqliteFileStore
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -30,6 +32,7 @@ export class SqliteStorage implements StorageBackend {
     this.versions = new SqliteVersionStore(database)
     this.revocations = new SqliteRevocationStore(database)
     this.comments = new SqliteCommentStore(database)
+    this.files = new SqliteFileStore(database)
   }
 
   /** An empty transaction on the writer thread: resolves once the thread is up (it starts on first use). */
