@@ -10,6 +10,11 @@ export type ImageAlign = (typeof IMAGE_ALIGNMENTS)[number]
 /** An upload's id: chosen by the uploading browser, shown as a placeholder by everyone until `src` is set. */
 export const UPLOAD_ID_PATTERN = /^[\w-]{1,64}$/
 
+/** What parsing reads of an element (shared code is built without the DOM types). */
+interface Attributed {
+  getAttribute(name: string): string | null
+}
+
 const oneOf =
   <T extends string>(allowed: readonly T[], fallback: T) =>
   (value: unknown) =>
@@ -33,7 +38,7 @@ export const ImageNode = Image.extend({
       ...this.parent?.(),
       src: {
         default: null,
-        parseHTML: (element: HTMLElement) => safeUrl(UrlKind.Image, element.getAttribute('src')),
+        parseHTML: (element: Attributed) => safeUrl(UrlKind.Image, element.getAttribute('src')),
         renderHTML: (attributes: Record<string, unknown>) => {
           const src = safeUrl(UrlKind.Image, attributes.src)
           return src === null ? {} : { src }
@@ -41,12 +46,12 @@ export const ImageNode = Image.extend({
       },
       size: {
         default: 'full',
-        parseHTML: (element: HTMLElement) => oneOf(IMAGE_SIZES, 'full')(element.getAttribute('data-size')),
+        parseHTML: (element: Attributed) => oneOf(IMAGE_SIZES, 'full')(element.getAttribute('data-size')),
         renderHTML: (attributes: Record<string, unknown>) => ({ 'data-size': attributes.size }),
       },
       align: {
         default: 'center',
-        parseHTML: (element: HTMLElement) => oneOf(IMAGE_ALIGNMENTS, 'center')(element.getAttribute('data-align')),
+        parseHTML: (element: Attributed) => oneOf(IMAGE_ALIGNMENTS, 'center')(element.getAttribute('data-align')),
         renderHTML: (attributes: Record<string, unknown>) => ({ 'data-align': attributes.align }),
       },
       uploadId: {
@@ -62,7 +67,10 @@ export const ImageNode = Image.extend({
   parseHTML() {
     // Only images whose URL the policy keeps (no data:, javascript:, blob: …).
     return [
-      { tag: 'img[src]', getAttrs: (element) => (safeUrl(UrlKind.Image, element.getAttribute('src')) ? null : false) },
+      {
+        tag: 'img[src]',
+        getAttrs: (element: Attributed) => (safeUrl(UrlKind.Image, element.getAttribute('src')) ? null : false),
+      },
     ]
   },
 
