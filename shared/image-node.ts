@@ -69,7 +69,8 @@ export const ImageNode = Image.extend({
     return [
       {
         tag: 'img[src]',
-        getAttrs: (element: Attributed) => (safeUrl(UrlKind.Image, element.getAttribute('src')) ? null : false),
+        getAttrs: (element) =>
+          safeUrl(UrlKind.Image, (element as unknown as Attributed).getAttribute('src')) ? null : false,
       },
     ]
   },
