@@ -49,9 +49,27 @@ export function filesUrl(httpBase: string, docId: string): string {
   return `${httpBase}/api/docs/${encodeURIComponent(docId)}/files`
 }
 
+/** The part of XMLHttpRequest used here (declared so this module also builds where there is no DOM, for tests). */
+interface Xhr {
+  open(method: string, url: string): void
+  setRequestHeader(name: string, value: string): void
+  send(body: Blob): void
+  abort(): void
+  readonly status: number
+  readonly responseText: string
+  readonly upload: {
+    onprogress: ((event: { lengthComputable: boolean; loaded: number; total: number }) => void) | null
+  }
+  onload: (() => void) | null
+  onerror: (() => void) | null
+  ontimeout: (() => void) | null
+  onabort: (() => void) | null
+}
+type XhrConstructor = new () => Xhr
+
 export async function uploadImage(options: UploadOptions): Promise<UploadedImage> {
-  const { status, text } =
-    typeof XMLHttpRequest === 'function' ? await sendWithXhr(options) : await sendWithFetch(options)
+  const Xhr = (globalThis as { XMLHttpRequest?: XhrConstructor }).XMLHttpRequest
+  const { status, text } = Xhr ? await sendWithXhr(Xhr, options) : await sendWithFetch(options)
   return readAnswer(status, text)
 }
 
@@ -84,9 +102,9 @@ export function readAnswer(status: number, text: string): UploadedImage {
   throw new UploadRefused(status, typeof record.error === 'string' ? record.error : 'refused', message)
 }
 
-function sendWithXhr(options: UploadOptions): Promise<{ status: number; text: string }> {
+function sendWithXhr(Xhr: XhrConstructor, options: UploadOptions): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest()
+    const xhr = new Xhr()
     xhr.open('POST', filesUrl(options.httpBase, options.docId))
     xhr.setRequestHeader('Content-Type', options.body.type || 'application/octet-stream')
     if (options.token) xhr.setRequestHeader('Authorization', `Bearer ${options.token}`)
