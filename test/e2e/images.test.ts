@@ -41,7 +41,7 @@ async function openWith(context: BrowserContext, docId: string, role: 'edit' | '
 /** naturalWidth of every image in the editor (0 for one that has not loaded or failed). Strings: no DOM types here. */
 function loadedWidths(page: Page): Promise<number[]> {
   return page.evaluate<number[]>(
-    `[...document.querySelectorAll('.ProseMirror img')].map((img) => img.complete ? img.naturalWidth : 0)`,
+    `[...document.querySelectorAll('.ProseMirror .tandem-image img')].map((img) => img.complete ? img.naturalWidth : 0)`,
   )
 }
 
@@ -98,12 +98,12 @@ describe('images in Chromium', { timeout: 120_000 }, () => {
       expect(stored).not.toContain('token')
 
       // Select it: the writer gets alt text, width and alignment; the view link none of them.
-      await alice.locator('.ProseMirror img').click()
+      await alice.locator('.tandem-image img').click()
       const alt = alice.getByRole('textbox', { name: 'Alt text' })
       await alt.fill('A small chart')
       await alt.press('Enter')
       await alice.getByRole('group', { name: 'Width' }).getByRole('button', { name: 'Small' }).click()
-      await eventually(() => bob.locator('.ProseMirror img').getAttribute('alt')).toBe('A small chart')
+      await eventually(() => bob.locator('.tandem-image img').getAttribute('alt')).toBe('A small chart')
       await eventually(() => viewer.locator('.tandem-image').getAttribute('data-size')).toBe('small')
       expect(await viewer.getByRole('textbox', { name: 'Alt text' }).count()).toBe(0)
 
