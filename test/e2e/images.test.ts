@@ -129,7 +129,14 @@ describe('images in Chromium', { timeout: 120_000 }, () => {
       await pasteFile(alice, png(20, 10, 2), 'shot.png', 'image/png')
       await eventually(() => loadedWidths(bob)).toEqual([20])
       await eventually(() => loadedWidths(alice)).toEqual([20])
+      // Writing goes on below the new image, never over it.
+      await alice.keyboard.type('Caption below')
+      await eventually(() => bob.locator('.ProseMirror').textContent()).toContain('Caption below')
+      expect(await loadedWidths(bob)).toEqual([20])
 
+      // Undo (Yjs, this writer's own changes): the typing, then the image.
+      await alice.keyboard.press('Control+z')
+      await eventually(() => bob.locator('.ProseMirror').textContent()).not.toContain('Caption below')
       await alice.keyboard.press('Control+z')
       await eventually(() => loadedWidths(bob)).toEqual([])
 

@@ -2,6 +2,7 @@ import type { ImageOptions } from '@tiptap/extension-image'
 import { Plugin, PluginKey } from '@tiptap/pm/state'
 import { ReactNodeViewRenderer } from '@tiptap/react'
 import { ImageNode } from '../../../shared/image-node.js'
+import { placeCursorAfterImage } from './cursor-after-image.js'
 import type { ImageUploader } from './image-uploader.js'
 import { ImageView } from './image-view.js'
 
@@ -49,6 +50,7 @@ export const EditorImage = ImageNode.extend<EditorImageOptions>({
           if (!dispatch || files.length === 0) return true
           const { nodes, start } = uploader.prepare(files)
           commands.insertContent(nodes)
+          commands.command(({ tr }) => placeCursorAfterImage(tr))
           queueMicrotask(start)
           return true
         },

@@ -2,6 +2,7 @@ import type { Editor } from '@tiptap/core'
 import type { Node as PmNode } from '@tiptap/pm/model'
 import type { TandemProvider } from '../../provider/tandem-provider.js'
 import { SyncState } from '../../provider/sync-status.js'
+import { placeCursorAfterImage } from './cursor-after-image.js'
 import { pendingUploads } from './pending-uploads.js'
 import { imageAddress, uploadImage, UploadRefused, UploadUnreachable, type UploadedImage } from './upload-client.js'
 
@@ -88,8 +89,9 @@ export class ImageUploader {
     if (!editor || !editor.isEditable || files.length === 0) return
     const { nodes, start } = this.prepare(files)
     const chain = editor.chain().focus()
-    if (position === undefined) chain.insertContent(nodes).run()
-    else chain.insertContentAt(position, nodes).run()
+    if (position === undefined) chain.insertContent(nodes)
+    else chain.insertContentAt(position, nodes)
+    chain.command(({ tr }) => placeCursorAfterImage(tr)).run()
     start()
   }
 
