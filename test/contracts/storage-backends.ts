@@ -67,7 +67,9 @@ export function storageBackends(): BackendUnderTest[] {
           async () => undefined,
         )
         // The schema and its migrations stay; every table is emptied.
-        await database.query('TRUNCATE documents, updates, quarantine, versions, revocations, threads, comments, files, file_refs')
+        await database.query(
+          'TRUNCATE documents, updates, quarantine, versions, revocations, threads, comments, files, file_refs',
+        )
         return fixture
       },
     },
