@@ -63,6 +63,21 @@ async function pasteFile(page: Page, bytes: Buffer, name: string, type: string):
   })()`)
 }
 
+/** Drops a file on the editor's text, as a drag from the desktop would. */
+async function dropFile(page: Page, bytes: Buffer, name: string, type: string): Promise<void> {
+  await page.evaluate(`(() => {
+    const bytes = Uint8Array.from(atob(${JSON.stringify(bytes.toString('base64'))}), (c) => c.charCodeAt(0))
+    const data = new DataTransfer()
+    data.items.add(new File([bytes], ${JSON.stringify(name)}, { type: ${JSON.stringify(type)} }))
+    const target = document.querySelector('.ProseMirror p')
+    const box = target.getBoundingClientRect()
+    const at = { clientX: box.left + 5, clientY: box.top + box.height / 2, bubbles: true, cancelable: true, dataTransfer: data }
+    target.dispatchEvent(new DragEvent('dragenter', at))
+    target.dispatchEvent(new DragEvent('dragover', at))
+    target.dispatchEvent(new DragEvent('drop', at))
+  })()`)
+}
+
 /** The stored document as JSON, read with an edit token. */
 async function storedJson(docId: string): Promise<string> {
   const response = await fetch(`${app.url}/api/docs/${docId}/content?format=json`, {
@@ -100,6 +115,11 @@ describe('images in Chromium', { timeout: 120_000 }, () => {
       // Select it: the writer gets alt text, width and alignment; the view link none of them.
       await alice.locator('.tandem-image img').click()
       const alt = alice.getByRole('textbox', { name: 'Alt text' })
+      // Keyboard: Tab from the selected image reaches its settings.
+      await alice.keyboard.press('Tab')
+      await eventually(() => alice.evaluate<string>(`document.activeElement?.outerHTML.slice(0, 120) ?? ''`)).toContain(
+        'Describe the image',
+      )
       await alt.fill('A small chart')
       await alt.press('Enter')
       await alice.getByRole('group', { name: 'Width' }).getByRole('button', { name: 'Small' }).click()
@@ -137,6 +157,12 @@ describe('images in Chromium', { timeout: 120_000 }, () => {
       // Undo (Yjs, this writer's own changes): the typing, then the image.
       await alice.keyboard.press('Control+z')
       await eventually(() => bob.locator('.ProseMirror').textContent()).not.toContain('Caption below')
+      await alice.keyboard.press('Control+z')
+      await eventually(() => loadedWidths(bob)).toEqual([])
+
+      // Dropped files go in too.
+      await dropFile(alice, png(12, 12, 5), 'dropped.png', 'image/png')
+      await eventually(() => loadedWidths(bob)).toEqual([12])
       await alice.keyboard.press('Control+z')
       await eventually(() => loadedWidths(bob)).toEqual([])
 
