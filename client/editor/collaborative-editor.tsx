@@ -7,7 +7,6 @@ import type { TandemProvider, TokenSource } from '../provider/tandem-provider.js
 import type { TransportPreference } from '../transport/transport.js'
 import { editorExtensions } from './editor-extensions.js'
 import { ImageUploader } from './images/image-uploader.js'
-import { UploadNotices } from './images/upload-notices.js'
 import {
   useIdlePresence,
   useStatusChange,
@@ -208,7 +207,6 @@ function EditorSurface({
         ) : null
       }
     >
-      <UploadNotices uploader={uploader} />
       <EditorContent editor={editor} className="tandem-editor__content" />
     </CommentsLayer>
   )

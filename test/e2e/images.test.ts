@@ -170,6 +170,10 @@ describe('images in Chromium', { timeout: 120_000 }, () => {
       const alert = alice.getByRole('alert').filter({ hasText: 'Image not added' })
       await alert.waitFor()
       expect(await alert.textContent()).toMatch(/Image not added: .{10,}/)
+      // In place of the placeholder, inside the text; dismissed by its button.
+      expect(await alice.locator('.ProseMirror [role="alert"]').count()).toBe(1)
+      await alert.getByRole('button', { name: 'Dismiss' }).click()
+      await eventually(() => alert.count()).toBe(0)
       await eventually(() => placeholders(alice)).toEqual([])
       await eventually(() => placeholders(bob)).toEqual([])
       expect(await storedJson(docId)).toContain('Some words before.')

@@ -5,6 +5,7 @@ import { ImageNode } from '../../../shared/image-node.js'
 import { placeCursorAfterImage } from './cursor-after-image.js'
 import type { ImageUploader } from './image-uploader.js'
 import { ImageView } from './image-view.js'
+import { uploadNoticesPlugin } from './upload-notices.js'
 
 declare module '@tiptap/core' {
   interface Commands<ReturnType> {
@@ -61,6 +62,7 @@ export const EditorImage = ImageNode.extend<EditorImageOptions>({
     const uploader = this.options.uploader
     if (!uploader) return []
     return [
+      uploadNoticesPlugin(),
       new Plugin({
         key: new PluginKey('tandemImageFiles'),
         props: {

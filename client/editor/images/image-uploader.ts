@@ -4,6 +4,7 @@ import type { TandemProvider } from '../../provider/tandem-provider.js'
 import { SyncState } from '../../provider/sync-status.js'
 import { placeCursorAfterImage } from './cursor-after-image.js'
 import { pendingUploads } from './pending-uploads.js'
+import { addUploadNotice } from './upload-notices.js'
 import { imageAddress, uploadImage, UploadRefused, UploadUnreachable, type UploadedImage } from './upload-client.js'
 
 /** What this browser knows about one of its uploads, for the placeholder. */
@@ -11,12 +12,6 @@ export interface UploadProgress {
   /** `sending` with the share sent, or `waiting` for the network (offline, server unreachable). */
   state: 'sending' | 'waiting'
   fraction: number
-}
-
-/** An upload the server refused: its sentence, shown where the image was going to be. */
-export interface UploadNotice {
-  id: string
-  message: string
 }
 
 /** How long after a 429 (too many uploads) we try again. */
@@ -32,7 +27,6 @@ export class ImageUploader {
   private editor: Editor | null = null
   private readonly progress = new Map<string, UploadProgress>()
   private readonly blobs = new Map<string, Blob>()
-  private notices: UploadNotice[] = []
   private readonly listeners = new Set<() => void>()
   private tokenPromise: Promise<string | undefined> | null = null
   private retryTimer: ReturnType<typeof setTimeout> | undefined
@@ -68,13 +62,6 @@ export class ImageUploader {
 
   progressOf(uploadId: string): UploadProgress | undefined {
     return this.progress.get(uploadId)
-  }
-
-  getNotices = (): UploadNotice[] => this.notices
-
-  dismiss(id: string): void {
-    this.notices = this.notices.filter((notice) => notice.id !== id)
-    this.emit()
   }
 
   /** The address this reader loads `src` from (its own token added for the server's files). */
@@ -139,8 +126,7 @@ export class ImageUploader {
     } catch (error) {
       if (error instanceof UploadRefused && error.status !== 429) {
         this.finish(uploadId)
-        this.removePlaceholder(uploadId)
-        this.notices = [...this.notices, { id: uploadId, message: `Image not added: ${error.message}` }]
+        this.removePlaceholder(uploadId, `Image not added: ${error.message}`)
         this.emit()
       } else {
         // Unreachable (offline, 5xx) or rate limited: kept, and sent again later.
@@ -219,12 +205,16 @@ export class ImageUploader {
     this.emit()
   }
 
-  private removePlaceholder(uploadId: string): void {
+  /** Removes a refused upload's placeholder and shows `message` where it was (this writer only). */
+  private removePlaceholder(uploadId: string, message: string): void {
     const editor = this.editor
     if (!editor || editor.isDestroyed) return
     const { tr } = editor.state
+    const found = this.findPlaceholders(uploadId)
     // From the end, so earlier positions stay valid.
-    for (const { node, pos } of this.findPlaceholders(uploadId).reverse()) tr.delete(pos, pos + node.nodeSize)
+    for (const { node, pos } of [...found].reverse()) tr.delete(pos, pos + node.nodeSize)
+    const first = found[0]
+    if (first) addUploadNotice(tr, { id: uploadId, message, pos: tr.mapping.map(first.pos) })
     if (tr.docChanged) editor.view.dispatch(tr.setMeta('addToHistory', false))
   }
 
