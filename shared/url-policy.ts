@@ -150,4 +150,5 @@ function decodePercent(text: string): string {
  */
 export const URL_ATTRIBUTES: Readonly<Record<string, Readonly<Record<string, UrlKind>>>> = {
   link: { href: UrlKind.Link },
+  image: { src: UrlKind.Image },
 }

@@ -6,6 +6,7 @@ import type { SyncStatus } from '../provider/sync-status.js'
 import type { TandemProvider, TokenSource } from '../provider/tandem-provider.js'
 import type { TransportPreference } from '../transport/transport.js'
 import { editorExtensions } from './editor-extensions.js'
+import { ImageUploader } from './images/image-uploader.js'
 import {
   useIdlePresence,
   useStatusChange,
@@ -156,9 +157,11 @@ function EditorSurface({
   const color = user?.color
   const identity = useMemo(() => completeUser({ name, color }), [name, color])
   const initialIdentity = useRef(identity)
+  // One per provider, like the editor: image uploads and readers' image addresses for this document.
+  const uploader = useMemo(() => new ImageUploader(provider), [provider])
   const editor = useEditor(
     {
-      extensions: editorExtensions({ provider, user: initialIdentity.current, placeholder, extensions }),
+      extensions: editorExtensions({ provider, user: initialIdentity.current, placeholder, extensions, uploader }),
       editable: !isReadOnly,
       // No content option, ever: the document comes from Yjs, and seeding it from the client
       // duplicates content when two clients seed at once.
@@ -179,6 +182,8 @@ function EditorSurface({
   useEffect(() => {
     if (editor && !editor.isDestroyed) editor.commands.updateUser({ ...identity })
   }, [editor, identity])
+
+  useEffect(() => (editor ? uploader.attach(editor) : undefined), [editor, uploader])
 
   const onReadyRef = useRef(onReady)
   onReadyRef.current = onReady

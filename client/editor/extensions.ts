@@ -2,6 +2,7 @@ import type { Extensions } from '@tiptap/core'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
 import { TableKit } from '@tiptap/extension-table'
 import StarterKit from '@tiptap/starter-kit'
+import { ImageNode } from '../../shared/image-node.js'
 import { isSafeUrl, UrlKind } from '../../shared/url-policy.js'
 
 /** The Y.XmlFragment the server reads and writes (server/content/schema.ts: DOCUMENT_FIELD). */
@@ -30,5 +31,6 @@ export function documentExtensions(): Extensions {
     TaskList,
     TaskItem.configure({ nested: true }),
     TableKit.configure({ table: { resizable: false } }),
+    ImageNode,
   ]
 }

@@ -18,6 +18,7 @@ const paths = {
   codeBlock: <path d="M4 5h16v14H4zM9 10l-2 2 2 2m6-4 2 2-2 2" />,
   link: <path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" />,
   rule: <path d="M4 12h16" />,
+  image: <path d="M4 5h16v14H4zM4 16l5-5 4 4 2-2 5 5M15.5 9.5h.01" />,
   table: <path d="M4 5h16v14H4zM4 10h16M4 15h16M10 5v14" />,
   undo: <path d="M9 14 4 9l5-5M4 9h11a5 5 0 0 1 0 10h-3" />,
   redo: <path d="m15 14 5-5-5-5M20 9H9a5 5 0 0 0 0 10h3" />,

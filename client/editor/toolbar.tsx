@@ -29,6 +29,8 @@ export function Toolbar({ editor, children }: { editor: Editor; children?: React
       blockquote: e.isActive('blockquote'),
       codeBlock: e.isActive('codeBlock'),
       table: e.isActive('table'),
+      // Only where the editor can upload (the image extension has an uploader).
+      canInsertImage: e.can().insertImages([]),
       block: (e.isActive('heading', { level: 1 })
         ? 'h1'
         : e.isActive('heading', { level: 2 })
@@ -171,6 +173,7 @@ export function Toolbar({ editor, children }: { editor: Editor; children?: React
           onClick={() => chain().toggleCodeBlock().run()}
         />
         <ToolButton icon="rule" label="Divider" onClick={() => chain().setHorizontalRule().run()} />
+        {state.canInsertImage && <ImageButton editor={editor} />}
         <ToolButton
           icon="table"
           label="Insert table"
@@ -259,6 +262,32 @@ function ToolButton({ icon, label, shortcut, isActive, disabled, first, onClick 
     >
       <Icon name={icon} />
     </button>
+  )
+}
+
+/** The "Image" button: opens the file chooser; each chosen file is inserted and uploaded. */
+function ImageButton({ editor }: { editor: Editor }) {
+  const inputRef = useRef<HTMLInputElement>(null)
+  return (
+    <>
+      <ToolButton icon="image" label="Image" onClick={() => inputRef.current?.click()} />
+      <input
+        ref={inputRef}
+        type="file"
+        accept="image/png,image/jpeg,image/gif,image/webp"
+        multiple
+        hidden
+        aria-hidden="true"
+        tabIndex={-1}
+        data-testid="image-file-input"
+        onChange={(event) => {
+          const files = [...(event.target.files ?? [])]
+          // The same file chosen twice in a row must fire change again.
+          event.target.value = ''
+          if (files.length > 0) editor.chain().focus().insertImages(files).run()
+        }}
+      />
+    </>
   )
 }
 

@@ -29,6 +29,15 @@ const RULES: Record<string, Record<string, Rule>> = {
   taskItem: { checked: (value) => typeof value === 'boolean' },
   tableCell: cellRules(),
   tableHeader: cellRules(),
+  image: {
+    size: oneOf('small', 'medium', 'full'),
+    align: oneOf('left', 'center', 'right'),
+    uploadId: matching(/^[\w-]{1,64}$/),
+    width: (value) => value === null || integer(1, 100_000)(value),
+    height: (value) => value === null || integer(1, 100_000)(value),
+    alt: (value) => value === null || isPlainValue(value),
+    title: (value) => value === null || isPlainValue(value),
+  },
   link: {
     target: oneOf(null, '_blank'),
     rel: matching(/^[a-z ]{0,100}$/),

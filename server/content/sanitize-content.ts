@@ -69,6 +69,10 @@ function sanitizeAttrs(typeName: string, attrs: unknown, declared: Attrs | undef
     if (Object.hasOwn(urlKinds, name) || isAllowedAttributeValue(typeName, name, value)) clean[name] = value
   }
   for (const [name, kind] of Object.entries(urlKinds)) {
+    // An image whose upload is under way has no URL yet: everyone shows its placeholder.
+    if (typeName === 'image' && name === 'src' && clean[name] == null && typeof clean.uploadId === 'string') {
+      continue
+    }
     const url = safeUrl(kind, clean[name])
     if (url === null) return null
     clean[name] = url

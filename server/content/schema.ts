@@ -2,6 +2,7 @@ import { getSchema, type Extensions } from '@tiptap/core'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
 import { TableKit } from '@tiptap/extension-table'
 import StarterKit from '@tiptap/starter-kit'
+import { ImageNode } from '../../shared/image-node.js'
 import { isSafeUrl, UrlKind } from '../../shared/url-policy.js'
 
 /** The Y.XmlFragment Tiptap's Collaboration extension binds to by default. */
@@ -19,6 +20,7 @@ export function documentExtensions(): Extensions {
     TaskList,
     TaskItem.configure({ nested: true }),
     TableKit,
+    ImageNode,
   ]
 }
 
