@@ -1,4 +1,4 @@
-import { clientAddressResolver } from './http/client-address.js'
+import { clientAddressResolver, requestOriginResolver } from './http/client-address.js'
 import { ConnectionLimiter } from './http/connection-limiter.js'
 import { existsSync } from 'node:fs'
 import http from 'node:http'
@@ -229,6 +229,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
       authSecret: options.authSecret,
       maxBodyBytes: limits.maxFrameBytes,
       comments,
+      originOf: requestOriginResolver(options.trustProxy),
     }),
   )
   serveWebApp(app)
