@@ -215,7 +215,9 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
-  app.use('/api/docs/:docId/versions', versionsRoutes(history, authenticator))
+  // Exports (content and version downloads) give uploaded images absolute URLs on this origin.
+  const originOf = requestOriginResolver(options.trustProxy)
+  app.use('/api/docs/:docId/versions', versionsRoutes(history, authenticator, originOf))
   app.use('/api/docs/:docId/threads', threadsRoutes({ comments, authenticator, clientAddress }))
   app.use(
     '/api/docs/:docId/files',
@@ -229,7 +231,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
       authSecret: options.authSecret,
       maxBodyBytes: limits.maxFrameBytes,
       comments,
-      originOf: requestOriginResolver(options.trustProxy),
+      originOf,
     }),
   )
   serveWebApp(app)

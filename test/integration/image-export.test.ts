@@ -73,6 +73,24 @@ describe('REST export of a document with images', () => {
     const json = await get(`${url}?format=json`, { authorization: `Bearer ${token}` })
     expect(json.body).toContain(`"src":"${fileUrl('pics')}"`)
 
+    // A version download is an export too.
+    const named = await fetch(`${running!.httpUrl}/api/docs/pics/versions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'with pictures' }),
+    })
+    expect(named.status, await named.clone().text()).toBe(201)
+    const { id } = (await named.json()) as { id: number }
+    const version = await get(`${running!.httpUrl}/api/docs/pics/versions/${id}?format=markdown`, {
+      authorization: `Bearer ${token}`,
+      host: 'docs.example.org',
+    })
+    expect(version.body).toContain(`![cat](http://docs.example.org${fileUrl('pics')})`)
+    const versionJson = await get(`${running!.httpUrl}/api/docs/pics/versions/${id}`, {
+      authorization: `Bearer ${token}`,
+    })
+    expect(versionJson.body).toContain(`"src":"${fileUrl('pics')}"`)
+
     // The absolute URL serves the image to a reader with their own access, and to nobody without.
     const absolute = `${running!.httpUrl}${fileUrl('pics')}`
     expect((await fetch(absolute)).status).toBe(401)
