@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Command, Option } from 'commander'
 import { CONTENT_FORMATS, type ContentFormat, type ImportFormat } from './content/formats.js'
+import { checkBaseUrl } from './content/image-urls.js'
 import { revokeToken, revokeUser } from './auth/revoke.js'
 import { DEFAULT_TOKEN_TTL_SECONDS, mintToken, Role, ROLES } from './auth/tokens.js'
 import { ConfigError, operatorLimits, resolveConfig, SETTINGS, type Config, type SettingName } from './config.js'
@@ -140,16 +141,50 @@ withSettings(
     .description('print a document to stdout')
     .argument('<docId>', 'document id')
     .addOption(new Option('--format <format>', 'output format').choices(CONTENT_FORMATS).default('markdown'))
-    .option('--comments', 'append the comment threads after the text'),
+    .option('--comments', 'append the comment threads after the text')
+    .option(
+      '--base-url <url>',
+      "markdown and html: the server's public address (https://tandem.example.org); uploaded images " +
+        'become absolute URLs under it, without any token (readers need their own access). ' +
+        'Without it, their URLs stay relative (/api/docs/<docId>/files/<id>)',
+    )
+    .option(
+      '--embed-images',
+      'html only: write a self-contained file, with uploaded images inlined as data: URLs (external images stay links)',
+    ),
   STORAGE_SETTINGS,
-).action(async (docId: string, { comments, ...flags }: Record<string, string | undefined> & { comments?: boolean }) => {
-  const config = configFrom(flags)
-  await runOffline(config, async ({ documents, storage }) => {
-    const threads = comments ? await storage.comments.listThreads(docId) : undefined
-    const { body } = await documents.render(docId, flags.format as ContentFormat, undefined, threads)
-    process.stdout.write(body ?? '')
-  })
-})
+).action(
+  async (
+    docId: string,
+    {
+      comments,
+      embedImages,
+      baseUrl,
+      ...flags
+    }: Record<string, string | undefined> & { comments?: boolean; embedImages?: boolean; baseUrl?: string },
+  ) => {
+    const config = configFrom(flags)
+    const format = flags.format as ContentFormat
+    if (embedImages && format !== 'html') {
+      fail(`--embed-images works with --format html only (a ${format} export cannot hold image bytes)`)
+    }
+    let imageBaseUrl: string | undefined
+    try {
+      imageBaseUrl = baseUrl === undefined ? undefined : checkBaseUrl(baseUrl)
+    } catch (error) {
+      fail(errorMessage(error))
+    }
+    await runOffline(config, async ({ documents, storage }) => {
+      const threads = comments ? await storage.comments.listThreads(docId) : undefined
+      const { body } = await documents.render(docId, format, undefined, threads, {
+        imageBaseUrl,
+        // Only files this document references: another document's upload is never inlined here.
+        embedImages: embedImages ? (fileId) => storage.files.get(docId, fileId) : undefined,
+      })
+      process.stdout.write(body ?? '')
+    })
+  },
+)
 
 withSettings(
   program

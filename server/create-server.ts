@@ -1,4 +1,4 @@
-import { clientAddressResolver } from './http/client-address.js'
+import { clientAddressResolver, requestOriginResolver } from './http/client-address.js'
 import { ConnectionLimiter } from './http/connection-limiter.js'
 import { existsSync } from 'node:fs'
 import http from 'node:http'
@@ -215,7 +215,9 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   app.get('/metrics', async (_request, response) => {
     response.type(metrics.registry.contentType).send(await metrics.registry.metrics())
   })
-  app.use('/api/docs/:docId/versions', versionsRoutes(history, authenticator))
+  // Exports (content and version downloads) give uploaded images absolute URLs on this origin.
+  const originOf = requestOriginResolver(options.trustProxy)
+  app.use('/api/docs/:docId/versions', versionsRoutes(history, authenticator, originOf))
   app.use('/api/docs/:docId/threads', threadsRoutes({ comments, authenticator, clientAddress }))
   app.use(
     '/api/docs/:docId/files',
@@ -229,6 +231,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
       authSecret: options.authSecret,
       maxBodyBytes: limits.maxFrameBytes,
       comments,
+      originOf,
     }),
   )
   serveWebApp(app)

@@ -27,7 +27,11 @@ export function docToJSON(doc: Y.Doc): JSONContent {
 }
 
 export function renderDoc(doc: Y.Doc, format: ContentFormat): string {
-  const json = docToJSON(doc)
+  return renderJSON(docToJSON(doc), format)
+}
+
+/** Renders sanitised editor JSON (docToJSON's, maybe with its image URLs made absolute: image-urls.ts). */
+export function renderJSON(json: JSONContent, format: ContentFormat): string {
   switch (format) {
     case ContentFormat.Json:
       return JSON.stringify(json)

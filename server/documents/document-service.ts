@@ -5,6 +5,7 @@ import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import { appendComments } from '../content/comments-export.js'
 import type { ContentFormat, ImportFormat } from '../content/formats.js'
+import { absoluteImageUrls, embedImages, type FileReader } from '../content/image-urls.js'
 import type { DocInfo, DocStore } from '../storage/doc-store.js'
 import { LocalOrigin } from '../sync/origins.js'
 import type { RoomRegistry } from '../sync/room-registry.js'
@@ -18,6 +19,14 @@ export interface ImportSource {
 
 /** The editor schema and converters take about a second to import: load them on first use only. */
 const converters = () => import('../content/convert.js')
+
+/** How an export treats the document's uploaded images (server/content/image-urls.ts). */
+export interface RenderOptions {
+  /** Markdown and HTML: uploaded images' relative URLs resolved against this origin (no token added). */
+  imageBaseUrl?: string
+  /** HTML only: uploaded images inlined as data: URLs, read through this (the exported document's files). */
+  embedImages?: FileReader
+}
 
 /**
  * Document operations shared by the REST API and the CLI. Content is created here, on the server,
@@ -104,16 +113,25 @@ export class DocumentService {
     format: ContentFormat,
     ifNoneMatch?: string,
     threads?: readonly Thread[],
+    options: RenderOptions = {},
   ): Promise<{ etag: string; body: string | null }> {
     const info = await this.info(docId)
-    const { contentETag, renderDoc } = await converters()
-    return this.registry.withRoom(info.docId, (room) => {
-      const content = contentETag(room.doc, format)
-      const etag = threads ? `${content.slice(0, -1)}-${threadsDigest(threads)}"` : content
-      if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) return { etag, body: null }
-      const body = renderDoc(room.doc, format)
-      return { etag, body: threads ? appendComments(body, format, threads) : body }
+    const { contentETag, docToJSON, renderJSON } = await converters()
+    // Only Markdown and HTML carry image URLs to resolve: JSON is the document as stored, text has no images.
+    const base = format === 'markdown' || format === 'html' ? options.imageBaseUrl : undefined
+    const rendered = await this.registry.withRoom(info.docId, (room) => {
+      let etag = contentETag(room.doc, format)
+      if (threads) etag = `${etag.slice(0, -1)}-${threadsDigest(threads)}"`
+      // The same version exported through another origin has other image URLs: another ETag.
+      if (base !== undefined) etag = `${etag.slice(0, -1)}-${digest(base)}"`
+      if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) return { etag, json: null }
+      return { etag, json: docToJSON(room.doc) }
     })
+    if (rendered.json === null) return { etag: rendered.etag, body: null }
+    const json = base === undefined ? rendered.json : absoluteImageUrls(rendered.json, base)
+    let body = renderJSON(json, format)
+    if (format === 'html' && options.embedImages) body = await embedImages(body, options.embedImages, base)
+    return { etag: rendered.etag, body: threads ? appendComments(body, format, threads) : body }
   }
 
   async delete(docId: string): Promise<void> {
@@ -128,7 +146,11 @@ export class DocumentService {
 }
 
 function threadsDigest(threads: readonly Thread[]): string {
-  return createHash('sha1').update(JSON.stringify(threads)).digest('base64url').slice(0, 16)
+  return digest(JSON.stringify(threads))
+}
+
+function digest(value: string): string {
+  return createHash('sha1').update(value).digest('base64url').slice(0, 16)
 }
 
 export function checkDocId(docId: string): DocId {

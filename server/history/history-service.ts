@@ -2,6 +2,7 @@ import * as Y from 'yjs'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import type { ContentFormat } from '../content/formats.js'
+import { absoluteImageUrls } from '../content/image-urls.js'
 import type { Logger } from '../logger.js'
 import type { DocStore } from '../storage/doc-store.js'
 import type { DocRoom } from '../sync/doc-room.js'
@@ -69,13 +70,24 @@ export class HistoryService {
     return this.options.versions.list(docId)
   }
 
-  async render(docId: DocId, id: number, format: ContentFormat): Promise<{ meta: VersionMeta; body: string }> {
+  /** With `imageBaseUrl`, Markdown and HTML give uploaded images absolute URLs under it, like a document export. */
+  async render(
+    docId: DocId,
+    id: number,
+    format: ContentFormat,
+    imageBaseUrl?: string,
+  ): Promise<{ meta: VersionMeta; body: string }> {
     const { meta, state } = await this.requireVersion(docId, id)
-    const { renderDoc } = await converters()
+    const { docToJSON, renderJSON } = await converters()
     const doc = new Y.Doc()
     try {
       Y.applyUpdate(doc, state)
-      return { meta, body: renderDoc(doc, format) }
+      const json = docToJSON(doc)
+      const withImages =
+        imageBaseUrl !== undefined && (format === 'markdown' || format === 'html')
+          ? absoluteImageUrls(json, imageBaseUrl)
+          : json
+      return { meta, body: renderJSON(withImages, format) }
     } finally {
       doc.destroy()
     }

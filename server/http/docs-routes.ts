@@ -4,6 +4,7 @@ import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { CONTENT_FORMATS, CONTENT_TYPES, type ContentFormat } from '../content/formats.js'
 import { docPatternMatches, mintToken, ROLES } from '../auth/tokens.js'
 import { requestToken } from './request-token.js'
+import type { RequestOriginOf } from './client-address.js'
 import { requireEdit, type Authenticator, type Principal } from '../auth/authenticator.js'
 import { checkDocId, MAX_TITLE_LENGTH, newDocId, type DocumentService } from '../documents/document-service.js'
 import type { DocInfo } from '../storage/doc-store.js'
@@ -41,6 +42,8 @@ export interface DocsRoutesOptions {
   maxBodyBytes: number
   /** For `?comments=1` on content exports: the document's threads. */
   comments?: { threadsOf(docId: string): Promise<Thread[]> }
+  /** Content exports resolve uploaded images' URLs against the request's origin (client-address.ts). */
+  originOf?: RequestOriginOf
 }
 
 /**
@@ -55,6 +58,7 @@ export function docsRoutes({
   authSecret,
   maxBodyBytes,
   comments,
+  originOf,
 }: DocsRoutesOptions): Router {
   const router = express.Router()
   router.use(express.json({ limit: maxBodyBytes }))
@@ -142,7 +146,12 @@ export function docsRoutes({
     // Comments are left out unless asked for: an export is the document's text first.
     const withComments = request.query.comments === '1' || request.query.comments === 'true'
     const threads = withComments && comments ? await comments.threadsOf(param(request)) : undefined
-    const { etag, body } = await documents.render(param(request), format, request.get('if-none-match'), threads)
+    // Uploaded images become absolute URLs on this server (without any token: a reader of the
+    // export needs their own access), so Markdown and HTML still show them once saved elsewhere.
+    const imageBaseUrl = originOf?.(request)
+    const { etag, body } = await documents.render(param(request), format, request.get('if-none-match'), threads, {
+      imageBaseUrl,
+    })
     response.set('ETag', etag).set('Cache-Control', 'no-cache')
     if (body === null) {
       response.status(304).end()

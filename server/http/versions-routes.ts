@@ -7,6 +7,7 @@ import { checkDocId } from '../documents/document-service.js'
 import { MAX_VERSION_NAME_LENGTH, type HistoryService } from '../history/history-service.js'
 import type { VersionMeta } from '../history/version-store.js'
 import { param, parse } from './docs-routes.js'
+import type { RequestOriginOf } from './client-address.js'
 import { requestToken } from './request-token.js'
 
 const nameBody = z.object({ name: z.string().max(MAX_VERSION_NAME_LENGTH).nullable() }).strict()
@@ -16,7 +17,12 @@ const createBody = z.object({ name: z.string().max(MAX_VERSION_NAME_LENGTH) }).s
  * Version history under /api/docs/:docId/versions. Reading needs a view or edit token; naming,
  * creating, deleting and restoring need edit.
  */
-export function versionsRoutes(history: HistoryService, authenticator: Authenticator): Router {
+export function versionsRoutes(
+  history: HistoryService,
+  authenticator: Authenticator,
+  /** Version downloads resolve uploaded images' URLs against the request's origin, like content exports. */
+  originOf?: RequestOriginOf,
+): Router {
   const router = express.Router({ mergeParams: true })
   router.use(express.json({ limit: 16 * 1024 }))
   const authorize = (request: Request) => authenticator.authorize(requestToken(request), docIdOf(request))
@@ -38,7 +44,7 @@ export function versionsRoutes(history: HistoryService, authenticator: Authentic
     if (!CONTENT_FORMATS.includes(format)) {
       throw new SyncError(ErrorCode.BadRequest, `format must be one of ${CONTENT_FORMATS.join(', ')}`)
     }
-    const { meta, body } = await history.render(docIdOf(request), versionIdOf(request), format)
+    const { meta, body } = await history.render(docIdOf(request), versionIdOf(request), format, originOf?.(request))
     // Versions never change: clients may cache them for good.
     response.set('Cache-Control', 'private, max-age=31536000, immutable').set('X-Tandem-Version', String(meta.id))
     response.type(CONTENT_TYPES[format]).send(body)
