@@ -155,7 +155,7 @@ describe('DocRoom: awareness coalesced per tick', () => {
     room.destroy()
   })
 
-  it('publishes at most once per tick, only what this instance\'s clients changed', async () => {
+  it("publishes at most once per tick, only what this instance's clients changed", async () => {
     const { room, clock, clients, pubsub } = await setUp(10)
     for (let step = 0; step < 40; step++) {
       for (const client of clients) client.move(room, { cursor: step })
