@@ -97,7 +97,9 @@ async function runCase(spec: Case, clientCount: number, hz: number, windowS: num
   const docId = 'presence-scale'
   const clients: BenchClient[] = []
   try {
-    for (let i = 0; i < clientCount; i++) clients.push(connect(server.urlFor(docId), docId))
+    // WebsocketProvider appends `/<room>` to the URL it is given.
+    const baseUrl = server.urlFor(docId).slice(0, -(docId.length + 1))
+    for (let i = 0; i < clientCount; i++) clients.push(connect(baseUrl, docId))
     await until(() => clients.every((c) => c.provider.synced), READY_TIMEOUT_MS, 'every client synced')
     // Everyone announces once, so the storm starts from a room where everyone sees everyone.
     for (const client of clients) client.provider.awareness.setLocalStateField('cursor', -1)
