@@ -30,6 +30,8 @@ Options:
   --clients <n>       clients on the document (default 100)
   --hz <r>            cursor moves per client per second (default 2)
   --window <s>        storm length in seconds (default 15)
+  --ticks <list>      Tandem presence ticks to compare, ms, comma-separated (default: the shipped
+                      tick; 0 relays every change at once)
   --out <file>        also write the report (Markdown) to this file
   -h, --help          show this help
 `
@@ -154,6 +156,7 @@ async function main(): Promise<void> {
       clients: { type: 'string' },
       hz: { type: 'string' },
       window: { type: 'string' },
+      ticks: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -166,9 +169,17 @@ async function main(): Promise<void> {
   const clientCount = positiveOption(values.clients, 100, '--clients', fail)
   const hz = positiveOption(values.hz, 2, '--hz', fail, false)
   const windowS = positiveOption(values.window, 15, '--window', fail, false)
+  const ticks = (values.ticks ?? `${AWARENESS_TICK_MS},0`).split(',').map((tick) => {
+    const ms = Number(tick)
+    if (!Number.isInteger(ms) || ms < 0) fail(`--ticks must list whole milliseconds, got "${tick}"`)
+    return ms
+  })
   const cases: Case[] = [
-    { label: `Tandem, tick ${AWARENESS_TICK_MS} ms`, kind: 'tandem' },
-    { label: 'Tandem, tick off (every change relayed)', kind: 'tandem', env: { BENCH_AWARENESS_TICK_MS: '0' } },
+    ...ticks.map((ms) => ({
+      label: ms === 0 ? 'Tandem, tick off (every change relayed)' : `Tandem, tick ${ms} ms`,
+      kind: 'tandem' as const,
+      env: { BENCH_AWARENESS_TICK_MS: String(ms) },
+    })),
     { label: 'y-websocket server', kind: 'y-websocket' },
   ]
   const results: CaseResult[] = []
