@@ -98,6 +98,8 @@ async function runCase(spec: Case, clientCount: number, hz: number, windowS: num
   const server = await ServerProcess.start(spec.kind, { env: spec.env })
   const docId = 'presence-scale'
   const clients: BenchClient[] = []
+  // Every WebsocketProvider adds a process 'exit' listener (to announce leaving).
+  process.setMaxListeners(clientCount + 10)
   try {
     // WebsocketProvider appends `/<room>` to the URL it is given.
     const baseUrl = server.urlFor(docId).slice(0, -(docId.length + 1))
