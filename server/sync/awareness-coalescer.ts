@@ -53,6 +53,11 @@ export class AwarenessCoalescer {
     if (clientIds.length > 0) this.throttle.poke()
   }
 
+  /** Sends whatever is pending now, without waiting for the tick. */
+  flushNow(): void {
+    this.throttle.flushNow()
+  }
+
   /** Stops: nothing pending is sent (the room is going away). */
   stop(): void {
     this.throttle.stop()

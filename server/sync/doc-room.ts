@@ -290,8 +290,11 @@ export class DocRoom {
   }
 
   destroy(): void {
-    this.persistence.close()
+    // A last client's removal may still wait for its tick: other instances must hear of it now,
+    // not after their 30 s awareness timeout.
+    this.presenceTick.flushNow()
     this.presenceTick.stop()
+    this.persistence.close()
     this.document.destroy()
     this.document.ydoc.off('update', this.onDocUpdate)
     this.awareness.off('update', this.onAwarenessUpdate)

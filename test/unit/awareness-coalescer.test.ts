@@ -183,6 +183,16 @@ describe('DocRoom: awareness coalesced per tick', () => {
     room.destroy()
   })
 
+  it('publishes a removal still waiting for its tick when the room is destroyed', async () => {
+    const { room, clients, pubsub } = await setUp(1)
+    const alice = clients[0]!
+    alice.move(room, { cursor: 1 }) // sent at once: the tick is open
+    room.leave(alice)
+    room.destroy()
+    const last = readAwarenessUpdate(pubsub.published.at(-1)!.payload)!
+    expect(last).toEqual([expect.objectContaining({ clientId: alice.clientId, state: 'null' })])
+  })
+
   it('converges after random moves, leaves and rejoins: every client holds every other final state', async () => {
     const { room, clock, clients } = await setUp(8)
     const present = new Set(clients)
