@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { createRedisPubSub, type RedisPubSub } from '../../server/pubsub/redis-pubsub.js'
 import { PubSubMessageKind } from '../../server/pubsub/pubsub.js'
 import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
@@ -7,6 +8,27 @@ import { TestRedis } from '../cluster/helpers/redis-server.js'
 import { stockProvider, synced } from '../helpers/clients.js'
 import { errorLogs, startServer, type RunningServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'
+
+// Tandem's provider uses the global WebSocket, as in a browser.
+;(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket
+
+/** The part of TandemProvider this test uses. */
+interface PresenceSource {
+  readonly awareness: import('y-protocols/awareness').Awareness
+  readonly doc: import('yjs').Doc
+  getStatus(): { isSynced: boolean }
+  destroy(): void
+}
+interface PresenceSourceOptions {
+  docId: string
+  serverUrl: string
+  transport: 'websocket'
+  presence: 'server'
+  offline: false
+  crossTab: false
+}
+// Imported by path at run time: the test tsconfig has no DOM types, and the provider's module needs them.
+const PROVIDER_MODULE = '../../client/provider/tandem-provider.js'
 
 const CLIENTS = 20
 const MOVES = 30
@@ -71,6 +93,42 @@ describe('presence storm: 20 stock clients moving their cursors fast', () => {
       })
       expect(errorLogs(server.logs)).toEqual([])
     } finally {
+      await server.close()
+    }
+  })
+
+  it("Tandem's provider sends a burst of cursor moves as a couple of frames, and echoes nothing", async () => {
+    const { TandemProvider } = (await import(PROVIDER_MODULE)) as {
+      TandemProvider: new (options: PresenceSourceOptions) => PresenceSource
+    }
+    const server = await startServer()
+    const alice = new TandemProvider({
+      docId: 'tandem-client',
+      serverUrl: server.httpUrl,
+      transport: 'websocket',
+      presence: 'server',
+      offline: false,
+      crossTab: false,
+    })
+    try {
+      const bob = countingClient(server, 'tandem-client')
+      cleanups.push(bob.destroy)
+      await Promise.all([waitFor(() => alice.getStatus().isSynced), synced(bob.provider)])
+      bob.provider.awareness.setLocalStateField('cursor', 'bob')
+      await waitFor(() => alice.awareness.getStates().get(bob.doc.clientID)?.cursor === 'bob')
+      const awarenessIn = async () =>
+        (await server.server.metrics.awarenessFrames.get()).values.find((v) => v.labels.direction === 'in')?.value ?? 0
+      const before = await awarenessIn()
+      for (let move = 0; move < MOVES; move++) {
+        alice.awareness.setLocalStateField('cursor', move)
+        await turn()
+      }
+      await waitFor(() => bob.provider.awareness.getStates().get(alice.doc.clientID)?.cursor === MOVES - 1)
+      // Alice: the first move at once, the rest at the end of the tick(s); bob echoes what he gets.
+      expect((await awarenessIn()) - before).toBeLessThanOrEqual(8)
+      expect(bob.awarenessFrames).toBeLessThanOrEqual(6)
+    } finally {
+      alice.destroy()
       await server.close()
     }
   })
