@@ -12,7 +12,7 @@ import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { AWARENESS_TICK_MS } from '../shared/limits.js'
-import { ServerProcess, type ServerKind } from './lib/server-process.js'
+import { profileServersInto, ServerProcess, type ServerKind } from './lib/server-process.js'
 import {
   environmentHeader,
   markdownTable,
@@ -32,6 +32,7 @@ Options:
   --window <s>        storm length in seconds (default 15)
   --ticks <list>      Tandem presence ticks to compare, ms, comma-separated (default: the shipped
                       tick; 0 relays every change at once)
+  --cpu-prof <dir>    write a V8 CPU profile of every server process into <dir>
   --out <file>        also write the report (Markdown) to this file
   -h, --help          show this help
 `
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
       hz: { type: 'string' },
       window: { type: 'string' },
       ticks: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
     return
   }
   const fail = usageFailer(SCRIPT, HELP)
+  profileServersInto(values['cpu-prof'])
   const clientCount = positiveOption(values.clients, 100, '--clients', fail)
   const hz = positiveOption(values.hz, 2, '--hz', fail, false)
   const windowS = positiveOption(values.window, 15, '--window', fail, false)
