@@ -1,6 +1,7 @@
 import {
   APPLY_BUDGET_BURST_MS,
   APPLY_BUDGET_MS_PER_SECOND,
+  AWARENESS_TICK_MS,
   COMPACT_AFTER_BYTES,
   COMMENTS_PER_MINUTE,
   COMPACT_AFTER_ROWS,
@@ -56,6 +57,7 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimi
     maxFrameBytes,
     maxInitialSyncBytes: Math.max(MAX_INITIAL_SYNC_BYTES, maxFrameBytes),
     maxAwarenessStateBytes: MAX_AWARENESS_STATE_BYTES,
+    awarenessTickMs: AWARENESS_TICK_MS,
     maxDocumentBytes: MAX_DOCUMENT_BYTES,
     applyBudgetBurstMs: APPLY_BUDGET_BURST_MS,
     applyBudgetMsPerSecond: APPLY_BUDGET_MS_PER_SECOND,

@@ -27,6 +27,8 @@ const server = await createServer({
     maxBytesPerSecond: 1024 ** 3,
     applyBudgetBurstMs: 600_000,
     applyBudgetMsPerSecond: 600_000,
+    // bench:presence-scale compares presence ticks (0 = every change relayed at once).
+    ...(process.env.BENCH_AWARENESS_TICK_MS ? { awarenessTickMs: Number(process.env.BENCH_AWARENESS_TICK_MS) } : {}),
   },
 })
 const { port } = await server.listen()

@@ -5,6 +5,7 @@ import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 import { backoffDelayMs } from '../../shared/backoff.js'
 import { ErrorCode } from '../../shared/errors.js'
+import { PRESENCE_THROTTLE_MS } from '../../shared/limits.js'
 import { isValidDocId, DOC_ID_RULE } from '../../shared/ids.js'
 import { CloseCode, isPermanentClose } from '../../shared/protocol/close-codes.js'
 import {
@@ -31,6 +32,7 @@ import {
   type SyncFailure,
   type SyncStatus,
 } from './sync-status.js'
+import { AwarenessSender } from './awareness-sender.js'
 
 /** A token, or a function called before every connection attempt so expired tokens are replaced. */
 export type TokenSource = string | (() => string | Promise<string>)
@@ -101,6 +103,7 @@ export class TandemProvider {
   /** The transport's own kind, for sockets that do not report one. */
   private readonly transportKind: TransportKind
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly awarenessSender: AwarenessSender
   private readonly keepaliveTimer: ReturnType<typeof setInterval>
 
   constructor(options: TandemProviderOptions) {
@@ -137,6 +140,13 @@ export class TandemProvider {
       WebSocketPolyfill: transport.socketClass(() => this.refresh()) as unknown as typeof WebSocket,
       disableBc: options.crossTab === false,
     })
+    // y-websocket sends each awareness change at once (and others' too); ours go once per tick.
+    this.yProvider.awareness.off('update', this.yProvider._awarenessUpdateHandler)
+    this.awarenessSender = new AwarenessSender(
+      this.yProvider.awareness,
+      this.yProvider._awarenessUpdateHandler,
+      PRESENCE_THROTTLE_MS,
+    )
     this.yProvider.messageHandlers[MessageType.Ack] = (_encoder, decoder, provider) => {
       const count = decoding.readVarUint(decoder)
       ;(provider.ws as (WebSocket & Partial<TransportSocket>) | null)?.acknowledge?.(count)
@@ -215,6 +225,7 @@ export class TandemProvider {
       window.removeEventListener('offline', this.onBrowserOffline)
     }
     this.doc.off('update', this.onDocUpdate)
+    this.awarenessSender.destroy()
     this.yProvider.destroy()
     this.presence.destroy()
     this.awareness.destroy()

@@ -1,5 +1,5 @@
 import { ErrorCode, SyncError } from '../../shared/errors.js'
-import { readAwarenessUpdate, writeAwarenessUpdate } from '../../shared/protocol/awareness-update.js'
+import { countEntriesOf, readAwarenessUpdate, writeAwarenessUpdate } from '../../shared/protocol/awareness-update.js'
 import type { Principal } from '../auth/authenticator.js'
 
 export interface AwarenessPin {
@@ -20,6 +20,14 @@ export function guardAwarenessUpdate(
   principal: Principal,
   maxStateBytes: number,
 ): Uint8Array | null {
+  if (pin.clientId !== null) {
+    // Stock y-websocket clients send back every awareness frame they receive: most frames in a
+    // busy room hold only other clients' states, all dropped below. Those are not decoded at all
+    // (nor size-checked: the frame limit bounds them, and they are never applied).
+    const own = countEntriesOf(update, pin.clientId)
+    if (own === null) throw new Error('truncated update')
+    if (own === 0) return null
+  }
   const entries = readAwarenessUpdate(update)
   if (entries === null) throw new Error('truncated update or a state that is not UTF-8')
   // The kept entries are compacted into the decoded array: no second array per update.

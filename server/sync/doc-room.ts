@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
+import type { TickClock } from '../../shared/tick-throttle.js'
 import { MAX_ATTRIBUTE_CHARS, SLOW_APPLY_MS } from '../../shared/limits.js'
 import { MessageType, SyncMessageType } from '../../shared/protocol/message-type.js'
 import { OPEN_PRINCIPAL, readOnlyReason, type Principal } from '../auth/authenticator.js'
@@ -16,6 +17,7 @@ import type { Connection } from './connection.js'
 import { awarenessFrame, permissionDeniedFrame, syncFrame } from '../../shared/protocol/frames.js'
 import { LocalOrigin, RemoteOrigin, StorageOrigin } from './origins.js'
 import { guardAwarenessUpdate, type AwarenessPin } from './awareness-guard.js'
+import { AwarenessCoalescer, type CoalescedAwareness } from './awareness-coalescer.js'
 import { RoomDocument } from './room-document.js'
 import { RoomPersistence, type AckProgress, type PersistenceDeps } from './room-persistence.js'
 import { TokenBucket } from './token-bucket.js'
@@ -28,6 +30,8 @@ export interface RoomLimits {
   maxInitialSyncBytes: number
   /** Largest awareness state (one user's cursor, name, colour) in bytes of JSON. */
   maxAwarenessStateBytes: number
+  /** Awareness changes within this window go out as one merged frame (awareness-coalescer.ts); 0 sends each at once. */
+  awarenessTickMs: number
   /** Documents may not grow beyond this many stored bytes (approximate: snapshot plus log). */
   maxDocumentBytes: number
   /** Apply-time budget per connection: burst and sustained (ms per second). */
@@ -45,6 +49,8 @@ export interface RoomDeps extends PersistenceDeps<DocRoom> {
   log: Logger
   /** Every limit the room enforces on its clients' frames. */
   limits: RoomLimits
+  /** The clock presence ticks run on (tests drive a fake one); the real one by default. */
+  presenceClock?: TickClock
 }
 
 interface ClientState extends AckProgress {
@@ -80,6 +86,7 @@ export class DocRoom {
   /** Bound once: a labelled lookup per presence frame would show in profiles. */
   private readonly awarenessIn
   private readonly awarenessOut
+  private readonly presenceTick: AwarenessCoalescer
 
   private constructor(
     readonly docId: DocId,
@@ -91,6 +98,12 @@ export class DocRoom {
     this.awareness = new awarenessProtocol.Awareness(this.document.ydoc)
     this.awarenessIn = deps.metrics.awarenessFrames.labels('in')
     this.awarenessOut = deps.metrics.awarenessFrames.labels('out')
+    this.presenceTick = new AwarenessCoalescer(
+      this.awareness,
+      deps.limits.awarenessTickMs,
+      this.sendPresence,
+      deps.presenceClock,
+    )
     // The server is not a participant; y-websocket's server does the same.
     this.awareness.setLocalState(null)
     this.document.ydoc.on('update', this.onDocUpdate)
@@ -277,6 +290,10 @@ export class DocRoom {
   }
 
   destroy(): void {
+    // A last client's removal may still wait for its tick: other instances must hear of it now,
+    // not after their 30 s awareness timeout.
+    this.presenceTick.flushNow()
+    this.presenceTick.stop()
     this.persistence.close()
     this.document.destroy()
     this.document.ydoc.off('update', this.onDocUpdate)
@@ -408,14 +425,24 @@ export class DocRoom {
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
-    const changed = [...added, ...updated, ...removed]
-    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)
-    const recipients = this.broadcast(awarenessFrame(update), origin)
-    if (recipients > 0) this.awarenessOut.inc(recipients)
     // Local changes (and removals of local clients, origin null) go to other instances;
     // expiries ('timeout') happen on every instance by itself.
-    if ((origin === null || this.clients.has(origin as Connection)) && !this.isBroken) {
-      this.deps.pubsub.publish(this.docId, { kind: PubSubMessageKind.Awareness, payload: update })
+    const isLocal = origin === null || this.clients.has(origin as Connection)
+    this.presenceTick.add([...added, ...updated, ...removed], origin, isLocal)
+  }
+
+  /** One tick's presence: one frame per recipient (none back to its sender), one publish. */
+  private readonly sendPresence = (batch: CoalescedAwareness): void => {
+    let recipients = 0
+    for (const connection of this.clients.keys()) {
+      const frame = batch.frameFor(connection)
+      if (frame === null) continue
+      connection.send(frame)
+      recipients++
+    }
+    if (recipients > 0) this.awarenessOut.inc(recipients)
+    if (batch.localUpdate !== null && !this.isBroken) {
+      this.deps.pubsub.publish(this.docId, { kind: PubSubMessageKind.Awareness, payload: batch.localUpdate })
     }
   }
 

@@ -48,3 +48,26 @@ export function readAwarenessUpdate(update: Uint8Array): AwarenessEntry[] | null
     return null
   }
 }
+
+/**
+ * How many entries of `update` belong to `clientId`, reading no state (each is skipped by its
+ * length); null when the update is truncated. Lets the server drop an echo of other clients'
+ * states without decoding them.
+ */
+export function countEntriesOf(update: Uint8Array, clientId: number): number | null {
+  try {
+    const decoder = decoding.createDecoder(update)
+    const count = decoding.readVarUint(decoder)
+    let own = 0
+    for (let i = 0; i < count; i++) {
+      if (decoding.readVarUint(decoder) === clientId) own++
+      decoding.readVarUint(decoder) // clock
+      const stateBytes = decoding.readVarUint(decoder)
+      if (decoder.pos + stateBytes > update.byteLength) return null
+      decoder.pos += stateBytes
+    }
+    return own
+  } catch {
+    return null
+  }
+}

@@ -2,6 +2,8 @@ import type { DocId } from '../../shared/ids.js'
 import { createLogger } from '../../server/logger.js'
 import { createMetrics, type Metrics } from '../../server/metrics.js'
 import { LocalPubSub } from '../../server/pubsub/local-pubsub.js'
+import type { PubSub } from '../../server/pubsub/pubsub.js'
+import type { TickClock } from '../../shared/tick-throttle.js'
 import { resolveLimits } from '../../server/server-limits.js'
 import { MemoryDocStore } from '../../server/storage/memory/memory-doc-store.js'
 import { DocRoom } from '../../server/sync/doc-room.js'
@@ -11,10 +13,12 @@ export async function openTestRoom(
   docId: DocId,
   store = new MemoryDocStore(),
   metrics: Metrics = createMetrics(),
+  options: { presenceClock?: TickClock; pubsub?: PubSub } = {},
 ): Promise<{ room: DocRoom; store: MemoryDocStore; metrics: Metrics }> {
   const room = await DocRoom.load(docId, {
     store,
-    pubsub: new LocalPubSub(),
+    pubsub: options.pubsub ?? new LocalPubSub(),
+    presenceClock: options.presenceClock,
     log: createLogger('silent'),
     metrics,
     limits: resolveLimits(),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import {
+  countEntriesOf,
   readAwarenessUpdate,
   writeAwarenessUpdate,
   type AwarenessEntry,
@@ -15,6 +16,17 @@ const entry: fc.Arbitrary<AwarenessEntry> = fc.record({
 })
 
 describe('awareness updates (shared/protocol/awareness-update.ts)', () => {
+  it("counts one client's entries without reading states, and refuses any truncation", () => {
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 8 }), fc.nat(), (entries, pick) => {
+        const update = writeAwarenessUpdate(entries)
+        const clientId = entries[pick % entries.length]!.clientId
+        expect(countEntriesOf(update, clientId)).toBe(entries.filter((e) => e.clientId === clientId).length)
+        expect(countEntriesOf(update.subarray(0, pick % update.byteLength), clientId)).toBeNull()
+      }),
+    )
+  })
+
   it('reads back the entries it writes', () => {
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 8 }), (entries) => {
