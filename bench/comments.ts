@@ -116,9 +116,10 @@ async function fanOutRun(clients: number, durationMs: number, isOn: boolean): Pr
       drainTimeoutMs: 30_000,
       wantsThreads: isOn,
       beforeConnect: async (_server, docIds) => {
-        if (!isOn) return
         for (const docId of docIds) {
+          // Both cases start from the same stored document; only the threads (and ?threads=1) differ.
           await createDocument(server, docId)
+          if (!isOn) continue
           for (let thread = 0; thread < OPEN_THREADS; thread++) {
             await postComment(server, docId, `Is this right? (${thread})`, thread % AUTHORS, null)
           }

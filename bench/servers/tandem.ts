@@ -27,6 +27,9 @@ const server = await createServer({
     maxBytesPerSecond: 1024 ** 3,
     applyBudgetBurstMs: 600_000,
     applyBudgetMsPerSecond: 600_000,
+    // bench:comments posts every comment from 127.0.0.1, and without AUTH_SECRET the per-author
+    // comment rate counts per address: the load itself would be refused (0 = off).
+    commentsPerMinute: 0,
     // bench:presence-scale compares presence ticks (0 = every change relayed at once).
     ...(process.env.BENCH_AWARENESS_TICK_MS ? { awarenessTickMs: Number(process.env.BENCH_AWARENESS_TICK_MS) } : {}),
   },
