@@ -5,6 +5,9 @@
  * shipped, and with the tick off) and the y-websocket reference server, one after the other in one
  * run. Reports server CPU seconds over the window, awareness frames each client received per
  * second, and the time from the storm's end until every client holds every other's final cursor.
+ * Meanwhile a few of the clients type (2 updates/s each) and every client measures how long their
+ * updates take to arrive; each server also runs once without the storm (typing only), so the table
+ * shows what the storm does to typing latency in the same room.
  * Each case gets a fresh server process (bench/servers/), whose CPU is read from /proc.
  */
 import { parseArgs } from 'node:util'
@@ -22,7 +25,7 @@ import {
   usageFailer,
   withTimeout,
 } from './lib/standalone.js'
-import { sleep } from './lib/stats.js'
+import { sleep, summarize } from './lib/stats.js'
 
 const HELP = `Usage: npm run bench:presence-scale -- [options]
 
@@ -32,6 +35,8 @@ Options:
   --window <s>        storm length in seconds (default 15)
   --ticks <list>      Tandem presence ticks to compare, ms, comma-separated (default: the shipped
                       tick; 0 relays every change at once)
+  --typists <n>       clients that also type, 2 updates/s each, during the window (default 5); every
+                      server also runs once without the storm, so typing latency can be compared
   --cpu-prof <dir>    write a V8 CPU profile of every server process into <dir>
   --out <file>        also write the report (Markdown) to this file
   -h, --help          show this help
@@ -40,6 +45,8 @@ const SCRIPT = 'bench:presence-scale'
 const AWARENESS = 1
 const READY_TIMEOUT_MS = 60_000
 const CONVERGE_TIMEOUT_MS = 30_000
+/** Updates per second each typist sends: a fast writer. */
+const TYPING_RATE = 2
 
 interface Case {
   label: string
@@ -49,7 +56,11 @@ interface Case {
 
 interface CaseResult {
   label: string
+  isStorm: boolean
   cpuSeconds: number
+  /** Typed update → applied at every other client, ms. */
+  typingP50: number
+  typingP99: number
   framesPerClientPerSecond: number
   movesPerClientPerSecond: number
   convergeMs: number
@@ -95,7 +106,14 @@ function holdsEveryCursor(clients: readonly BenchClient[], finals: ReadonlyMap<n
   })
 }
 
-async function runCase(spec: Case, clientCount: number, hz: number, windowS: number): Promise<CaseResult> {
+async function runCase(
+  spec: Case,
+  clientCount: number,
+  hz: number,
+  windowS: number,
+  typists: number,
+  isStorm: boolean,
+): Promise<CaseResult> {
   const server = await ServerProcess.start(spec.kind, { env: spec.env })
   const docId = 'presence-scale'
   const clients: BenchClient[] = []
@@ -111,13 +129,35 @@ async function runCase(spec: Case, clientCount: number, hz: number, windowS: num
     const announced = new Map(clients.map((c) => [c.doc.clientID, -1]))
     await until(() => holdsEveryCursor(clients, announced), CONVERGE_TIMEOUT_MS, 'announcements seen')
     for (const client of clients) client.frames = 0
+    // Typing latency: each typed entry carries its send time (one clock: one process).
+    const latencies: number[] = []
+    for (const client of clients) {
+      client.doc.getArray<string>('log').observe((event) => {
+        if (event.transaction.local) return
+        const now = performance.now()
+        for (const item of event.changes.added) {
+          for (const entry of item.content.getContent() as string[]) latencies.push(now - Number(entry.split(':')[1]))
+        }
+      })
+    }
+    const typingTimers = clients.slice(0, typists).map((client, index) =>
+      setTimeout(
+        () => {
+          typingTimers[index] = setInterval(
+            () => client.doc.getArray<string>('log').push([`${index}:${performance.now()}`]),
+            1000 / TYPING_RATE,
+          )
+        },
+        (index / Math.max(typists, 1)) * (1000 / TYPING_RATE),
+      ),
+    )
     const finals = new Map<number, number>()
     let moves = 0
     const intervalMs = 1000 / hz
     const cpuBefore = server.cpuSeconds()
     const startedAt = performance.now()
     // Each client moves on its own phase, as people do; together N × R changes a second.
-    const timers = clients.map((client, index) => {
+    const timers = (isStorm ? clients : []).map((client, index) => {
       let cursor = 0
       const move = () => {
         cursor++
@@ -136,13 +176,18 @@ async function runCase(spec: Case, clientCount: number, hz: number, windowS: num
     })
     await sleep(windowS * 1000)
     for (const timer of timers) clearInterval(timer)
+    for (const timer of typingTimers) clearInterval(timer)
     const stormS = (performance.now() - startedAt) / 1000
     const convergeMs = await until(() => holdsEveryCursor(clients, finals), CONVERGE_TIMEOUT_MS, 'every final cursor')
     const cpuSeconds = server.cpuSeconds() - cpuBefore
     const frames = clients.reduce((sum, c) => sum + c.frames, 0)
+    const typing = summarize(latencies)
     return {
       label: spec.label,
+      isStorm,
       cpuSeconds,
+      typingP50: typing.p50,
+      typingP99: typing.p99,
       framesPerClientPerSecond: frames / clientCount / stormS,
       movesPerClientPerSecond: moves / clientCount / stormS,
       convergeMs,
@@ -160,6 +205,7 @@ async function main(): Promise<void> {
       hz: { type: 'string' },
       window: { type: 'string' },
       ticks: { type: 'string' },
+      typists: { type: 'string' },
       'cpu-prof': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -174,6 +220,8 @@ async function main(): Promise<void> {
   const clientCount = positiveOption(values.clients, 100, '--clients', fail)
   const hz = positiveOption(values.hz, 2, '--hz', fail, false)
   const windowS = positiveOption(values.window, 15, '--window', fail, false)
+  const typists = positiveOption(values.typists, 5, '--typists', fail)
+  if (typists >= clientCount) fail('--typists must be fewer than --clients')
   const ticks = (values.ticks ?? `${AWARENESS_TICK_MS},0`).split(',').map((tick) => {
     const ms = Number(tick)
     if (!Number.isInteger(ms) || ms < 0) fail(`--ticks must list whole milliseconds, got "${tick}"`)
@@ -188,12 +236,17 @@ async function main(): Promise<void> {
     { label: 'y-websocket server', kind: 'y-websocket' },
   ]
   const results: CaseResult[] = []
+  const quiet: CaseResult[] = []
   for (const spec of cases) {
     process.stderr.write(`${SCRIPT}: ${spec.label}...\n`)
-    results.push(await withTimeout(runCase(spec, clientCount, hz, windowS), (windowS + 180) * 1000, spec.label))
+    const timeoutMs = (windowS + 180) * 1000
+    results.push(await withTimeout(runCase(spec, clientCount, hz, windowS, typists, true), timeoutMs, spec.label))
+    process.stderr.write(`${SCRIPT}: ${spec.label}, typing without the storm...\n`)
+    quiet.push(await withTimeout(runCase(spec, clientCount, hz, windowS, typists, false), timeoutMs, spec.label))
   }
   const reference = results.find((r) => r.label === 'y-websocket server')!
-  const rows = results.map((r) => [
+  const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(1) : 'n/a')
+  const rows = results.map((r, index) => [
     r.label,
     r.cpuSeconds.toFixed(2),
     (r.cpuSeconds / reference.cpuSeconds).toFixed(2),
@@ -203,6 +256,9 @@ async function main(): Promise<void> {
       ? `${r.movesPerClientPerSecond.toFixed(2)}*`
       : r.movesPerClientPerSecond.toFixed(2),
     Math.round(r.convergeMs).toString(),
+    `${ms(r.typingP50)} / ${ms(r.typingP99)}`,
+    `${ms(quiet[index]!.typingP50)} / ${ms(quiet[index]!.typingP99)}`,
+    (r.typingP99 / quiet[index]!.typingP99).toFixed(2),
   ])
   publishReport(
     [
@@ -218,6 +274,9 @@ async function main(): Promise<void> {
           'awareness frames / client / s',
           'moves / client / s',
           'all final cursors seen after (ms)',
+          `typing p50 / p99 ms, storm (${typists} typists)`,
+          'typing p50 / p99 ms, no storm',
+          'typing p99 storm ÷ no storm',
         ],
         rows,
       ),
