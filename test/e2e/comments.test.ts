@@ -282,6 +282,10 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
       await alice.keyboard.press('Enter')
       await eventually(() => focusedLabel(alice)).toBe('Reply')
       await alice.keyboard.type('Answered by keyboard')
+      // Still the reply box: a late answer to the whole-document post once made that thread active
+      // and closed this reply box while it was being typed into (a loaded CI run lost the reply).
+      const replyBox = first.getByRole('textbox', { name: 'Reply', exact: true })
+      expect(await replyBox.inputValue()).toBe('Answered by keyboard')
       await alice.keyboard.press('Control+Enter')
       await seesComment(alice, 'Answered by keyboard', 10_000)
     } finally {

@@ -71,6 +71,9 @@ export function CommentsSidebar({
   cardRefs,
 }: CommentsSidebarProps) {
   const [filter, setFilter] = useState<ThreadFilter>('open')
+  // The thread active now, read after a post's answer arrives (see the draft composer's onSubmit).
+  const activeNow = useRef(activeThreadId)
+  activeNow.current = activeThreadId
   const alignedList = useRef<HTMLUListElement>(null)
   useCardAlignment(alignedList, textTop ?? (() => null), textTop !== undefined && isOpen, documentElement ?? null)
   const { client, pending } = threads
@@ -120,7 +123,9 @@ export function CommentsSidebar({
         onSubmit={async (body) => {
           const thread = await client.startThread({ body, quote: draft.quote, anchor: draft.anchor })
           onDraftChange(null)
-          onActivate(thread.id)
+          // The new thread becomes active unless the user went to another one while the answer was
+          // on its way: taking that away would close the reply they are typing there, losing it.
+          if (activeNow.current === null) onActivate(thread.id)
         }}
       />
     </div>
