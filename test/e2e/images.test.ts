@@ -38,6 +38,22 @@ async function openWith(context: BrowserContext, docId: string, role: 'edit' | '
   return page
 }
 
+/** Alice and Bob, each in a browser context of their own, with the document open for writing. */
+async function twoWriters(docId: string) {
+  const [aliceContext, bobContext] = await Promise.all([
+    newWriterContext(browser, ALICE),
+    newWriterContext(browser, BOB),
+  ])
+  const close = () => Promise.all([aliceContext.close(), bobContext.close()])
+  try {
+    const [alice, bob] = await Promise.all([openWith(aliceContext, docId, 'edit'), openWith(bobContext, docId, 'edit')])
+    return { aliceContext, alice, bob, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
 /** naturalWidth of every image in the editor (0 for one that has not loaded or failed). Strings: no DOM types here. */
 function loadedWidths(page: Page): Promise<number[]> {
   return page.evaluate<number[]>(
@@ -137,15 +153,8 @@ describe('images in Chromium', { timeout: 120_000 }, () => {
 
   it("a pasted image uploads for everyone; undo removes it for its author; an SVG is refused with the server's sentence", async () => {
     const docId = await newDocument('image-paste')
-    const [aliceContext, bobContext] = await Promise.all([
-      newWriterContext(browser, ALICE),
-      newWriterContext(browser, BOB),
-    ])
+    const { alice, bob, close } = await twoWriters(docId)
     try {
-      const [alice, bob] = await Promise.all([
-        openWith(aliceContext, docId, 'edit'),
-        openWith(bobContext, docId, 'edit'),
-      ])
       await pasteFile(alice, png(20, 10, 2), 'shot.png', 'image/png')
       await eventually(() => loadedWidths(bob)).toEqual([20])
       await eventually(() => loadedWidths(alice)).toEqual([20])
@@ -178,21 +187,14 @@ describe('images in Chromium', { timeout: 120_000 }, () => {
       await eventually(() => placeholders(bob)).toEqual([])
       expect(await storedJson(docId)).toContain('Some words before.')
     } finally {
-      await Promise.all([aliceContext.close(), bobContext.close()])
+      await close()
     }
   })
 
   it('an image pasted offline waits, survives closing the tab, and uploads once back online', async () => {
     const docId = await newDocument('image-offline')
-    const [aliceContext, bobContext] = await Promise.all([
-      newWriterContext(browser, ALICE),
-      newWriterContext(browser, BOB),
-    ])
+    const { aliceContext, alice, bob, close } = await twoWriters(docId)
     try {
-      const [alice, bob] = await Promise.all([
-        openWith(aliceContext, docId, 'edit'),
-        openWith(bobContext, docId, 'edit'),
-      ])
       await aliceContext.setOffline(true)
       await eventually(() => syncState(alice)).toBe('offline')
       await pasteFile(alice, png(30, 15, 3), 'offline.png', 'image/png')
@@ -213,7 +215,7 @@ describe('images in Chromium', { timeout: 120_000 }, () => {
       await eventually(() => loadedWidths(bob)).toEqual([30, 24])
       await eventually(() => loadedWidths(reopened)).toEqual([30, 24])
     } finally {
-      await Promise.all([aliceContext.close(), bobContext.close()])
+      await close()
     }
   })
 })
