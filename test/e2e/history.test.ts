@@ -85,7 +85,8 @@ describe('the history panel', { timeout: 60_000 }, () => {
       const named = (await server.history.list(docId)).find((version) => version.name === 'First draft')
       expect(named).toBeDefined()
 
-      // More writing, from the other context.
+      // More writing, from the other context, once it holds the text to write after.
+      await eventually(() => editorText(bob)).toBe('The first draft.')
       await focusEnd(bob)
       await bob.keyboard.press('Enter')
       await bob.keyboard.type('A later paragraph.')

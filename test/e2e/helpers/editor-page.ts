@@ -63,6 +63,18 @@ export async function focusEnd(page: Page): Promise<void> {
     selection.addRange(range)
   })()`)
   await page.keyboard.press('Control+End')
+  // The click's own caret placement can still land after all that on a loaded machine (a CI run
+  // typed at the start): wait until the editor itself holds its caret at the end.
+  await eventually(async () => {
+    const isAtEnd = await page.evaluate<boolean>(`(() => {
+      const editor = document.querySelector('.ProseMirror')?.editor
+      if (!editor) return false
+      const { selection, doc } = editor.state
+      return selection.empty && selection.from >= doc.content.size - 1
+    })()`)
+    if (!isAtEnd) await page.keyboard.press('Control+End')
+    return isAtEnd
+  }).toBe(true)
 }
 
 export function uniqueDocId(label: string): string {
