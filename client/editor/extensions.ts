@@ -3,6 +3,7 @@ import { TaskItem, TaskList } from '@tiptap/extension-list'
 import { TableKit } from '@tiptap/extension-table'
 import StarterKit from '@tiptap/starter-kit'
 import { ImageNode } from '../../shared/image-node.js'
+import { suggestionMarks } from '../../shared/suggestions/suggestion-marks.js'
 import { isSafeUrl, UrlKind } from '../../shared/url-policy.js'
 
 /** The Y.XmlFragment the server reads and writes (server/content/schema.ts: DOCUMENT_FIELD). */
@@ -32,5 +33,6 @@ export function documentExtensions(): Extensions {
     TaskItem.configure({ nested: true }),
     TableKit.configure({ table: { resizable: false } }),
     ImageNode,
+    ...suggestionMarks(),
   ]
 }

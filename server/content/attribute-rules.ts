@@ -1,4 +1,10 @@
 import { MAX_ATTRIBUTE_CHARS } from '../../shared/limits.js'
+import {
+  MAX_SUGGESTION_AUTHOR_NAME_CHARS,
+  SUGGESTION_AUTHOR_PATTERN,
+  SUGGESTION_ID_PATTERN,
+  SuggestionMarkName,
+} from '../../shared/suggestions/suggestion-marks.js'
 
 type Rule = (value: unknown) => boolean
 
@@ -38,6 +44,13 @@ const RULES: Record<string, Record<string, Rule>> = {
     alt: (value) => value === null || isPlainValue(value),
     title: (value) => value === null || isPlainValue(value),
   },
+  [SuggestionMarkName.Insertion]: suggestionRules(),
+  [SuggestionMarkName.Deletion]: suggestionRules(),
+  [SuggestionMarkName.Format]: {
+    ...suggestionRules(),
+    added: markList,
+    removed: markList,
+  },
   link: {
     target: oneOf(null, '_blank'),
     rel: matching(/^[a-z ]{0,100}$/),
@@ -55,6 +68,28 @@ function cellRules(): Record<string, Rule> {
     align: oneOf(null, 'left', 'center', 'right'),
   }
 }
+
+function suggestionRules(): Record<string, Rule> {
+  return {
+    id: matching(SUGGESTION_ID_PATTERN),
+    author: matching(SUGGESTION_AUTHOR_PATTERN),
+    authorName: (value) =>
+      value === null || (isPlainValue(value) && String(value).length <= MAX_SUGGESTION_AUTHOR_NAME_CHARS),
+    at: (value) => value === null || integer(0, Number.MAX_SAFE_INTEGER)(value),
+  }
+}
+
+/** A format suggestion's marks: up to 20 `{ type, attrs? }` with a mark-name type. */
+const markList: Rule = (value) =>
+  Array.isArray(value) &&
+  value.length <= 20 &&
+  value.every(
+    (mark) =>
+      mark !== null &&
+      typeof mark === 'object' &&
+      typeof (mark as { type?: unknown }).type === 'string' &&
+      /^[A-Za-z]{1,40}$/.test((mark as { type: string }).type),
+  )
 
 /** For an attribute without a rule of its own: plain JSON scalars, strings without control characters. */
 function isPlainValue(value: unknown): boolean {

@@ -3,6 +3,7 @@ import { TaskItem, TaskList } from '@tiptap/extension-list'
 import { TableKit } from '@tiptap/extension-table'
 import StarterKit from '@tiptap/starter-kit'
 import { ImageNode } from '../../shared/image-node.js'
+import { suggestionMarks } from '../../shared/suggestions/suggestion-marks.js'
 import { isSafeUrl, UrlKind } from '../../shared/url-policy.js'
 
 /** The Y.XmlFragment Tiptap's Collaboration extension binds to by default. */
@@ -21,6 +22,8 @@ export function documentExtensions(): Extensions {
     TaskItem.configure({ nested: true }),
     TableKit,
     ImageNode,
+    // Suggested insertions, deletions and formatting (issue 17): kept by storage, history and restore.
+    ...suggestionMarks(),
   ]
 }
 
