@@ -80,16 +80,19 @@ function suggestionRules(): Record<string, Rule> {
 }
 
 /** A format suggestion's marks: up to 20 `{ type, attrs? }` with a mark-name type. */
-const markList: Rule = (value) =>
-  Array.isArray(value) &&
-  value.length <= 20 &&
-  value.every(
-    (mark) =>
-      mark !== null &&
-      typeof mark === 'object' &&
-      typeof (mark as { type?: unknown }).type === 'string' &&
-      /^[A-Za-z]{1,40}$/.test((mark as { type: string }).type),
+function markList(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.length <= 20 &&
+    value.every(
+      (mark) =>
+        mark !== null &&
+        typeof mark === 'object' &&
+        typeof (mark as { type?: unknown }).type === 'string' &&
+        /^[A-Za-z]{1,40}$/.test((mark as { type: string }).type),
+    )
   )
+}
 
 /** For an attribute without a rule of its own: plain JSON scalars, strings without control characters. */
 function isPlainValue(value: unknown): boolean {

@@ -97,7 +97,9 @@ function kindOf(suggestion: Suggestion): SuggestionKind {
 }
 
 export function isSuggestionMarkName(name: string): name is SuggestionMarkName {
-  return name === SuggestionMarkName.Insertion || name === SuggestionMarkName.Deletion || name === SuggestionMarkName.Format
+  return (
+    name === SuggestionMarkName.Insertion || name === SuggestionMarkName.Deletion || name === SuggestionMarkName.Format
+  )
 }
 
 interface MarkedRange {
@@ -171,7 +173,10 @@ export function acceptSuggestions(tr: Transform, filter: SuggestionFilter = all)
 }
 
 /** The document as if every pending suggestion were rejected or accepted (exports, the server's check). */
-export function resolveSuggestions(doc: PMNode, view: typeof SuggestionsView.Reject | typeof SuggestionsView.Accept): PMNode {
+export function resolveSuggestions(
+  doc: PMNode,
+  view: typeof SuggestionsView.Reject | typeof SuggestionsView.Accept,
+): PMNode {
   const tr = new Transform(doc)
   return (view === SuggestionsView.Accept ? acceptSuggestions(tr) : rejectSuggestions(tr)).doc
 }
