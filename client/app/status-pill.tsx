@@ -12,6 +12,7 @@ export function StatusPill({ status }: { status: SyncStatus }) {
       data-state={status.state}
       data-transport={status.transport ?? ''}
       data-unsynced={status.unsyncedChanges}
+      data-local-copy={status.isLocalCopyCurrent ? 'current' : 'behind'}
     >
       {icon ? <Icon name={icon} size={14} /> : <span className="status-pill__dot" aria-hidden="true" />}
       <span className="status-pill__label">{label}</span>

@@ -49,6 +49,12 @@ export interface SyncStatus {
   hasUnsyncedChanges: boolean
   /** True once the document was loaded from this browser's IndexedDB copy (or offline storage is off). */
   isLocalCopyLoaded: boolean
+  /**
+   * True when this browser's offline copy (IndexedDB) has committed every change made in this tab:
+   * closing or reloading the tab now loses nothing even offline. Always false when offline storage
+   * is off. Flips with every keystroke, so `onStatusChange` does not fire for it.
+   */
+  isLocalCopyCurrent: boolean
   /** True once the initial exchange with the server completed on the current connection. */
   isSynced: boolean
   /** Set in the `error` state. */
@@ -63,6 +69,7 @@ export const INITIAL_SYNC_STATUS: SyncStatus = {
   unsyncedChanges: 0,
   hasUnsyncedChanges: false,
   isLocalCopyLoaded: false,
+  isLocalCopyCurrent: false,
   isSynced: false,
   error: null,
   lastSavedAt: null,

@@ -33,6 +33,7 @@ import {
   type SyncStatus,
 } from './sync-status.js'
 import { AwarenessSender } from './awareness-sender.js'
+import { LocalCopyTracker } from './local-copy-tracker.js'
 
 /** A token, or a function called before every connection attempt so expired tokens are replaced. */
 export type TokenSource = string | (() => string | Promise<string>)
@@ -85,6 +86,7 @@ export class TandemProvider {
   readonly threads: ThreadStore | null
   private readonly yProvider: WebsocketProvider
   private readonly persistence: IndexeddbPersistence | null
+  private readonly localCopy: LocalCopyTracker | null
   private readonly ownsDoc: boolean
   private readonly token: TokenSource | undefined
   private readonly listeners = new Set<() => void>()
@@ -166,6 +168,7 @@ export class TandemProvider {
     this.doc.on('update', this.onDocUpdate)
 
     this.persistence = isOffline ? new IndexeddbPersistence(`tandem:${collabBase}/${this.docId}`, this.doc) : null
+    this.localCopy = this.persistence ? new LocalCopyTracker(this.persistence, () => this.refresh()) : null
     this.isLocalCopyLoaded = this.persistence === null
     if (typeof window !== 'undefined') {
       window.addEventListener('online', this.onBrowserOnline)
@@ -347,6 +350,7 @@ export class TandemProvider {
     // Remote updates (origin: the y-websocket provider, also for other tabs) and the local copy
     // loading (origin: the IndexedDB persistence) are not this writer's unsynced changes.
     if (origin === this.yProvider || origin === this.persistence) return
+    this.localCopy?.noteChange()
     this.setUnsynced(this.unsyncedChanges + 1)
     this.refresh()
   }
@@ -388,6 +392,7 @@ export class TandemProvider {
       unsyncedChanges: this.unsyncedChanges,
       hasUnsyncedChanges: this.unsyncedChanges > 0,
       isLocalCopyLoaded: this.isLocalCopyLoaded,
+      isLocalCopyCurrent: this.localCopy?.isCurrent ?? false,
       isSynced: this.yProvider.synced,
       error: this.failure,
       lastSavedAt: this.lastSavedAt,
@@ -422,6 +427,7 @@ function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
     a.transport === b.transport &&
     a.unsyncedChanges === b.unsyncedChanges &&
     a.isLocalCopyLoaded === b.isLocalCopyLoaded &&
+    a.isLocalCopyCurrent === b.isLocalCopyCurrent &&
     a.isSynced === b.isSynced &&
     a.error === b.error &&
     a.lastSavedAt === b.lastSavedAt

@@ -7,6 +7,7 @@ import {
   eventually,
   focusEnd,
   gateServerSync,
+  localCopyState,
   newWriterContext,
   openDocument,
   syncState,
@@ -78,6 +79,10 @@ describe('offline editing in Chromium', { timeout: 90_000 }, () => {
       await page.keyboard.type('kept on this device')
       await eventually(() => unsyncedChanges(page)).toBeGreaterThan(0)
       expect(await serverText(docId)).toBe('')
+      // What a reload may rely on: the browser's offline copy has committed the last keystroke (a
+      // loaded CI run reloaded while IndexedDB still held the last word in flight, and lost it).
+      await eventually(() => editorText(page)).toBe('kept on this device')
+      await eventually(() => localCopyState(page)).toBe('current')
 
       await page.reload()
       await page.locator('.ProseMirror').waitFor()

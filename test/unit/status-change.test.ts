@@ -16,6 +16,10 @@ describe('isStatusChange (what onStatusChange fires on)', () => {
     expect(isStatusChange(SAVED, { ...SAVED })).toBe(false)
   })
 
+  it('ignores the local copy catching up with each keystroke', () => {
+    expect(isStatusChange(OFFLINE, { ...OFFLINE, isLocalCopyCurrent: true })).toBe(false)
+  })
+
   it('ignores a new unsynced count while the flag stays set (every keystroke offline)', () => {
     const one = { ...OFFLINE, unsyncedChanges: 1, hasUnsyncedChanges: true }
     expect(isStatusChange(one, { ...one, unsyncedChanges: 2 })).toBe(false)

@@ -47,6 +47,11 @@ export async function unsyncedChanges(page: Page): Promise<number> {
   return Number((await page.locator('.status-pill').getAttribute('data-unsynced')) ?? 0)
 }
 
+/** `current` once this browser's offline copy holds every change made in the page, else `behind`. */
+export async function localCopyState(page: Page): Promise<string> {
+  return (await page.locator('.status-pill').getAttribute('data-local-copy')) ?? ''
+}
+
 /** Puts the cursor at the very end of the document. */
 export async function focusEnd(page: Page): Promise<void> {
   await page.locator('.ProseMirror').click()
