@@ -13,10 +13,14 @@ export const MAX_SEND_BUFFER_BYTES = 4 * 1024 * 1024
 export const HEARTBEAT_INTERVAL_MS = 30_000
 
 /**
- * Group commit pacing: under load, commits start at most this often, each holding every write
- * since the last one. Delays acknowledgements (not broadcasts) by up to this much.
+ * Group commit pacing (server/storage/group-commit.ts): under load, commits start at most every
+ * interval, each holding every write since the last one; the interval grows from the min towards
+ * the max while each commit finds writes waiting, and shrinks when it does not. Delays
+ * acknowledgements (never broadcasts) by up to the interval in force.
  */
 export const GROUP_COMMIT_MIN_INTERVAL_MS = 10
+/** The longest pacing interval: at most 25 commits a second however busy, acknowledgements within 40 ms plus a commit. */
+export const GROUP_COMMIT_MAX_INTERVAL_MS = 40
 
 /** Compact when the log holds this many rows (as y-leveldb does)... */
 export const COMPACT_AFTER_ROWS = 500

@@ -6,12 +6,21 @@ interface Pending<T, R> {
 
 export interface GroupCommitOptions {
   /**
-   * Commit pacing: a commit starts no sooner than this after the previous one started. A quiet
-   * server commits at the end of the turn as before; a busy one gathers a few ms of writes into
-   * each commit instead of paying a transaction and an fsync per keystroke (PostgreSQL's
-   * commit_delay does the same). Only acknowledgements wait for it; broadcasts never do.
+   * Commit pacing: a commit starts no sooner than the current interval after the previous one
+   * started. A quiet server commits at the end of the turn as before (its last commit is older than
+   * any interval); a busy one gathers writes into each commit instead of paying a transaction, an
+   * fsync and the writer thread's wake-ups per keystroke (PostgreSQL's commit_delay does the same).
+   * Only acknowledgements wait for it; broadcasts never do.
+   *
+   * The interval adapts between these two: it doubles each time a commit starts with writes that
+   * had to wait (for the interval, or for the commit before it: the server is busy), and halves
+   * each time one starts on writes that came after the interval had passed. So a
+   * busy server pays at most 1000 / maxIntervalMs commits a second whatever the update rate, and an
+   * acknowledgement waits at most maxIntervalMs plus a commit. Equal values: fixed pacing.
    */
   minIntervalMs?: number
+  /** The longest interval (default: minIntervalMs). */
+  maxIntervalMs?: number
 }
 
 /**
@@ -28,6 +37,11 @@ export class GroupCommitQueue<T, R> {
   private inFlight: Promise<void> | null = null
   private lastStartedAt = Number.NEGATIVE_INFINITY
   private readonly minIntervalMs: number
+  private readonly maxIntervalMs: number
+  /** The pacing interval now, between min and max (see GroupCommitOptions). */
+  private intervalMs: number
+  /** Some write of the next batch waited for the interval or for the commit in flight. */
+  private hasWaited = false
 
   constructor(
     /** Commits the batch in one transaction; returns one result per item, in order. */
@@ -35,6 +49,13 @@ export class GroupCommitQueue<T, R> {
     options: GroupCommitOptions = {},
   ) {
     this.minIntervalMs = options.minIntervalMs ?? 0
+    this.maxIntervalMs = Math.max(this.minIntervalMs, options.maxIntervalMs ?? this.minIntervalMs)
+    this.intervalMs = this.minIntervalMs
+  }
+
+  /** The pacing interval in force, in ms (for tests and metrics). */
+  get currentIntervalMs(): number {
+    return this.intervalMs
   }
 
   push(item: T): Promise<R> {
@@ -55,10 +76,15 @@ export class GroupCommitQueue<T, R> {
 
   /** Nothing to do while a commit is in flight: its end starts the next one. */
   private schedule(): void {
+    if (this.inFlight !== null || this.timer !== null) this.hasWaited = true
     if (this.scheduled !== null || this.timer !== null || this.inFlight !== null) return
-    const waitMs = this.lastStartedAt + this.minIntervalMs - performance.now()
-    if (waitMs <= 0) this.scheduled = setImmediate(this.flushNow)
-    else this.timer = setTimeout(this.flushNow, waitMs)
+    const waitMs = this.lastStartedAt + this.intervalMs - performance.now()
+    if (waitMs <= 0) {
+      this.scheduled = setImmediate(this.flushNow)
+    } else {
+      this.hasWaited = true
+      this.timer = setTimeout(this.flushNow, waitMs)
+    }
   }
 
   private readonly flushNow = (): void => {
@@ -70,11 +96,19 @@ export class GroupCommitQueue<T, R> {
     if (this.inFlight || this.pending.length === 0) return
     const batch = this.pending
     this.pending = []
+    this.adapt(this.hasWaited)
+    this.hasWaited = false
     this.lastStartedAt = performance.now()
     this.inFlight = this.commitBatch(batch).finally(() => {
       this.inFlight = null
       if (this.pending.length > 0) this.schedule()
     })
+  }
+
+  /** Longer while writes keep waiting for their commit, shorter when they stop (GroupCommitOptions). */
+  private adapt(isBusy: boolean): void {
+    const next = isBusy ? Math.max(this.intervalMs * 2, 1) : this.intervalMs / 2
+    this.intervalMs = Math.min(this.maxIntervalMs, Math.max(this.minIntervalMs, next))
   }
 
   private async commitBatch(batch: Pending<T, R>[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { GroupCommitQueue } from '../../server/storage/group-commit.js'
 
 describe('GroupCommitQueue', () => {
@@ -122,5 +122,62 @@ describe('GroupCommitQueue', () => {
     await queue.flush()
     expect(performance.now() - startedAt).toBeLessThan(1_000)
     expect(committed).toEqual([1, 2])
+  })
+
+  it('lets the interval grow while writes keep waiting for their commit, up to the max, and shrink when they stop', async () => {
+    const queue = new GroupCommitQueue<number, number>(async (items) => items, { minIntervalMs: 2, maxIntervalMs: 16 })
+    expect(queue.currentIntervalMs).toBe(2)
+    // A busy server: a write arrives while each commit is in flight, so it waits for the next one.
+    const grown: number[] = []
+    while (grown.length < 6) {
+      const first = queue.push(1)
+      await Promise.resolve()
+      void queue.push(2)
+      await first
+      await queue.flush()
+      grown.push(queue.currentIntervalMs)
+    }
+    expect(Math.max(...grown)).toBe(16)
+    expect(grown).toEqual([...grown].sort((a, b) => a - b))
+    // Quiet again: each write comes after the interval has passed.
+    const shrunk: number[] = []
+    while (shrunk.length < 4) {
+      await new Promise((resolve) => setTimeout(resolve, queue.currentIntervalMs + 2))
+      await queue.push(3)
+      shrunk.push(queue.currentIntervalMs)
+    }
+    expect(shrunk.at(-1)).toBe(2)
+  })
+
+  it('bounds the commits of a busy queue by the max interval', async () => {
+    // Fake clock and timers: the pacing depends on when writes arrive, which a loaded machine would blur.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] })
+    try {
+      const startedAt: number[] = []
+      const queue = new GroupCommitQueue<number, number>(
+        async (items) => {
+          startedAt.push(performance.now())
+          // A commit (its fsync) takes 3 ms.
+          await new Promise((resolve) => setTimeout(resolve, 3))
+          return items
+        },
+        { minIntervalMs: 5, maxIntervalMs: 20 },
+      )
+      const writes: Promise<number>[] = []
+      // One write a millisecond for 400 ms.
+      for (let ms = 0; ms < 400; ms++) {
+        writes.push(queue.push(ms))
+        await vi.advanceTimersByTimeAsync(1)
+      }
+      await vi.runAllTimersAsync()
+      await Promise.all(writes)
+      const gaps = startedAt.slice(1).map((at, i) => at - startedAt[i]!)
+      // Grown to the max within a few commits, then one commit every 20 ms: about 20, not 400.
+      expect(startedAt.length).toBeLessThan(30)
+      expect(gaps.slice(5).every((gap) => gap >= 20)).toBe(true)
+      expect(queue.currentIntervalMs).toBe(20)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

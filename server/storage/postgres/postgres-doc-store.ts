@@ -1,5 +1,5 @@
 import type { DocId } from '../../../shared/ids.js'
-import { GROUP_COMMIT_MIN_INTERVAL_MS } from '../../../shared/limits.js'
+import { GROUP_COMMIT_MAX_INTERVAL_MS, GROUP_COMMIT_MIN_INTERVAL_MS } from '../../../shared/limits.js'
 import {
   UPDATED_AT_GRANULARITY_MS,
   type DocInfo,
@@ -43,6 +43,7 @@ export class PostgresDocStore implements DocStore {
   ) {
     this.appends = new GroupCommitQueue((items) => this.commitAppends(items), {
       minIntervalMs: GROUP_COMMIT_MIN_INTERVAL_MS,
+      maxIntervalMs: GROUP_COMMIT_MAX_INTERVAL_MS,
     })
   }
 

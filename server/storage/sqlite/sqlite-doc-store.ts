@@ -1,5 +1,5 @@
 import type { DocId } from '../../../shared/ids.js'
-import { GROUP_COMMIT_MIN_INTERVAL_MS } from '../../../shared/limits.js'
+import { GROUP_COMMIT_MAX_INTERVAL_MS, GROUP_COMMIT_MIN_INTERVAL_MS } from '../../../shared/limits.js'
 import type { DocInfo, DocStore, QuarantinedEntry, Seq, StoredDoc, StoredEntry } from '../doc-store.js'
 import { GroupCommitQueue } from '../group-commit.js'
 import type { SqliteDatabase } from './sqlite-database.js'
@@ -46,6 +46,7 @@ export class SqliteDocStore implements DocStore {
     }
     this.appends = new GroupCommitQueue((items: AppendItem[]) => database.writer.commit(items), {
       minIntervalMs: GROUP_COMMIT_MIN_INTERVAL_MS,
+      maxIntervalMs: GROUP_COMMIT_MAX_INTERVAL_MS,
     })
   }
 
