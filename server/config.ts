@@ -3,6 +3,7 @@ import { z } from 'zod'
 import {
   APPLY_BUDGET_BURST_MS,
   APPLY_BUDGET_MS_PER_SECOND,
+  AWARENESS_TICK_MS,
   COMMENTS_PER_MINUTE,
   MAX_BYTES_PER_SECOND,
   MAX_COMMENTS_PER_THREAD,
@@ -159,6 +160,12 @@ export const SETTINGS = {
     flag: '--uploads-per-minute <n>',
     default: String(UPLOADS_PER_MINUTE),
     help: 'image uploads one author may make per minute, in bursts of as many (429 beyond); 0 = off',
+  },
+  awarenessTickMs: {
+    env: 'AWARENESS_TICK_MS',
+    flag: '--awareness-tick-ms <ms>',
+    default: String(AWARENESS_TICK_MS),
+    help: 'presence (cursor) changes arriving within this window go out as one merged frame per client; 0 = relay each at once',
   },
   webhookUrl: {
     env: 'WEBHOOK_URL',
@@ -325,6 +332,11 @@ const configSchema = z.object({
     .number({ error: 'must be a number' })
     .int('must be a whole number')
     .min(0, 'must be 0 (off) or more'),
+  awarenessTickMs: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 (off) or more')
+    .max(1000, 'must be at most 1000 (cursors would lag a second behind)'),
   webhookUrl: z
     .string()
     .refine(
@@ -414,5 +426,6 @@ export function operatorLimits(config: Config): Partial<ServerLimits> {
     commentsPerMinute: config.commentsPerMinute,
     maxUploadBytes: config.maxUploadBytes,
     uploadsPerMinute: config.uploadsPerMinute,
+    awarenessTickMs: config.awarenessTickMs,
   }
 }

@@ -1,38 +1,67 @@
 /**
- * Tandem as a server under test: SQLite in BENCH_DATA_DIR, durable before acknowledged; or, with
- * BENCH_DATABASE_URL and BENCH_REDIS_URL (bench:cluster), PostgreSQL storage and Redis fan-out,
- * so several such processes form a cluster.
+ * Tandem as a server under test, started the way an operator starts it: the CLI's `serve` (what
+ * `npm start` runs), configured only through its settings in the environment, SQLite in
+ * BENCH_DATA_DIR, durable before acknowledged; or, with BENCH_DATABASE_URL and BENCH_REDIS_URL
+ * (bench:cluster), PostgreSQL storage and Redis fan-out, so several such processes form a cluster.
  */
-import { createServer } from '../../server/create-server.js'
+import { once } from 'node:events'
+import { createServer as createNetServer, connect } from 'node:net'
 import { serveControl } from './child-control.js'
 
 const dataDir = process.env.BENCH_DATA_DIR
 if (!dataDir) throw new Error('BENCH_DATA_DIR is required')
-const server = await createServer({
-  port: 0,
-  host: '127.0.0.1',
-  dataDir,
-  databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
-  redisUrl: process.env.BENCH_REDIS_URL || undefined,
-  logLevel: 'warn',
-  // Every bench client comes from 127.0.0.1, so the per-address connection cap (a NAT-sized 50)
-  // would refuse the load itself; per-connection message and byte rates would throttle the closed
-  // loop of the persistence scenario. The apply budget (1 s burst) cuts off the seeding client of
-  // the large-document scenario on a loaded 2-core machine, where applying the 260k-op trace takes
-  // longer than that. The anchors enforce none of these. Every other limit stays default.
-  limits: {
-    maxConnectionsPerAddress: 1_000_000,
-    maxMessagesPerSecond: 1_000_000,
-    messageBurst: 1_000_000,
-    maxBytesPerSecond: 1024 ** 3,
-    applyBudgetBurstMs: 600_000,
-    applyBudgetMsPerSecond: 600_000,
-    // bench:comments posts every comment from 127.0.0.1, and without AUTH_SECRET the per-author
-    // comment rate counts per address: the load itself would be refused (0 = off).
-    commentsPerMinute: 0,
-    // bench:presence-scale compares presence ticks (0 = every change relayed at once).
-    ...(process.env.BENCH_AWARENESS_TICK_MS ? { awarenessTickMs: Number(process.env.BENCH_AWARENESS_TICK_MS) } : {}),
-  },
+
+/** A port the kernel just handed out, released again for the server to take. */
+async function freePort(): Promise<number> {
+  const probe = createNetServer().listen(0, '127.0.0.1')
+  await once(probe, 'listening')
+  const address = probe.address()
+  probe.close()
+  await once(probe, 'close')
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+async function isListening(port: number): Promise<boolean> {
+  const socket = connect(port, '127.0.0.1')
+  try {
+    await Promise.race([once(socket, 'connect'), once(socket, 'error').then(([error]) => Promise.reject(error))])
+    return true
+  } catch {
+    return false
+  } finally {
+    socket.destroy()
+  }
+}
+
+const port = await freePort()
+const optional = (name: string, value: string | undefined) => (value ? { [name]: value } : {})
+Object.assign(process.env, {
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'warn',
+  ...optional('DATABASE_URL', process.env.BENCH_DATABASE_URL),
+  ...optional('REDIS_URL', process.env.BENCH_REDIS_URL),
+  // Every bench client comes from 127.0.0.1, so the per-address connection cap would refuse the
+  // load itself; per-connection message and byte rates would throttle the closed loop of the
+  // persistence scenario. The apply budget cuts off the seeding client of the large-document
+  // scenario on a loaded 2-core machine. bench:comments posts every comment from one address.
+  // The anchors enforce none of these; 0 turns each off, as an operator would for a load test.
+  // Every other setting stays at its default.
+  MAX_CONNECTIONS_PER_ADDRESS: '0',
+  MAX_MESSAGES_PER_SECOND: '0',
+  MAX_BYTES_PER_SECOND: '0',
+  APPLY_BUDGET_MS_PER_SECOND: '0',
+  COMMENTS_PER_MINUTE: '0',
+  // bench:presence-scale compares presence ticks (0 = every change relayed at once).
+  ...optional('AWARENESS_TICK_MS', process.env.BENCH_AWARENESS_TICK_MS),
 })
-const { port } = await server.listen()
-serveControl(port, () => server.close())
+process.argv = [process.argv[0] ?? 'node', 'tandem', 'serve']
+await import('../../server/cli.js')
+while (!(await isListening(port))) await new Promise((resolve) => setTimeout(resolve, 20))
+// The CLI stops gracefully on SIGTERM (commits, closes SQLite) and exits by itself.
+serveControl(port, () => {
+  process.kill(process.pid, 'SIGTERM')
+  return new Promise<void>(() => undefined)
+})

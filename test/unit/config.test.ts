@@ -43,7 +43,10 @@ describe('resolveConfig', () => {
       commentsPerMinute: defaults.commentsPerMinute,
       maxUploadBytes: defaults.maxUploadBytes,
       uploadsPerMinute: defaults.uploadsPerMinute,
+      awarenessTickMs: defaults.awarenessTickMs,
     })
+    expect(operatorLimits(resolveConfig({}, { AWARENESS_TICK_MS: '0' })).awarenessTickMs).toBe(0)
+    expect(() => resolveConfig({}, { AWARENESS_TICK_MS: '5000' })).toThrow(/AWARENESS_TICK_MS.*at most 1000/)
     const set = resolveConfig(
       { maxMessagesPerSecond: '80' },
       {
