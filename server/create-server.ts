@@ -243,7 +243,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   // API routers nor a line in the request log (thousands a second); sessions log when they open and
   // end. Everything else, CORS preflights included, goes to the express app.
   // One count per address across WebSockets, HTTP sessions and signalling: the cap is for them all.
-  const connections = new ConnectionLimiter(limits.maxConnectionsPerAddress)
+  const connections = new ConnectionLimiter(limits.maxConnectionsPerAddress, limits.connectionAttemptsPerSecond)
   const transports = httpTransports({
     clientAddress,
     connections,

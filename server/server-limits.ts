@@ -5,6 +5,7 @@ import {
   COMPACT_AFTER_BYTES,
   COMMENTS_PER_MINUTE,
   COMPACT_AFTER_ROWS,
+  CONNECTION_ATTEMPTS_PER_SECOND,
   HEARTBEAT_INTERVAL_MS,
   MAX_AWARENESS_STATE_BYTES,
   MAX_BYTES_PER_SECOND,
@@ -37,6 +38,8 @@ export interface ServerLimits extends RoomLimits {
   messageBurst: number
   maxBytesPerSecond: number
   maxConnectionsPerAddress: number
+  /** New connections one address may open per second (ten seconds' worth at once); Infinity = no limit. */
+  connectionAttemptsPerSecond: number
   /** Version history: record after editing pauses this long, and at least this often. */
   versionIdleMs: number
   versionMaxIntervalMs: number
@@ -71,6 +74,7 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}): ServerLimi
     messageBurst: MESSAGE_BURST,
     maxBytesPerSecond: MAX_BYTES_PER_SECOND,
     maxConnectionsPerAddress: MAX_CONNECTIONS_PER_ADDRESS,
+    connectionAttemptsPerSecond: CONNECTION_ATTEMPTS_PER_SECOND,
     versionIdleMs: VERSION_IDLE_MS,
     versionMaxIntervalMs: VERSION_MAX_INTERVAL_MS,
     revocationPollMs: REVOCATION_POLL_MS,

@@ -131,8 +131,19 @@ export const MESSAGE_BURST = 200
 /** Bytes per second per connection, sustained; the burst allowance is the initial-sync limit. */
 export const MAX_BYTES_PER_SECOND = 1024 * 1024
 
-/** Simultaneous connections from one client address (a school or office shares one NAT address). */
-export const MAX_CONNECTIONS_PER_ADDRESS = 50
+/**
+ * Simultaneous connections from one client address, across WebSockets, HTTP sessions and signalling.
+ * A school or office shares one NAT address, and each person holds a connection or two per open
+ * document: the cap only bounds what one address may hold (the anchor servers have none at all).
+ */
+export const MAX_CONNECTIONS_PER_ADDRESS = 1000
+
+/**
+ * New connections one client address may open per second, sustained, with ten seconds' worth at
+ * once (200: a whole office opening the same document at nine): stops connect-and-drop floods
+ * without refusing people who share an address.
+ */
+export const CONNECTION_ATTEMPTS_PER_SECOND = 20
 
 /**
  * CPU milliseconds a connection may spend applying updates in a burst, and per second sustained.

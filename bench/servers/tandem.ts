@@ -50,6 +50,7 @@ Object.assign(process.env, {
   // The anchors enforce none of these; 0 turns each off, as an operator would for a load test.
   // Every other setting stays at its default.
   MAX_CONNECTIONS_PER_ADDRESS: '0',
+  CONNECTION_ATTEMPTS_PER_SECOND: '0',
   MAX_MESSAGES_PER_SECOND: '0',
   MAX_BYTES_PER_SECOND: '0',
   APPLY_BUDGET_MS_PER_SECOND: '0',

@@ -197,12 +197,14 @@ describe('HTTP fallback bindings', () => {
   })
 
   it('caps sessions per client address like WebSocket connections (429 beyond)', async () => {
+    await running.close()
+    running = await startServer({ limits: { maxConnectionsPerAddress: 50 } })
     const query = frames(new Uint8Array([3])) // QueryAwareness: opens a session, changes nothing
     const answers = await Promise.all(
       Array.from({ length: 60 }, (_, i) => post('capped', query, `capped-session-${String(i).padStart(8, '0')}`)),
     )
     const statuses = answers.map((r) => r.status)
-    expect(statuses.filter((s) => s === 200).length).toBe(50) // MAX_CONNECTIONS_PER_ADDRESS
+    expect(statuses.filter((s) => s === 200).length).toBe(50) // maxConnectionsPerAddress below
     expect(statuses.filter((s) => s === 429).length).toBe(10)
     const refused = answers.find((r) => r.status === 429)!
     expect(((await refused.json()) as { error: string }).error).toBe('rate-limited')

@@ -33,6 +33,7 @@ describe('resolveConfig', () => {
       maxFrameBytes: defaults.maxFrameBytes,
       revocationPollMs: defaults.revocationPollMs,
       maxConnectionsPerAddress: defaults.maxConnectionsPerAddress,
+      connectionAttemptsPerSecond: defaults.connectionAttemptsPerSecond,
       maxMessagesPerSecond: defaults.maxMessagesPerSecond,
       messageBurst: defaults.messageBurst,
       maxBytesPerSecond: defaults.maxBytesPerSecond,
@@ -69,11 +70,17 @@ describe('resolveConfig', () => {
     const off = operatorLimits(
       resolveConfig(
         {},
-        { MAX_CONNECTIONS_PER_ADDRESS: '0', MAX_MESSAGES_PER_SECOND: '0', APPLY_BUDGET_MS_PER_SECOND: '0' },
+        {
+          MAX_CONNECTIONS_PER_ADDRESS: '0',
+          CONNECTION_ATTEMPTS_PER_SECOND: '0',
+          MAX_MESSAGES_PER_SECOND: '0',
+          APPLY_BUDGET_MS_PER_SECOND: '0',
+        },
       ),
     )
     expect(off).toMatchObject({
       maxConnectionsPerAddress: NO_LIMIT,
+      connectionAttemptsPerSecond: NO_LIMIT,
       maxMessagesPerSecond: NO_LIMIT,
       messageBurst: NO_LIMIT,
       applyBudgetMsPerSecond: NO_LIMIT,
