@@ -35,8 +35,7 @@ describe('ConnectionLimiter', () => {
   })
 
   it('counts only acquisitions that succeed against the attempt rate', () => {
-    let now = 0
-    const limiter = new ConnectionLimiter(1, 1, () => now)
+    const limiter = new ConnectionLimiter(1, 1, () => 0)
     expect(limiter.tryAcquire('a')).toBe(true)
     // Refused by the open cap: no attempt is taken.
     for (let i = 0; i < 50; i++) expect(limiter.tryAcquire('a')).toBe(false)
