@@ -8,12 +8,20 @@ import { THREAD_ENTRIES } from '../../server/threads/thread-entries.js'
 import type { ChildMessage, ControlMessage } from '../servers/child-control.js'
 import { cpuSeconds, memoryStats, threadTimes, type MemoryStats, type ThreadTime } from './proc-stats.js'
 
-export const SERVER_KINDS = ['tandem', 'y-websocket', 'hocuspocus', 'relay'] as const
+export const SERVER_KINDS = ['tandem', 'y-websocket', 'hocuspocus', 'hocuspocus-sqlite', 'relay'] as const
 export type ServerKind = (typeof SERVER_KINDS)[number]
 
 /** Which servers hold document state (and so can answer a joiner's SyncStep1 or load from storage). */
 export function holdsDocuments(kind: ServerKind): boolean {
   return kind !== 'relay'
+}
+
+/**
+ * Which servers can start with a prepared document (Tandem from its data directory, the memory
+ * anchors from a snapshot file): Hocuspocus with SQLite loads only from its own database.
+ */
+export function loadsPreparedDocuments(kind: ServerKind): boolean {
+  return holdsDocuments(kind) && kind !== 'hocuspocus-sqlite'
 }
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -133,6 +141,7 @@ export class ServerProcess {
       case 'tandem':
         return `${base}/collab/${docId}${query}`
       case 'hocuspocus':
+      case 'hocuspocus-sqlite':
         // The document name travels inside every frame; the path is not used.
         return `${base}/`
       default:

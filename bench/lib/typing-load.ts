@@ -6,7 +6,7 @@ import { threadSplit } from './proc-stats.js'
 import { createRandom, sleep, summarize, waitUntil, type LatencySummary } from './stats.js'
 
 export function dialectOf(kind: ServerKind): Dialect {
-  if (kind === 'hocuspocus') return 'hocuspocus'
+  if (kind === 'hocuspocus' || kind === 'hocuspocus-sqlite') return 'hocuspocus'
   if (kind === 'relay') return 'relay'
   return 'y-websocket'
 }

@@ -6,7 +6,7 @@ import { BenchClient } from '../lib/bench-client.js'
 import { GENERATOR_SATURATED_LAG_P99_MS, GeneratorMonitor } from '../lib/generator-monitor.js'
 import { fmt, GENERATOR_COLUMNS, type Scenario, type ScenarioCase } from '../lib/scenario.js'
 import { seedDocument } from '../lib/seed.js'
-import { holdsDocuments, type ServerKind, type ServerProcess } from '../lib/server-process.js'
+import { loadsPreparedDocuments, type ServerKind, type ServerProcess } from '../lib/server-process.js'
 import { sleep } from '../lib/stats.js'
 import { dialectOf } from '../lib/typing-load.js'
 import { generateTypingTrace } from '../lib/typing-trace.js'
@@ -68,7 +68,7 @@ function largeDocumentCase(operations: number, servers: readonly ServerKind[]): 
   }
   return {
     params: `${operations.toLocaleString('en-US')}-op typing trace, cold load`,
-    servers: servers.filter(holdsDocuments),
+    servers: servers.filter(loadsPreparedDocuments),
     run: async (kind) => {
       const current = getTrace()
       const storage = mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-large-'))

@@ -200,7 +200,7 @@ export const persistence: Scenario = {
   cases: (mode) => {
     const timing = windowFor(mode, 5000)
     const { durationMs } = timing
-    const servers = only(mode, ['tandem', 'hocuspocus'])
+    const servers = only(mode, ['tandem', 'hocuspocus', 'hocuspocus-sqlite'])
     return [
       typingCase(`fixed rate: 50 docs × 4, 2/s each, ${durationMs / 1000} s`, servers, {
         rooms: 50,
