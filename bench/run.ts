@@ -14,6 +14,7 @@ import { publishReport, runMain, usageFailer, withTimeout } from './lib/standalo
 import { idleConnections } from './scenarios/idle-connections.js'
 import { joinStorm } from './scenarios/join-storm.js'
 import { largeDocument } from './scenarios/large-document.js'
+import { presenceStorm } from './scenarios/presence-storm.js'
 import { costPerUpdate, fanOut, manyDocuments, persistence } from './scenarios/typing-scenarios.js'
 
 export const SCENARIOS: Scenario[] = [
@@ -24,6 +25,7 @@ export const SCENARIOS: Scenario[] = [
   largeDocument,
   costPerUpdate,
   persistence,
+  presenceStorm,
 ]
 
 /** A run that takes longer than this is recorded as failed, so the bench always finishes. */
