@@ -70,6 +70,44 @@ describe('collaborative editing in Chromium', { timeout: 90_000 }, () => {
     }
   })
 
+  it('glides a remote caret to where it moved rather than jumping, and leaves it exactly there', async () => {
+    const { alice, bob, close } = await twoWriters(uniqueDocId('glide'))
+    try {
+      await focusEnd(alice)
+      await alice.keyboard.type('one two three four')
+      const aliceCaret = bob.locator('.collaboration-carets__caret', { hasText: ALICE.name })
+      await aliceCaret.waitFor()
+      // Every start offset the glide gives Alice's caret on Bob's page (the transform it starts from).
+      await bob.evaluate(`(() => {
+        window.__glides = []
+        new MutationObserver((records) => {
+          for (const record of records) {
+            const match = /translate\\((-?[\\d.]+)px/.exec(record.oldValue ?? '')
+            if (match && record.target.classList.contains('collaboration-carets__caret')) window.__glides.push(Number(match[1]))
+          }
+        }).observe(document.querySelector('.ProseMirror'), { attributes: true, attributeFilter: ['style'], attributeOldValue: true, subtree: true })
+      })()`)
+      const leftOf = () =>
+        aliceCaret.evaluate(
+          (caret: { getBoundingClientRect(): { left: number } }) => caret.getBoundingClientRect().left,
+        )
+      const before = await leftOf()
+      // One word to the left: the caret moves about 40 px along the line.
+      await alice.keyboard.press('Control+ArrowLeft')
+      await eventually(() => bob.evaluate<number>('window.__glides.length')).toBeGreaterThan(0)
+      // It started from where it was shown (to the right: a positive offset)...
+      const glides = await bob.evaluate<number[]>('window.__glides')
+      expect(glides.every((dx) => dx > 0)).toBe(true)
+      // ...and comes to rest exactly at Alice's caret, with no offset left.
+      await eventually(() =>
+        aliceCaret.evaluate((caret: { style: { transform: string } }) => caret.style.transform),
+      ).toBe('')
+      await eventually(leftOf).toBeLessThan(before - 20)
+    } finally {
+      await close()
+    }
+  })
+
   it('R-DURABLE: shows saved only once the server has the change', async () => {
     const docId = uniqueDocId('saved')
     const { alice, close } = await twoWriters(docId)
