@@ -1,11 +1,22 @@
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { countEntriesOf, readAwarenessUpdate, writeAwarenessUpdate } from '../../shared/protocol/awareness-update.js'
 import type { Principal } from '../auth/authenticator.js'
+import { Role } from '../auth/tokens.js'
 
 export interface AwarenessPin {
   /** The one awareness client id this connection may speak for, fixed by its first update. */
   clientId: number | null
+  /** A reader's last state let through (cursor removed), to drop repeats of it. */
+  readerState?: string
+  /** When that state was let through (ms, the guard's clock). */
+  readerStateAt?: number
 }
+
+/**
+ * A reader's unchanged presence is let through this often: other clients drop a state not renewed
+ * for 30 s (y-protocols' outdatedTimeout), and stock clients renew every 15 s.
+ */
+export const READER_RENEWAL_MS = 10_000
 
 /**
  * Rewrites a client's awareness update before it is applied: only entries for the connection's
@@ -19,6 +30,7 @@ export function guardAwarenessUpdate(
   pin: AwarenessPin,
   principal: Principal,
   maxStateBytes: number,
+  now: () => number = Date.now,
 ): Uint8Array | null {
   if (pin.clientId !== null) {
     // Stock y-websocket clients send back every awareness frame they receive: most frames in a
@@ -41,7 +53,14 @@ export function guardAwarenessUpdate(
     }
     pin.clientId ??= entry.clientId
     if (entry.clientId !== pin.clientId) continue
-    entries[kept++] = principal.isVerified ? { ...entry, state: stampIdentity(entry.state, principal) } : entry
+    const state = principal.isVerified ? stampIdentity(entry.state, principal) : entry.state
+    if (principal.role === Role.View) {
+      const readerState = withoutCursor(state)
+      if (!isReaderNews(pin, readerState, now())) continue
+      entries[kept++] = { ...entry, state: readerState }
+    } else {
+      entries[kept++] = state === entry.state ? entry : { ...entry, state }
+    }
   }
   if (kept === 0) return null
   entries.length = kept
@@ -55,4 +74,27 @@ function stampIdentity(stateJson: string, principal: Principal): string {
   const user = record.user !== null && typeof record.user === 'object' ? (record.user as Record<string, unknown>) : {}
   const stamped = { ...user, id: principal.userId, ...(principal.name !== undefined && { name: principal.name }) }
   return JSON.stringify({ ...record, user: stamped })
+}
+
+/**
+ * Readers' cursors are not shared (docs/operations.md, "Presence at scale"): a view link cannot
+ * edit, so where its caret stands is noise to the writers, and in a big room of readers their
+ * moving cursors were most of the presence traffic. The rest of a reader's presence (name, colour)
+ * still shows in everyone's presence list.
+ */
+function withoutCursor(stateJson: string): string {
+  const state: unknown = JSON.parse(stateJson)
+  if (state === null || typeof state !== 'object' || Array.isArray(state) || !('cursor' in state)) return stateJson
+  const { cursor: _cursor, ...rest } = state as Record<string, unknown>
+  return JSON.stringify(rest)
+}
+
+/** A reader's state goes on when it changed (joined, renamed, left) or is due for renewal; repeats are dropped. */
+function isReaderNews(pin: AwarenessPin, state: string, at: number): boolean {
+  const isRepeat =
+    state === pin.readerState && pin.readerStateAt !== undefined && at - pin.readerStateAt < READER_RENEWAL_MS
+  if (isRepeat) return false
+  pin.readerState = state
+  pin.readerStateAt = at
+  return true
 }
