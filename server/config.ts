@@ -178,6 +178,42 @@ export const SETTINGS = {
     default: String(WEBHOOK_DOCUMENT_CHANGED_INTERVAL_MS),
     help: 'with WEBHOOK_URL: document.changed at most once per document per this; 0 sends none',
   },
+  oidcIssuer: {
+    env: 'OIDC_ISSUER',
+    flag: '--oidc-issuer <url>',
+    default: undefined,
+    help: 'turns on sign-in: the OpenID Connect provider\'s issuer URL (https; needs OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, PUBLIC_URL and AUTH_SECRET)',
+  },
+  oidcClientId: {
+    env: 'OIDC_CLIENT_ID',
+    flag: '--oidc-client-id <id>',
+    default: undefined,
+    help: 'with OIDC_ISSUER: the client id registered with the provider',
+  },
+  oidcClientSecret: {
+    env: 'OIDC_CLIENT_SECRET',
+    flag: '--oidc-client-secret <secret>',
+    default: undefined,
+    help: 'with OIDC_ISSUER: the client secret registered with the provider',
+  },
+  publicUrl: {
+    env: 'PUBLIC_URL',
+    flag: '--public-url <url>',
+    default: undefined,
+    help: 'with OIDC_ISSUER: the origin browsers use (https://docs.example.com); the redirect URI is <PUBLIC_URL>/auth/callback, and https makes cookies Secure',
+  },
+  oidcScopes: {
+    env: 'OIDC_SCOPES',
+    flag: '--oidc-scopes <scopes>',
+    default: undefined,
+    help: 'with OIDC_ISSUER: scopes to ask for, space-separated (default: openid profile email)',
+  },
+  adminEmails: {
+    env: 'ADMIN_EMAILS',
+    flag: '--admin-emails <list>',
+    default: undefined,
+    help: 'with OIDC_ISSUER: comma-separated emails of administrators, who see every document and can transfer ownership',
+  },
 } as const
 
 export type SettingName = keyof typeof SETTINGS
@@ -191,6 +227,7 @@ const SECRET_SETTINGS = new Set<SettingName>([
   // Chat services put their credential in the webhook URL's path.
   'webhookUrl',
   'webhookSecret',
+  'oidcClientSecret',
 ])
 
 const iceServersSchema = z.array(
@@ -344,6 +381,44 @@ const configSchema = z.object({
     .int('must be a whole number')
     .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1000 (each event is a request)')
     .refine((ms) => ms <= 86_400_000, 'must be at most 86400000 (a day)'),
+  oidcIssuer: z
+    .string()
+    .refine(isSecureOrLoopbackUrl, 'must be an https:// URL (http:// only for a provider on this machine)')
+    .optional(),
+  oidcClientId: z.string().min(1).optional(),
+  oidcClientSecret: z.string().min(1).optional(),
+  publicUrl: z
+    .string()
+    .transform((value) => value.replace(/\/+$/, ''))
+    .refine(
+      (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) && new URL(value).origin === value,
+      'must be an origin like https://docs.example.com (no path: Tandem is served at the root)',
+    )
+    .optional(),
+  oidcScopes: z.string().optional(),
+  adminEmails: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const emails = commaList(value)?.map((email) => email.toLowerCase())
+      for (const email of emails ?? []) {
+        if (!/^[^\s@]+@[^\s@]+$/.test(email)) context.addIssue({ code: 'custom', message: `"${email}" is not an email address` })
+      }
+      return emails
+    }),
+}).superRefine((config, context) => {
+  // Sign-in comes as a whole: without any one of these it cannot work, and half of it must not start.
+  if (config.oidcIssuer === undefined) return
+  const needed: [SettingName, unknown][] = [
+    ['oidcClientId', config.oidcClientId],
+    ['oidcClientSecret', config.oidcClientSecret],
+    ['publicUrl', config.publicUrl],
+    // Signed-in browsers get signed document tokens: tokens stay the one enforcement path.
+    ['authSecret', config.authSecret],
+  ]
+  for (const [name, value] of needed) {
+    if (value === undefined) context.addIssue({ code: 'custom', path: [name], message: 'must be set with OIDC_ISSUER' })
+  }
 })
 
 export type Config = z.infer<typeof configSchema> & { logLevel: LogLevel }
@@ -375,11 +450,20 @@ export function resolveConfig(
         const name = issue.path[0] as SettingName
         const setting = SETTINGS[name]
         const shown = SECRET_SETTINGS.has(name) ? '(hidden)' : `"${raw[name]}"`
-        return `${setting.env} (${setting.flag.split(' ')[0]}) ${issue.message}; got ${shown}`
+        const got = raw[name] === undefined ? '' : `; got ${shown}`
+        return `${setting.env} (${setting.flag.split(' ')[0]}) ${issue.message}${got}`
       }),
     )
   }
   return { ...result.data, dataDir: path.resolve(result.data.dataDir) }
+}
+
+/** https anywhere; plain http only to this machine (a provider in development or a test). */
+function isSecureOrLoopbackUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  if (url.protocol === 'https:') return true
+  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
 }
 
 /** The entries of a comma-separated setting, trimmed; undefined when it is unset or blank. */
