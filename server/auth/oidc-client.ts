@@ -58,7 +58,10 @@ export class OidcClient {
   /** Discovers the provider now (at start) so the first sign-in does not wait; a failure is logged, not fatal. */
   async warm(): Promise<void> {
     await this.config().catch((error: unknown) =>
-      this.log.warn({ err: error, issuer: this.settings.issuer }, 'OIDC discovery failed; retrying at the first sign-in'),
+      this.log.warn(
+        { err: error, issuer: this.settings.issuer },
+        'OIDC discovery failed; retrying at the first sign-in',
+      ),
     )
   }
 
@@ -107,7 +110,8 @@ export class OidcClient {
     if ((claims.email === undefined || claims.name === undefined) && config.serverMetadata().userinfo_endpoint) {
       claims = { ...(await openid.fetchUserInfo(config, tokens.access_token, idClaims.sub)), ...idClaims }
     }
-    const email = typeof claims.email === 'string' && claims.email_verified !== false ? claims.email.toLowerCase() : null
+    const email =
+      typeof claims.email === 'string' && claims.email_verified !== false ? claims.email.toLowerCase() : null
     return {
       subject: claims.sub,
       name: displayName(claims, email),

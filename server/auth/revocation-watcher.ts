@@ -117,7 +117,10 @@ export class RevocationWatcher {
         : revocation.kind === RevocationKind.Access
           ? this.accesses
           : this.documents
-    times.set(revocation.subject, Math.max(times.get(revocation.subject) ?? Number.NEGATIVE_INFINITY, revocation.revokedAt))
+    times.set(
+      revocation.subject,
+      Math.max(times.get(revocation.subject) ?? Number.NEGATIVE_INFINITY, revocation.revokedAt),
+    )
     // An access subject's user part names the watches to look at; a document's id names its own.
     const watches =
       revocation.kind === RevocationKind.User

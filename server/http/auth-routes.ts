@@ -81,7 +81,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       result = await oidc.finish(search, state)
     } catch (error) {
       // A forged or replayed callback lands here as well as a provider's refusal; all are the user's to retry.
-      log.warn({ reason: errorMessage(error) }, 'sign-in refused')
+      log.warn({ reason: signInFailure(error) }, 'sign-in refused')
       sendSignInFailure(response, 400, 'Sign-in did not complete. Sign in again.')
       return
     }
@@ -176,6 +176,21 @@ export function viewerOf(signedIn: SignedIn | null): Viewer {
  */
 function millisecondTime(time: number): number {
   return time % 1000 === 0 ? time + 1 : time
+}
+
+/**
+ * Why openid-client refused, in one line for the log: the provider's OAuth error (`invalid_grant` for
+ * a used code) or the check that failed (its cause says which: a wrong `state`, a bad ID token).
+ */
+function signInFailure(error: unknown): string {
+  const parts: string[] = []
+  for (let current: unknown = error; current instanceof Error && parts.length < 4; current = current.cause) {
+    const oauth = current as Error & { error?: unknown; error_description?: unknown }
+    parts.push(errorMessage(current))
+    if (typeof oauth.error === 'string') parts.push(oauth.error)
+    if (typeof oauth.error_description === 'string') parts.push(oauth.error_description)
+  }
+  return parts.join(': ')
 }
 
 /** A page (the browser is mid-redirect, not a script), saying what happened and offering to retry. */

@@ -98,7 +98,11 @@ export class SharingService {
       owner: owner ? summary(owner) : null,
       linkRole: access?.linkRole ?? null,
       editorsCanShare: access?.editorsCanShare ?? false,
-      shares: shares.map((share, index) => ({ email: share.email, role: share.role, name: names[index]?.name ?? null })),
+      shares: shares.map((share, index) => ({
+        email: share.email,
+        role: share.role,
+        name: names[index]?.name ?? null,
+      })),
       yourRole,
       canShare: canShare(viewer, access, yourRole),
       canManage: canManage(viewer, access),
@@ -112,7 +116,10 @@ export class SharingService {
     const shares = await this.options.people.shares(docId)
     const previous = shares.find((share) => share.email === address)
     if (!previous && shares.length >= MAX_SHARES_PER_DOCUMENT) {
-      throw new SyncError(ErrorCode.BadRequest, `a document is shared with at most ${MAX_SHARES_PER_DOCUMENT} addresses`)
+      throw new SyncError(
+        ErrorCode.BadRequest,
+        `a document is shared with at most ${MAX_SHARES_PER_DOCUMENT} addresses`,
+      )
     }
     await this.options.people.saveShare({ docId, email: address, role, sharedBy: person.id, createdAt: this.now() })
     if (previous && rank(role) < rank(previous.role)) await this.revokeEmail(docId, address)
@@ -195,7 +202,10 @@ export class SharingService {
     const role = await this.requireRole(viewer, docId)
     const access = await this.options.people.access(docId)
     if (!canShare(viewer, access, role)) {
-      throw new SyncError(ErrorCode.Forbidden, 'only the owner (and editors, if the owner allows it) can share this document')
+      throw new SyncError(
+        ErrorCode.Forbidden,
+        'only the owner (and editors, if the owner allows it) can share this document',
+      )
     }
     return viewer.person
   }

@@ -23,7 +23,10 @@ function runPeopleStoreContract(backend: BackendUnderTest) {
 
     it('refreshes name and email at a later sign-in, keeping colour and creation time', async () => {
       await store.savePerson(ann, 1_000)
-      const again = await store.savePerson({ ...ann, name: 'Ann B', email: 'ann.b@example.com', colour: '#000000' }, 2_000)
+      const again = await store.savePerson(
+        { ...ann, name: 'Ann B', email: 'ann.b@example.com', colour: '#000000' },
+        2_000,
+      )
       expect(again).toEqual({ ...ann, name: 'Ann B', email: 'ann.b@example.com', createdAt: 1_000, lastSeenAt: 2_000 })
     })
 
@@ -43,7 +46,12 @@ function runPeopleStoreContract(backend: BackendUnderTest) {
       expect(await store.access('doc')).toBeNull()
       expect(await store.claim('doc', ann.id)).toBe(true)
       expect(await store.claim('doc', bob.id)).toBe(false)
-      expect(await store.access('doc')).toEqual({ docId: 'doc', ownerId: ann.id, linkRole: null, editorsCanShare: false })
+      expect(await store.access('doc')).toEqual({
+        docId: 'doc',
+        ownerId: ann.id,
+        linkRole: null,
+        editorsCanShare: false,
+      })
       expect(await store.ownedBy(ann.id)).toEqual(['doc'])
       expect(await store.ownedBy(bob.id)).toEqual([])
     })
@@ -51,9 +59,19 @@ function runPeopleStoreContract(backend: BackendUnderTest) {
     it('saves owner, link role and editors sharing together', async () => {
       await store.claim('doc', ann.id)
       await store.saveAccess({ docId: 'doc', ownerId: bob.id, linkRole: 'comment', editorsCanShare: true })
-      expect(await store.access('doc')).toEqual({ docId: 'doc', ownerId: bob.id, linkRole: 'comment', editorsCanShare: true })
+      expect(await store.access('doc')).toEqual({
+        docId: 'doc',
+        ownerId: bob.id,
+        linkRole: 'comment',
+        editorsCanShare: true,
+      })
       await store.saveAccess({ docId: 'fresh', ownerId: null, linkRole: null, editorsCanShare: false })
-      expect(await store.access('fresh')).toEqual({ docId: 'fresh', ownerId: null, linkRole: null, editorsCanShare: false })
+      expect(await store.access('fresh')).toEqual({
+        docId: 'fresh',
+        ownerId: null,
+        linkRole: null,
+        editorsCanShare: false,
+      })
     })
 
     it('keeps shares in the order given, a changed role in its place', async () => {
