@@ -257,6 +257,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
       maxBodyBytes: limits.maxFrameBytes,
       comments,
       originOf,
+      isSignInOn: signIn !== null,
     }),
   )
   serveWebApp(app)

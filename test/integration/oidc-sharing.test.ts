@@ -86,6 +86,14 @@ describe('people, ownership and sharing (signed in through a real provider)', ()
     expect((await other.call(`/api/docs/${docId}/sharing/owner`, 'PUT', { email: bob.email })).status).toBe(403)
   })
 
+  it('mints no bearer share links for editors: sharing is the owner’s settings', async () => {
+    const docId = await ownedDocument()
+    await share(owner, docId, bob.email, 'edit')
+    const token = (await other.token(docId)).json.token as string
+    const minted = await withToken(token, `/api/docs/${docId}/share`, 'POST', { role: 'edit' })
+    expect(minted.status).toBe(403)
+  })
+
   it('shows who has access to everyone with access, and to nobody else', async () => {
     const docId = await ownedDocument()
     await share(owner, docId, bob.email, 'comment')
