@@ -110,6 +110,8 @@ export class OidcClient {
     if ((claims.email === undefined || claims.name === undefined) && config.serverMetadata().userinfo_endpoint) {
       claims = { ...(await openid.fetchUserInfo(config, tokens.access_token, idClaims.sub)), ...idClaims }
     }
+    // Tokens carry the person's id as `sub`, at most 200 characters (tokens.ts); real providers' are far shorter.
+    if (claims.sub.length > 200) throw new Error("the provider's subject identifier is longer than 200 characters")
     const email =
       typeof claims.email === 'string' && claims.email_verified !== false ? claims.email.toLowerCase() : null
     return {
