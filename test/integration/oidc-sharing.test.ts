@@ -86,6 +86,22 @@ describe('people, ownership and sharing (signed in through a real provider)', ()
     expect((await other.call(`/api/docs/${docId}/sharing/owner`, 'PUT', { email: bob.email })).status).toBe(403)
   })
 
+  it('makes signed-in commenters verified authors: the person, whom nobody else can impersonate', async () => {
+    const docId = await ownedDocument()
+    await share(owner, docId, bob.email, 'comment')
+    const bobToken = (await other.token(docId)).json.token as string
+    const posted = await withToken(bobToken, `/api/docs/${docId}/threads`, 'POST', { body: 'Looks good' })
+    const { thread } = (await posted.json()) as {
+      thread: { id: string; comments: { id: string; author: Record<string, unknown> }[] }
+    }
+    expect(thread.comments[0]!.author).toMatchObject({ id: bob.sub, name: bob.name, isVerified: true })
+    // The owner edits the document but not Bob's words.
+    const annToken = (await owner.token(docId)).json.token as string
+    const path = `/api/docs/${docId}/threads/${thread.id}/comments/${thread.comments[0]!.id}`
+    expect((await withToken(annToken, path, 'PATCH', { body: 'Rewritten' })).status).toBe(403)
+    expect((await withToken(bobToken, path, 'PATCH', { body: 'Looks great' })).status).toBe(200)
+  })
+
   it('mints no bearer share links for editors: sharing is the owner’s settings', async () => {
     const docId = await ownedDocument()
     await share(owner, docId, bob.email, 'edit')
