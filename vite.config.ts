@@ -26,6 +26,8 @@ export default defineConfig({
   server: {
     proxy: {
       '/api': devBackend,
+      // Sign-in (OIDC_ISSUER on the backend); its redirects lead to PUBLIC_URL, the backend's address.
+      '/auth': devBackend,
       '/collab': { target: devBackend.replace(/^http/, 'ws'), ws: true },
     },
   },

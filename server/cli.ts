@@ -10,6 +10,7 @@ import { CONTENT_FORMATS, type ContentFormat, type ImportFormat } from './conten
 import { checkBaseUrl } from './content/image-urls.js'
 import { revokeToken, revokeUser } from './auth/revoke.js'
 import { DEFAULT_TOKEN_TTL_SECONDS, mintToken, Role, ROLES } from './auth/tokens.js'
+import type { SignInSettings } from './auth/sign-in.js'
 import { ConfigError, operatorLimits, resolveConfig, SETTINGS, type Config, type SettingName } from './config.js'
 import { createServer, VERSION } from './create-server.js'
 import { checkDocId, DocumentService } from './documents/document-service.js'
@@ -107,6 +108,7 @@ withSettings(
         secret: config.webhookSecret,
         documentChangedIntervalMs: config.webhookDocumentChangedIntervalMs,
       },
+      signIn: signInSettings(config),
     })
     await server.listen()
   } catch (error) {
@@ -432,3 +434,16 @@ withSettings(
 })
 
 await program.parseAsync(process.argv)
+
+/** Sign-in's settings, when OIDC_ISSUER is set (config.ts has checked the others come with it). */
+function signInSettings(config: Config): SignInSettings | undefined {
+  if (!config.oidcIssuer || !config.oidcClientId || !config.oidcClientSecret || !config.publicUrl) return undefined
+  return {
+    issuer: config.oidcIssuer,
+    clientId: config.oidcClientId,
+    clientSecret: config.oidcClientSecret,
+    publicUrl: config.publicUrl,
+    scopes: config.oidcScopes,
+    adminEmails: config.adminEmails,
+  }
+}

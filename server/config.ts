@@ -192,6 +192,42 @@ export const SETTINGS = {
     default: String(WEBHOOK_DOCUMENT_CHANGED_INTERVAL_MS),
     help: 'with WEBHOOK_URL: document.changed at most once per document per this; 0 sends none',
   },
+  oidcIssuer: {
+    env: 'OIDC_ISSUER',
+    flag: '--oidc-issuer <url>',
+    default: undefined,
+    help: "turns on sign-in: the OpenID Connect provider's issuer URL (https; needs OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, PUBLIC_URL and AUTH_SECRET)",
+  },
+  oidcClientId: {
+    env: 'OIDC_CLIENT_ID',
+    flag: '--oidc-client-id <id>',
+    default: undefined,
+    help: 'with OIDC_ISSUER: the client id registered with the provider',
+  },
+  oidcClientSecret: {
+    env: 'OIDC_CLIENT_SECRET',
+    flag: '--oidc-client-secret <secret>',
+    default: undefined,
+    help: 'with OIDC_ISSUER: the client secret registered with the provider',
+  },
+  publicUrl: {
+    env: 'PUBLIC_URL',
+    flag: '--public-url <url>',
+    default: undefined,
+    help: 'with OIDC_ISSUER: the origin browsers use (https://docs.example.com); the redirect URI is <PUBLIC_URL>/auth/callback, and https makes cookies Secure',
+  },
+  oidcScopes: {
+    env: 'OIDC_SCOPES',
+    flag: '--oidc-scopes <scopes>',
+    default: undefined,
+    help: 'with OIDC_ISSUER: scopes to ask for, space-separated (default: openid profile email)',
+  },
+  adminEmails: {
+    env: 'ADMIN_EMAILS',
+    flag: '--admin-emails <list>',
+    default: undefined,
+    help: 'with OIDC_ISSUER: comma-separated emails of administrators, who see every document and can transfer ownership',
+  },
 } as const
 
 export type SettingName = keyof typeof SETTINGS
@@ -205,6 +241,7 @@ const SECRET_SETTINGS = new Set<SettingName>([
   // Chat services put their credential in the webhook URL's path.
   'webhookUrl',
   'webhookSecret',
+  'oidcClientSecret',
 ])
 
 const iceServersSchema = z.array(
@@ -234,137 +271,179 @@ const oneOrMore = z.coerce
   .int('must be a whole number')
   .min(1, 'must be at least 1')
 
-const configSchema = z.object({
-  port,
-  host: z.string().min(1, 'must not be empty'),
-  dataDir: z.string().min(1, 'must not be empty'),
-  databaseUrl: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
-    .optional(),
-  redisUrl: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
-    .optional(),
-  authSecret: z.string().min(32, 'must be at least 32 characters (use `openssl rand -base64 32`)').optional(),
-  allowedOrigins: z
-    .string()
-    .optional()
-    .transform((value, context) => {
-      const origins = commaList(value)
-      if (origins === undefined) return undefined
-      for (const origin of origins) {
-        if (origin === '*') continue
-        let parsed: URL | null = null
+const configSchema = z
+  .object({
+    port,
+    host: z.string().min(1, 'must not be empty'),
+    dataDir: z.string().min(1, 'must not be empty'),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
+    redisUrl: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+    authSecret: z.string().min(32, 'must be at least 32 characters (use `openssl rand -base64 32`)').optional(),
+    allowedOrigins: z
+      .string()
+      .optional()
+      .transform((value, context) => {
+        const origins = commaList(value)
+        if (origins === undefined) return undefined
+        for (const origin of origins) {
+          if (origin === '*') continue
+          let parsed: URL | null = null
+          try {
+            parsed = new URL(origin)
+          } catch {
+            // reported below
+          }
+          if (!parsed || parsed.origin !== origin) {
+            context.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://docs.example.com` })
+          }
+        }
+        return origins
+      }),
+    trustProxy: z
+      .string()
+      .optional()
+      .transform((value, context) => {
+        const proxies = commaList(value)
+        if (proxies === undefined) return undefined
         try {
-          parsed = new URL(origin)
+          checkTrustedProxies(proxies)
+        } catch (error) {
+          context.addIssue({
+            code: 'custom',
+            message: `${(error as Error).message}; use loopback, linklocal, uniquelocal, an address or a CIDR`,
+          })
+        }
+        return proxies
+      }),
+    logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+    maxFrameBytes: z.coerce.number({ error: 'must be a number' }).int().min(1024, 'must be at least 1024'),
+    iceServers: z
+      .string()
+      .optional()
+      .transform((value, context) => {
+        if (value === undefined || value.trim() === '') return undefined
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(value)
         } catch {
-          // reported below
+          context.addIssue({ code: 'custom', message: 'must be a JSON array of {"urls": ...} objects' })
+          return z.NEVER
         }
-        if (!parsed || parsed.origin !== origin) {
-          context.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://docs.example.com` })
+        const result = iceServersSchema.safeParse(parsed)
+        if (!result.success) {
+          context.addIssue({
+            code: 'custom',
+            message: 'must be a JSON array of {"urls": "stun:..." or "turn:..."} objects',
+          })
+          return z.NEVER
         }
-      }
-      return origins
-    }),
-  trustProxy: z
-    .string()
-    .optional()
-    .transform((value, context) => {
-      const proxies = commaList(value)
-      if (proxies === undefined) return undefined
-      try {
-        checkTrustedProxies(proxies)
-      } catch (error) {
-        context.addIssue({
-          code: 'custom',
-          message: `${(error as Error).message}; use loopback, linklocal, uniquelocal, an address or a CIDR`,
-        })
-      }
-      return proxies
-    }),
-  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
-  maxFrameBytes: z.coerce.number({ error: 'must be a number' }).int().min(1024, 'must be at least 1024'),
-  iceServers: z
-    .string()
-    .optional()
-    .transform((value, context) => {
-      if (value === undefined || value.trim() === '') return undefined
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(value)
-      } catch {
-        context.addIssue({ code: 'custom', message: 'must be a JSON array of {"urls": ...} objects' })
-        return z.NEVER
-      }
-      const result = iceServersSchema.safeParse(parsed)
-      if (!result.success) {
-        context.addIssue({
-          code: 'custom',
-          message: 'must be a JSON array of {"urls": "stun:..." or "turn:..."} objects',
-        })
-        return z.NEVER
-      }
-      return result.data
-    }),
-  p2pPresence: z.enum(['on', 'off'], { error: 'must be on or off' }),
-  maxConnectionsPerAddress: zeroOrMore,
-  connectionAttemptsPerSecond: zeroOrMore,
-  maxMessagesPerSecond: zeroOrMore,
-  messageBurst: oneOrMore,
-  maxBytesPerSecond: zeroOrMore,
-  applyBudgetMsPerSecond: zeroOrMore,
-  applyBudgetBurstMs: oneOrMore,
-  revocationPollMs: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(100, 'must be at least 100 (each poll is a database query)')
-    .max(3_600_000, 'must be at most 3600000 (an hour)'),
-  maxThreadsPerDocument: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1'),
-  maxCommentsPerThread: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1'),
-  commentsPerMinute: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(0, 'must be 0 (off) or more'),
-  maxUploadBytes: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1024, 'must be at least 1024 (an upload is held in memory while it is checked, so there is no "off")'),
-  uploadsPerMinute: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(0, 'must be 0 (off) or more'),
-  awarenessTickMs: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(0, 'must be 0 (off) or more')
-    .max(1000, 'must be at most 1000 (cursors would lag a second behind)'),
-  webhookUrl: z
-    .string()
-    .refine(
-      (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
-      'must be an http:// or https:// URL',
-    )
-    .optional(),
-  webhookSecret: z
-    .string()
-    .min(
-      MIN_WEBHOOK_SECRET_LENGTH,
-      `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (use \`openssl rand -base64 32\`)`,
-    )
-    .optional(),
-  webhookDocumentChangedIntervalMs: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1000 (each event is a request)')
-    .refine((ms) => ms <= 86_400_000, 'must be at most 86400000 (a day)'),
-})
+        return result.data
+      }),
+    p2pPresence: z.enum(['on', 'off'], { error: 'must be on or off' }),
+    maxConnectionsPerAddress: zeroOrMore,
+    connectionAttemptsPerSecond: zeroOrMore,
+    maxMessagesPerSecond: zeroOrMore,
+    messageBurst: oneOrMore,
+    maxBytesPerSecond: zeroOrMore,
+    applyBudgetMsPerSecond: zeroOrMore,
+    applyBudgetBurstMs: oneOrMore,
+    revocationPollMs: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(100, 'must be at least 100 (each poll is a database query)')
+      .max(3_600_000, 'must be at most 3600000 (an hour)'),
+    maxThreadsPerDocument: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1'),
+    maxCommentsPerThread: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1'),
+    commentsPerMinute: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 (off) or more'),
+    maxUploadBytes: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1024, 'must be at least 1024 (an upload is held in memory while it is checked, so there is no "off")'),
+    uploadsPerMinute: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 (off) or more'),
+    awarenessTickMs: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 (off) or more')
+      .max(1000, 'must be at most 1000 (cursors would lag a second behind)'),
+    webhookUrl: z
+      .string()
+      .refine(
+        (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol),
+        'must be an http:// or https:// URL',
+      )
+      .optional(),
+    webhookSecret: z
+      .string()
+      .min(
+        MIN_WEBHOOK_SECRET_LENGTH,
+        `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (use \`openssl rand -base64 32\`)`,
+      )
+      .optional(),
+    webhookDocumentChangedIntervalMs: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1000 (each event is a request)')
+      .refine((ms) => ms <= 86_400_000, 'must be at most 86400000 (a day)'),
+    oidcIssuer: z
+      .string()
+      .refine(isSecureOrLoopbackUrl, 'must be an https:// URL (http:// only for a provider on this machine)')
+      .optional(),
+    oidcClientId: z.string().min(1).optional(),
+    oidcClientSecret: z.string().min(1).optional(),
+    publicUrl: z
+      .string()
+      .transform((value) => value.replace(/\/+$/, ''))
+      .refine(
+        (value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) && new URL(value).origin === value,
+        'must be an origin like https://docs.example.com (no path: Tandem is served at the root)',
+      )
+      .optional(),
+    oidcScopes: z.string().optional(),
+    adminEmails: z
+      .string()
+      .optional()
+      .transform((value, context) => {
+        const emails = commaList(value)?.map((email) => email.toLowerCase())
+        for (const email of emails ?? []) {
+          if (!/^[^\s@]+@[^\s@]+$/.test(email))
+            context.addIssue({ code: 'custom', message: `"${email}" is not an email address` })
+        }
+        return emails
+      }),
+  })
+  .superRefine((config, context) => {
+    // Sign-in comes as a whole: without any one of these it cannot work, and half of it must not start.
+    if (config.oidcIssuer === undefined) return
+    const needed: [SettingName, unknown][] = [
+      ['oidcClientId', config.oidcClientId],
+      ['oidcClientSecret', config.oidcClientSecret],
+      ['publicUrl', config.publicUrl],
+      // Signed-in browsers get signed document tokens: tokens stay the one enforcement path.
+      ['authSecret', config.authSecret],
+    ]
+    for (const [name, value] of needed) {
+      if (value === undefined)
+        context.addIssue({ code: 'custom', path: [name], message: 'must be set with OIDC_ISSUER' })
+    }
+  })
 
 export type Config = z.infer<typeof configSchema> & { logLevel: LogLevel }
 
@@ -395,11 +474,20 @@ export function resolveConfig(
         const name = issue.path[0] as SettingName
         const setting = SETTINGS[name]
         const shown = SECRET_SETTINGS.has(name) ? '(hidden)' : `"${raw[name]}"`
-        return `${setting.env} (${setting.flag.split(' ')[0]}) ${issue.message}; got ${shown}`
+        const got = raw[name] === undefined ? '' : `; got ${shown}`
+        return `${setting.env} (${setting.flag.split(' ')[0]}) ${issue.message}${got}`
       }),
     )
   }
   return { ...result.data, dataDir: path.resolve(result.data.dataDir) }
+}
+
+/** https anywhere; plain http only to this machine (a provider in development or a test). */
+function isSecureOrLoopbackUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  if (url.protocol === 'https:') return true
+  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
 }
 
 /** The entries of a comma-separated setting, trimmed; undefined when it is unset or blank. */

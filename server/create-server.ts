@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { ErrorCode, errorMessage } from '../shared/errors.js'
+import type { DocId } from '../shared/ids.js'
 import { CloseCode, closeReason } from '../shared/protocol/close-codes.js'
 import { CommentService } from './comments/comment-service.js'
 import { DocumentService } from './documents/document-service.js'
@@ -20,6 +21,7 @@ import { createLogger, loggablePath, type Logger, type LogLevel } from './logger
 import { createMetrics, type Metrics } from './metrics.js'
 import { OpenAuthenticator, TokenAuthenticator } from './auth/authenticator.js'
 import { checkSecret } from './auth/tokens.js'
+import { mountSignIn, type SignIn, type SignInSettings } from './auth/sign-in.js'
 import type { RevocationStore } from './auth/revocation-store.js'
 import { RevocationWatcher } from './auth/revocation-watcher.js'
 import { LocalPubSub } from './pubsub/local-pubsub.js'
@@ -79,6 +81,11 @@ export interface ServerOptions {
   webhooks?: WebhookSettings
   /** Live comment threads: where each connection's snapshot is read from; the storage's comment store by default. */
   threads?: { loadThreads: LoadThreads }
+  /**
+   * Sign-in with OpenID Connect, people and sharing (OIDC_ISSUER and friends; docs/operations.md,
+   * "Sign-in"); needs `authSecret`. Off without it: nothing about sign-in is served.
+   */
+  signIn?: SignInSettings
 }
 
 export interface TandemServer {
@@ -101,6 +108,8 @@ export interface TandemServer {
   readonly webhooks: WebhookNotifier
   /** Where the comment service publishes each durable thread change; delivers it live (never blocks). */
   readonly threadFeed: ThreadFeed
+  /** Sessions and sharing rules; null without `signIn`. */
+  readonly signIn: SignIn | null
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(): Promise<{ port: number; url: string }>
   /**
@@ -123,6 +132,9 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   const limits = resolveLimits(options.limits)
   // Before anything opens: a weak secret must not leave a writer thread or a Redis connection behind.
   if (options.authSecret) checkSecret(options.authSecret)
+  if (options.signIn && !options.authSecret) {
+    throw new Error('sign-in (OIDC_ISSUER) needs AUTH_SECRET: signed-in browsers are given signed document tokens')
+  }
   checkWebhookSettings(options.webhooks)
   const { storage, pubsub } = await openBackends(options, log)
   // Before listening: a worker thread started from source (tsx) takes a second or more, and the
@@ -217,6 +229,19 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   })
   // Exports (content and version downloads) give uploaded images absolute URLs on this origin.
   const originOf = requestOriginResolver(options.trustProxy)
+  // Ahead of the document routes: /api/docs/:docId/sharing is the session's, not a token's.
+  const signIn =
+    options.signIn && options.authSecret && revocations
+      ? mountSignIn(app, {
+          settings: options.signIn,
+          authSecret: options.authSecret,
+          storage,
+          revocations,
+          documents,
+          documentExists: async (docId) => (await store.info(docId as DocId)) !== null,
+          log,
+        })
+      : null
   app.use('/api/docs/:docId/versions', versionsRoutes(history, authenticator, originOf))
   app.use('/api/docs/:docId/threads', threadsRoutes({ comments, authenticator, clientAddress }))
   app.use(
@@ -232,6 +257,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
       maxBodyBytes: limits.maxFrameBytes,
       comments,
       originOf,
+      isSignInOn: signIn !== null,
     }),
   )
   serveWebApp(app)
@@ -310,6 +336,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     log,
     webhooks: webhooks.notifier,
     threadFeed,
+    signIn,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject)

@@ -23,3 +23,7 @@ export type { CommentStore, NewComment, NewThread } from './comments/comment-sto
 export type { ThreadFeed } from './comments/thread-feed.js'
 export { MemoryCommentStore } from './storage/memory/memory-comment-store.js'
 export type { Comment, CommentAuthor, Thread, ThreadAnchor, ThreadEvent, ThreadStatus } from '../shared/comments.js'
+export type { SignIn, SignInSettings } from './auth/sign-in.js'
+export type { OidcSettings } from './auth/oidc-client.js'
+export type { Session, SessionStore } from './auth/session-store.js'
+export type { DocumentAccess, NewPerson, PeopleStore, Person, Share } from './people/people-store.js'

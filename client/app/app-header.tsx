@@ -1,8 +1,9 @@
 import type { ReactNode } from 'react'
 import { Icon } from '../editor/icons.js'
+import { AccountControls } from './account-controls.js'
 import './app-header.css'
 
-/** The bar on every page: brand (or back link), page content, and the theme toggle at the end. */
+/** The bar on every page: brand (or back link), page content, the account (with sign-in), and the theme toggle at the end. */
 export function AppHeader({
   children,
   theme,
@@ -15,6 +16,7 @@ export function AppHeader({
   return (
     <header className="app-header">
       {children}
+      <AccountControls />
       <button
         type="button"
         className="icon-button theme-toggle"

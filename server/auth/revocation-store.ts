@@ -1,13 +1,21 @@
-/** What a revocation names: one token by its `jti`, or every token of one user (`sub`) issued until then. */
+/**
+ * What a revocation names: one token by its `jti`, every token of one user (`sub`), one person's
+ * tokens for one document (sharing removed or lowered), or every token for one document (its link
+ * turned off), each issued until then.
+ */
 export const RevocationKind = {
   Token: 'token',
   User: 'user',
+  /** Subject `<docId>:<userId>` (see accessSubject): one person's access to one document. */
+  Access: 'access',
+  /** Subject `<docId>`: every token naming exactly that document. */
+  Document: 'document',
 } as const
 export type RevocationKind = (typeof RevocationKind)[keyof typeof RevocationKind]
 
 export interface NewRevocation {
   kind: RevocationKind
-  /** The token's `jti` (kind `token`) or the user's `sub` (kind `user`). */
+  /** The token's `jti` (kind `token`), the user's `sub` (kind `user`), accessSubject() or a document id. */
   subject: string
   /**
    * Milliseconds since the epoch. For a user: tokens of that user whose `iat` falls in this second
@@ -41,4 +49,9 @@ export interface RevocationStore {
   listSince(afterId: number): Promise<Revocation[]>
   /** Forgets token revocations whose `expiresAt` is before `now`; returns how many. */
   prune(now: number): Promise<number>
+}
+
+/** The subject of an `access` revocation: document ids hold no `:`, so the first one splits it. */
+export function accessSubject(docId: string, userId: string): string {
+  return `${docId}:${userId}`
 }

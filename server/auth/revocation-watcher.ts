@@ -1,6 +1,6 @@
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { Logger } from '../logger.js'
-import { RevocationKind, type Revocation, type RevocationStore } from './revocation-store.js'
+import { accessSubject, RevocationKind, type Revocation, type RevocationStore } from './revocation-store.js'
 
 /** The parts of a principal a revocation can name (Principal has them; kept narrow for tests). */
 export interface RevocableIdentity {
@@ -12,6 +12,8 @@ export interface RevocableIdentity {
   issuedAt: number | undefined
   /** False without auth: nothing to revoke. */
   isVerified: boolean
+  /** The document (or pattern) the token names; access and document revocations match exact ids only. */
+  docPattern?: string
 }
 
 export const REVOKED_MESSAGE = 'access to this document was revoked; ask for a new link'
@@ -44,8 +46,14 @@ export class RevocationWatcher {
   private readonly tokens = new Map<string, number | null>()
   /** Per user, the latest revocation time: their tokens issued in or before that second are refused. */
   private readonly users = new Map<string, number>()
+  /** Per accessSubject(docId, userId), the latest revocation time of that person's access. */
+  private readonly accesses = new Map<string, number>()
+  /** Per document, the latest revocation time of every token naming it. */
+  private readonly documents = new Map<string, number>()
   private readonly watchesByToken = new Map<string, Set<Watch>>()
   private readonly watchesByUser = new Map<string, Set<Watch>>()
+  /** Watches whose token names one document (no `*`), by that id. */
+  private readonly watchesByDoc = new Map<string, Set<Watch>>()
   private readonly now: () => number
   private timer: NodeJS.Timeout | null = null
   private lastPrunedAt = 0
@@ -84,6 +92,8 @@ export class RevocationWatcher {
     const watch: Watch = { identity, onRevoked }
     if (identity.tokenId !== undefined) addTo(this.watchesByToken, identity.tokenId, watch)
     addTo(this.watchesByUser, identity.userId, watch)
+    const docId = exactDocId(identity)
+    if (docId !== undefined) addTo(this.watchesByDoc, docId, watch)
     if (this.isRevoked(identity)) queueMicrotask(() => this.fire(watch))
     return () => this.unwatch(watch)
   }
@@ -99,22 +109,40 @@ export class RevocationWatcher {
     if (revocation.kind === RevocationKind.Token) {
       this.tokens.set(revocation.subject, revocation.expiresAt)
       for (const watch of [...(this.watchesByToken.get(revocation.subject) ?? [])]) this.fire(watch)
-    } else {
-      const previous = this.users.get(revocation.subject) ?? Number.NEGATIVE_INFINITY
-      this.users.set(revocation.subject, Math.max(previous, revocation.revokedAt))
-      for (const watch of [...(this.watchesByUser.get(revocation.subject) ?? [])]) {
-        if (this.isRevoked(watch.identity)) this.fire(watch)
-      }
+      return
+    }
+    const times =
+      revocation.kind === RevocationKind.User
+        ? this.users
+        : revocation.kind === RevocationKind.Access
+          ? this.accesses
+          : this.documents
+    times.set(
+      revocation.subject,
+      Math.max(times.get(revocation.subject) ?? Number.NEGATIVE_INFINITY, revocation.revokedAt),
+    )
+    // An access subject's user part names the watches to look at; a document's id names its own.
+    const watches =
+      revocation.kind === RevocationKind.User
+        ? this.watchesByUser.get(revocation.subject)
+        : revocation.kind === RevocationKind.Access
+          ? this.watchesByUser.get(revocation.subject.slice(revocation.subject.indexOf(':') + 1))
+          : this.watchesByDoc.get(revocation.subject)
+    for (const watch of [...(watches ?? [])]) {
+      if (this.isRevoked(watch.identity)) this.fire(watch)
     }
   }
 
   private isRevoked(identity: RevocableIdentity): boolean {
     if (!identity.isVerified) return false
     if (identity.tokenId !== undefined && this.tokens.has(identity.tokenId)) return true
-    const userRevokedAt = this.users.get(identity.userId)
-    if (userRevokedAt === undefined) return false
-    // JWT `iat` has whole seconds: a token issued in the revocation's second may predate it, so it goes too.
-    return identity.issuedAt === undefined || Math.floor(identity.issuedAt / 1000) <= Math.floor(userRevokedAt / 1000)
+    if (issuedBy(identity.issuedAt, this.users.get(identity.userId))) return true
+    const docId = exactDocId(identity)
+    if (docId === undefined) return false
+    return (
+      issuedBy(identity.issuedAt, this.accesses.get(accessSubject(docId, identity.userId))) ||
+      issuedBy(identity.issuedAt, this.documents.get(docId))
+    )
   }
 
   private fire(watch: Watch): void {
@@ -133,6 +161,8 @@ export class RevocationWatcher {
     const { tokenId, userId } = watch.identity
     const wasWatched = removeFrom(this.watchesByUser, userId, watch)
     if (tokenId !== undefined) removeFrom(this.watchesByToken, tokenId, watch)
+    const docId = exactDocId(watch.identity)
+    if (docId !== undefined) removeFrom(this.watchesByDoc, docId, watch)
     return wasWatched
   }
 
@@ -166,6 +196,25 @@ export class RevocationWatcher {
     // Every instance prunes; the deletes are idempotent and rare.
     await this.options.store.prune(now)
   }
+}
+
+/**
+ * True when a token issued at `issuedAt` falls under a revocation at `revokedAt`. JWT `iat` usually
+ * has whole seconds: such a token issued in the revocation's second may predate it, so it goes too.
+ * Tokens this server mints for signed-in people carry milliseconds (server/people/document-tokens.ts),
+ * so one fetched right after a sharing change is told apart from those it revoked.
+ */
+function issuedBy(issuedAt: number | undefined, revokedAt: number | undefined): boolean {
+  if (revokedAt === undefined) return false
+  if (issuedAt === undefined) return true
+  if (issuedAt % 1000 !== 0) return issuedAt <= revokedAt
+  return Math.floor(issuedAt / 1000) <= Math.floor(revokedAt / 1000)
+}
+
+/** The one document a token names, or undefined for a pattern (`team-*`) or no pattern. */
+function exactDocId(identity: RevocableIdentity): string | undefined {
+  const pattern = identity.docPattern
+  return pattern === undefined || pattern.includes('*') ? undefined : pattern
 }
 
 function addTo(map: Map<string, Set<Watch>>, key: string, watch: Watch): void {

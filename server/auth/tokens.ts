@@ -38,6 +38,12 @@ export interface MintTokenOptions {
   name?: string
   /** Stable user id (JWT `sub`); defaults to a random id. */
   userId?: string
+  /**
+   * Milliseconds since the epoch, kept to the millisecond in `iat` (default: now, in whole seconds).
+   * Sign-in's tokens use it so that one fetched just after a sharing change is not taken for one
+   * issued before it (revocations compare issue times).
+   */
+  issuedAt?: number
 }
 
 /**
@@ -58,8 +64,8 @@ export async function mintToken(options: MintTokenOptions): Promise<string> {
     .setAudience(AUDIENCE)
     .setSubject(options.userId ?? randomUUID())
     .setJti(randomUUID())
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
+    .setIssuedAt(options.issuedAt === undefined ? undefined : options.issuedAt / 1000)
+    .setExpirationTime(Math.floor((options.issuedAt ?? Date.now()) / 1000) + ttl)
     .sign(new TextEncoder().encode(options.secret))
 }
 
@@ -108,7 +114,8 @@ export async function verifyToken(token: string, secret: string, now = Date.now(
     userId: claims.data.sub ?? 'anonymous',
     name: claims.data.name,
     expiresAt: claims.data.exp * 1000,
-    issuedAt: claims.data.iat === undefined ? undefined : claims.data.iat * 1000,
+    // Rounded: a millisecond `iat` (see MintTokenOptions.issuedAt) times 1000 is not always whole.
+    issuedAt: claims.data.iat === undefined ? undefined : Math.round(claims.data.iat * 1000),
     tokenId: claims.data.jti,
   }
 }

@@ -44,6 +44,11 @@ export interface DocsRoutesOptions {
   comments?: { threadsOf(docId: string): Promise<Thread[]> }
   /** Content exports resolve uploaded images' URLs against the request's origin (client-address.ts). */
   originOf?: RequestOriginOf
+  /**
+   * True with sign-in (OIDC_ISSUER): who may share is the owner's choice (server/people), so editors
+   * do not mint bearer links here; the document's link setting replaces them.
+   */
+  isSignInOn?: boolean
 }
 
 /**
@@ -59,6 +64,7 @@ export function docsRoutes({
   maxBodyBytes,
   comments,
   originOf,
+  isSignInOn = false,
 }: DocsRoutesOptions): Router {
   const router = express.Router()
   router.use(express.json({ limit: maxBodyBytes }))
@@ -123,6 +129,12 @@ export function docsRoutes({
   router.post('/:docId/share', async (request, response) => {
     const principal = await authorize(request)
     requireEdit(principal, 'share documents')
+    if (isSignInOn) {
+      throw new SyncError(
+        ErrorCode.Forbidden,
+        'with sign-in, share with people or turn the link on in the sharing settings (/api/docs/<docId>/sharing)',
+      )
+    }
     const body = parse(shareBody, request.body ?? {})
     if (!authSecret) {
       response.json({ token: null, role: body.role })

@@ -2,6 +2,8 @@ import type { RevocationStore } from '../auth/revocation-store.js'
 import type { CommentStore } from '../comments/comment-store.js'
 import type { FileStore } from '../files/file-store.js'
 import type { VersionStore } from '../history/version-store.js'
+import type { SessionStore } from '../auth/session-store.js'
+import type { PeopleStore } from '../people/people-store.js'
 import type { DocStore } from './doc-store.js'
 
 /**
@@ -22,6 +24,10 @@ export interface StorageBackend {
   readonly comments: CommentStore
   /** Uploaded files (images), content-addressed, with the documents that use each (server/files). */
   readonly files: FileStore
+  /** Signed-in browsers (OIDC_ISSUER), shared by every instance so any of them serves any session. */
+  readonly sessions: SessionStore
+  /** People who signed in, document owners and shares (server/people). */
+  readonly people: PeopleStore
   /**
    * Starts what the first write would otherwise wait for (the SQLite writer thread) and resolves
    * once it is up: a server calls it before it listens, so its first commit costs a commit.

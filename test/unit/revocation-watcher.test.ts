@@ -73,6 +73,54 @@ describe('RevocationWatcher', () => {
     watcher.stop()
   })
 
+  it("refuses one person's tokens for one document (access), not their other documents nor other people", async () => {
+    const { store, watcher } = await started()
+    await store.add({ kind: 'access', subject: 'plan:ann', revokedAt: 20_500, expiresAt: null })
+    await watcher.poll()
+    expect(watcher.revocationOf(identity({ docPattern: 'plan' }))).not.toBeNull()
+    expect(watcher.revocationOf(identity({ docPattern: 'other' }))).toBeNull()
+    expect(watcher.revocationOf(identity({ docPattern: 'plan', userId: 'bob' }))).toBeNull()
+    // A pattern names no one document: access revocations are for sign-in's exact tokens.
+    expect(watcher.revocationOf(identity({ docPattern: 'pl*' }))).toBeNull()
+    watcher.stop()
+  })
+
+  it("refuses every token for one document (its link turned off), whoever's", async () => {
+    const { store, watcher } = await started()
+    await store.add({ kind: 'document', subject: 'plan', revokedAt: 20_500, expiresAt: null })
+    await watcher.poll()
+    expect(watcher.revocationOf(identity({ docPattern: 'plan', userId: 'guest-1' }))).not.toBeNull()
+    expect(watcher.revocationOf(identity({ docPattern: 'plan', userId: 'bob' }))).not.toBeNull()
+    expect(watcher.revocationOf(identity({ docPattern: 'other' }))).toBeNull()
+    watcher.stop()
+  })
+
+  it('tells apart a millisecond-precise token issued just after a revocation from one just before', async () => {
+    const { store, watcher } = await started()
+    await store.add({ kind: 'access', subject: 'plan:ann', revokedAt: 20_500, expiresAt: null })
+    await watcher.poll()
+    expect(watcher.revocationOf(identity({ docPattern: 'plan', issuedAt: 20_499 }))).not.toBeNull()
+    expect(watcher.revocationOf(identity({ docPattern: 'plan', issuedAt: 20_501 }))).toBeNull()
+    // A whole-second `iat` may be anywhere in that second: refused.
+    expect(watcher.revocationOf(identity({ docPattern: 'plan', issuedAt: 20_000 }))).not.toBeNull()
+    watcher.stop()
+  })
+
+  it('tells the sessions on a document when its link or one person’s access is revoked', async () => {
+    const { store, watcher } = await started()
+    const told: string[] = []
+    watcher.watch(identity({ tokenId: 'a', docPattern: 'plan' }), () => told.push('ann on plan'))
+    watcher.watch(identity({ tokenId: 'b', docPattern: 'other' }), () => told.push('ann on other'))
+    watcher.watch(identity({ tokenId: 'c', userId: 'guest', docPattern: 'plan' }), () => told.push('guest on plan'))
+    await store.add({ kind: 'access', subject: 'plan:ann', revokedAt: 60_000, expiresAt: null })
+    await watcher.poll()
+    expect(told).toEqual(['ann on plan'])
+    await store.add({ kind: 'document', subject: 'plan', revokedAt: 60_000, expiresAt: null })
+    await watcher.poll()
+    expect(told).toEqual(['ann on plan', 'guest on plan'])
+    watcher.stop()
+  })
+
   it('ignores identities without auth', async () => {
     const { store, watcher } = await started()
     await store.add({ kind: 'user', subject: 'anonymous', revokedAt: 60_000, expiresAt: null })

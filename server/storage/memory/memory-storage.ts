@@ -5,6 +5,8 @@ import { MemoryDocStore } from './memory-doc-store.js'
 import { MemoryFileStore } from './memory-file-store.js'
 import { MemoryRevocationStore } from './memory-revocation-store.js'
 import { MemoryVersionStore } from './memory-version-store.js'
+import { MemoryPeopleStore } from './memory-people-store.js'
+import { MemorySessionStore } from './memory-session-store.js'
 
 export interface MemorySettings {
   /** The documents, when a test brings its own store (one that fails on cue, say); a MemoryDocStore otherwise. */
@@ -20,6 +22,8 @@ export class MemoryStorage implements StorageBackend {
   readonly revocations = new MemoryRevocationStore()
   readonly comments = new MemoryCommentStore()
   readonly files = new MemoryFileStore()
+  readonly sessions = new MemorySessionStore()
+  readonly people = new MemoryPeopleStore()
 
   constructor(settings: MemorySettings = {}) {
     this.docs = settings.docs ?? new MemoryDocStore(settings.now)

@@ -5,6 +5,8 @@ import { PostgresDocStore } from './postgres-doc-store.js'
 import { PostgresFileStore } from './postgres-file-store.js'
 import { PostgresRevocationStore } from './postgres-revocation-store.js'
 import { PostgresVersionStore } from './postgres-version-store.js'
+import { PostgresPeopleStore } from './postgres-people-store.js'
+import { PostgresSessionStore } from './postgres-session-store.js'
 
 /**
  * Every store in one PostgreSQL database, shared by all instances: one pool per instance, one
@@ -16,6 +18,8 @@ export class PostgresStorage implements StorageBackend {
   readonly revocations: PostgresRevocationStore
   readonly comments: PostgresCommentStore
   readonly files: PostgresFileStore
+  readonly sessions: PostgresSessionStore
+  readonly people: PostgresPeopleStore
 
   constructor(
     private readonly database: PostgresDatabase,
@@ -26,6 +30,8 @@ export class PostgresStorage implements StorageBackend {
     this.revocations = new PostgresRevocationStore(database)
     this.comments = new PostgresCommentStore(database)
     this.files = new PostgresFileStore(database)
+    this.sessions = new PostgresSessionStore(database)
+    this.people = new PostgresPeopleStore(database)
   }
 
   async close(): Promise<void> {

@@ -89,6 +89,48 @@ export const SQLITE_MIGRATIONS: string[] = [
      PRIMARY KEY (doc_id, file_id)
    );
    CREATE INDEX file_refs_by_file ON file_refs (file_id);`,
+  // Migration 6 is another branch's (in review when sign-in was written); this no-op holds its
+  // number so sign-in's tables stay migration 7. The merge replaces it with that migration.
+  `SELECT 1`,
+  // Sign-in (server/people, server/auth/session-store.ts): people, their sessions, document owners
+  // and shares. Emails are stored lowercased; session ids are hashes of the cookies' secrets.
+  `CREATE TABLE people (
+     id           TEXT PRIMARY KEY,
+     name         TEXT NOT NULL,
+     email        TEXT,
+     colour       TEXT NOT NULL,
+     created_at   INTEGER NOT NULL,
+     last_seen_at INTEGER NOT NULL
+   );
+   CREATE INDEX people_by_email ON people (email);
+   CREATE TABLE sessions (
+     id          TEXT PRIMARY KEY,
+     person_id   TEXT NOT NULL,
+     csrf_token  TEXT NOT NULL,
+     id_token    TEXT,
+     created_at  INTEGER NOT NULL,
+     expires_at  INTEGER NOT NULL
+   );
+   CREATE INDEX sessions_by_person ON sessions (person_id);
+   CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+   CREATE TABLE document_access (
+     doc_id            TEXT PRIMARY KEY,
+     owner_id          TEXT,
+     link_role         TEXT,
+     editors_can_share INTEGER NOT NULL
+   );
+   CREATE INDEX document_access_by_owner ON document_access (owner_id);
+   -- seq keeps shares in the order given (a replaced role keeps its place).
+   CREATE TABLE document_shares (
+     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+     doc_id     TEXT NOT NULL,
+     email      TEXT NOT NULL,
+     role       TEXT NOT NULL,
+     shared_by  TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     UNIQUE (doc_id, email)
+   );
+   CREATE INDEX document_shares_by_email ON document_shares (email);`,
 ]
 
 /** Runs the migrations the file has not had yet, each in its own transaction. */

@@ -5,6 +5,8 @@ import { SqliteDocStore } from './sqlite-doc-store.js'
 import { SqliteFileStore } from './sqlite-file-store.js'
 import { SqliteRevocationStore } from './sqlite-revocation-store.js'
 import { SqliteVersionStore } from './sqlite-version-store.js'
+import { SqlitePeopleStore } from './sqlite-people-store.js'
+import { SqliteSessionStore } from './sqlite-session-store.js'
 
 export interface SqliteSettings {
   /** Directory holding tandem.db (created if missing). */
@@ -23,6 +25,8 @@ export class SqliteStorage implements StorageBackend {
   readonly revocations: SqliteRevocationStore
   readonly comments: SqliteCommentStore
   readonly files: SqliteFileStore
+  readonly sessions: SqliteSessionStore
+  readonly people: SqlitePeopleStore
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -33,6 +37,8 @@ export class SqliteStorage implements StorageBackend {
     this.revocations = new SqliteRevocationStore(database)
     this.comments = new SqliteCommentStore(database)
     this.files = new SqliteFileStore(database)
+    this.sessions = new SqliteSessionStore(database)
+    this.people = new SqlitePeopleStore(database)
   }
 
   /** An empty transaction on the writer thread: resolves once the thread is up (it starts on first use). */

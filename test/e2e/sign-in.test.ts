@@ -1,0 +1,81 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServer, MemoryDocStore, type TandemServer } from '../../server/index.js'
+import { ensureWebAppBuilt, startApp } from './helpers/app-server.js'
+import { launchChromium } from './helpers/browser.js'
+import { startTestProvider, type TestProvider } from '../helpers/oidc-provider.js'
+import { ann, freePort, SIGN_IN_SECRET } from '../helpers/sign-in-fixture.js'
+
+let browser: Browser
+let provider: TestProvider
+let server: TandemServer
+let url: string
+
+beforeAll(async () => {
+  const port = await freePort()
+  url = `http://127.0.0.1:${port}`
+  ;[browser, provider] = await Promise.all([launchChromium(), startTestProvider(url), ensureWebAppBuilt()])
+  server = await createServer({
+    port,
+    store: new MemoryDocStore(),
+    logLevel: 'warn',
+    authSecret: SIGN_IN_SECRET,
+    signIn: {
+      issuer: provider.issuer,
+      clientId: provider.clientId,
+      clientSecret: provider.clientSecret,
+      publicUrl: url,
+    },
+  })
+  await server.listen()
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+  await provider?.close()
+})
+
+describe('sign-in in the web app', { timeout: 90_000 }, () => {
+  it('offers "Sign in", signs in through the provider, shows the person, and signs out', async () => {
+    const context = await browser.newContext()
+    try {
+      const page = await context.newPage()
+      await page.goto(url)
+      provider.signInAs(ann)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      // Through the provider and back: the person is shown with "Sign out".
+      await page.getByRole('button', { name: 'Sign out' }).waitFor()
+      expect(new URL(page.url()).pathname).toBe('/')
+      await expect(page.locator('.account__name').textContent()).resolves.toBe(ann.name)
+      await page.screenshot({ path: 'test-results/sign-in-signed-in.png' })
+      await page.getByRole('button', { name: 'Sign out' }).click()
+      // The provider asks to confirm ending its own session, then returns to Tandem, signed out.
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click()
+      await page.getByRole('button', { name: 'Sign in' }).waitFor()
+      expect(new URL(page.url()).origin).toBe(url)
+    } finally {
+      await context.close()
+    }
+  })
+})
+
+describe('the web app without OIDC_ISSUER', { timeout: 90_000 }, () => {
+  it('shows nothing about sign-in', async () => {
+    const app = await startApp()
+    const context = await browser.newContext()
+    try {
+      const page = await context.newPage()
+      const sessionAnswer = page.waitForResponse((response) => response.url().endsWith('/auth/session'))
+      await page.goto(app.url)
+      await page.getByRole('heading', { name: 'Documents' }).waitFor()
+      // The app asked, and the server has no sign-in to offer.
+      expect((await sessionAnswer).status()).toBe(404)
+      expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0)
+      expect(await page.locator('.account').count()).toBe(0)
+    } finally {
+      await context.close()
+      await app.close()
+    }
+  })
+})
