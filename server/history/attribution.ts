@@ -13,6 +13,7 @@ export type DeleteSet = Y.Transaction['deleteSet']
  *   (a client id is one browser session's Y.Doc, so it belongs to one person).
  * - `deleted`: author name → the ids of the items they deleted. Yjs itself does not record who
  *   deleted what (deleting makes no item of the deleter's), so the server keeps it.
+ * - `colors`: the colour each author showed in, so history marks their changes as their caret was.
  *
  * Versions store it cumulatively (version-record.ts): the attribution of a version covers every
  * change up to it, so comparing any two versions needs only the newer one's.
@@ -20,13 +21,15 @@ export type DeleteSet = Y.Transaction['deleteSet']
 export interface Attribution {
   inserted: Map<number, string>
   deleted: Map<string, DeleteSet>
+  /** Author name → the colour they last showed in (their presence's), to mark their changes with. */
+  colors: Map<string, string>
 }
 
 export function emptyAttribution(): Attribution {
-  return { inserted: new Map(), deleted: new Map() }
+  return { inserted: new Map(), deleted: new Map(), colors: new Map() }
 }
 
-/** `later` over `earlier`: an insertion keeps its first known author, deletions add up. */
+/** `later` over `earlier`: an insertion keeps its first known author, deletions add up, the later colour wins. */
 export function mergeAttribution(earlier: Attribution | null, later: Attribution): Attribution {
   if (!earlier) return later
   const inserted = new Map(earlier.inserted)
@@ -36,14 +39,16 @@ export function mergeAttribution(earlier: Attribution | null, later: Attribution
     const before = deleted.get(author)
     deleted.set(author, before ? Y.mergeDeleteSets([before, ds]) : ds)
   }
-  return { inserted, deleted }
+  return { inserted, deleted, colors: new Map([...earlier.colors, ...later.colors]) }
 }
 
 /** Bumped when the encoding changes; decoding an unknown one gives no attribution. */
 const ENCODING_VERSION = 1
 
 export function encodeAttribution(attribution: Attribution): Uint8Array {
-  const names = [...new Set([...attribution.inserted.values(), ...attribution.deleted.keys()])]
+  const names = [
+    ...new Set([...attribution.inserted.values(), ...attribution.deleted.keys(), ...attribution.colors.keys()]),
+  ]
   const index = new Map(names.map((name, i) => [name, i]))
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, ENCODING_VERSION)
@@ -59,6 +64,11 @@ export function encodeAttribution(attribution: Attribution): Uint8Array {
     encoding.writeVarUint(encoder, index.get(author) ?? 0)
     // A snapshot with an empty state vector is how Yjs's public API encodes a bare delete set.
     encoding.writeVarUint8Array(encoder, Y.encodeSnapshot(Y.createSnapshot(ds, new Map())))
+  }
+  encoding.writeVarUint(encoder, attribution.colors.size)
+  for (const [author, color] of attribution.colors) {
+    encoding.writeVarUint(encoder, index.get(author) ?? 0)
+    encoding.writeVarString(encoder, color)
   }
   return encoding.toUint8Array(encoder)
 }
@@ -81,6 +91,11 @@ export function decodeAttribution(bytes: Uint8Array): Attribution | null {
       const ds = Y.decodeSnapshot(decoding.readVarUint8Array(decoder)).ds
       if (author !== undefined) attribution.deleted.set(author, ds)
     }
+    for (let n = decoding.readVarUint(decoder); n > 0; n--) {
+      const author = names[decoding.readVarUint(decoder)]
+      const color = decoding.readVarString(decoder)
+      if (author !== undefined) attribution.colors.set(author, color)
+    }
     return attribution
   } catch {
     return null
@@ -91,7 +106,7 @@ export function decodeAttribution(bytes: Uint8Array): Attribution | null {
  * Collects the attribution of one document's changes as they are applied: each transaction's new
  * items belong to the author of its origin, and so do the items it deleted. `authorOf` names the
  * origin's author; it returns null for origins that are not edits (loads from storage, changes
- * another instance made and records itself).
+ * another instance made and records itself). `colorOf` gives the colour that author shows in, if any.
  */
 export class AttributionTracker {
   private pending = emptyAttribution()
@@ -100,6 +115,7 @@ export class AttributionTracker {
   constructor(
     private readonly doc: Y.Doc,
     private readonly authorOf: (origin: unknown) => string | null,
+    private readonly colorOf: (origin: unknown) => string | null = () => null,
   ) {
     doc.on('afterTransaction', this.onTransaction)
   }
@@ -119,7 +135,11 @@ export class AttributionTracker {
       this.pending.deleted.set(author, Y.mergeDeleteSets(before ? [before, ...sets] : sets))
     }
     this.pendingDeletes.clear()
-    return { inserted: new Map(this.pending.inserted), deleted: new Map(this.pending.deleted) }
+    return {
+      inserted: new Map(this.pending.inserted),
+      deleted: new Map(this.pending.deleted),
+      colors: new Map(this.pending.colors),
+    }
   }
 
   stop(): void {
@@ -128,7 +148,13 @@ export class AttributionTracker {
 
   private readonly onTransaction = (transaction: Y.Transaction): void => {
     let author: string | null | undefined
-    const authorOnce = () => (author === undefined ? (author = this.authorOf(transaction.origin)) : author)
+    const authorOnce = () => {
+      if (author !== undefined) return author
+      author = this.authorOf(transaction.origin)
+      const color = author === null ? null : this.colorOf(transaction.origin)
+      if (author !== null && color !== null) this.pending.colors.set(author, color)
+      return author
+    }
     for (const [client, clock] of transaction.afterState) {
       if (clock <= (transaction.beforeState.get(client) ?? 0) || this.pending.inserted.has(client)) continue
       const name = authorOnce()

@@ -9,6 +9,8 @@ import type { Attribution, DeleteSet } from './attribution.js'
 /** One author's share of a comparison: how many runs of text they added, removed and reformatted. */
 export interface ChangeAuthor {
   name: string
+  /** The colour they showed in when they last edited (`#rrggbb`), or null when not known. */
+  color: string | null
   insertions: number
   deletions: number
   formatChanges: number
@@ -261,7 +263,8 @@ class ComparisonWalker {
     this.lastChange = change
     let author = this.counts.get(authorName)
     if (!author) {
-      author = { name: authorName, insertions: 0, deletions: 0, formatChanges: 0 }
+      const color = this.attribution?.colors.get(authorName) ?? null
+      author = { name: authorName, color, insertions: 0, deletions: 0, formatChanges: 0 }
       this.counts.set(authorName, author)
     }
     if (kind === 'insertion') author.insertions++

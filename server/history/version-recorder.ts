@@ -43,8 +43,10 @@ export class VersionRecorder {
   ) {
     room.onUpdate(this.onUpdate)
     // Loads from storage are not edits; changes from other instances are attributed where they were made.
-    this.attribution = new AttributionTracker(room.doc, (origin) =>
-      origin === StorageOrigin || origin === RemoteOrigin ? null : room.authorOf(origin),
+    this.attribution = new AttributionTracker(
+      room.doc,
+      (origin) => (origin === StorageOrigin || origin === RemoteOrigin ? null : room.authorOf(origin)),
+      (origin) => room.authorColorOf(origin),
     )
   }
 

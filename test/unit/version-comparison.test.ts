@@ -14,13 +14,20 @@ import {
 import { compareStates } from '../../server/history/version-comparison.js'
 import { decodeVersionRecord, encodeVersionRecord } from '../../server/history/version-record.js'
 
+/** The colours writers show in (Cy shows none). */
+const COLORS: Record<string, string> = { Ada: '#e5484d', Bob: '#30a46c' }
+
 /**
  * A server document (garbage-collected, like the server's) that writers edit through their own
  * Y.Docs, each change applied with the writer's name as origin, as a room applies a connection's.
  */
 function scenario(paragraphs: string[]) {
   const server = new Y.Doc()
-  const tracker = new AttributionTracker(server, (origin) => (typeof origin === 'string' ? origin : null))
+  const tracker = new AttributionTracker(
+    server,
+    (origin) => (typeof origin === 'string' ? origin : null),
+    (origin) => COLORS[String(origin)] ?? null,
+  )
   replaceContent(
     server,
     { type: 'doc', content: paragraphs.map((text) => ({ type: 'paragraph', content: [{ type: 'text', text }] })) },
@@ -68,7 +75,7 @@ describe('compareStates', () => {
     s.edit('Ada', (root) => textOf(root, 0).insert(5, ' brave'))
     const { doc, authors } = compareStates(before, s.state(), s.attribution())
     expect(runs(doc)).toEqual([['Hello', '+ brave(Ada)', ' world']])
-    expect(authors).toEqual([{ name: 'Ada', insertions: 1, deletions: 0, formatChanges: 0 }])
+    expect(authors).toEqual([{ name: 'Ada', color: '#e5484d', insertions: 1, deletions: 0, formatChanges: 0 }])
   })
 
   it('keeps deleted text in place, marked with who deleted it, even after the server collected it', () => {
@@ -79,7 +86,7 @@ describe('compareStates', () => {
     expect(new TextDecoder().decode(s.state())).not.toContain('brave')
     const { doc, authors } = compareStates(before, s.state(), s.attribution())
     expect(runs(doc)).toEqual([['Hello', '- brave(Bob)', ' world']])
-    expect(authors).toEqual([{ name: 'Bob', insertions: 0, deletions: 1, formatChanges: 0 }])
+    expect(authors).toEqual([{ name: 'Bob', color: '#30a46c', insertions: 0, deletions: 1, formatChanges: 0 }])
   })
 
   it('shows a format change with the marks it added and removed, and who made it', () => {
@@ -88,7 +95,7 @@ describe('compareStates', () => {
     s.edit('Ada', (root) => textOf(root, 0).format(10, 4, { bold: {} }))
     const { doc, authors } = compareStates(before, s.state(), s.attribution())
     expect(runs(doc)).toEqual([['Make this ', '~bold[bold](Ada: +bold -)']])
-    expect(authors).toEqual([{ name: 'Ada', insertions: 0, deletions: 0, formatChanges: 1 }])
+    expect(authors).toEqual([{ name: 'Ada', color: '#e5484d', insertions: 0, deletions: 0, formatChanges: 1 }])
   })
 
   it('shows a removed format as removed', () => {
@@ -107,7 +114,11 @@ describe('compareStates', () => {
     s.edit('Cy', (root) => textOf(root, 0).insert(14, ' four'))
     const { doc, authors } = compareStates(before, s.state(), s.attribution())
     expect(runs(doc)).toEqual([['+zero (Ada)', 'one ', '-two (Bob)', 'three', '+ four(Cy)']])
-    expect(authors.map((a) => a.name).sort()).toEqual(['Ada', 'Bob', 'Cy'])
+    expect(authors.map((a) => [a.name, a.color]).sort()).toEqual([
+      ['Ada', '#e5484d'],
+      ['Bob', '#30a46c'],
+      ['Cy', null],
+    ])
   })
 
   it('compares across blocks: a paragraph removed by one writer, one added by another, one edited', () => {
@@ -124,8 +135,8 @@ describe('compareStates', () => {
     expect(runs(doc)).toEqual([['First', '+!(Ada)'], ['-Second(Bob)'], ['Third'], ['+Fourth(Ada)']])
     expect(doc.content?.map((block) => block.type)).toEqual(['paragraph', 'paragraph', 'paragraph', 'paragraph'])
     expect(authors).toEqual([
-      { name: 'Ada', insertions: 2, deletions: 0, formatChanges: 0 },
-      { name: 'Bob', insertions: 0, deletions: 1, formatChanges: 0 },
+      { name: 'Ada', color: '#e5484d', insertions: 2, deletions: 0, formatChanges: 0 },
+      { name: 'Bob', color: '#30a46c', insertions: 0, deletions: 1, formatChanges: 0 },
     ])
   })
 
@@ -159,9 +170,17 @@ describe('attribution', () => {
     expect([...(record.attribution?.inserted.values() ?? [])].sort()).toEqual(['Ada', 'Tandem'])
     expect([...(record.attribution?.deleted.keys() ?? [])]).toEqual(['Bob'])
     const decoded = decodeAttribution(encodeAttribution(attribution))
-    const merged = mergeAttribution(decoded, { inserted: new Map([[1, 'Cy']]), deleted: new Map() })
+    expect(decoded?.colors).toEqual(
+      new Map([
+        ['Ada', '#e5484d'],
+        ['Bob', '#30a46c'],
+      ]),
+    )
+    const later = { inserted: new Map([[1, 'Cy']]), deleted: new Map(), colors: new Map([['Ada', '#0090ff']]) }
+    const merged = mergeAttribution(decoded, later)
     expect(merged.inserted.get(1)).toBe('Cy')
     expect(merged.deleted.has('Bob')).toBe(true)
+    expect(merged.colors.get('Ada')).toBe('#0090ff')
   })
 
   it('reads a bare Yjs state (a version recorded before attribution) as a state without attribution', () => {

@@ -186,6 +186,7 @@ export function HistoryPanel({ docId, doc, canEdit, onClose }: HistoryPanelProps
           docId={docId}
           doc={doc}
           version={selected}
+          versions={versions ?? []}
           canEdit={canEdit}
           naming={naming?.target === 'version'}
           onBack={() => setSelectedId(null)}
