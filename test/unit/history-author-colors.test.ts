@@ -12,6 +12,11 @@ describe('authorColors', () => {
     expect(Object.fromEntries(colors)).toEqual({ Ada: '#e5484d', Bob: '#30a46c' })
   })
 
+  it('prefers the colour a writer shows in now (presence) over the recorded one', () => {
+    const present = new Map([['Ada', '#0090ff']])
+    expect(authorColors([{ name: 'Ada', color: '#e5484d' }], present).get('Ada')).toBe('#0090ff')
+  })
+
   it('derives a stable colour from the name when none was recorded, and grey for Unknown', () => {
     const first = authorColors([{ name: 'Tandem', color: null }]).get('Tandem')
     expect(USER_COLORS).toContain(first)

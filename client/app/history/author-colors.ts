@@ -12,12 +12,16 @@ function hash(name: string): number {
 }
 
 /**
- * A colour per author of a comparison: the one they showed in when they edited (their caret's,
- * as the server recorded it), else one derived from their name, the same in every browser. Two
+ * A colour per author of a comparison: the one they show in now, when they are here (`present`:
+ * name → caret colour), else the one they showed in when they edited (as the server recorded it,
+ * when their presence reached it), else one derived from their name, the same in every browser. Two
  * authors of one comparison never share one: the later name (alphabetically) of a pair that would
  * takes the next free colour.
  */
-export function authorColors(authors: readonly { name: string; color: string | null }[]): Map<string, string> {
+export function authorColors(
+  authors: readonly { name: string; color: string | null }[],
+  present: ReadonlyMap<string, string> = new Map(),
+): Map<string, string> {
   const colors = new Map<string, string>()
   const taken = new Set<string>()
   const sorted = [...authors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -28,7 +32,7 @@ export function authorColors(authors: readonly { name: string; color: string | n
       continue
     }
     const palette = [...USER_COLORS] as string[]
-    const preferred = recorded ?? palette[hash(name) % palette.length] ?? USER_COLORS[0]
+    const preferred = present.get(name) ?? recorded ?? palette[hash(name) % palette.length] ?? USER_COLORS[0]
     const start = Math.max(0, palette.indexOf(preferred))
     let color = preferred
     for (let step = 0; taken.has(color) && step < palette.length; step++) {

@@ -29,6 +29,8 @@ interface VersionPreviewProps {
   version: VersionSummary
   /** Every version (newest first), to compare this one with. */
   versions: VersionSummary[]
+  /** The caret colour of each writer here now, by name: their changes are marked in it. */
+  presentColors: ReadonlyMap<string, string>
   /** Edit access: shows the name and restore buttons. */
   canEdit: boolean
   /** The name form for this version is open. */
@@ -52,6 +54,7 @@ export function VersionPreview({
   doc,
   version,
   versions,
+  presentColors,
   canEdit,
   naming,
   onBack,
@@ -95,7 +98,7 @@ export function VersionPreview({
   const other = compareWith === 'current' ? null : (others.find((candidate) => candidate.id === compareWith) ?? null)
   const content = showChanges ? comparison : asItWas
   const authors = comparison.state === 'ready' ? comparison.value.authors : []
-  const colors = useMemo(() => authorColors(authors), [authors])
+  const colors = useMemo(() => authorColors(authors, presentColors), [authors, presentColors])
   const json = useMemo(() => {
     if (!showChanges) return asItWas.state === 'ready' ? asItWas.value : null
     return comparison.state === 'ready' ? colorChanges(comparison.value.doc, colors) : null
