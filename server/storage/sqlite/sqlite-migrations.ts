@@ -89,9 +89,8 @@ export const SQLITE_MIGRATIONS: string[] = [
      PRIMARY KEY (doc_id, file_id)
    );
    CREATE INDEX file_refs_by_file ON file_refs (file_id);`,
-  // Migration 6 is another branch's (in review when sign-in was written); this no-op holds its
-  // number so sign-in's tables stay migration 7. The merge replaces it with that migration.
-  `SELECT 1`,
+  // 6: a thread may discuss a suggestion (shared/comments.ts, Thread.suggestionId); null for the rest.
+  `ALTER TABLE threads ADD COLUMN suggestion_id TEXT;`,
   // Sign-in (server/people, server/auth/session-store.ts): people, their sessions, document owners
   // and shares. Emails are stored lowercased; session ids are hashes of the cookies' secrets.
   `CREATE TABLE people (
