@@ -56,12 +56,16 @@ describe('PostgresDocStore with several writers', () => {
       )
       expect(tables.rows.map((r) => r.tablename)).toEqual([
         'comments',
+        'document_access',
+        'document_shares',
         'documents',
         'file_refs',
         'files',
+        'people',
         'quarantine',
         'revocations',
         'schema_migrations',
+        'sessions',
         'threads',
         'updates',
         'versions',
@@ -80,6 +84,7 @@ describe('PostgresDocStore with several writers', () => {
       await earlier.query('DELETE FROM schema_migrations WHERE version > 1')
       await earlier.query('DROP TABLE revocations')
       await earlier.query('DROP TABLE comments, threads, files, file_refs')
+      await earlier.query('DROP TABLE people, sessions, document_access, document_shares')
       await earlier.query(
         `INSERT INTO versions (doc_id, created_at, name, authors, size_bytes, state) VALUES ('d', 1, 'kept', '[]', 1, '\\x00')`,
       )

@@ -22,6 +22,8 @@ describe('migration 6 (threads.suggestion_id)', () => {
       await (await openSqliteStorage({ dataDir })).close()
       const file = new Database(path.join(dataDir, 'tandem.db'))
       file.exec('ALTER TABLE threads DROP COLUMN suggestion_id')
+      // A release at 5 had none of the later migrations' tables either (7: sign-in's).
+      file.exec('DROP TABLE people; DROP TABLE sessions; DROP TABLE document_access; DROP TABLE document_shares')
       file.pragma('user_version = 5')
       file.exec(`${OLD_THREAD.thread}; ${OLD_THREAD.comment}`)
       file.close()
@@ -42,7 +44,9 @@ describe('migration 6 (threads.suggestion_id)', () => {
     try {
       await (await openPostgresStorage({ connectionString: database.url })).close()
       await database.query('ALTER TABLE threads DROP COLUMN suggestion_id')
-      await database.query('DELETE FROM schema_migrations WHERE version = 6')
+      // A release at 5 had none of the later migrations' tables either (7: sign-in's).
+      await database.query('DELETE FROM schema_migrations WHERE version >= 6')
+      await database.query('DROP TABLE people, sessions, document_access, document_shares')
       await database.query(OLD_THREAD.thread)
       await database.query(OLD_THREAD.comment.replace("'Ann', 1, 1)", "'Ann', true, 1)"))
       const storage = await openPostgresStorage({ connectionString: database.url })
