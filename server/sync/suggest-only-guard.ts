@@ -48,8 +48,12 @@ const suggestionMarkKeys = new Set(SUGGESTION_MARK_NAMES)
 
 export class SuggestOnlyGuard {
   private shadow: Y.Doc | null = null
-  /** The shadow's top-level blocks as ProseMirror nodes, by their Yjs element; dropped when touched. */
-  private blocks = new Map<YType, PMNode>()
+  /**
+   * The shadow's top-level blocks as ProseMirror nodes, by their Yjs item id (the same in a rebuilt
+   * shadow, so a rebuild after a refusal converts only the blocks the refused update touched);
+   * dropped when a transaction touches them.
+   */
+  private blocks = new Map<string, PMNode>()
   /** The shadow as a ProseMirror document, while nothing changed it since. */
   private current: PMNode | null = null
 
@@ -66,33 +70,37 @@ export class SuggestOnlyGuard {
   judge(update: Uint8Array, author: string | null, limits: UpdateLimits): SuggestOnlyVerdict {
     const shadow = this.ensureShadow()
     const before = this.document(shadow)
-    const blocksBefore = this.blocks
+    // A copy: applying the update drops the touched blocks from `this.blocks`.
+    const blocksBefore = new Map(this.blocks)
     const transactions: Y.Transaction[] = []
     const capture = (tr: Y.Transaction) => void transactions.push(tr)
     shadow.on('afterTransaction', capture)
     try {
       applyValidatedUpdate(shadow, update, null, limits)
     } catch (error) {
-      this.discardShadow()
+      if (transactions.length > 0) this.rebuildShadow(blocksBefore)
       throw error
     } finally {
       shadow.off('afterTransaction', capture)
     }
     const verdict = this.verdict(shadow, transactions[0], { doc: before, blocks: blocksBefore }, author)
-    if (!verdict.isAllowed) this.discardShadow()
+    if (!verdict.isAllowed) this.rebuildShadow(blocksBefore)
     return verdict
   }
 
   /** Stops following the live document (the room's last comment-role client left). */
   dispose(): void {
     this.live.off('update', this.mirror)
-    this.discardShadow()
+    this.shadow?.destroy()
+    this.shadow = null
+    this.blocks = new Map()
+    this.current = null
   }
 
   private verdict(
     shadow: Y.Doc,
     transaction: Y.Transaction | undefined,
-    before: { doc: PMNode; blocks: ReadonlyMap<YType, PMNode> },
+    before: { doc: PMNode; blocks: ReadonlyMap<string, PMNode> },
     author: string | null,
   ): SuggestOnlyVerdict {
     if (!transaction) return { isAllowed: true, author }
@@ -130,7 +138,7 @@ export class SuggestOnlyGuard {
   private candidateAuthors(
     shadow: Y.Doc,
     transaction: Y.Transaction,
-    blocksBefore: ReadonlyMap<YType, PMNode>,
+    blocksBefore: ReadonlyMap<string, PMNode>,
   ): string[] {
     const authors = new Set(authorsNamedIn(shadow, transaction))
     const touched: PMNode[] = []
@@ -156,11 +164,19 @@ export class SuggestOnlyGuard {
     return shadow
   }
 
-  private discardShadow(): void {
+  /**
+   * After a refusal (or an update that failed half-way) the shadow holds what the live document
+   * does not: built again at once, so no change of the live document goes unmirrored meanwhile.
+   * The blocks converted before the update stay, but for those it touched.
+   */
+  private rebuildShadow(blocksBefore: ReadonlyMap<string, PMNode>): void {
+    const untouched = new Map<string, PMNode>()
+    for (const [key, node] of blocksBefore) if (this.blocks.get(key) === node) untouched.set(key, node)
+    this.blocks = untouched
     this.shadow?.destroy()
     this.shadow = null
-    this.blocks = new Map()
     this.current = null
+    this.ensureShadow()
   }
 
   /** The live document changed (any origin, including an update this guard allowed): the shadow follows. */
@@ -170,7 +186,8 @@ export class SuggestOnlyGuard {
       Y.applyUpdate(this.shadow, update)
     } catch {
       // The live document took it, so this cannot happen; if it does, start again from the live one.
-      this.discardShadow()
+      this.blocks = new Map()
+      this.rebuildShadow(this.blocks)
     }
   }
 
@@ -181,7 +198,7 @@ export class SuggestOnlyGuard {
     const fragment = transaction.doc.getXmlFragment(DOCUMENT_FIELD)
     for (const type of transaction.changed.keys()) {
       const block = topLevelBlockOf(type, fragment)
-      if (block) this.blocks.delete(block)
+      if (block) this.blocks.delete(blockKey(block))
     }
   }
 
@@ -192,16 +209,17 @@ export class SuggestOnlyGuard {
   private document(shadow: Y.Doc): PMNode {
     if (this.current) return this.current
     const fragment = shadow.getXmlFragment(DOCUMENT_FIELD)
-    const blocks = new Map<YType, PMNode>()
+    const blocks = new Map<string, PMNode>()
     const nodes: PMNode[] = []
     for (const element of fragment.toArray()) {
-      let node = this.blocks.get(element)
+      const key = blockKey(element)
+      let node = this.blocks.get(key)
       if (!node && element instanceof Y.XmlElement) {
         node = yXmlFragmentToProseMirrorFragment({ toArray: () => [element] } as Y.XmlFragment, documentSchema)
           .firstChild as PMNode | undefined
       }
       if (!node) continue
-      blocks.set(element, node)
+      blocks.set(key, node)
       nodes.push(node)
     }
     this.blocks = blocks
@@ -228,6 +246,12 @@ export function changesOnlySuggestionsOf(before: PMNode, after: PMNode, author: 
 
 function refused(reason: string): SuggestOnlyVerdict {
   return { isAllowed: false, reason }
+}
+
+/** A top-level block's identity across copies of the document: its Yjs item id. */
+function blockKey(block: YType): string {
+  const id = block._item?.id
+  return id ? `${id.client}:${id.clock}` : ''
 }
 
 /** The child of `fragment` that holds `type` (or is it); null for the fragment itself or another root. */
