@@ -21,7 +21,6 @@ import { guardAwarenessUpdate, type AwarenessPin } from './awareness-guard.js'
 import { AwarenessCoalescer, type CoalescedAwareness } from './awareness-coalescer.js'
 import { RoomDocument } from './room-document.js'
 import { RoomPersistence, type AckProgress, type PersistenceDeps } from './room-persistence.js'
-import { suggestOnlyGuardSettled } from './suggest-only-loader.js'
 import { SuggestOnlyWrites } from './suggest-only-writes.js'
 import { TokenBucket } from './token-bucket.js'
 import { applyValidatedUpdate } from './update-guard.js'
@@ -120,8 +119,6 @@ export class DocRoom {
   /** Loads a document from storage (the caller has already subscribed to pub/sub). */
   static async load(docId: DocId, deps: RoomDeps): Promise<DocRoom> {
     const stored = await deps.store.load(docId)
-    // The suggest-only check must be loaded before a comment-role update can arrive (suggest-only-loader.ts).
-    await suggestOnlyGuardSettled()
     const room = new DocRoom(docId, deps, stored)
     await room.document.load(stored)
     return room
