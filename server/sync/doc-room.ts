@@ -341,11 +341,9 @@ export class DocRoom {
         this.deps.metrics.updatesIn.inc()
         const { role } = state.principal
         // Viewers and commenters legitimately send a SyncStep2 on connect; one that adds nothing is harmless.
-        if (role !== Role.Edit && this.containsUpdate(update)) {
-          // Nothing to apply or check.
-        } else if (role === Role.View) {
-          return this.denyWrite(connection, role)
-        } else {
+        const isNew = role === Role.Edit || !this.containsUpdate(update)
+        if (isNew && role === Role.View) return this.denyWrite(connection, role)
+        if (isNew) {
           this.checkDocumentSize()
           const apply = role === Role.Comment ? this.applySuggestion : this.applyEdit
           if (!this.applyMeasured(connection, state, update, isFirstStep2, apply)) {
@@ -387,9 +385,9 @@ export class DocRoom {
   /**
    * Applies an update with `apply` (an edit as it is, a comment-role update after the suggest-only
    * check) and charges the time, check included, to the connection's apply budget; false when
-   * `apply` refused it. A connection's first SyncStep2 is exempt from the cut-off (it is still size-limited and
-   * charged): it carries a whole offline session or a large document, once per connection, and
-   * refusing it would refuse a real user's work.
+   * `apply` refused it. A connection's first SyncStep2 is exempt from the cut-off (it is still
+   * size-limited and charged): it carries a whole offline session or a large document, once per
+   * connection, and refusing it would refuse a real user's work.
    */
   private applyMeasured(
     connection: Connection,
