@@ -12,8 +12,18 @@ type BlockType = 'paragraph' | 'h1' | 'h2' | 'h3' | 'other'
 /**
  * The formatting toolbar: one tab stop (arrow keys move between buttons, as WAI-ARIA's toolbar
  * pattern asks), every button labelled with its shortcut, active marks shown with aria-pressed.
+ * While Suggesting, the insertions a suggestion cannot hold (images, dividers, tables and their
+ * rows and columns: no text to mark) are left out rather than refused after the fact.
  */
-export function Toolbar({ editor, children }: { editor: Editor; children?: ReactNode }) {
+export function Toolbar({
+  editor,
+  isSuggesting = false,
+  children,
+}: {
+  editor: Editor
+  isSuggesting?: boolean
+  children?: ReactNode
+}) {
   const state = useEditorState({
     editor,
     selector: ({ editor: e }) => ({
@@ -172,16 +182,20 @@ export function Toolbar({ editor, children }: { editor: Editor; children?: React
           isActive={state.codeBlock}
           onClick={() => chain().toggleCodeBlock().run()}
         />
-        <ToolButton icon="rule" label="Divider" onClick={() => chain().setHorizontalRule().run()} />
-        {state.canInsertImage && <ImageButton editor={editor} />}
-        <ToolButton
-          icon="table"
-          label="Insert table"
-          isActive={state.table}
-          onClick={() => chain().insertTable({ rows: 3, cols: 3, withHeaderRow: true }).run()}
-        />
+        {!isSuggesting && (
+          <>
+            <ToolButton icon="rule" label="Divider" onClick={() => chain().setHorizontalRule().run()} />
+            {state.canInsertImage && <ImageButton editor={editor} />}
+            <ToolButton
+              icon="table"
+              label="Insert table"
+              isActive={state.table}
+              onClick={() => chain().insertTable({ rows: 3, cols: 3, withHeaderRow: true }).run()}
+            />
+          </>
+        )}
       </div>
-      {state.table && (
+      {state.table && !isSuggesting && (
         <div className="tandem-toolbar__group" aria-label="Table">
           <ToolButton icon="rowAdd" label="Add row below" onClick={() => chain().addRowAfter().run()} />
           <ToolButton icon="columnAdd" label="Add column right" onClick={() => chain().addColumnAfter().run()} />

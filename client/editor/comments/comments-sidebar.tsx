@@ -1,11 +1,15 @@
 import { useRef, useState, type RefObject } from 'react'
 import type { ThreadAnchor } from '../../../shared/comments.js'
+import type { Suggestion } from '../../../shared/suggestions/suggestions.js'
 import type { PendingWrite, PlacedThread, ThreadsState } from '../../comments/threads-api.js'
 import { useCardAlignment } from './card-alignment.js'
 import { CommentBody } from './comment-body.js'
 import { CommentComposer } from './comment-composer.js'
 import { canComment, type CommentViewer } from './comment-permissions.js'
+import type { SuggestionActions } from './suggestion-actions.js'
+import { SuggestionCard, SuggestionsBar } from './suggestion-card.js'
 import { ThreadCard } from './thread-card.js'
+import { suggestionKey } from './suggestion-keys.js'
 
 /** A thread being started: what the composer will post. */
 export interface ThreadDraft {
@@ -47,6 +51,12 @@ export interface CommentsSidebarProps {
   documentElement?: HTMLElement | null
   /** Filled with each card's element, so a click on a highlight can focus its card. */
   cardRefs: RefObject<Map<string, HTMLElement>>
+  /** Pending suggestions in document order: each has a card among the threads (counted as open). */
+  suggestions?: readonly Suggestion[]
+  /** Accept / Reject; null for a role that may not decide. */
+  suggestionActions?: SuggestionActions | null
+  /** The text a format suggestion applies to. */
+  suggestedText?: (suggestion: Suggestion) => string
 }
 
 /**
@@ -69,6 +79,9 @@ export function CommentsSidebar({
   draftFrom,
   documentElement,
   cardRefs,
+  suggestions = [],
+  suggestionActions = null,
+  suggestedText = () => '',
 }: CommentsSidebarProps) {
   const [filter, setFilter] = useState<ThreadFilter>('open')
   // The thread active now, read after a post's answer arrives (see the draft composer's onSubmit).
@@ -82,6 +95,8 @@ export function CommentsSidebar({
   const visible = threads.threads.filter(isShown)
   const inText = visible.filter((placed) => placed.place.kind !== 'document')
   const onDocument = visible.filter((placed) => placed.place.kind === 'document')
+  // Pending suggestions are open by nature: a decision removes them from the document.
+  const visibleSuggestions = filter === 'resolved' ? [] : suggestions
   // Every write passes through the queue while in flight; only while the server is out of reach is
   // one "waiting to send" (online, its composer shows it being sent, and shows a refusal in place).
   const waiting = isReachable ? [] : pending.filter((write) => write.refusal === undefined)
@@ -130,11 +145,33 @@ export function CommentsSidebar({
       />
     </div>
   )
-  // A new comment on the text stands among the cards in document order, beside its text.
-  const aligned = inText.map((placed) => ({
-    from: placed.place.kind === 'range' ? placed.place.from : Number.POSITIVE_INFINITY,
-    item: card(placed),
-  }))
+  const suggestionCard = (suggestion: Suggestion) => {
+    const key = suggestionKey(suggestion.id)
+    return (
+      <li key={key} data-align-id={key}>
+        <SuggestionCard
+          ref={setCardRef(key)}
+          suggestion={suggestion}
+          formattedText={suggestedText(suggestion)}
+          actions={suggestionActions}
+          isActive={key === activeThreadId}
+          onActivate={() => onActivate(key)}
+        />
+      </li>
+    )
+  }
+
+  // Threads and suggestions in document order, each beside its text; a new comment on the text
+  // stands among them the same way.
+  const aligned = [
+    ...inText.map((placed) => ({
+      from: placed.place.kind === 'range' ? placed.place.from : Number.POSITIVE_INFINITY,
+      item: card(placed),
+    })),
+    ...visibleSuggestions.map((suggestion) => ({ from: suggestion.from, item: suggestionCard(suggestion) })),
+  ]
+  // Stable: a thread and a suggestion at one place keep the thread first; deleted-text threads stay last.
+  aligned.sort((a, b) => a.from - b.from)
   if (draftComposer && draft?.anchor) {
     aligned.push({
       from: draftFrom ?? -1,
@@ -148,7 +185,10 @@ export function CommentsSidebar({
   }
 
   const count = (which: ThreadFilter) =>
-    which === 'all' ? threads.threads.length : threads.threads.filter((placed) => placed.thread.status === which).length
+    (which === 'resolved' ? 0 : suggestions.length) +
+    (which === 'all'
+      ? threads.threads.length
+      : threads.threads.filter((placed) => placed.thread.status === which).length)
 
   return (
     <aside id={id} className="tandem-comments" aria-label="Comments" data-open={isOpen || undefined}>
@@ -220,6 +260,10 @@ export function CommentsSidebar({
         </ul>
       )}
 
+      {suggestionActions && visibleSuggestions.length > 0 && (
+        <SuggestionsBar count={visibleSuggestions.length} actions={suggestionActions} />
+      )}
+
       {aligned.length > 0 && (
         <ul className="tandem-comments__list tandem-comments__list--aligned" ref={alignedList}>
           {aligned.map(({ item }) => item)}
@@ -227,17 +271,22 @@ export function CommentsSidebar({
       )}
 
       {!threads.isLoaded && !threads.loadError && <p className="tandem-comments__empty">Loading comments…</p>}
-      {threads.isLoaded && visible.length === 0 && !draft && pendingThreads.length === 0 && refused.length === 0 && (
-        <p className="tandem-comments__empty">
-          {filter === 'resolved'
-            ? 'No resolved threads.'
-            : filter === 'open' && threads.threads.length > 0
-              ? 'No open threads.'
-              : mayComment
-                ? 'No comments yet. Select text and press Comment.'
-                : 'No comments yet.'}
-        </p>
-      )}
+      {threads.isLoaded &&
+        visible.length === 0 &&
+        visibleSuggestions.length === 0 &&
+        !draft &&
+        pendingThreads.length === 0 &&
+        refused.length === 0 && (
+          <p className="tandem-comments__empty">
+            {filter === 'resolved'
+              ? 'No resolved threads.'
+              : filter === 'open' && threads.threads.length > 0
+                ? 'No open threads.'
+                : mayComment
+                  ? 'No comments yet. Select text and press Comment.'
+                  : 'No comments yet.'}
+          </p>
+        )}
 
       {(onDocument.length > 0 || mayComment) && (
         <section className="tandem-comments__document" aria-label="On the whole document">
