@@ -157,7 +157,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
             docId={docId}
             serverUrl={location.origin}
             provider={provider}
-            readOnly={!canEdit}
+            readOnly={isViewOnly}
             role={access?.role ?? 'edit'}
             user={identity}
             theme={theme}

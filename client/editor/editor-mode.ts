@@ -42,10 +42,20 @@ export function isEditorMode(value: unknown): value is EditorMode {
 
 const MODE_KEY_PREFIX = 'tandem:mode:'
 
+interface KeyValueStorage {
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+}
+
+/** localStorage, typed without the DOM library (this module is also checked as Node code by the tests). */
+function pageStorage(): KeyValueStorage | undefined {
+  return (globalThis as { localStorage?: KeyValueStorage }).localStorage
+}
+
 /** The mode last chosen for `docId` in this browser, or null. */
 export function rememberedMode(docId: string): EditorMode | null {
   try {
-    const stored = localStorage.getItem(MODE_KEY_PREFIX + docId)
+    const stored = pageStorage()?.getItem(MODE_KEY_PREFIX + docId) ?? null
     return isEditorMode(stored) ? stored : null
   } catch {
     return null // storage off (privacy mode): nothing remembered
@@ -54,7 +64,7 @@ export function rememberedMode(docId: string): EditorMode | null {
 
 export function rememberMode(docId: string, mode: EditorMode): void {
   try {
-    localStorage.setItem(MODE_KEY_PREFIX + docId, mode)
+    pageStorage()?.setItem(MODE_KEY_PREFIX + docId, mode)
   } catch {
     // storage off: the choice lasts for this page only
   }

@@ -19,17 +19,24 @@ export function authorColor(authorId: string | null | undefined): string {
     hash ^= char.codePointAt(0) ?? 0
     hash = Math.imul(hash, 16777619)
   }
+  // Murmur3's finaliser: ids that differ in their last characters land on different colours too.
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b)
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35)
+  hash ^= hash >>> 16
   return USER_COLORS[(hash >>> 0) % USER_COLORS.length] ?? USER_COLORS[0]
 }
 
 /** Draws a suggestion mark as its schema says (`<ins>`, `<del>`, the format span), with its author's colour. */
-const colouredMarkView: MarkViewConstructor = (mark: Mark, _view, inline) => {
+const colouredMarkView: MarkViewConstructor = (mark: Mark, view, inline) => {
   const toDOM = mark.type.spec.toDOM
   const spec: DOMOutputSpec = toDOM ? toDOM(mark, inline) : ['span', 0]
-  const rendered = DOMSerializer.renderSpec(document, spec)
+  // The view's own document (not the global): structural for the Node type-check, see below.
+  const { ownerDocument } = view.dom as unknown as { ownerDocument: Parameters<typeof DOMSerializer.renderSpec>[0] }
+  const rendered = DOMSerializer.renderSpec(ownerDocument, spec)
   const author = typeof mark.attrs.author === 'string' ? mark.attrs.author : null
-  if (rendered.dom instanceof HTMLElement)
-    rendered.dom.style.setProperty(SUGGESTION_COLOR_VARIABLE, authorColor(author))
+  // Structural: this module is also type-checked without the DOM library (the unit tests).
+  const element = rendered.dom as { style?: { setProperty(name: string, value: string): void } }
+  element.style?.setProperty(SUGGESTION_COLOR_VARIABLE, authorColor(author))
   return { dom: rendered.dom, contentDOM: rendered.contentDOM ?? undefined }
 }
 
