@@ -19,7 +19,7 @@ import { CommentsLayer } from './comments/comments-layer.js'
 import { useOwnAuthorIds } from './comments/threads-binding.js'
 import { EditorMode, useEditorMode } from './editor-mode.js'
 import { ModeMenu } from './mode-menu.js'
-import { useSuggestingMode } from './suggesting-mode.js'
+import { SuggestingAuthorRef, useSuggestingMode } from './suggesting-mode.js'
 import { ReviewToolbar, Toolbar } from './toolbar.js'
 import { completeUser, type EditorUser } from './user-identity.js'
 
@@ -192,7 +192,7 @@ function EditorSurface({
   const authorIds = useOwnAuthorIds(provider)
   const author = { id: authorIds.at(-1) ?? authorIds[0] ?? '', name: identity.name }
   const isSuggesting = mode === EditorMode.Suggesting
-  const initialSuggesting = useRef({ author, enabled: isSuggesting })
+  const initialSuggesting = useRef({ author: new SuggestingAuthorRef(author.id, author.name), enabled: isSuggesting })
   const editor = useEditor(
     {
       extensions: editorExtensions({
@@ -226,7 +226,7 @@ function EditorSurface({
 
   useEffect(() => (editor ? uploader.attach(editor) : undefined), [editor, uploader])
 
-  useSuggestingMode(editor, isSuggesting, author)
+  useSuggestingMode(editor, isSuggesting, initialSuggesting.current.author, author)
 
   const onReadyRef = useRef(onReady)
   onReadyRef.current = onReady

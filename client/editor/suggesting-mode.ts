@@ -8,11 +8,30 @@ export interface SuggestingAuthor {
 }
 
 /**
- * Keeps the editor's Suggesting extension in step with the chosen mode and with who is writing:
- * the mode menu switches it, and the author's id (known once the token is read) and name (changed
- * in the presence bar) reach the suggestions typed from then on.
+ * The author the Suggesting extension marks suggestions with, changeable after the editor exists:
+ * the token's person is known only once the token is read, and the writer may rename themselves.
+ * The extension reads its `author` option at each edit; Tiptap copies plain-object options when it
+ * configures an extension (a later change to a copy would be lost), but keeps an instance of a class
+ * by reference, so changing this object's fields reaches the next suggestion.
  */
-export function useSuggestingMode(editor: Editor | null, isSuggesting: boolean, author: SuggestingAuthor): void {
+export class SuggestingAuthorRef implements SuggestingAuthor {
+  constructor(
+    public id: string,
+    public name: string,
+  ) {}
+}
+
+/**
+ * Keeps the editor's Suggesting extension in step with the chosen mode and with who is writing:
+ * the mode menu switches it, and `author` (id and name) reaches `authorRef`, the object the extension
+ * was configured with, so the suggestions typed from then on carry it.
+ */
+export function useSuggestingMode(
+  editor: Editor | null,
+  isSuggesting: boolean,
+  authorRef: SuggestingAuthorRef,
+  author: SuggestingAuthor,
+): void {
   useEffect(() => {
     if (!editor || editor.isDestroyed) return
     if (editor.storage.suggesting.enabled !== isSuggesting) editor.commands.setSuggesting(isSuggesting)
@@ -20,13 +39,7 @@ export function useSuggestingMode(editor: Editor | null, isSuggesting: boolean, 
 
   const { id, name } = author
   useEffect(() => {
-    if (!editor || editor.isDestroyed) return
-    setSuggestingAuthor(editor, { id, name })
-  }, [editor, id, name])
-}
-
-/** Gives the Suggesting extension a new author for what is typed from now on. */
-function setSuggestingAuthor(editor: Editor, author: SuggestingAuthor): void {
-  const extension = editor.extensionManager.extensions.find((candidate) => candidate.name === 'suggesting')
-  if (extension) (extension.options as { author: SuggestingAuthor }).author = author
+    authorRef.id = id
+    authorRef.name = name
+  }, [authorRef, id, name])
 }

@@ -12,8 +12,9 @@ type BlockType = 'paragraph' | 'h1' | 'h2' | 'h3' | 'other'
 /**
  * The formatting toolbar: one tab stop (arrow keys move between buttons, as WAI-ARIA's toolbar
  * pattern asks), every button labelled with its shortcut, active marks shown with aria-pressed.
- * While Suggesting, the insertions a suggestion cannot hold (images, dividers, tables and their
- * rows and columns: no text to mark) are left out rather than refused after the fact.
+ * While Suggesting, what a suggestion cannot hold is left out (images, dividers, tables and their
+ * rows and columns: no text to mark) or disabled (block types: lists, quotes, code blocks,
+ * headings), as the Suggesting extension refuses those commands.
  */
 export function Toolbar({
   editor,
@@ -93,6 +94,7 @@ export function Toolbar({
           aria-label="Text style"
           data-toolbar-item
           tabIndex={-1}
+          disabled={isSuggesting}
           value={state.block === 'other' ? 'paragraph' : state.block}
           onChange={(event) => {
             const value = event.target.value
@@ -148,6 +150,7 @@ export function Toolbar({
         <ToolButton
           icon="bulletList"
           label="Bulleted list"
+          disabled={isSuggesting}
           shortcut={`${mod}⇧8`}
           isActive={state.bulletList}
           onClick={() => chain().toggleBulletList().run()}
@@ -155,6 +158,7 @@ export function Toolbar({
         <ToolButton
           icon="orderedList"
           label="Numbered list"
+          disabled={isSuggesting}
           shortcut={`${mod}⇧7`}
           isActive={state.orderedList}
           onClick={() => chain().toggleOrderedList().run()}
@@ -162,6 +166,7 @@ export function Toolbar({
         <ToolButton
           icon="taskList"
           label="Task list"
+          disabled={isSuggesting}
           shortcut={`${mod}⇧9`}
           isActive={state.taskList}
           onClick={() => chain().toggleTaskList().run()}
@@ -171,6 +176,7 @@ export function Toolbar({
         <ToolButton
           icon="quote"
           label="Quote"
+          disabled={isSuggesting}
           shortcut={`${mod}⇧B`}
           isActive={state.blockquote}
           onClick={() => chain().toggleBlockquote().run()}
@@ -178,6 +184,7 @@ export function Toolbar({
         <ToolButton
           icon="codeBlock"
           label="Code block"
+          disabled={isSuggesting}
           shortcut={`${mod}⌥C`}
           isActive={state.codeBlock}
           onClick={() => chain().toggleCodeBlock().run()}
