@@ -3,8 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApp, type RunningApp } from './helpers/app-server.js'
 import { launchChromium } from './helpers/browser.js'
 import { commentsLandmark, openCount, selectText } from './helpers/comments-page.js'
-import { editorText, eventually, focusEnd, syncState, uniqueDocId } from './helpers/editor-page.js'
-import { serverText, twoWriters } from './helpers/writers.js'
+import {
+  editorText,
+  eventually,
+  focusEnd,
+  newWriterContext,
+  openDocument,
+  syncState,
+  uniqueDocId,
+} from './helpers/editor-page.js'
+import { ALICE, serverText, twoWriters } from './helpers/writers.js'
 
 /** Suggesting (issue 17) in Chromium: the mode menu, suggestions live as ins/del and cards, Accept and Reject. */
 
@@ -127,8 +135,9 @@ describe('Suggesting in Chromium, two browsers', { timeout: 120_000 }, () => {
   it('the mode is remembered per document, and Viewing changes nothing', async () => {
     const docId = await documentWith('suggest-mode', 'Read only for now.')
     const other = await documentWith('suggest-mode-other', 'Another document.')
-    const { alice, close } = await twoWriters(browser, app, docId)
+    const context = await newWriterContext(browser, ALICE)
     try {
+      const alice = await openDocument(context, app.url, docId)
       await chooseMode(alice, 'Viewing')
       expect(await alice.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false')
       expect(await alice.getByRole('toolbar', { name: 'Formatting' }).count()).toBe(0)
@@ -142,7 +151,7 @@ describe('Suggesting in Chromium, two browsers', { timeout: 120_000 }, () => {
       await alice.locator('.ProseMirror[contenteditable="true"]').waitFor()
       expect(await modeButton(alice).getAttribute('aria-label')).toBe('Mode: Editing')
     } finally {
-      await close()
+      await context.close()
     }
   })
 })
