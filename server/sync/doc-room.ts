@@ -20,6 +20,8 @@ import { guardAwarenessUpdate, type AwarenessPin } from './awareness-guard.js'
 import { AwarenessCoalescer, type CoalescedAwareness } from './awareness-coalescer.js'
 import { RoomDocument } from './room-document.js'
 import { RoomPersistence, type AckProgress, type PersistenceDeps } from './room-persistence.js'
+import { suggestOnlyGuardSettled } from './suggest-only-loader.js'
+import { SuggestOnlyWrites } from './suggest-only-writes.js'
 import { TokenBucket } from './token-bucket.js'
 import { applyValidatedUpdate } from './update-guard.js'
 
@@ -75,7 +77,8 @@ interface ClientState extends AckProgress {
  * commit protocol with other instances (remote-ledger.ts).
  *
  * Write path: validate, apply (origin = the connection), broadcast to the others, append to the
- * store; acknowledge to the sender only after the append committed.
+ * store; acknowledge to the sender only after the append committed. A comment-role update is
+ * applied only if it merely suggests (suggest-only-writes.ts); view-role updates never.
  */
 export class DocRoom {
   readonly awareness: awarenessProtocol.Awareness
@@ -87,6 +90,8 @@ export class DocRoom {
   private readonly awarenessIn
   private readonly awarenessOut
   private readonly presenceTick: AwarenessCoalescer
+  /** The comment role's writes: suggestions only (suggest-only-writes.ts). */
+  private readonly suggestOnly: SuggestOnlyWrites
 
   private constructor(
     readonly docId: DocId,
@@ -95,6 +100,7 @@ export class DocRoom {
   ) {
     this.document = new RoomDocument(this, deps)
     this.persistence = new RoomPersistence<DocRoom>(this, deps, stored)
+    this.suggestOnly = new SuggestOnlyWrites(this)
     this.awareness = new awarenessProtocol.Awareness(this.document.ydoc)
     this.awarenessIn = deps.metrics.awarenessFrames.labels('in')
     this.awarenessOut = deps.metrics.awarenessFrames.labels('out')
@@ -113,6 +119,8 @@ export class DocRoom {
   /** Loads a document from storage (the caller has already subscribed to pub/sub). */
   static async load(docId: DocId, deps: RoomDeps): Promise<DocRoom> {
     const stored = await deps.store.load(docId)
+    // The suggest-only check must be loaded before a comment-role update can arrive (suggest-only-loader.ts).
+    await suggestOnlyGuardSettled()
     const room = new DocRoom(docId, deps, stored)
     await room.document.load(stored)
     return room
@@ -200,6 +208,7 @@ export class DocRoom {
       acked: 0,
       hasSentStep2: false,
     })
+    if (principal.role === Role.Comment) this.suggestOnly.prepare()
     this.document.greet(connection)
     const states = this.awareness.getStates()
     if (states.size > 0) {
@@ -220,12 +229,14 @@ export class DocRoom {
   setPrincipal(connection: Connection, principal: Principal): void {
     const state = this.clients.get(connection)
     if (state) state.principal = principal
+    if (principal.role === Role.Comment) this.suggestOnly.prepare()
   }
 
   leave(connection: Connection): void {
     const state = this.clients.get(connection)
     if (!state) return
     this.clients.delete(connection)
+    this.suggestOnly.forget(connection, ![...this.clients.values()].some((c) => c.principal.role === Role.Comment))
     // Peers see the cursor vanish now, not after the 30 s awareness timeout.
     const id = state.awarenessPin.clientId
     if (id !== null && this.awareness.getStates().has(id)) {
@@ -295,6 +306,7 @@ export class DocRoom {
     this.presenceTick.flushNow()
     this.presenceTick.stop()
     this.persistence.close()
+    this.suggestOnly.dispose()
     this.document.destroy()
     this.document.ydoc.off('update', this.onDocUpdate)
     this.awareness.off('update', this.onAwarenessUpdate)
@@ -329,17 +341,18 @@ export class DocRoom {
         if (syncType === SyncMessageType.Step2) state.hasSentStep2 = true
         const update = readVarUint8Array(decoder)
         this.deps.metrics.updatesIn.inc()
-        if (state.principal.role !== Role.Edit) {
-          // Viewers legitimately send a SyncStep2 on connect; one that adds nothing is harmless.
-          if (!this.containsUpdate(update)) return this.denyWrite(connection, state.principal.role)
+        const { role } = state.principal
+        // Viewers and commenters legitimately send a SyncStep2 on connect; one that adds nothing is harmless.
+        if (role !== Role.Edit && this.containsUpdate(update)) {
+          // Nothing to apply or check.
+        } else if (role === Role.View) {
+          return this.denyWrite(connection, role)
         } else {
-          if (this.persistence.storedBytes > this.deps.limits.maxDocumentBytes) {
-            throw new SyncError(
-              ErrorCode.DocumentTooLarge,
-              `document is over its ${this.deps.limits.maxDocumentBytes}-byte budget; no more changes accepted`,
-            )
+          this.checkDocumentSize()
+          const apply = role === Role.Comment ? this.applySuggestion : this.applyEdit
+          if (!this.applyMeasured(connection, state, update, isFirstStep2, apply)) {
+            return this.denyWrite(connection, role)
           }
-          this.applyMeasured(connection, state, update, isFirstStep2)
         }
         state.updateFrames++
         if (connection.wantsAcks) this.persistence.acknowledgeWhenDurable(connection, state, state.updateFrames)
@@ -374,15 +387,24 @@ export class DocRoom {
   }
 
   /**
-   * A connection's first SyncStep2 is exempt from the cut-off (it is still size-limited and
+   * Applies an update with `apply` (an edit as it is, a comment-role update after the suggest-only
+   * check) and charges the time, check included, to the connection's apply budget; false when
+   * `apply` refused it. A connection's first SyncStep2 is exempt from the cut-off (it is still size-limited and
    * charged): it carries a whole offline session or a large document, once per connection, and
    * refusing it would refuse a real user's work.
    */
-  private applyMeasured(connection: Connection, state: ClientState, update: Uint8Array, isFirstStep2: boolean): void {
+  private applyMeasured(
+    connection: Connection,
+    state: ClientState,
+    update: Uint8Array,
+    isFirstStep2: boolean,
+    apply: (connection: Connection, principal: Principal, update: Uint8Array) => boolean,
+  ): boolean {
     const startedAt = performance.now()
     let failure: unknown = null
+    let isApplied = false
     try {
-      applyValidatedUpdate(this.doc, update, connection, { maxAttributeChars: MAX_ATTRIBUTE_CHARS })
+      isApplied = apply(connection, state.principal, update)
     } catch (error) {
       failure = error
     }
@@ -395,6 +417,26 @@ export class DocRoom {
       throw new SyncError(ErrorCode.RateLimited, 'updates are too expensive to apply; slow down')
     }
     if (failure) throw failure
+    return isApplied
+  }
+
+  /** An edit-role update: applied as it is. */
+  private readonly applyEdit = (connection: Connection, _principal: Principal, update: Uint8Array): boolean => {
+    applyValidatedUpdate(this.doc, update, connection, { maxAttributeChars: MAX_ATTRIBUTE_CHARS })
+    return true
+  }
+
+  /** A comment-role update: applied only if it changes nothing but its author's suggestions (false: refused). */
+  private readonly applySuggestion = (connection: Connection, principal: Principal, update: Uint8Array): boolean =>
+    this.suggestOnly.apply(connection, principal, update, { maxAttributeChars: MAX_ATTRIBUTE_CHARS })
+
+  private checkDocumentSize(): void {
+    if (this.persistence.storedBytes > this.deps.limits.maxDocumentBytes) {
+      throw new SyncError(
+        ErrorCode.DocumentTooLarge,
+        `document is over its ${this.deps.limits.maxDocumentBytes}-byte budget; no more changes accepted`,
+      )
+    }
   }
 
   /** True when applying `update` would change nothing (a viewer's catch-up SyncStep2). */
@@ -407,7 +449,7 @@ export class DocRoom {
   }
 
   /**
-   * Refuses a viewer's change without closing: y-websocket's permission-denied message (type 2),
+   * Refuses a viewer's change, or a commenter's that is more than a suggestion, without closing: y-websocket's permission-denied message (type 2),
    * which stock clients report and Tandem's client shows as "view only". The change is not applied,
    * not stored, not acknowledged.
    */
