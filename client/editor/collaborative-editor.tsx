@@ -16,7 +16,7 @@ import {
 } from './hooks.js'
 import type { CommentRole } from './comments/comment-permissions.js'
 import { CommentsLayer } from './comments/comments-layer.js'
-import { useOwnAuthorIds } from './comments/threads-binding.js'
+import { useSuggestionAuthor } from './comments/threads-binding.js'
 import { EditorMode, useEditorMode } from './editor-mode.js'
 import { ModeMenu } from './mode-menu.js'
 import { SuggestingAuthorRef, useSuggestingMode } from './suggesting-mode.js'
@@ -189,8 +189,7 @@ function EditorSurface({
   // One per provider, like the editor: image uploads and readers' image addresses for this document.
   const uploader = useMemo(() => new ImageUploader(provider), [provider])
   // Suggestions name the token's person when it names one, else this browser (as comments do).
-  const authorIds = useOwnAuthorIds(provider)
-  const author = { id: authorIds.at(-1) ?? authorIds[0] ?? '', name: identity.name }
+  const author = useSuggestionAuthor(provider, identity.name)
   const isSuggesting = mode === EditorMode.Suggesting
   const initialSuggesting = useRef({ author: new SuggestingAuthorRef(author.id, author.name), enabled: isSuggesting })
   const editor = useEditor(

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mintToken } from '../../server/index.js'
 import { startApp, type RunningApp } from './helpers/app-server.js'
 import { launchChromium } from './helpers/browser.js'
 import { commentsLandmark, openCount, selectText } from './helpers/comments-page.js'
@@ -152,6 +154,86 @@ describe('Suggesting in Chromium, two browsers', { timeout: 120_000 }, () => {
       expect(await modeButton(alice).getAttribute('aria-label')).toBe('Mode: Editing')
     } finally {
       await context.close()
+    }
+  })
+})
+
+describe('a comment link suggests, an editor decides', { timeout: 120_000 }, () => {
+  const secret = randomBytes(32).toString('base64')
+  let authApp: RunningApp
+
+  beforeAll(async () => {
+    authApp = await startApp({ authSecret: secret })
+  }, 120_000)
+
+  afterAll(async () => {
+    await authApp?.close()
+  })
+
+  const token = (doc: string, role: 'edit' | 'comment' | 'view', name: string, userId: string) =>
+    mintToken({ secret, doc, role, ttlSeconds: 600, name, userId })
+
+  async function openWith(docId: string, link: string): Promise<{ page: Page; close: () => Promise<void> }> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } })
+    const page = await context.newPage()
+    await page.goto(`${authApp.url}/d/${docId}?token=${link}`)
+    await eventually(() => syncState(page)).toBe('saved')
+    return { page, close: () => context.close() }
+  }
+
+  it('the reviewer’s insertion and deletion reach the editor live; Accept and Reject converge both browsers and the server', async () => {
+    const docId = uniqueDocId('comment-suggests')
+    await authApp.server.documents.create({
+      docId,
+      content: { source: 'The quick brown fox jumps.', format: 'markdown' },
+    })
+    const editor = await openWith(docId, await token(docId, 'edit', 'Editor Ed', 'ed-1'))
+    const reviewer = await openWith(docId, await token(docId, 'comment', 'Rita Reviewer', 'rita-1'))
+    try {
+      // The comment link opens in Suggesting, editable, and offers no Editing.
+      await reviewer.page.getByRole('button', { name: 'Mode: Suggesting' }).waitFor()
+      expect(await reviewer.page.locator('.ProseMirror').getAttribute('contenteditable')).toBe('true')
+      await eventually(() => editorText(reviewer.page)).toBe('The quick brown fox jumps.')
+
+      await focusEnd(reviewer.page)
+      await reviewer.page.keyboard.type(' Today')
+      await selectText(reviewer.page, 'quick ')
+      await reviewer.page.keyboard.press('Backspace')
+      await eventually(() => suggested(reviewer.page, 'ins')).toEqual([' Today'])
+      await eventually(() => suggested(reviewer.page, 'del')).toEqual(['quick '])
+      // The server took them (suggestions of the token's own person): saved, no refusal.
+      await eventually(() => syncState(reviewer.page)).toBe('saved')
+      expect(await reviewer.page.locator('.tandem-editor__banner').count()).toBe(0)
+      // A reviewer proposes; deciding is for editors.
+      await suggestionCard(reviewer.page, 'Add:').waitFor()
+      expect(await commentsLandmark(reviewer.page).getByRole('button', { name: 'Accept' }).count()).toBe(0)
+
+      // The editor sees both live, as ins/del and cards naming the reviewer.
+      await eventually(() => suggested(editor.page, 'ins')).toEqual([' Today'])
+      await eventually(() => suggested(editor.page, 'del')).toEqual(['quick '])
+      const addCard = suggestionCard(editor.page, 'Add:')
+      const deleteCard = suggestionCard(editor.page, 'Delete:')
+      expect(await addCard.textContent()).toContain('Rita Reviewer')
+      expect(await deleteCard.textContent()).toContain('Rita Reviewer')
+
+      await addCard.getByRole('button', { name: 'Accept', exact: true }).click()
+      await deleteCard.getByRole('button', { name: 'Reject', exact: true }).click()
+      const final = 'The quick brown fox jumps. Today'
+      for (const page of [editor.page, reviewer.page]) {
+        await eventually(() => suggested(page, 'ins')).toEqual([])
+        await eventually(() => suggested(page, 'del')).toEqual([])
+        await eventually(() => editorText(page)).toBe(final)
+      }
+      await eventually(() => syncState(editor.page)).toBe('saved')
+      const viewToken = await token(docId, 'view', 'Reader', 'reader-1')
+      await eventually(async () => {
+        const response = await fetch(`${authApp.url}/api/docs/${docId}/content?format=text`, {
+          headers: { Authorization: `Bearer ${viewToken}` },
+        })
+        return (await response.text()).trim()
+      }).toBe(final)
+    } finally {
+      await Promise.all([editor.close(), reviewer.close()])
     }
   })
 })

@@ -56,3 +56,34 @@ export function useOwnAuthorIds(provider: TandemProvider | null): readonly strin
   }, [provider])
   return ids
 }
+
+/** Who this writer's suggestions name (the Suggesting extension's author). */
+export interface SuggestionAuthorIdentity {
+  id: string
+  name: string
+}
+
+/**
+ * The author of this writer's suggestions: the token's person (its `sub`, and its `name` when it
+ * has one: the server then requires that `sub` on the suggestions), else this browser's author id
+ * with `fallbackName` (the name the writer chose), as comments do.
+ */
+export function useSuggestionAuthor(provider: TandemProvider | null, fallbackName: string): SuggestionAuthorIdentity {
+  const [person, setPerson] = useState<{ id: string; name: string | null } | null>(null)
+  useEffect(() => {
+    if (!provider) return
+    let isCurrent = true
+    provider
+      .getToken()
+      .then((token) => {
+        const sub = tokenSubject(token)
+        const name = tokenClaim(token, 'name')
+        if (isCurrent && sub) setPerson({ id: sub, name: typeof name === 'string' && name.trim() ? name : null })
+      })
+      .catch(() => undefined) // no token: the browser id is all there is
+    return () => {
+      isCurrent = false
+    }
+  }, [provider])
+  return { id: person?.id ?? browserAuthorId(), name: person?.name ?? fallbackName }
+}
