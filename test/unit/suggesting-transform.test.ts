@@ -1,0 +1,428 @@
+// @vitest-environment happy-dom
+import type { Editor } from '@tiptap/core'
+import * as Y from 'yjs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { SuggestionsView, resolveSuggestions, listSuggestions } from '../../shared/suggestions/suggestions.js'
+import {
+  SuggestingEditors,
+  backspace,
+  forwardDelete,
+  plain,
+  posOf,
+  remove,
+  serverDocOf,
+  suggestionRuns,
+  type,
+} from '../helpers/suggesting-editors.js'
+
+const editors = new SuggestingEditors()
+afterEach(() => {
+  // Every suggesting edit of every test passes the server's suggest-only check.
+  expect(editors.checks.filter((check) => !check.passed)).toEqual([])
+  editors.destroy()
+})
+
+const accepted = (editor: Editor) => resolveSuggestions(editor.state.doc, SuggestionsView.Accept)
+const rejected = (editor: Editor) => resolveSuggestions(editor.state.doc, SuggestionsView.Reject)
+
+function yUndoManagerOf(editor: Editor): Y.UndoManager {
+  for (const plugin of editor.state.plugins) {
+    const state = plugin.getState(editor.state) as { undoManager?: Y.UndoManager } | undefined
+    if (state?.undoManager instanceof Y.UndoManager) return state.undoManager
+  }
+  throw new Error('no Yjs undo manager')
+}
+
+describe('suggesting: text', () => {
+  it('typing and deleting become an insertion and a deletion by the author; the peer sees both', () => {
+    const { alice, bob, b } = editors.pair('<p>The quick brown fox.</p>')
+    type(alice, posOf(alice, 'quick'), 'very ')
+    remove(alice, posOf(alice, 'brown '), posOf(alice, 'brown ', 'end'))
+    expect(suggestionRuns(bob.state.doc)).toEqual([
+      { kind: 'insertion', author: 'alice', id: 'alice#1', text: 'very ' },
+      { kind: 'deletion', author: 'alice', id: 'alice#2', text: 'brown ' },
+    ])
+    expect(plain(serverDocOf(bob, b))).toBe('The very quick brown fox.')
+    const [insertion] = listSuggestions(bob.state.doc)
+    expect(insertion).toMatchObject({ author: 'alice', authorName: 'ALICE', kind: 'add', inserted: 'very ' })
+    expect(insertion?.id).toMatch(/^alice:[0-9a-f]{16}$/)
+    expect(typeof insertion?.at).toBe('number')
+  })
+
+  it('accept all gives the edited text, reject all the original; both editors converge', () => {
+    const { alice, bob } = editors.pair('<p>The quick brown fox.</p>')
+    type(alice, posOf(alice, 'quick'), 'very ')
+    remove(alice, posOf(alice, 'brown '), posOf(alice, 'brown ', 'end'))
+    expect(bob.commands.acceptAllSuggestions()).toBe(true)
+    expect(bob.getHTML()).toBe('<p>The very quick fox.</p>')
+    expect(alice.getHTML()).toBe(bob.getHTML())
+    expect(bob.commands.acceptAllSuggestions()).toBe(false) // nothing left
+
+    const second = editors.pair('<p>The quick brown fox.</p>')
+    type(second.alice, posOf(second.alice, 'quick'), 'very ')
+    remove(second.alice, posOf(second.alice, 'brown '), posOf(second.alice, 'brown ', 'end'))
+    second.bob.commands.rejectAllSuggestions()
+    expect(second.bob.getHTML()).toBe('<p>The quick brown fox.</p>')
+    expect(second.alice.getHTML()).toBe(second.bob.getHTML())
+  })
+
+  it('accepting a deletion between two spaces keeps both spaces, as the plain deletion does', () => {
+    const { alice, bob } = editors.pair('<p>The quick brown fox.</p>')
+    remove(alice, posOf(alice, 'brown'), posOf(alice, 'brown', 'end'))
+    bob.commands.acceptAllSuggestions()
+    expect(bob.getHTML()).toBe('<p>The quick  fox.</p>')
+  })
+
+  it('accepts and rejects one suggestion by id', () => {
+    const { alice, bob } = editors.pair('<p>The quick brown fox.</p>')
+    type(alice, posOf(alice, 'quick'), 'very ')
+    remove(alice, posOf(alice, 'brown '), posOf(alice, 'brown ', 'end'))
+    const [insertion, deletion] = listSuggestions(bob.state.doc)
+    expect(bob.commands.acceptSuggestion(insertion!.id)).toBe(true)
+    expect(bob.commands.rejectSuggestion(deletion!.id)).toBe(true)
+    expect(bob.getHTML()).toBe('<p>The very quick brown fox.</p>')
+    expect(bob.commands.rejectSuggestion('nobody:0')).toBe(false)
+  })
+
+  it('typing inside or at the end of one’s own insertion extends it (one suggestion)', () => {
+    const { alice, bob } = editors.pair('<p>The quick fox.</p>')
+    type(alice, posOf(alice, 'quick'), 'very ')
+    type(alice, posOf(alice, 'ery'), 'X')
+    type(alice, posOf(alice, 'ery ', 'end'), 'Y')
+    expect(suggestionRuns(bob.state.doc)).toEqual([
+      { kind: 'insertion', author: 'alice', id: 'alice#1', text: 'vXery Y' },
+    ])
+  })
+
+  it('consecutive Backspaces are one deletion; typing after them makes it a replacement', () => {
+    const { alice, bob } = editors.pair('<p>The quick fox.</p>')
+    alice.commands.setTextSelection(posOf(alice, 'quick', 'end'))
+    for (let i = 0; i < 5; i++) backspace(alice)
+    type(alice, alice.state.selection.from, 'slow')
+    expect(suggestionRuns(bob.state.doc)).toEqual([
+      { kind: 'deletion', author: 'alice', id: 'alice#1', text: 'quick' },
+      { kind: 'insertion', author: 'alice', id: 'alice#1', text: 'slow' },
+    ])
+    expect(listSuggestions(bob.state.doc)).toMatchObject([{ kind: 'replace', deleted: 'quick', inserted: 'slow' }])
+    expect(accepted(bob).textContent).toBe('The slow fox.')
+  })
+
+  it('forward Delete moves past the text it marks, so repeated Deletes go on', () => {
+    const { alice } = editors.pair('<p>The quick fox.</p>')
+    alice.commands.setTextSelection(posOf(alice, 'quick'))
+    for (let i = 0; i < 6; i++) forwardDelete(alice)
+    expect(suggestionRuns(alice.state.doc)).toMatchObject([{ kind: 'deletion', text: 'quick ' }])
+  })
+
+  it('deleting one’s own insertion removes it for real', () => {
+    const { alice, bob } = editors.pair('<p>The fox.</p>')
+    type(alice, posOf(alice, 'fox'), 'big ')
+    remove(alice, posOf(alice, 'ig'), posOf(alice, 'ig', 'end'))
+    expect(suggestionRuns(bob.state.doc)).toMatchObject([{ kind: 'insertion', text: 'b ' }])
+  })
+
+  it('deleting inside someone else’s insertion marks it deleted by you; their suggestion is untouched', () => {
+    const { alice, bob } = editors.pair('<p>The quick fox.</p>')
+    type(bob, posOf(bob, 'fox'), 'big ')
+    remove(alice, posOf(alice, 'ig'), posOf(alice, 'ig', 'end'))
+    expect(suggestionRuns(bob.state.doc)).toEqual([
+      { kind: 'insertion', author: 'bob', id: 'bob#1', text: 'big ' },
+      { kind: 'deletion', author: 'alice', id: 'alice#2', text: 'ig' },
+    ])
+    // Accepting Bob's insertion keeps Alice's deletion of part of it; accepting that removes it.
+    const [bobs, alices] = listSuggestions(bob.state.doc)
+    bob.commands.acceptSuggestion(bobs!.id)
+    expect(suggestionRuns(bob.state.doc)).toMatchObject([{ kind: 'deletion', author: 'alice', text: 'ig' }])
+    bob.commands.acceptSuggestion(alices!.id)
+    expect(bob.getHTML()).toBe('<p>The quick b fox.</p>')
+  })
+
+  it('rejecting the insertion someone deleted part of removes it all; rejecting the deletion keeps it', () => {
+    const { alice, bob } = editors.pair('<p>The quick fox.</p>')
+    type(bob, posOf(bob, 'fox'), 'big ')
+    remove(alice, posOf(alice, 'ig'), posOf(alice, 'ig', 'end'))
+    const [bobs, alices] = listSuggestions(bob.state.doc)
+    alice.commands.rejectSuggestion(alices!.id)
+    expect(suggestionRuns(bob.state.doc)).toMatchObject([{ kind: 'insertion', author: 'bob', text: 'big ' }])
+    alice.commands.rejectSuggestion(bobs!.id)
+    expect(bob.getHTML()).toBe('<p>The quick fox.</p>')
+  })
+
+  it('typing next to someone else’s suggestion starts your own (never under their id)', () => {
+    const { alice, bob } = editors.pair('<p>The quick fox.</p>')
+    type(bob, posOf(bob, 'fox'), 'big ')
+    type(alice, posOf(alice, 'big ', 'end'), 'red ')
+    type(alice, posOf(alice, 'The', 'end'), '!')
+    expect(suggestionRuns(alice.state.doc)).toEqual([
+      { kind: 'insertion', author: 'alice', id: 'alice#1', text: '!' },
+      { kind: 'insertion', author: 'bob', id: 'bob#2', text: 'big ' },
+      { kind: 'insertion', author: 'alice', id: 'alice#3', text: 'red ' },
+    ])
+  })
+
+  it('typing inside someone else’s insertion splits it around your own', () => {
+    const { alice, bob } = editors.pair('<p>The fox.</p>')
+    type(bob, posOf(bob, 'fox'), 'big ')
+    type(alice, posOf(alice, 'ig '), 'X')
+    expect(suggestionRuns(alice.state.doc).map((run) => [run.author, run.text])).toEqual([
+      ['bob', 'b'],
+      ['alice', 'X'],
+      ['bob', 'ig '],
+    ])
+    expect(listSuggestions(alice.state.doc).map((s) => s.inserted)).toEqual(['big ', 'X'])
+  })
+
+  it('text typed where someone proposes a deletion goes after the deleted text', () => {
+    const { alice, bob } = editors.pair('<p>The quick fox.</p>')
+    remove(bob, posOf(bob, 'quick'), posOf(bob, 'quick', 'end'))
+    type(alice, posOf(alice, 'quick'), 'slow')
+    expect(plain(alice.state.doc)).toBe('The quickslow fox.')
+    expect(suggestionRuns(alice.state.doc).map((run) => [run.kind, run.author, run.text])).toEqual([
+      ['deletion', 'bob', 'quick'],
+      ['insertion', 'alice', 'slow'],
+    ])
+  })
+
+  it('selecting text and typing replaces it (one suggestion)', () => {
+    const { alice, bob } = editors.pair('<p>The quick fox.</p>')
+    alice.commands.setTextSelection({ from: posOf(alice, 'quick'), to: posOf(alice, 'quick', 'end') })
+    alice.view.dispatch(alice.state.tr.insertText('slow'))
+    expect(listSuggestions(bob.state.doc)).toMatchObject([{ kind: 'replace', deleted: 'quick', inserted: 'slow' }])
+    expect(accepted(bob).textContent).toBe('The slow fox.')
+    expect(rejected(bob).textContent).toBe('The quick fox.')
+  })
+})
+
+describe('suggesting: formatting', () => {
+  it('bold is a format suggestion, not delete + insert; reject takes it off, accept keeps it', () => {
+    const { alice, bob } = editors.pair('<p>The quick fox.</p>')
+    alice.commands.setTextSelection({ from: posOf(alice, 'quick'), to: posOf(alice, 'quick', 'end') })
+    alice.commands.toggleBold()
+    expect(plain(bob.state.doc)).toBe('The quick fox.')
+    expect(listSuggestions(bob.state.doc)).toMatchObject([
+      { kind: 'format', author: 'alice', added: [{ type: 'bold' }], removed: [] },
+    ])
+    expect(accepted(bob).toString()).toBe('doc(paragraph("The ", bold("quick"), " fox."))')
+    expect(rejected(bob).toString()).toBe('doc(paragraph("The quick fox."))')
+  })
+
+  it('removing bold, then putting it back, leaves no suggestion', () => {
+    const { alice, bob } = editors.pair('<p>The <strong>quick</strong> fox.</p>')
+    alice.commands.setTextSelection({ from: posOf(alice, 'quick'), to: posOf(alice, 'quick', 'end') })
+    alice.commands.toggleBold()
+    expect(listSuggestions(bob.state.doc)).toMatchObject([{ kind: 'format', added: [], removed: [{ type: 'bold' }] }])
+    expect(rejected(bob).toString()).toBe('doc(paragraph("The ", bold("quick"), " fox."))')
+    alice.commands.toggleBold()
+    expect(listSuggestions(bob.state.doc)).toEqual([])
+  })
+
+  it('italic on text with another author’s format suggestion is refused (the doc stays)', () => {
+    const { alice, bob } = editors.pair('<p>The quick fox.</p>')
+    bob.commands.setTextSelection({ from: posOf(bob, 'quick'), to: posOf(bob, 'quick', 'end') })
+    bob.commands.toggleBold()
+    const before = alice.state.doc
+    alice.commands.setTextSelection({ from: posOf(alice, 'quick'), to: posOf(alice, 'quick', 'end') })
+    alice.commands.toggleItalic()
+    expect(alice.state.doc.eq(before)).toBe(true)
+  })
+
+  it('formatting one’s own insertion is plain formatting of it', () => {
+    const { alice, bob } = editors.pair('<p>The fox.</p>')
+    type(alice, posOf(alice, 'fox'), 'big ')
+    alice.commands.setTextSelection({ from: posOf(alice, 'big'), to: posOf(alice, 'big', 'end') })
+    alice.commands.toggleBold()
+    expect(listSuggestions(bob.state.doc)).toMatchObject([{ kind: 'add', inserted: 'big ' }])
+    expect(accepted(bob).toString()).toBe('doc(paragraph("The ", bold("big"), " fox."))')
+  })
+})
+
+describe('suggesting: paragraphs', () => {
+  it('Enter splits the paragraph with anchors; reject joins it again, accept keeps the split', () => {
+    const { alice, bob } = editors.pair('<p>First second.</p>')
+    alice.commands.setTextSelection(posOf(alice, ' second'))
+    alice.commands.splitBlock()
+    expect(bob.state.doc.childCount).toBe(2)
+    expect(suggestionRuns(bob.state.doc)).toMatchObject([{ kind: 'insertion', author: 'alice', text: '¶¶' }])
+    expect(rejected(bob).toString()).toBe('doc(paragraph("First second."))')
+    expect(accepted(bob).toString()).toBe('doc(paragraph("First"), paragraph(" second."))')
+  })
+
+  it('Enter at the end and typing a new paragraph is one suggestion; reject removes the paragraph', () => {
+    const { alice, bob } = editors.pair('<p>First.</p><p>Last.</p>')
+    alice.commands.setTextSelection(posOf(alice, 'First.', 'end'))
+    alice.commands.splitBlock()
+    type(alice, alice.state.selection.from, 'New')
+    expect(listSuggestions(bob.state.doc)).toMatchObject([{ kind: 'add', inserted: 'New' }])
+    expect(accepted(bob).toString()).toBe('doc(paragraph("First."), paragraph("New"), paragraph("Last."))')
+    bob.commands.rejectAllSuggestions()
+    expect(alice.getHTML()).toBe('<p>First.</p><p>Last.</p>')
+  })
+
+  it('Backspace at a paragraph start suggests the join; accept joins, reject keeps both', () => {
+    const { alice, bob } = editors.pair('<p>One</p><p>Two</p>')
+    alice.commands.setTextSelection(posOf(alice, 'Two'))
+    alice.commands.keyboardShortcut('Backspace')
+    expect(suggestionRuns(bob.state.doc)).toMatchObject([{ kind: 'deletion', author: 'alice', text: '¶¶' }])
+    expect(accepted(bob).toString()).toBe('doc(paragraph("OneTwo"))')
+    expect(rejected(bob).toString()).toBe('doc(paragraph("One"), paragraph("Two"))')
+  })
+
+  it('deleting across paragraphs marks both parts; accept joins as the plain deletion does', () => {
+    const { alice, bob } = editors.pair('<p>Alpha beta</p><p>gamma delta</p>')
+    remove(alice, posOf(alice, ' beta'), posOf(alice, ' delta'))
+    expect(suggestionRuns(bob.state.doc)).toMatchObject([{ kind: 'deletion', text: ' betagamma' }])
+    expect(accepted(bob).toString()).toBe('doc(paragraph("Alpha delta"))')
+    expect(rejected(bob).toString()).toBe('doc(paragraph("Alpha beta"), paragraph("gamma delta"))')
+  })
+
+  it('deleting a whole paragraph: accept removes it, reject keeps it; the peer sees the suggestion', () => {
+    const { alice, bob } = editors.pair('<p>Keep.</p><p>Drop.</p><p>Keep too.</p>')
+    const second = alice.state.doc.child(0).nodeSize
+    remove(alice, second, second + alice.state.doc.child(1).nodeSize)
+    expect(suggestionRuns(bob.state.doc)).toMatchObject([{ kind: 'deletion', author: 'alice', text: '¶Drop.' }])
+    expect(accepted(bob).toString()).toBe('doc(paragraph("Keep."), paragraph("Keep too."))')
+    expect(rejected(bob).toString()).toBe('doc(paragraph("Keep."), paragraph("Drop."), paragraph("Keep too."))')
+  })
+
+  it('pasting two paragraphs in the middle of one: reject restores it', () => {
+    const { alice, bob } = editors.pair('<p>Start end.</p>')
+    alice.commands.insertContentAt(posOf(alice, ' end'), '<p>one</p><p>two</p>')
+    expect(plain(accepted(bob))).toBe('Startonetwo end.')
+    expect(rejected(bob).toString()).toBe('doc(paragraph("Start end."))')
+  })
+})
+
+describe('suggesting: lists', () => {
+  it('splitting a list item syncs as anchors; reject all restores the list', () => {
+    const { alice, bob } = editors.pair('<ul><li><p>One</p></li><li><p>Two</p></li></ul>')
+    const original = bob.state.doc
+    alice.commands.setTextSelection(posOf(alice, 'One', 'end'))
+    alice.commands.splitListItem('listItem')
+    expect(bob.state.doc.child(0).childCount).toBe(3)
+    expect(suggestionRuns(bob.state.doc)).toMatchObject([{ kind: 'insertion', author: 'alice', text: '¶¶' }])
+    bob.commands.rejectAllSuggestions()
+    expect(alice.state.doc.toJSON()).toEqual(original.toJSON())
+  })
+
+  it('deleting across one’s own suggested list-item split removes it; reject all gives the original', () => {
+    const { alice, bob } = editors.pair('<ul><li><p>One</p></li><li><p>Two</p></li></ul>')
+    const original = bob.state.doc
+    alice.commands.setTextSelection(posOf(alice, 'One', 'end'))
+    alice.commands.splitListItem('listItem')
+    remove(alice, posOf(alice, 'ne'), posOf(alice, 'Two'))
+    bob.commands.rejectAllSuggestions()
+    expect(alice.state.doc.toJSON()).toEqual(original.toJSON())
+  })
+
+  it('deleting a whole list item: accept removes it', () => {
+    const { alice, bob } = editors.pair('<ul><li><p>One</p></li><li><p>Two</p></li><li><p>Three</p></li></ul>')
+    const original = bob.state.doc
+    const list = alice.state.doc.child(0)
+    const second = 1 + list.child(0).nodeSize
+    remove(alice, second, second + list.child(1).nodeSize)
+    expect(accepted(bob).toString()).toBe(
+      'doc(bulletList(listItem(paragraph("One")), listItem(paragraph("Three"))), paragraph)',
+    )
+    expect(rejected(bob).toJSON()).toEqual(original.toJSON())
+  })
+
+  it('wrapping in a list or sinking an item is refused while suggesting (command false, doc unchanged)', () => {
+    const { alice } = editors.pair('<p>Text</p><ul><li><p>One</p></li><li><p>Two</p></li></ul>')
+    const before = alice.state.doc
+    alice.commands.setTextSelection(posOf(alice, 'Text'))
+    expect(alice.commands.toggleBulletList()).toBe(false)
+    expect(alice.commands.toggleHeading({ level: 1 })).toBe(false)
+    alice.commands.setTextSelection(posOf(alice, 'Two'))
+    expect(alice.commands.sinkListItem('listItem')).toBe(false)
+    expect(alice.state.doc.eq(before)).toBe(true)
+    alice.commands.setSuggesting(false)
+    expect(alice.commands.sinkListItem('listItem')).toBe(true)
+  })
+})
+
+describe('suggesting: tables', () => {
+  const table = '<table><tbody><tr><td><p>Cell</p></td><td><p>Other</p></td></tr></tbody></table><p>After</p>'
+
+  it('typing and deleting inside cells sync; accept and reject work', () => {
+    const { alice, bob } = editors.pair(table)
+    const original = bob.state.doc
+    type(alice, posOf(alice, 'Cell', 'end'), ' new')
+    remove(alice, posOf(alice, 'Oth'), posOf(alice, 'Oth', 'end'))
+    expect(suggestionRuns(bob.state.doc)).toMatchObject([
+      { kind: 'insertion', text: ' new' },
+      { kind: 'deletion', text: 'Oth' },
+    ])
+    const doc = accepted(bob)
+    expect(doc.textBetween(0, doc.content.size, '|')).toBe('Cell new|er|After')
+    bob.commands.rejectAllSuggestions()
+    expect(alice.state.doc.toJSON()).toEqual(original.toJSON())
+  })
+
+  it('row and column commands return false while suggesting and change nothing', () => {
+    const { alice, bob } = editors.pair(table)
+    const original = bob.state.doc
+    alice.commands.setTextSelection(posOf(alice, 'Cell'))
+    expect(alice.commands.addRowAfter()).toBe(false)
+    expect(alice.commands.addColumnBefore()).toBe(false)
+    expect(alice.commands.deleteTable()).toBe(false)
+    expect(alice.can().addRowAfter()).toBe(false)
+    expect(alice.state.doc.toJSON()).toEqual(original.toJSON())
+    expect(bob.state.doc.toJSON()).toEqual(original.toJSON())
+  })
+
+  it('a deletion across table cells is refused, not thrown', () => {
+    const { alice } = editors.pair(table)
+    const before = alice.state.doc
+    expect(() => remove(alice, posOf(alice, 'ell'), posOf(alice, 'ther'))).not.toThrow()
+    expect(alice.state.doc.eq(before)).toBe(true)
+  })
+})
+
+describe('suggesting with Yjs: undo and convergence', () => {
+  it('per-user undo removes exactly the undoer’s suggestion; the peer’s stays; redo brings it back', () => {
+    const { alice, bob } = editors.pair('<p>The quick brown fox.</p>')
+    const manager = yUndoManagerOf(alice)
+    manager.stopCapturing()
+    manager.clear()
+    type(alice, posOf(alice, 'quick'), 'very ')
+    manager.stopCapturing()
+    type(bob, posOf(bob, 'fox.', 'end'), ' Indeed.')
+    remove(bob, posOf(bob, 'brown '), posOf(bob, 'brown ', 'end'))
+    alice.commands.undo()
+    expect(suggestionRuns(bob.state.doc).map((run) => [run.kind, run.author, run.text])).toEqual([
+      ['deletion', 'bob', 'brown '],
+      ['insertion', 'bob', ' Indeed.'],
+    ])
+    expect(alice.state.doc.toJSON()).toEqual(bob.state.doc.toJSON())
+    alice.commands.redo()
+    expect(suggestionRuns(bob.state.doc).map((run) => run.author)).toEqual(['alice', 'bob', 'bob'])
+  })
+
+  it('accept and reject are undoable by whoever did them', () => {
+    const { alice, bob } = editors.pair('<p>The quick fox.</p>')
+    type(alice, posOf(alice, 'quick'), 'very ')
+    const suggested = bob.state.doc.toJSON()
+    const manager = yUndoManagerOf(bob)
+    manager.stopCapturing()
+    bob.commands.acceptAllSuggestions()
+    expect(alice.getHTML()).toBe('<p>The very quick fox.</p>')
+    bob.commands.undo()
+    expect(alice.state.doc.toJSON()).toEqual(suggested)
+  })
+
+  it('two authors suggesting at once converge, and each one’s suggestions name them', () => {
+    const { alice, bob, a, b } = editors.pair('<p>One two three.</p><p>Four five.</p>')
+    type(alice, posOf(alice, 'two'), 'big ')
+    type(bob, posOf(bob, 'five'), 'small ')
+    remove(alice, posOf(alice, 'Four '), posOf(alice, 'Four ', 'end'))
+    remove(bob, posOf(bob, 'three'), posOf(bob, 'three', 'end'))
+    expect(alice.state.doc.toJSON()).toEqual(bob.state.doc.toJSON())
+    expect(serverDocOf(alice, a).toJSON()).toEqual(serverDocOf(bob, b).toJSON())
+    expect(suggestionRuns(alice.state.doc).map((run) => [run.kind, run.author, run.text])).toEqual([
+      ['insertion', 'alice', 'big '],
+      ['deletion', 'bob', 'three'],
+      ['deletion', 'alice', 'Four '],
+      ['insertion', 'bob', 'small '],
+    ])
+  })
+})
