@@ -122,6 +122,11 @@ describe('Suggesting in Chromium, two browsers', { timeout: 120_000 }, () => {
       await eventually(() => commentsLandmark(bob).locator('article.tandem-suggestion').count()).toBe(2)
       await commentsLandmark(bob).getByRole('button', { name: 'Accept all' }).click()
       for (const page of [alice, bob]) await eventually(() => editorText(page)).toBe('One three. Four')
+      // Deciding is an ordinary edit: the one who decided can undo it, and the suggestions come back.
+      await bob.getByRole('button', { name: 'Undo' }).click()
+      await eventually(() => commentsLandmark(alice).locator('article.tandem-suggestion').count()).toBe(2)
+      await commentsLandmark(bob).getByRole('button', { name: 'Accept all' }).click()
+      for (const page of [alice, bob]) await eventually(() => editorText(page)).toBe('One three. Four')
       await eventually(async () => (await serverText(app, docId)).trim()).toBe('One three. Four')
 
       await focusEnd(alice)
