@@ -298,6 +298,35 @@ describe('suggesting: paragraphs', () => {
     expect(plain(accepted(bob))).toBe('Startonetwo end.')
     expect(rejected(bob).toString()).toBe('doc(paragraph("Start end."))')
   })
+  it('joining across someone else’s suggested split marks their anchors; rejecting either keeps the other whole', () => {
+    const { alice, bob } = editors.pair('<p>First second.</p>')
+    alice.commands.setTextSelection(posOf(alice, ' second'))
+    alice.commands.splitBlock()
+    const split = alice.state.doc.toJSON()
+    bob.commands.setTextSelection(bob.state.doc.child(0).nodeSize + 1) // start of the second paragraph
+    bob.commands.joinBackward()
+    expect(suggestionRuns(bob.state.doc).map((run) => [run.kind, run.author, run.text])).toEqual([
+      ['insertion', 'alice', '¶¶'],
+      ['deletion', 'bob', '¶¶'],
+    ])
+    expect(accepted(bob).toString()).toBe('doc(paragraph("First second."))')
+    const [alices, bobs] = listSuggestions(bob.state.doc)
+    bob.commands.rejectSuggestion(bobs!.id)
+    expect(bob.state.doc.toJSON()).toEqual(split)
+    bob.commands.rejectSuggestion(alices!.id)
+    expect(bob.getHTML()).toBe('<p>First second.</p>')
+  })
+
+  it('joining across someone else’s suggested split where their text meets the boundary is refused', () => {
+    const { alice, bob } = editors.pair('<p>First second.</p>')
+    type(alice, posOf(alice, ' second'), 'XY')
+    alice.commands.splitBlock()
+    expect(suggestionRuns(alice.state.doc)).toMatchObject([{ kind: 'insertion', text: 'XY¶' }])
+    const before = bob.state.doc.toJSON()
+    bob.commands.setTextSelection(bob.state.doc.child(0).nodeSize + 1)
+    expect(() => bob.commands.joinBackward()).not.toThrow()
+    expect(bob.state.doc.toJSON()).toEqual(before)
+  })
 })
 
 describe('suggesting: lists', () => {
@@ -461,6 +490,8 @@ describe('suggesting: property', () => {
   }
 
   it('random edits by two suggesting authors: reject all gives the original, accept all the plain edits', () => {
+    let refusals = 0
+    let edits = 0
     const original = '<p>The quick brown fox</p><p>jumps over</p><p>the lazy dog.</p>'
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 10 }), (ops) => {
@@ -469,6 +500,7 @@ describe('suggesting: property', () => {
         const start = alice.state.doc.toJSON()
         const schema = alice.schema
         for (const o of ops) {
+          edits++
           const editor = o.by === 0 ? alice : bob
           const doc = editor.state.doc
           const positions = textPositions(doc)
@@ -477,6 +509,7 @@ describe('suggesting: property', () => {
           const accept = acceptSuggestions(new Transform(schema.nodeFromJSON(doc.toJSON())))
           const plainEdit = new Transform(accept.doc)
           const map = (pos: number) => accept.mapping.map(pos)
+          const checked = editors.checks.length
           if (o.kind === 'insert') {
             const at = pick(o.at)
             editor.view.dispatch(editor.state.tr.insert(at, editor.schema.text(o.text)))
@@ -499,12 +532,17 @@ describe('suggesting: property', () => {
             }
           }
           expect(alice.state.doc.toJSON()).toEqual(bob.state.doc.toJSON())
-          expect(accepted(alice).toJSON()).toEqual(plainEdit.doc.toJSON())
+          // A refused edit (rare: see the refusal tests) changes nothing.
+          const isRefused = editors.checks.length === checked
+          if (isRefused) refusals++
+          expect(accepted(alice).toJSON()).toEqual(isRefused ? accept.doc.toJSON() : plainEdit.doc.toJSON())
           expect(rejected(alice).toJSON()).toEqual(start)
         }
         editors.checks.forEach((check) => expect(check).toMatchObject({ passed: true }))
       }),
       { numRuns: Number(process.env.SUGGEST_RUNS ?? 80) },
     )
+    // Refusals are the exception, not a way to pass.
+    expect(refusals).toBeLessThan(edits / 20)
   })
 })

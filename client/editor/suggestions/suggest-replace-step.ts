@@ -232,6 +232,11 @@ function addBoundaryAnchors(tr: Transaction, from: number, to: number, mark: Mar
     if (isOfSuggestion(node)) return
     if (isDeletion && crossing.some((other) => other.type.name === SuggestionMarkName.Deletion)) return
     if (isDeletion && crossing.length > 0) {
+      // Their text (not an anchor) at the boundary: marking it would also delete that text, and
+      // an anchor of ours would cut their split from its boundary.
+      if (tr.doc.textBetween(char[0], char[1]) !== SUGGESTION_ANCHOR) {
+        throw new SuggestionRefused("joining across another author's suggested split")
+      }
       marked.push(char)
       return
     }
