@@ -1,8 +1,16 @@
 // @vitest-environment happy-dom
 import type { Editor } from '@tiptap/core'
+import type { Node as PMNode } from '@tiptap/pm/model'
+import { Transform } from '@tiptap/pm/transform'
+import fc from 'fast-check'
 import * as Y from 'yjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SuggestionsView, resolveSuggestions, listSuggestions } from '../../shared/suggestions/suggestions.js'
+import {
+  SuggestionsView,
+  acceptSuggestions,
+  listSuggestions,
+  resolveSuggestions,
+} from '../../shared/suggestions/suggestions.js'
 import {
   SuggestingEditors,
   backspace,
@@ -290,6 +298,35 @@ describe('suggesting: paragraphs', () => {
     expect(plain(accepted(bob))).toBe('Startonetwo end.')
     expect(rejected(bob).toString()).toBe('doc(paragraph("Start end."))')
   })
+  it('joining across someone else’s suggested split marks their anchors; rejecting either keeps the other whole', () => {
+    const { alice, bob } = editors.pair('<p>First second.</p>')
+    alice.commands.setTextSelection(posOf(alice, ' second'))
+    alice.commands.splitBlock()
+    const split = alice.state.doc.toJSON()
+    bob.commands.setTextSelection(bob.state.doc.child(0).nodeSize + 1) // start of the second paragraph
+    bob.commands.joinBackward()
+    expect(suggestionRuns(bob.state.doc).map((run) => [run.kind, run.author, run.text])).toEqual([
+      ['insertion', 'alice', '¶¶'],
+      ['deletion', 'bob', '¶¶'],
+    ])
+    expect(accepted(bob).toString()).toBe('doc(paragraph("First second."))')
+    const [alices, bobs] = listSuggestions(bob.state.doc)
+    bob.commands.rejectSuggestion(bobs!.id)
+    expect(bob.state.doc.toJSON()).toEqual(split)
+    bob.commands.rejectSuggestion(alices!.id)
+    expect(bob.getHTML()).toBe('<p>First second.</p>')
+  })
+
+  it('joining across someone else’s suggested split where their text meets the boundary is refused', () => {
+    const { alice, bob } = editors.pair('<p>First second.</p>')
+    type(alice, posOf(alice, ' second'), 'XY')
+    alice.commands.splitBlock()
+    expect(suggestionRuns(alice.state.doc)).toMatchObject([{ kind: 'insertion', text: 'XY¶' }])
+    const before = bob.state.doc.toJSON()
+    bob.commands.setTextSelection(bob.state.doc.child(0).nodeSize + 1)
+    expect(() => bob.commands.joinBackward()).not.toThrow()
+    expect(bob.state.doc.toJSON()).toEqual(before)
+  })
 })
 
 describe('suggesting: lists', () => {
@@ -424,5 +461,88 @@ describe('suggesting with Yjs: undo and convergence', () => {
       ['deletion', 'alice', 'Four '],
       ['insertion', 'bob', 'small '],
     ])
+  })
+})
+
+describe('suggesting: property', () => {
+  type Op =
+    | { kind: 'insert'; by: number; at: number; text: string }
+    | { kind: 'delete'; by: number; from: number; length: number }
+    | { kind: 'split'; by: number; at: number }
+    | { kind: 'bold'; by: number; from: number; length: number }
+  const by = fc.integer({ min: 0, max: 1 })
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('insert' as const), by, at: fc.nat(200), text: fc.stringMatching(/^[a-z ]{1,3}$/) }),
+    fc.record({ kind: fc.constant('delete' as const), by, from: fc.nat(200), length: fc.integer({ min: 1, max: 12 }) }),
+    fc.record({ kind: fc.constant('split' as const), by, at: fc.nat(200) }),
+    fc.record({ kind: fc.constant('bold' as const), by, from: fc.nat(200), length: fc.integer({ min: 1, max: 8 }) }),
+  )
+
+  /** Positions inside textblocks, in document order. */
+  function textPositions(doc: PMNode): number[] {
+    const positions: number[] = []
+    doc.descendants((node, pos) => {
+      if (!node.isTextblock) return true
+      for (let i = 0; i <= node.content.size; i++) positions.push(pos + 1 + i)
+      return false
+    })
+    return positions
+  }
+
+  it('random edits by two suggesting authors: reject all gives the original, accept all the plain edits', () => {
+    let refusals = 0
+    let edits = 0
+    const original = '<p>The quick brown fox</p><p>jumps over</p><p>the lazy dog.</p>'
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 10 }), (ops) => {
+        editors.destroy()
+        const { alice, bob } = editors.pair(original)
+        const start = alice.state.doc.toJSON()
+        const schema = alice.schema
+        for (const o of ops) {
+          edits++
+          const editor = o.by === 0 ? alice : bob
+          const doc = editor.state.doc
+          const positions = textPositions(doc)
+          const pick = (n: number) => positions[n % positions.length]!
+          // What the edit means once every suggestion is accepted: the same edit, plainly.
+          const accept = acceptSuggestions(new Transform(schema.nodeFromJSON(doc.toJSON())))
+          const plainEdit = new Transform(accept.doc)
+          const map = (pos: number) => accept.mapping.map(pos)
+          const checked = editors.checks.length
+          if (o.kind === 'insert') {
+            const at = pick(o.at)
+            editor.view.dispatch(editor.state.tr.insert(at, editor.schema.text(o.text)))
+            plainEdit.insert(map(at), schema.text(o.text))
+          } else if (o.kind === 'split') {
+            const at = pick(o.at)
+            editor.commands.setTextSelection(at)
+            editor.commands.splitBlock()
+            plainEdit.split(map(at))
+          } else {
+            const index = o.from % positions.length
+            const from = positions[index]!
+            const to = positions[Math.min(positions.length - 1, index + o.length)]!
+            if (o.kind === 'delete') {
+              remove(editor, from, to)
+              if (map(to) > map(from)) plainEdit.delete(map(from), map(to))
+            } else {
+              editor.chain().setTextSelection({ from, to }).setMark('bold').run()
+              plainEdit.addMark(map(from), map(to), schema.marks['bold']!.create())
+            }
+          }
+          expect(alice.state.doc.toJSON()).toEqual(bob.state.doc.toJSON())
+          // A refused edit (rare: see the refusal tests) changes nothing.
+          const isRefused = editors.checks.length === checked
+          if (isRefused) refusals++
+          expect(accepted(alice).toJSON()).toEqual(isRefused ? accept.doc.toJSON() : plainEdit.doc.toJSON())
+          expect(rejected(alice).toJSON()).toEqual(start)
+        }
+        editors.checks.forEach((check) => expect(check).toMatchObject({ passed: true }))
+      }),
+      { numRuns: Number(process.env.SUGGEST_RUNS ?? 80) },
+    )
+    // Refusals are the exception, not a way to pass.
+    expect(refusals).toBeLessThan(edits / 20)
   })
 })

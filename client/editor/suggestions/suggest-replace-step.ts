@@ -13,7 +13,7 @@
 import { Fragment, Slice, type Mark, type Node as PMNode } from '@tiptap/pm/model'
 import type { Transaction } from '@tiptap/pm/state'
 import { ReplaceStep, type Step } from '@tiptap/pm/transform'
-import type { SuggestionAttrs } from '../../../shared/suggestions/suggestion-marks.js'
+import { SuggestionMarkName, type SuggestionAttrs } from '../../../shared/suggestions/suggestion-marks.js'
 import { SUGGESTION_ANCHOR, isSuggestionMarkName, suggestionRanges } from '../../../shared/suggestions/suggestions.js'
 import {
   SuggestionRefused,
@@ -22,6 +22,7 @@ import {
   type SuggestionContext,
   type SuggestionMarkTypes,
 } from './suggestion-context.js'
+import { carriesAny, marksCrossingAfter, marksCrossingBefore } from './suggestion-boundaries.js'
 
 /**
  * Rebases a position of the original transaction (before its step `back.length`) onto the
@@ -122,8 +123,9 @@ function markDeleted(
   // The author's own suggested insertions go for real, with the block boundaries they inserted
   // (one range across a suggested split), as undoing one's own typing would.
   const start = tr.steps.length
+  const isOwnInsertion = (node: PMNode) => types.insertion.isInSet(node.marks)?.attrs.author === attrs.author
   const own = suggestionRanges(tr.doc, types.insertion, (other) => other.author === attrs.author)
-    .map((range) => ({ from: Math.max(range.from, from), to: Math.min(range.to, to) }))
+    .map((range) => keepCutAnchors(tr.doc, range, from, to))
     .filter((range) => range.to > range.from)
   for (const range of own.reverse()) tr.delete(range.from, range.to)
   const map = tr.mapping.slice(start)
@@ -135,12 +137,35 @@ function markDeleted(
   const targets: [number, number][] = []
   tr.doc.nodesBetween(from, to, (node, pos) => {
     if (!node.isText) return true
-    // Text someone already proposes to delete keeps their mark (never relabel another's suggestion).
-    if (!types.deletion.isInSet(node.marks)) targets.push([Math.max(pos, from), Math.min(pos + node.nodeSize, to)])
+    // Text someone already proposes to delete keeps their mark (never relabel another's
+    // suggestion); the author's own inserted anchors left above stay as they are.
+    if (!types.deletion.isInSet(node.marks) && !isOwnInsertion(node))
+      targets.push([Math.max(pos, from), Math.min(pos + node.nodeSize, to)])
     return false
   })
   for (const [a, b] of targets) tr.addMark(a, b, deletion)
   return [from, addBoundaryAnchors(tr, from, to, types.deletion.create(attrs))]
+}
+
+/**
+ * `range` (an own suggestion, maybe across block boundaries) clipped to `from`–`to`; where the
+ * clip cuts it next to a boundary the suggestion crosses but the deletion does not, the U+200B
+ * anchor there stays: it keeps that suggested split whole.
+ */
+function keepCutAnchors(
+  doc: PMNode,
+  range: { from: number; to: number },
+  from: number,
+  to: number,
+): { from: number; to: number } {
+  let start = Math.max(range.from, from)
+  let end = Math.min(range.to, to)
+  if (start >= end) return { from: start, to: end }
+  const isAnchorAt = (pos: number) => doc.textBetween(pos, pos + 1) === SUGGESTION_ANCHOR
+  if (range.from < start && doc.resolve(start).parentOffset === 0 && isAnchorAt(start)) start += 1
+  const $end = doc.resolve(end)
+  if (range.to > end && $end.parentOffset === $end.parent.content.size && isAnchorAt(end - 1)) end -= 1
+  return { from: start, to: end }
 }
 
 /**
@@ -195,18 +220,71 @@ function assertMarkable(doc: PMNode, from: number, to: number): void {
 function addBoundaryAnchors(tr: Transaction, from: number, to: number, mark: Mark): number {
   const isOfSuggestion = (node: PMNode | null) =>
     !!node?.isText && mark.type.isInSet(node.marks)?.attrs.id === mark.attrs.id
+  const isDeletion = mark.type.name === SuggestionMarkName.Deletion
   const anchors = new Set<number>()
+  const marked: [number, number][] = []
+  /**
+   * A deletion over a boundary someone already crosses: proposed deleted already (their join)
+   * needs nothing; their suggested split gets this deletion on its own characters, which keeps
+   * both suggestions whole (an anchor of ours would come between theirs and the boundary).
+   */
+  const side = (crossing: Mark[], char: [number, number], edge: number, node: PMNode | null) => {
+    if (isOfSuggestion(node)) return
+    if (isDeletion && crossing.some((other) => other.type.name === SuggestionMarkName.Deletion)) return
+    if (isDeletion && crossing.length > 0) {
+      // Their text (not an anchor) at the boundary: marking it would also delete that text, and
+      // an anchor of ours would cut their split from its boundary.
+      if (tr.doc.textBetween(char[0], char[1]) !== SUGGESTION_ANCHOR) {
+        throw new SuggestionRefused("joining across another author's suggested split")
+      }
+      marked.push(char)
+      return
+    }
+    anchors.add(edge)
+  }
   tr.doc.nodesBetween(from, to, (node, pos) => {
     if (!node.isTextblock) return true
     const start = pos + 1
     const end = pos + node.nodeSize - 1
-    if (end >= from && end < to && !isOfSuggestion(node.lastChild)) anchors.add(end)
-    if (start > from && start <= to && !isOfSuggestion(node.firstChild)) anchors.add(start)
+    if (end >= from && end < to) side(marksCrossingAfter(tr.doc, end), [end - 1, end], end, node.lastChild)
+    if (start > from && start <= to)
+      side(marksCrossingBefore(tr.doc, start), [start, start + 1], start, node.firstChild)
     return false
   })
+  for (const [a, b] of marked) tr.addMark(a, b, mark)
   const anchor = tr.doc.type.schema.text(SUGGESTION_ANCHOR, [mark])
   for (const pos of [...anchors].sort((a, b) => b - a)) tr.insert(pos, anchor)
   return to + anchors.size
+}
+
+/**
+ * Where inserted content goes: after any suggested deletion it lands in or before (the library's
+ * rule: new text follows the text it replaces), and never between a suggested split or join and
+ * its block boundary (before such text at a block's end, after it at a block's start), except
+ * the author's own insertion it extends.
+ */
+function insertionPoint(doc: PMNode, pos: number, attrs: SuggestionAttrs, types: SuggestionMarkTypes): number {
+  let at = pos
+  for (let after = doc.resolve(at).nodeAfter; after?.isText && types.deletion.isInSet(after.marks);) {
+    at += after.nodeSize
+    after = doc.resolve(at).nodeAfter
+  }
+  const $at = doc.resolve(at)
+  if (!$at.parent.inlineContent) return at
+  const isExtended = (mark: Mark) => mark.type === types.insertion && mark.attrs.id === attrs.id
+  if ($at.parentOffset === $at.parent.content.size) {
+    const crossing = marksCrossingAfter(doc, at).filter((mark) => !isExtended(mark))
+    for (let before = doc.resolve(at).nodeBefore; carriesAny(before, crossing); before = doc.resolve(at).nodeBefore) {
+      at -= before?.nodeSize ?? 0
+    }
+  }
+  if (doc.resolve(at).parentOffset === 0) {
+    const crossing = marksCrossingBefore(doc, at).filter((mark) => !isExtended(mark))
+    for (let after = doc.resolve(at).nodeAfter; carriesAny(after, crossing); after = doc.resolve(at).nodeAfter) {
+      at += after?.nodeSize ?? 0
+    }
+  }
+  return at
 }
 
 /**
@@ -222,11 +300,7 @@ function insertSuggested(
   types: SuggestionMarkTypes,
   deletedWholeBlocks: boolean,
 ): number | null {
-  let at = pos
-  for (let after = tr.doc.resolve(at).nodeAfter; after?.isText && types.deletion.isInSet(after.marks);) {
-    at += after.nodeSize
-    after = tr.doc.resolve(at).nodeAfter
-  }
+  const at = insertionPoint(tr.doc, pos, attrs, types)
   let previousEnd: number | null = null
   if (!tr.doc.resolve(at).parent.inlineContent) {
     // The plain step refilled what it emptied (an emptied table cell gets an empty paragraph):
