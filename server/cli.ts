@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Command, Option } from 'commander'
-import { CONTENT_FORMATS, type ContentFormat, type ImportFormat } from './content/formats.js'
+import { CONTENT_FORMATS, SUGGESTION_VIEWS, type ContentFormat, type ImportFormat } from './content/formats.js'
+import type { SuggestionsView } from '../shared/suggestions/suggestions.js'
 import { checkBaseUrl } from './content/image-urls.js'
 import { revokeToken, revokeUser } from './auth/revoke.js'
 import { DEFAULT_TOKEN_TTL_SECONDS, mintToken, Role, ROLES } from './auth/tokens.js'
@@ -141,6 +142,15 @@ withSettings(
     .description('print a document to stdout')
     .argument('<docId>', 'document id')
     .addOption(new Option('--format <format>', 'output format').choices(CONTENT_FORMATS).default('markdown'))
+    .addOption(
+      new Option(
+        '--suggestions <mode>',
+        'pending suggestions: as if rejected, as if accepted, or shown (html: <ins>/<del>; json: the marks; ' +
+          'markdown and text: both sides, unmarked)',
+      )
+        .choices(SUGGESTION_VIEWS)
+        .default('reject'),
+    )
     .option('--comments', 'append the comment threads after the text')
     .option(
       '--base-url <url>',
@@ -165,6 +175,7 @@ withSettings(
   ) => {
     const config = configFrom(flags)
     const format = flags.format as ContentFormat
+    const suggestions = flags.suggestions as SuggestionsView
     if (embedImages && format !== 'html') {
       fail(`--embed-images works with --format html only (a ${format} export cannot hold image bytes)`)
     }
@@ -178,6 +189,7 @@ withSettings(
       const threads = comments ? await storage.comments.listThreads(docId) : undefined
       const { body } = await documents.render(docId, format, undefined, threads, {
         imageBaseUrl,
+        suggestions,
         // Only files this document references: another document's upload is never inlined here.
         embedImages: embedImages ? (fileId) => storage.files.get(docId, fileId) : undefined,
       })

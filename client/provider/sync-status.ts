@@ -143,6 +143,10 @@ const WORDS_BY_ERROR_CODE: Partial<Record<string, Words>> = {
     `This editor and the Tandem server speak different protocol versions (${detail}). ` +
     'Update the tandem package or the server so that they match.',
   [ErrorCode.NotTandemServer]: (detail, { serverUrl }) => notTandemServer(detail, serverUrl),
+  // Not a close: a change refused on an open connection (permission-denied), which the provider ends.
+  [ErrorCode.ReadOnly]: () =>
+    'Your last change was not saved: this link can only suggest changes, and the server did not take it ' +
+    'for a suggestion. Reload the page to continue from the saved document.',
 }
 
 /** Words for a close code when its error code has none of its own. */

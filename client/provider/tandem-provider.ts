@@ -10,11 +10,13 @@ import { isValidDocId, DOC_ID_RULE } from '../../shared/ids.js'
 import { CloseCode, isPermanentClose } from '../../shared/protocol/close-codes.js'
 import {
   ACKS_QUERY_PARAM,
+  AuthMessageType,
   MessageType,
   NAME_QUERY_PARAM,
   THREADS_QUERY_PARAM,
 } from '../../shared/protocol/message-type.js'
 import { readThreadFrame } from '../../shared/protocol/thread-frame.js'
+import { isSuggestOnlyRefusal } from '../../shared/protocol/refused-change.js'
 import { PROTOCOL_QUERY_PARAM, PROTOCOL_VERSION } from '../../shared/protocol/protocol-version.js'
 import { TransportKind } from '../../shared/protocol/transport-kind.js'
 import type { TransportPreference, TransportSocket } from '../transport/transport.js'
@@ -150,6 +152,12 @@ export class TandemProvider {
     this.yProvider.messageHandlers[MessageType.Ack] = (_encoder, decoder, provider) => {
       const count = decoding.readVarUint(decoder)
       ;(provider.ws as (WebSocket & Partial<TransportSocket>) | null)?.acknowledge?.(count)
+    }
+    this.yProvider.messageHandlers[MessageType.Auth] = (_encoder, decoder) => {
+      if (decoding.readVarUint(decoder) !== AuthMessageType.PermissionDenied) return
+      const reason = decoding.readVarString(decoder)
+      // A view link's refusals change nothing the user did (see isSuggestOnlyRefusal): ignored, as before.
+      if (isSuggestOnlyRefusal(reason)) this.onChangeRefused(reason)
     }
     this.threads = options.threads === true ? new ThreadStore() : null
     const threads = this.threads
@@ -298,6 +306,22 @@ export class TandemProvider {
     }
     // y-websocket updates its own fields after emitting, so read them on the next tick.
     queueMicrotask(() => this.refresh())
+  }
+
+  /**
+   * The server refused a comment link's change as more than a suggestion: this Y.Doc holds what the server will never have, and every later change builds
+   * on it, so Yjs cannot take it back here. The session stops (no more refused sends), the local
+   * copy is dropped (a reload must not offer the change again) and the error says to reload, which
+   * starts again from the saved document.
+   */
+  private onChangeRefused(reason: string): void {
+    if (this.failure) return
+    this.failure = describeFailure(CloseCode.Forbidden, reason)
+    this.wantsConnection = false
+    this.clearReconnect()
+    this.forgetLocalCopy()
+    this.closeSocket()
+    this.refresh()
   }
 
   private scheduleReconnect(): void {

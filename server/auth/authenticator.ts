@@ -1,5 +1,6 @@
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
+import { READ_ONLY_REASON } from '../../shared/protocol/refused-change.js'
 import type { RevocationWatcher } from './revocation-watcher.js'
 import { docPatternMatches, Role, verifyToken, type TokenClaims } from './tokens.js'
 
@@ -113,5 +114,5 @@ export function requireEdit(principal: Principal, what: string): void {
 
 /** Why a role may not change the content, as the app shows it. */
 export function readOnlyReason(role: Role): string {
-  return role === Role.Comment ? 'this link can comment but not edit' : 'this link is view-only'
+  return role === Role.Comment ? READ_ONLY_REASON.comment : READ_ONLY_REASON.view
 }

@@ -5,24 +5,38 @@ import { MarkdownManager } from '@tiptap/markdown'
 import { renderToHTMLString } from '@tiptap/static-renderer/pm/html-string'
 import { prosemirrorJSONToYXmlFragment, yXmlFragmentToProsemirrorJSON } from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
-import { ContentFormat, type ImportFormat } from './formats.js'
+import type { SuggestionsView } from '../../shared/suggestions/suggestions.js'
+import { ContentFormat, DEFAULT_SUGGESTION_VIEW, type ImportFormat } from './formats.js'
 import { escapeLinksForMarkdown } from './markdown-links.js'
 import { sanitizeContent } from './sanitize-content.js'
 import { DOCUMENT_FIELD, documentExtensions, documentSchema } from './schema.js'
+import { withoutSuggestionMarks, withSuggestionsView } from './suggestions-export.js'
 
 const extensions = documentExtensions()
 const markdown = new MarkdownManager({ extensions })
+
+/** Pending suggestions exactly as stored (marks and anchors): for restoring a version, never for an export. */
+export const STORED_SUGGESTIONS = 'stored'
+
+export interface DocToJSONOptions {
+  /**
+   * Pending suggestions: as if rejected (default), accepted, or shown (suggestions-export.ts);
+   * STORED_SUGGESTIONS keeps them as they are.
+   */
+  suggestions?: SuggestionsView | typeof STORED_SUGGESTIONS
+}
 
 /**
  * The document as editor JSON, sanitised (sanitize-content.ts): whatever a crafted update or an
  * older version stored, every export and restore sees only the schema's types and attributes and
  * URLs the policy allows.
  */
-export function docToJSON(doc: Y.Doc): JSONContent {
-  const json = sanitizeContent(
+export function docToJSON(doc: Y.Doc, { suggestions = DEFAULT_SUGGESTION_VIEW }: DocToJSONOptions = {}): JSONContent {
+  let json = sanitizeContent(
     yXmlFragmentToProsemirrorJSON(doc.getXmlFragment(DOCUMENT_FIELD)) as JSONContent,
     documentSchema,
   )
+  if (suggestions !== STORED_SUGGESTIONS) json = withSuggestionsView(json, suggestions)
   return json.content?.length ? json : { type: 'doc', content: [{ type: 'paragraph' }] }
 }
 
@@ -38,7 +52,7 @@ export function renderJSON(json: JSONContent, format: ContentFormat): string {
     case ContentFormat.Markdown:
       return (
         markdown
-          .serialize(escapeLinksForMarkdown(json))
+          .serialize(escapeLinksForMarkdown(withoutSuggestionMarks(json)))
           .replace(/\n{3,}/g, '\n\n')
           .trim() + '\n'
       )
@@ -46,7 +60,7 @@ export function renderJSON(json: JSONContent, format: ContentFormat): string {
       return renderToHTMLString({ extensions, content: json })
     case ContentFormat.Text:
       return (
-        generateText(json, extensions, { blockSeparator: '\n' })
+        generateText(withoutSuggestionMarks(json), extensions, { blockSeparator: '\n' })
           .replace(/\n{3,}/g, '\n\n')
           .trim() + '\n'
       )
@@ -87,7 +101,13 @@ export function isEmptyDoc(doc: Y.Doc): boolean {
  * A validator for HTTP caching: the Yjs snapshot (state vector plus delete set) identifies the
  * document's version exactly, and is much cheaper than rendering it.
  */
-export function contentETag(doc: Y.Doc, format: ContentFormat): string {
+export function contentETag(
+  doc: Y.Doc,
+  format: ContentFormat,
+  suggestions: SuggestionsView = DEFAULT_SUGGESTION_VIEW,
+): string {
   const version = Y.encodeSnapshot(Y.snapshot(doc))
-  return `"${format}-${createHash('sha1').update(version).digest('base64url')}"`
+  // The default view keeps the tag it had before views existed: clients' cached copies stay valid.
+  const view = suggestions === DEFAULT_SUGGESTION_VIEW ? '' : `-${suggestions}`
+  return `"${format}${view}-${createHash('sha1').update(version).digest('base64url')}"`
 }

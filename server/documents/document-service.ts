@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Thread } from '../../shared/comments.js'
+import type { SuggestionsView } from '../../shared/suggestions/suggestions.js'
 import { ErrorCode, errorMessage, SyncError } from '../../shared/errors.js'
 import { DOC_ID_RULE, isValidDocId, type DocId } from '../../shared/ids.js'
 import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
@@ -26,6 +27,8 @@ export interface RenderOptions {
   imageBaseUrl?: string
   /** HTML only: uploaded images inlined as data: URLs, read through this (the exported document's files). */
   embedImages?: FileReader
+  /** Pending suggestions: as if rejected (default), accepted, or shown (formats.ts SUGGESTION_VIEWS). */
+  suggestions?: SuggestionsView
 }
 
 /**
@@ -120,12 +123,12 @@ export class DocumentService {
     // Only Markdown and HTML carry image URLs to resolve: JSON is the document as stored, text has no images.
     const base = format === 'markdown' || format === 'html' ? options.imageBaseUrl : undefined
     const rendered = await this.registry.withRoom(info.docId, (room) => {
-      let etag = contentETag(room.doc, format)
+      let etag = contentETag(room.doc, format, options.suggestions)
       if (threads) etag = `${etag.slice(0, -1)}-${threadsDigest(threads)}"`
       // The same version exported through another origin has other image URLs: another ETag.
       if (base !== undefined) etag = `${etag.slice(0, -1)}-${digest(base)}"`
       if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, etag)) return { etag, json: null }
-      return { etag, json: docToJSON(room.doc) }
+      return { etag, json: docToJSON(room.doc, { suggestions: options.suggestions }) }
     })
     if (rendered.json === null) return { etag: rendered.etag, body: null }
     const json = base === undefined ? rendered.json : absoluteImageUrls(rendered.json, base)

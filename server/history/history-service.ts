@@ -124,10 +124,11 @@ export class HistoryService {
    */
   async restore(docId: DocId, id: number): Promise<{ before: VersionMeta; restored: VersionMeta }> {
     const { meta, state } = await this.requireVersion(docId, id)
-    const { docToJSON, replaceContent } = await converters()
+    const { docToJSON, replaceContent, STORED_SUGGESTIONS } = await converters()
     const old = new Y.Doc()
     Y.applyUpdate(old, state)
-    const json = docToJSON(old)
+    // The version as it was, pending suggestions included: restoring is not reviewing.
+    const json = docToJSON(old, { suggestions: STORED_SUGGESTIONS })
     old.destroy()
     return this.withRecorder(docId, async (recorder, room) => {
       const label = new Date(meta.createdAt).toISOString().replace('T', ' ').slice(0, 16)

@@ -1,7 +1,13 @@
 import express, { type Request, type Response, type Router } from 'express'
 import { z } from 'zod'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
-import { CONTENT_FORMATS, CONTENT_TYPES, type ContentFormat } from '../content/formats.js'
+import {
+  CONTENT_FORMATS,
+  CONTENT_TYPES,
+  isSuggestionsView,
+  SUGGESTION_VIEWS,
+  type ContentFormat,
+} from '../content/formats.js'
 import { docPatternMatches, mintToken, ROLES } from '../auth/tokens.js'
 import { requestToken } from './request-token.js'
 import type { RequestOriginOf } from './client-address.js'
@@ -143,6 +149,14 @@ export function docsRoutes({
     if (!CONTENT_FORMATS.includes(format)) {
       throw new SyncError(ErrorCode.BadRequest, `format must be one of ${CONTENT_FORMATS.join(', ')}`)
     }
+    // Pending suggestions read as rejected unless asked otherwise.
+    const suggestions = request.query.suggestions ?? 'reject'
+    if (!isSuggestionsView(suggestions)) {
+      throw new SyncError(
+        ErrorCode.BadRequest,
+        `suggestions must be one of ${SUGGESTION_VIEWS.join(', ')} (as if rejected, as if accepted, or marked)`,
+      )
+    }
     // Comments are left out unless asked for: an export is the document's text first.
     const withComments = request.query.comments === '1' || request.query.comments === 'true'
     const threads = withComments && comments ? await comments.threadsOf(param(request)) : undefined
@@ -151,6 +165,7 @@ export function docsRoutes({
     const imageBaseUrl = originOf?.(request)
     const { etag, body } = await documents.render(param(request), format, request.get('if-none-match'), threads, {
       imageBaseUrl,
+      suggestions,
     })
     response.set('ETag', etag).set('Cache-Control', 'no-cache')
     if (body === null) {

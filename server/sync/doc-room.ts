@@ -7,7 +7,7 @@ import { CloseCode, closeReason } from '../../shared/protocol/close-codes.js'
 import type { TickClock } from '../../shared/tick-throttle.js'
 import { MAX_ATTRIBUTE_CHARS, SLOW_APPLY_MS } from '../../shared/limits.js'
 import { MessageType, SyncMessageType } from '../../shared/protocol/message-type.js'
-import { OPEN_PRINCIPAL, readOnlyReason, type Principal } from '../auth/authenticator.js'
+import { OPEN_PRINCIPAL, type Principal } from '../auth/authenticator.js'
 import { Role } from '../auth/tokens.js'
 import type { Logger } from '../logger.js'
 import { PubSubMessageKind, type PubSubMessage } from '../pubsub/pubsub.js'
@@ -15,6 +15,7 @@ import type { StoredDoc } from '../storage/doc-store.js'
 import { authorName, SERVER_AUTHOR, UNKNOWN_AUTHOR } from './author-name.js'
 import type { Connection } from './connection.js'
 import { awarenessFrame, permissionDeniedFrame, syncFrame } from '../../shared/protocol/frames.js'
+import { refusedChangeReason } from '../../shared/protocol/refused-change.js'
 import { LocalOrigin, RemoteOrigin, StorageOrigin } from './origins.js'
 import { guardAwarenessUpdate, type AwarenessPin } from './awareness-guard.js'
 import { AwarenessCoalescer, type CoalescedAwareness } from './awareness-coalescer.js'
@@ -455,7 +456,7 @@ export class DocRoom {
    */
   private denyWrite(connection: Connection, role: Role): void {
     this.deps.metrics.rejectedFrames.inc({ code: ErrorCode.ReadOnly })
-    connection.send(permissionDeniedFrame(`${ErrorCode.ReadOnly}: ${readOnlyReason(role)}; changes are not saved`))
+    connection.send(permissionDeniedFrame(refusedChangeReason(role === Role.Comment ? 'comment' : 'view')))
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {

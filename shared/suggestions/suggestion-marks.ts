@@ -113,7 +113,8 @@ export const DeletionMark = Mark.create({
   inclusive: false,
   excludes: SuggestionMarkName.Deletion,
   addAttributes: commonAttributes,
-  parseHTML: () => [{ tag: 'del[data-suggestion-id]' }],
+  // Above Strike's rule for every `<del>` (priority 50), or a suggested deletion would parse as strikethrough.
+  parseHTML: () => [{ tag: 'del[data-suggestion-id]', priority: 60 }],
   renderHTML: ({ HTMLAttributes }) => ['del', { ...HTMLAttributes, 'data-suggestion': 'deletion' }, 0],
 })
 

@@ -118,7 +118,7 @@ describe('SuggestOnlyGuard', () => {
     guard.dispose()
   })
 
-  it('refuses an attribute the node does not have and an update that depends on changes the document lacks', () => {
+  it('refuses an attribute the node or mark does not have and an update that depends on changes the document lacks', () => {
     const live = liveDoc('One.')
     const guard = new SuggestOnlyGuard(live)
     const copy = new Y.Doc()
@@ -129,6 +129,15 @@ describe('SuggestOnlyGuard', () => {
     expect(guard.judge(attribute, 'alice', limits)).toEqual({
       isAllowed: false,
       reason: 'it sets an attribute the paragraph node does not have',
+    })
+    const markCopy = new Y.Doc()
+    Y.applyUpdate(markCopy, Y.encodeStateAsUpdate(live))
+    const markBefore = Y.encodeStateVector(markCopy)
+    const markText = (markCopy.getXmlFragment(DOCUMENT_FIELD).get(0) as Y.XmlElement).get(0) as Y.XmlText
+    markText.insert(0, 'x', { insertion: { ...by('alice'), payload: 'hidden' } })
+    expect(guard.judge(Y.encodeStateAsUpdate(markCopy, markBefore), 'alice', limits)).toEqual({
+      isAllowed: false,
+      reason: 'it sets an attribute the insertion mark does not have',
     })
     // Two suggestions in a row; the second alone cannot be integrated without the first.
     const first = update(live, suggest(' a', 'One'))
