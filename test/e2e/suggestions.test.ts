@@ -221,6 +221,16 @@ describe('a comment link suggests, an editor decides', { timeout: 120_000 }, () 
       expect(await addCard.textContent()).toContain('Rita Reviewer')
       expect(await deleteCard.textContent()).toContain('Rita Reviewer')
 
+      // Pending, they are not the text yet: the export reads as if they were rejected.
+      const viewToken = await token(docId, 'view', 'Reader', 'reader-1')
+      const exported = async () => {
+        const response = await fetch(`${authApp.url}/api/docs/${docId}/content?format=text`, {
+          headers: { Authorization: `Bearer ${viewToken}` },
+        })
+        return (await response.text()).trim()
+      }
+      expect(await exported()).toBe('The quick brown fox jumps.')
+
       await addCard.getByRole('button', { name: 'Accept', exact: true }).click()
       await deleteCard.getByRole('button', { name: 'Reject', exact: true }).click()
       const final = 'The quick brown fox jumps. Today'
@@ -230,13 +240,7 @@ describe('a comment link suggests, an editor decides', { timeout: 120_000 }, () 
         await eventually(() => editorText(page)).toBe(final)
       }
       await eventually(() => syncState(editor.page)).toBe('saved')
-      const viewToken = await token(docId, 'view', 'Reader', 'reader-1')
-      await eventually(async () => {
-        const response = await fetch(`${authApp.url}/api/docs/${docId}/content?format=text`, {
-          headers: { Authorization: `Bearer ${viewToken}` },
-        })
-        return (await response.text()).trim()
-      }).toBe(final)
+      await eventually(exported).toBe(final)
     } finally {
       await Promise.all([editor.close(), reviewer.close()])
     }
