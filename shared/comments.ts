@@ -46,6 +46,12 @@ export interface Thread {
   quote: string
   /** null for a comment on the whole document. */
   anchor: ThreadAnchor | null
+  /**
+   * The suggestion this thread discusses (its marks' `id`, shared/suggestions/suggestion-marks.ts),
+   * or null for an ordinary comment thread. Servers always send it; optional only so threads made
+   * by code written before it still type-check.
+   */
+  suggestionId?: string | null
   /** In the order they were written; the first is the thread's opening comment. */
   comments: Comment[]
   /** ISO 8601. */
@@ -62,6 +68,13 @@ export type ThreadEvent =
   | { kind: 'upsert'; thread: Thread }
   /** A thread was deleted (moderation by an editor). */
   | { kind: 'delete'; threadId: string }
+
+/**
+ * What a thread's `suggestionId` may be: the suggestion marks' id pattern (SUGGESTION_ID_PATTERN in
+ * shared/suggestions/suggestion-marks.ts), repeated here so comment code does not load the editor
+ * schema; test/integration/threads-api.test.ts keeps the two equal.
+ */
+export const THREAD_SUGGESTION_ID_PATTERN = /^[\w:.-]{1,120}$/
 
 /** Longest comment body accepted, in characters. */
 export const MAX_COMMENT_BODY_CHARS = 10_000

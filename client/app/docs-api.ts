@@ -152,14 +152,48 @@ export async function listVersions(docId: string): Promise<VersionSummary[]> {
   }
 }
 
-/** A version's plain text, one block per line (versions never change, so the browser may cache it). */
-export async function fetchVersionText(docId: string, versionId: number): Promise<string> {
-  const response = await fetch(`${versionsPath(docId, versionId)}?format=text`, { headers: headers(docId, false) })
-  if (!response.ok) {
-    const body = (await response.json().catch(() => null)) as { error?: string; message?: string } | null
-    throw new ApiError(response.status, body?.error ?? 'http-error', body?.message ?? `HTTP ${response.status}`)
-  }
-  return response.text()
+/** A version's content as editor JSON (versions never change, so the browser may cache it). */
+export async function fetchVersionJson(docId: string, versionId: number): Promise<EditorJson> {
+  return request<EditorJson>(`${versionsPath(docId, versionId)}?format=json`, undefined, docId)
+}
+
+/** Editor (ProseMirror) JSON, as the server sends documents. */
+export interface EditorJson {
+  type?: string
+  attrs?: Record<string, unknown>
+  content?: EditorJson[]
+  marks?: { type: string; attrs?: Record<string, unknown> }[]
+  text?: string
+}
+
+/** One author's share of a comparison: runs of text added, removed and reformatted. */
+export interface ChangeAuthor {
+  name: string
+  /** The colour they showed in when they edited (`#rrggbb`), or null when not recorded. */
+  color: string | null
+  insertions: number
+  deletions: number
+  formatChanges: number
+}
+
+/** What changed from the older of two versions (or a version and now) to the newer (docs/history.md). */
+export interface VersionComparison {
+  older: VersionSummary
+  /** null: the document as it is now. */
+  newer: VersionSummary | null
+  /** The newer document with what changed marked (historyInsertion, historyDeletion, historyFormat). */
+  doc: EditorJson
+  /** Who changed something, most changes first; empty when the two are the same. */
+  authors: ChangeAuthor[]
+}
+
+/** Compares version `versionId` with `other` (a version id, or 'current' for the document as it is now). */
+export function compareVersions(
+  docId: string,
+  versionId: number,
+  other: number | 'current',
+): Promise<VersionComparison> {
+  return request<VersionComparison>(`${versionsPath(docId, versionId)}/compare/${other}`, undefined, docId)
 }
 
 /** Records the document as it is now, under `name` (needs edit). */

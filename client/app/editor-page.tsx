@@ -174,6 +174,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
           docId={docId}
           doc={provider.doc}
           canEdit={access?.role === 'edit'}
+          present={users}
           onClose={() => setHistoryOpen(false)}
         />
       )}

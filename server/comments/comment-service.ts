@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import {
   MAX_COMMENT_BODY_CHARS,
   MAX_THREAD_QUOTE_CHARS,
+  THREAD_SUGGESTION_ID_PATTERN,
   ThreadStatus,
   type Comment,
   type CommentAuthor,
@@ -47,6 +48,8 @@ export interface NewThreadInput {
   body: string
   quote?: string
   anchor?: ThreadAnchor | null
+  /** The suggestion the thread discusses (THREAD_SUGGESTION_ID_PATTERN); absent or null for none. */
+  suggestionId?: string | null
 }
 
 export interface CommentLimits {
@@ -119,6 +122,7 @@ export class CommentService {
     requireCommenter(actor, 'start threads')
     const body = checkBody(input.body)
     const anchor = checkAnchor(input.anchor ?? null)
+    const suggestionId = checkSuggestionId(input.suggestionId ?? null)
     const id = checkClientId(input.id) ?? randomUUID()
     await this.requireDocument(docId)
     const { store, limits } = this.deps
@@ -135,6 +139,7 @@ export class CommentService {
       id,
       quote: cutQuote(input.quote ?? ''),
       anchor,
+      suggestionId,
       comment: { id: randomUUID(), body, author: actor.author, at: this.now() },
     })
     // A concurrent try with the same id may have won: then this is its thread, made once.
@@ -334,6 +339,14 @@ export function checkBody(body: string): string {
 export function cutQuote(quote: string): string {
   const chars = [...quote]
   return chars.length <= MAX_THREAD_QUOTE_CHARS ? quote : chars.slice(0, MAX_THREAD_QUOTE_CHARS - 1).join('') + '…'
+}
+
+function checkSuggestionId(suggestionId: string | null): string | null {
+  if (suggestionId === null) return null
+  if (!THREAD_SUGGESTION_ID_PATTERN.test(suggestionId)) {
+    throw new SyncError(ErrorCode.BadRequest, 'suggestionId must be 1–120 letters, digits, "_", ":", "." or "-"')
+  }
+  return suggestionId
 }
 
 function checkAnchor(anchor: ThreadAnchor | null): ThreadAnchor | null {

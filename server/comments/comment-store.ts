@@ -5,6 +5,8 @@ export interface NewThread {
   id: string
   quote: string
   anchor: ThreadAnchor | null
+  /** The suggestion the thread discusses (checked by the service); absent or null for none. */
+  suggestionId?: string | null
   /** The opening comment. */
   comment: NewComment
 }

@@ -7,6 +7,7 @@ export interface ThreadRow {
   quote: string
   anchor_start: string | null
   anchor_end: string | null
+  suggestion_id: string | null
   created_at: number | string
   updated_at: number | string
 }
@@ -23,7 +24,7 @@ export interface CommentRow {
   edited_at: number | string | null
 }
 
-export const THREAD_COLUMNS = 'id, status, quote, anchor_start, anchor_end, created_at, updated_at'
+export const THREAD_COLUMNS = 'id, status, quote, anchor_start, anchor_end, suggestion_id, created_at, updated_at'
 export const COMMENT_COLUMNS = 'thread_id, id, body, author_id, author_name, author_verified, created_at, edited_at'
 
 /** Threads in the order of `threads`, each with its comments in the order of `comments`. */
@@ -40,6 +41,7 @@ export function assembleThreads(threads: readonly ThreadRow[], comments: readonl
     quote: row.quote,
     anchor:
       row.anchor_start !== null && row.anchor_end !== null ? { start: row.anchor_start, end: row.anchor_end } : null,
+    suggestionId: row.suggestion_id ?? null,
     comments: byThread.get(row.id) ?? [],
     createdAt: isoDate(row.created_at),
     updatedAt: isoDate(row.updated_at),

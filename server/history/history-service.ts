@@ -8,11 +8,26 @@ import type { DocStore } from '../storage/doc-store.js'
 import type { DocRoom } from '../sync/doc-room.js'
 import { LocalOrigin } from '../sync/origins.js'
 import type { RoomHooks, RoomRegistry } from '../sync/room-registry.js'
+import { mergeAttribution, type Attribution } from './attribution.js'
 import { versionsToThin, type RetentionPolicy } from './retention.js'
+import type { VersionComparison } from './version-comparison.js'
+import { decodeVersionRecord, encodeVersionRecord } from './version-record.js'
 import { VersionRecorder, type RecorderTiming } from './version-recorder.js'
 import type { VersionMeta, VersionStore } from './version-store.js'
 
 const converters = () => import('../content/convert.js')
+const comparisons = () => import('./version-comparison.js')
+
+/** The later side of a comparison: another version, or the document as it is now. */
+export const CURRENT = 'current'
+export type ComparisonTarget = number | typeof CURRENT
+
+/** Two versions (or a version and now) compared: which is older, which newer, and what changed. */
+export interface ComparisonResult extends VersionComparison {
+  older: VersionMeta
+  /** null: the document as it is now. */
+  newer: VersionMeta | null
+}
 
 export const MAX_VERSION_NAME_LENGTH = 100
 
@@ -47,7 +62,7 @@ export class HistoryService {
         new VersionRecorder(
           room,
           this.options.timing,
-          (r, name, authors) => this.save(r, name, authors),
+          (r, name, authors, attribution) => this.save(r, name, authors, attribution),
           this.options.log,
           this.now,
         ),
@@ -90,6 +105,37 @@ export class HistoryService {
       return { meta, body: renderJSON(withImages, format) }
     } finally {
       doc.destroy()
+    }
+  }
+
+  /**
+   * What changed from version `id` to `target` (another version, either side, or now), with who
+   * made each change. The older of the two is always the starting point.
+   */
+  async compare(docId: DocId, id: number, target: ComparisonTarget): Promise<ComparisonResult> {
+    const first = await this.requireVersion(docId, id)
+    let older = first
+    let newer: { meta: VersionMeta | null; state: Uint8Array; attribution: Attribution | null }
+    if (target === CURRENT) {
+      newer = await this.withRecorder(docId, async (recorder, room) => {
+        // State and unrecorded attribution together, before anything else can change the room.
+        const state = Y.encodeStateAsUpdate(room.doc)
+        const unrecorded = recorder.unrecordedAttribution
+        return { meta: null, state, attribution: mergeAttribution(await this.newestAttribution(docId), unrecorded) }
+      })
+    } else {
+      const second = await this.requireVersion(docId, target)
+      const isFirstOlder =
+        first.meta.createdAt < second.meta.createdAt ||
+        (first.meta.createdAt === second.meta.createdAt && first.meta.id <= second.meta.id)
+      older = isFirstOlder ? first : second
+      newer = isFirstOlder ? second : first
+    }
+    const { compareForDisplay } = await comparisons()
+    return {
+      older: older.meta,
+      newer: newer.meta,
+      ...compareForDisplay(older.state, newer.state, newer.attribution),
     }
   }
 
@@ -146,10 +192,20 @@ export class HistoryService {
     return this.options.versions.removeAll(docId)
   }
 
-  private async save(room: DocRoom, name: string | null, authors: string[]): Promise<VersionMeta> {
+  private async save(
+    room: DocRoom,
+    name: string | null,
+    authors: string[],
+    attribution: Attribution,
+  ): Promise<VersionMeta> {
     const { versions, log } = this.options
+    // The state first, together with the attribution the recorder just took for it.
+    const state = Y.encodeStateAsUpdate(room.doc)
+    // A version's attribution covers everything before it (attribution.ts): the newest one's plus
+    // what this instance saw since. Read back from storage, so other instances' versions count too.
+    const cumulative = mergeAttribution(await this.newestAttribution(room.docId), attribution)
     const meta = await versions.add(room.docId, {
-      state: Y.encodeStateAsUpdate(room.doc),
+      state: encodeVersionRecord(state, cumulative),
       name,
       authors,
       createdAt: this.now(),
@@ -179,11 +235,21 @@ export class HistoryService {
     }
   }
 
-  private async requireVersion(docId: DocId, id: number): Promise<{ meta: VersionMeta; state: Uint8Array }> {
+  /** The attribution stored with the newest version, if any. */
+  private async newestAttribution(docId: DocId): Promise<Attribution | null> {
+    const [newest] = await this.options.versions.list(docId)
+    const found = newest ? await this.options.versions.get(docId, newest.id) : null
+    return found ? decodeVersionRecord(found.state).attribution : null
+  }
+
+  private async requireVersion(
+    docId: DocId,
+    id: number,
+  ): Promise<{ meta: VersionMeta; state: Uint8Array; attribution: Attribution | null }> {
     await this.requireDocument(docId)
     const found = Number.isSafeInteger(id) ? await this.options.versions.get(docId, id) : null
     if (!found) throw notFound(docId, id)
-    return found
+    return { meta: found.meta, ...decodeVersionRecord(found.state) }
   }
 }
 

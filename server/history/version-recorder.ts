@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js'
 import type { DocRoom } from '../sync/doc-room.js'
 import { RemoteOrigin, StorageOrigin } from '../sync/origins.js'
+import { AttributionTracker, type Attribution } from './attribution.js'
 
 export interface RecorderTiming {
   /** Record once editing has paused this long... */
@@ -9,10 +10,20 @@ export interface RecorderTiming {
   maxIntervalMs: number
 }
 
+/** Stores a version of the room: its state now, under `name`, with who edited since the last one. */
+export type SaveVersion = (
+  room: DocRoom,
+  name: string | null,
+  authors: string[],
+  /** Who inserted and deleted what since the last version (attribution.ts). */
+  attribution: Attribution,
+) => Promise<unknown>
+
 /**
  * Watches one open room and decides when its state becomes a version: after a burst of editing
  * settles, at most `maxIntervalMs` apart while editing goes on, and when the room unloads. It
- * remembers who edited since the last version. Storing is delegated to `save`.
+ * remembers who edited since the last version, and who inserted and deleted what.
+ * Storing is delegated to `save`.
  */
 export class VersionRecorder {
   private authors = new Set<string>()
@@ -21,15 +32,27 @@ export class VersionRecorder {
   /** One timer per burst, re-armed when it fires early: no timer churn per keystroke. */
   private idleTimer: NodeJS.Timeout | null = null
   private saving: Promise<unknown> = Promise.resolve()
+  private readonly attribution: AttributionTracker
 
   constructor(
     private readonly room: DocRoom,
     private readonly timing: RecorderTiming,
-    private readonly save: (room: DocRoom, name: string | null, authors: string[]) => Promise<unknown>,
+    private readonly save: SaveVersion,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
     room.onUpdate(this.onUpdate)
+    // Loads from storage are not edits; changes from other instances are attributed where they were made.
+    this.attribution = new AttributionTracker(
+      room.doc,
+      (origin) => (origin === StorageOrigin || origin === RemoteOrigin ? null : room.authorOf(origin)),
+      (origin) => room.authorColorOf(origin),
+    )
+  }
+
+  /** Who inserted and deleted what since the last version: for comparing a version with now. */
+  get unrecordedAttribution(): Attribution {
+    return this.attribution.peek()
   }
 
   get hasUnrecordedChanges(): boolean {
@@ -42,7 +65,8 @@ export class VersionRecorder {
     const authors = [...this.authors]
     this.authors = new Set()
     this.firstChangeAt = null
-    this.saving = this.saving.then(() => this.save(this.room, name, authors))
+    // The attribution is taken when the save starts, with the state it describes.
+    this.saving = this.saving.then(() => this.save(this.room, name, authors, this.attribution.take()))
     return this.saving
   }
 
@@ -51,6 +75,7 @@ export class VersionRecorder {
     this.room.offUpdate(this.onUpdate)
     if (this.hasUnrecordedChanges) await this.recordNow(null).catch(() => undefined)
     this.clearIdleTimer()
+    this.attribution.stop()
     await this.saving.catch(() => undefined)
   }
 

@@ -9,12 +9,16 @@ export interface VersionMeta {
   name: string | null
   /** Who edited between the previous version and this one. */
   authors: string[]
-  /** Bytes of the stored state. */
+  /** Bytes stored for the version (its state and attribution). */
   sizeBytes: number
 }
 
 export interface NewVersion {
-  /** The whole document as a Yjs V1 update: enough to show it exactly as it was. */
+  /**
+   * What the history keeps of the version: enough to show it exactly as it was. The history
+   * service stores a version record here (version-record.ts: the Yjs state and who made what);
+   * stores treat it as opaque bytes.
+   */
   state: Uint8Array
   name: string | null
   authors: string[]

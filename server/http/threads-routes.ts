@@ -17,7 +17,13 @@ const clientId = z.string().optional()
 const anchorBody = z.object({ start: z.string(), end: z.string() }).strict()
 
 const newThreadBody = z
-  .object({ id: clientId, body: z.string(), quote: z.string().optional(), anchor: anchorBody.nullable().optional() })
+  .object({
+    id: clientId,
+    body: z.string(),
+    quote: z.string().optional(),
+    anchor: anchorBody.nullable().optional(),
+    suggestionId: z.string().nullable().optional(),
+  })
   .strict()
 const newCommentBody = z.object({ id: clientId, body: z.string() }).strict()
 const statusBody = z.object({ status: z.enum([ThreadStatus.Open, ThreadStatus.Resolved]) }).strict()

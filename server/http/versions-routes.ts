@@ -4,7 +4,12 @@ import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { requireEdit, type Authenticator } from '../auth/authenticator.js'
 import { CONTENT_FORMATS, CONTENT_TYPES, type ContentFormat } from '../content/formats.js'
 import { checkDocId } from '../documents/document-service.js'
-import { MAX_VERSION_NAME_LENGTH, type HistoryService } from '../history/history-service.js'
+import {
+  CURRENT,
+  MAX_VERSION_NAME_LENGTH,
+  type ComparisonTarget,
+  type HistoryService,
+} from '../history/history-service.js'
 import type { VersionMeta } from '../history/version-store.js'
 import { param, parse } from './docs-routes.js'
 import type { RequestOriginOf } from './client-address.js'
@@ -50,6 +55,22 @@ export function versionsRoutes(
     response.type(CONTENT_TYPES[format]).send(body)
   })
 
+  // What changed from one version to another, or to now, with who made each change (docs/history.md).
+  router.get('/:versionId/compare/:otherId', async (request, response) => {
+    await authorize(request)
+    const raw = String(request.params.otherId)
+    const target: ComparisonTarget = raw === CURRENT ? CURRENT : versionIdOf(request, 'otherId')
+    const result = await history.compare(docIdOf(request), versionIdOf(request), target)
+    // A comparison with now changes as the document does; one between versions never changes.
+    response.set('Cache-Control', target === CURRENT ? 'no-store' : 'private, max-age=31536000, immutable')
+    response.json({
+      older: toJson(result.older),
+      newer: result.newer ? toJson(result.newer) : null,
+      doc: result.doc,
+      authors: result.authors,
+    })
+  })
+
   router.patch('/:versionId', async (request, response) => {
     requireEdit(await authorize(request), 'name versions')
     const body = parse(nameBody, request.body ?? {})
@@ -75,8 +96,8 @@ function docIdOf(request: Request) {
   return checkDocId(param(request))
 }
 
-function versionIdOf(request: Request): number {
-  const raw = String(request.params.versionId)
+function versionIdOf(request: Request, param = 'versionId'): number {
+  const raw = String(request.params[param])
   if (!/^\d{1,15}$/.test(raw)) throw new SyncError(ErrorCode.BadRequest, `version id must be a number; got "${raw}"`)
   return Number(raw)
 }

@@ -19,3 +19,13 @@ export function authorName(principal: Principal, awarenessState: { user?: unknow
   const name = user !== null && typeof user === 'object' ? (user as { name?: unknown }).name : undefined
   return typeof name === 'string' && name.trim() ? name.trim().slice(0, MAX_AUTHOR_NAME_CHARS) : ANONYMOUS_AUTHOR
 }
+
+/**
+ * The colour a client shows its writer in (its awareness `user.color`, as carets show it), for
+ * version history to mark that writer's changes with; null unless a plain `#rrggbb`.
+ */
+export function authorColor(awarenessState: { user?: unknown } | undefined): string | null {
+  const user = awarenessState?.user
+  const color = user !== null && typeof user === 'object' ? (user as { color?: unknown }).color : undefined
+  return typeof color === 'string' && /^#[0-9a-fA-F]{6}$/.test(color) ? color : null
+}

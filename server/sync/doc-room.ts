@@ -12,7 +12,7 @@ import { Role } from '../auth/tokens.js'
 import type { Logger } from '../logger.js'
 import { PubSubMessageKind, type PubSubMessage } from '../pubsub/pubsub.js'
 import type { StoredDoc } from '../storage/doc-store.js'
-import { authorName, SERVER_AUTHOR, UNKNOWN_AUTHOR } from './author-name.js'
+import { authorColor, authorName, SERVER_AUTHOR, UNKNOWN_AUTHOR } from './author-name.js'
 import type { Connection } from './connection.js'
 import { awarenessFrame, permissionDeniedFrame, syncFrame } from '../../shared/protocol/frames.js'
 import { refusedChangeReason } from '../../shared/protocol/refused-change.js'
@@ -224,6 +224,12 @@ export class DocRoom {
     if (!state) return UNKNOWN_AUTHOR
     const pinned = state.awarenessPin.clientId
     return authorName(state.principal, pinned === null ? undefined : this.awareness.getStates().get(pinned))
+  }
+
+  /** The colour whoever made a change with `origin` shows in (their presence), or null: for version history. */
+  authorColorOf(origin: unknown): string | null {
+    const pinned = this.clients.get(origin as Connection)?.awarenessPin.clientId
+    return pinned === null || pinned === undefined ? null : authorColor(this.awareness.getStates().get(pinned))
   }
 
   /** A refreshed token may change the role (for example an edit link downgraded to view). */

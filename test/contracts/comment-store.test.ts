@@ -44,6 +44,7 @@ function runCommentStoreContract(backend: BackendUnderTest) {
         status: 'open',
         quote: 'the quoted text',
         anchor: { start: 'AQID', end: 'BAUG' },
+        suggestionId: null,
         comments: [{ id: 't1-c1', body: 'opening of t1', author: ann, createdAt: iso(1_000), editedAt: null }],
         createdAt: iso(1_000),
         updatedAt: iso(1_000),
@@ -51,6 +52,19 @@ function runCommentStoreContract(backend: BackendUnderTest) {
       expect(await store.getThread('doc', 't1')).toEqual(created)
       expect(await store.listThreads('doc')).toEqual([created])
       expect(await store.countThreads('doc')).toBe(1)
+    })
+
+    it('keeps the suggestion a thread discusses, and null for a thread that discusses none', async () => {
+      const linked = await store.createThread('doc', thread('t1', 1_000, { suggestionId: 'ann-id:k3x9.2' }))
+      const plain = await store.createThread('doc', thread('t2', 2_000, { suggestionId: null }))
+      const unset = await store.createThread('doc', thread('t3', 3_000))
+      expect([linked.suggestionId, plain.suggestionId, unset.suggestionId]).toEqual(['ann-id:k3x9.2', null, null])
+      expect((await store.getThread('doc', 't1'))!.suggestionId).toBe('ann-id:k3x9.2')
+      expect((await store.listThreads('doc')).map((t) => t.suggestionId)).toEqual(['ann-id:k3x9.2', null, null])
+      // Later writes keep it.
+      const resolved = await store.setStatus('doc', 't1', 'resolved', 4_000)
+      const replied = await store.addComment('doc', 't1', comment('t1-c2', 'a reply', 5_000, bob))
+      expect([resolved!.suggestionId, replied!.suggestionId]).toEqual(['ann-id:k3x9.2', 'ann-id:k3x9.2'])
     })
 
     it('keeps a whole-document thread without an anchor', async () => {

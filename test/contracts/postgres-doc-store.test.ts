@@ -50,7 +50,7 @@ describe('PostgresDocStore with several writers', () => {
     try {
       await Promise.all(Array.from({ length: 4 }, () => open(fresh.url)))
       const { rows } = await fresh.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5])
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6])
       const tables = await fresh.query<{ tablename: string }>(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
       )
@@ -87,7 +87,7 @@ describe('PostgresDocStore with several writers', () => {
       const { rows } = await earlier.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       )
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5])
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6])
       const kept = await earlier.query<{ name: string }>('SELECT name FROM versions')
       expect(kept.rows).toEqual([{ name: 'kept' }])
       await earlier.query('SELECT id FROM revocations')

@@ -92,13 +92,16 @@ describe('the history panel', { timeout: 60_000 }, () => {
       await bob.keyboard.type('A later paragraph.')
       await eventually(() => editorText(ada)).toBe('The first draft.A later paragraph.')
 
-      // The named version, read-only, with what was added since marked.
+      // The named version, read-only, with what was added since marked, by whom.
       await items(ada).filter({ hasText: 'First draft' }).click()
       await eventually(() => preview(ada).locator('h3').textContent()).toBe('First draft')
-      await eventually(() => previewContent(ada).locator('ins.history-diff__added').allTextContents()).toEqual([
+      await eventually(() => previewContent(ada).locator('ins[data-history-change]').allTextContents()).toEqual([
         'A later paragraph.',
       ])
-      expect(await previewContent(ada).locator('.history-block--same').textContent()).toBe('The first draft.')
+      expect(await previewContent(ada).locator('ins[data-history-change]').getAttribute('data-author-name')).toBe(
+        BOB.name,
+      )
+      expect(await previewContent(ada).locator('p').first().textContent()).toBe('The first draft.')
       expect(await previewContent(ada).getAttribute('contenteditable')).toBeNull()
 
       await mkdir(SCREENSHOT_DIR, { recursive: true })
@@ -143,7 +146,10 @@ describe('the history panel', { timeout: 60_000 }, () => {
 
       // The list is keyboard navigable: arrows move the selection and the focus, and the preview follows.
       const ids = await listedIds(ada)
+      // The key goes to whatever has the focus: press it only once the first version holds it (a
+      // loaded machine may not have moved the focus yet when focus() returns).
       await items(ada).first().focus()
+      await eventually(async () => (await selection(ada)).focused).toBe(ids[0])
       await ada.keyboard.press('ArrowDown')
       await eventually(() => selection(ada)).toEqual({ selected: ids[1], focused: ids[1], previewed: ids[1] })
       await ada.keyboard.press('Home')
@@ -156,6 +162,101 @@ describe('the history panel', { timeout: 60_000 }, () => {
       await ada.screenshot({ path: path.join(SCREENSHOT_DIR, 'history-panel-narrow.png') })
       await preview(ada).getByRole('button', { name: '← Versions' }).click()
       await items(ada).first().waitFor()
+    } finally {
+      await Promise.all([adaContext.close(), bobContext.close()])
+    }
+  })
+
+  it('compares a version with now and with another version, each change in its author’s colour and name', async () => {
+    const docId = uniqueDocId('history-compare') as DocId
+    const [adaContext, bobContext] = await Promise.all([newWriterContext(browser, ADA), newWriterContext(browser, BOB)])
+    try {
+      await server.documents.create({ docId, content: { source: 'Tea and biscuits.', format: 'markdown' } })
+      await server.history.createNamed(docId, 'Menu')
+      const ada = await openDocument(adaContext, url, docId)
+      const bob = await openDocument(bobContext, url, docId)
+      await ada.setViewportSize({ width: 1280, height: 800 })
+      await eventually(() => editorText(ada)).toBe('Tea and biscuits.')
+
+      // Ada removes the full stop; then Bob, once he sees that, adds a paragraph.
+      await focusEnd(ada)
+      await ada.keyboard.press('Backspace')
+      await eventually(() => editorText(bob)).toBe('Tea and biscuits')
+      await focusEnd(bob)
+      await bob.keyboard.press('Enter')
+      await bob.keyboard.type('Scones for Bob.')
+      await eventually(() => editorText(ada)).toBe('Tea and biscuitsScones for Bob.')
+
+      await ada.getByRole('button', { name: 'History' }).click()
+      await items(ada).filter({ hasText: 'Menu' }).click()
+      const inserted = previewContent(ada).locator('ins[data-history-change]')
+      const deleted = previewContent(ada).locator('del[data-history-change]')
+      await eventually(() => inserted.allTextContents()).toEqual(['Scones for Bob.'])
+      await eventually(() => deleted.allTextContents()).toEqual(['.'])
+      expect(await inserted.getAttribute('data-author-name')).toBe(BOB.name)
+      expect(await deleted.getAttribute('data-author-name')).toBe(ADA.name)
+      expect(await inserted.getAttribute('title')).toBe(`Added by ${BOB.name}`)
+      expect(await deleted.getAttribute('title')).toBe(`Removed by ${ADA.name}`)
+
+      // Each author has a colour of their own: on their changes and on their name in the legend.
+      const legend = preview(ada).getByRole('list', { name: 'Changes by' })
+      await eventually(() => legend.locator('.history-author__name').allTextContents()).toEqual(
+        expect.arrayContaining([ADA.name, BOB.name]),
+      )
+      const decorationColor = (element: typeof inserted) =>
+        element.evaluate(
+          (node) =>
+            (
+              globalThis as unknown as { getComputedStyle(n: unknown): { textDecorationColor: string } }
+            ).getComputedStyle(node).textDecorationColor,
+        )
+      const swatch = (name: string) =>
+        legend
+          .locator(`.history-author[data-author-name="${name}"] .history-author__swatch`)
+          .evaluate(
+            (node) =>
+              (globalThis as unknown as { getComputedStyle(n: unknown): { backgroundColor: string } }).getComputedStyle(
+                node,
+              ).backgroundColor,
+          )
+      const [bobColor, adaColor] = [await decorationColor(inserted), await decorationColor(deleted)]
+      // The colours they chose (their carets'), as the server recorded them with their changes.
+      expect([bobColor, adaColor]).toEqual(['rgb(48, 164, 108)', 'rgb(229, 72, 77)'])
+      expect(await swatch(BOB.name)).toBe(bobColor)
+      expect(await swatch(ADA.name)).toBe(adaColor)
+      expect(await preview(ada).locator('.history-preview__status').textContent()).toBe('2 changes since then')
+
+      await mkdir(SCREENSHOT_DIR, { recursive: true })
+      const shoot = async (name: string) =>
+        ada.screenshot({ path: path.join(SCREENSHOT_DIR, `history-compare-${name}.png`) })
+      const theme = (mode: 'dark' | 'light') => ada.getByRole('button', { name: `Switch to ${mode} mode` }).click()
+      const phone = async () => {
+        await ada.setViewportSize({ width: 390, height: 844 })
+        await preview(ada).getByRole('button', { name: '← Versions' }).waitFor()
+      }
+      const wide = () => ada.setViewportSize({ width: 1280, height: 800 })
+      await shoot('wide-light')
+      await phone()
+      await shoot('phone-light')
+      // The theme switch is in the wide header only.
+      await wide()
+      await theme('dark')
+      await shoot('wide-dark')
+      await phone()
+      await shoot('phone-dark')
+      await wide()
+      await theme('light')
+
+      // Two versions: the newer one recorded now, compared with the older from either side.
+      await server.history.createNamed(docId, 'With scones')
+      const compareWith = preview(ada).getByRole('combobox', { name: 'Compare with' })
+      await eventually(() => compareWith.locator('option').allTextContents()).toContain('With scones')
+      await compareWith.selectOption({ label: 'With scones' })
+      await eventually(() => preview(ada).locator('.history-preview__status').textContent()).toBe(
+        '2 changes up to “With scones”',
+      )
+      expect(await inserted.allTextContents()).toEqual(['Scones for Bob.'])
+      expect(await deleted.allTextContents()).toEqual(['.'])
     } finally {
       await Promise.all([adaContext.close(), bobContext.close()])
     }

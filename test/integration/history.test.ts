@@ -160,6 +160,48 @@ describe('version history', () => {
     expect(await versions('naming')).toEqual([])
   })
 
+  it('compares a version with now and with another version, naming who inserted and who deleted', async () => {
+    await api('/api/docs', json('POST', { id: 'compared', markdown: 'one two' }))
+    const v1 = (await (await api('/api/docs/compared/versions', json('POST', { name: 'v1' }))).json()) as VersionJson
+    const ann = client('compared', 'Ann')
+    const ben = client('compared', 'Ben')
+    await Promise.all([synced(ann.provider), synced(ben.provider)])
+    const text = (doc: Y.Doc) => (doc.getXmlFragment('default').get(0) as Y.XmlElement).get(0) as Y.XmlText
+    text(ann.doc).insert(7, ' three')
+    await waitFor(() => paragraphText(ben.doc) === 'one two three')
+    text(ben.doc).delete(0, 4)
+    await waitFor(() => paragraphText(ann.doc) === 'two three')
+    // The server has applied both edits once its own rendering shows them.
+    await waitFor(async () => (await (await api('/api/docs/compared/content?format=text')).text()) === 'two three\n')
+
+    type Comparison = { older: VersionJson; newer: VersionJson | null; doc: unknown; authors: { name: string }[] }
+    const withNow = (await (await api(`/api/docs/compared/versions/${v1.id}/compare/current`)).json()) as Comparison
+    expect(withNow.older.id).toBe(v1.id)
+    expect(withNow.newer).toBeNull()
+    expect(withNow.authors.map((author) => author.name).sort()).toEqual(['Ann', 'Ben'])
+    expect(withNow.doc).toEqual({
+      type: 'doc',
+      content: [
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'text', text: 'one ', marks: [{ type: 'historyDeletion', attrs: { authorName: 'Ben' } }] },
+            { type: 'text', text: 'two' },
+            { type: 'text', text: ' three', marks: [{ type: 'historyInsertion', attrs: { authorName: 'Ann' } }] },
+          ],
+        },
+      ],
+    })
+
+    // Between two versions, in either order, the older is the starting point.
+    const v2 = (await (await api('/api/docs/compared/versions', json('POST', { name: 'v2' }))).json()) as VersionJson
+    const between = (await (await api(`/api/docs/compared/versions/${v2.id}/compare/${v1.id}`)).json()) as Comparison
+    expect([between.older.id, between.newer?.id]).toEqual([v1.id, v2.id])
+    expect(between.doc).toEqual(withNow.doc)
+    expect((await api(`/api/docs/compared/versions/${v1.id}/compare/999`)).status).toBe(404)
+    expect((await api(`/api/docs/compared/versions/${v1.id}/compare/latest`)).status).toBe(400)
+  })
+
   it.each([
     ['an unknown document', '/api/docs/nope/versions', 404],
     ['an unknown version', '/api/docs/exists/versions/999', 404],
@@ -200,5 +242,9 @@ describe('version history with auth', () => {
     expect((await call(view, `/api/docs/private/versions/${version.id}`, 'PATCH', { name: 'x' })).status).toBe(403)
     expect((await call(view, '/api/docs/private/versions', 'POST', { name: 'x' })).status).toBe(403)
     expect((await fetch(`${running.httpUrl}/api/docs/private/versions`)).status).toBe(401)
+    // Comparing is reading: view may, no token may not.
+    const comparison = `/api/docs/private/versions/${version.id}/compare/current`
+    expect((await call(view, comparison)).status).toBe(200)
+    expect((await fetch(`${running.httpUrl}${comparison}`)).status).toBe(401)
   })
 })

@@ -72,6 +72,7 @@ function fakeRoom(doc: Y.Doc, authorOf: (origin: unknown) => string): DocRoom {
     doc,
     docId: 'd',
     authorOf,
+    authorColorOf: () => null,
     onUpdate: (listener: (update: Uint8Array, origin: unknown) => void) => doc.on('update', listener),
     offUpdate: (listener: (update: Uint8Array, origin: unknown) => void) => doc.off('update', listener),
   } as unknown as DocRoom

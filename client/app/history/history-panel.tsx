@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type * as Y from 'yjs'
 import { errorMessage } from '../../../shared/errors.js'
 import { Icon } from '../../editor/icons.js'
@@ -40,13 +40,15 @@ interface HistoryPanelProps {
   doc: Y.Doc
   /** Edit access: naming and restoring. View-only users list and read. */
   canEdit: boolean
+  /** Who is here now (presence), so their changes show in their caret colour. */
+  present?: readonly { name: string; color: string }[]
   onClose: () => void
 }
 
 type Naming = { target: 'current' } | { target: 'version'; version: VersionSummary } | null
 
 /** Version history beside the editor: the list, a read-only preview with changes since, restore and naming. */
-export function HistoryPanel({ docId, doc, canEdit, onClose }: HistoryPanelProps) {
+export function HistoryPanel({ docId, doc, canEdit, present = [], onClose }: HistoryPanelProps) {
   const [versions, setVersions] = useState<VersionSummary[] | null>(null)
   const [listError, setListError] = useState<string | null>(null)
   const [selectedId, setSelectedId] = useState<number | null>(null)
@@ -90,6 +92,16 @@ export function HistoryPanel({ docId, doc, canEdit, onClose }: HistoryPanelProps
     onClose()
     document.getElementById(HISTORY_BUTTON_ID)?.focus()
   }
+
+  // Keyed by content, so a presence update that changes no colour does not re-render the preview.
+  const presentKey = present.map((user) => `${user.name}\u0000${user.color}`).join('\u0001')
+  const presentColors = useMemo(
+    () =>
+      new Map(
+        presentKey === '' ? [] : presentKey.split('\u0001').map((entry) => entry.split('\u0000') as [string, string]),
+      ),
+    [presentKey],
+  )
 
   const selected = versions?.find((version) => version.id === selectedId) ?? null
 
@@ -186,6 +198,8 @@ export function HistoryPanel({ docId, doc, canEdit, onClose }: HistoryPanelProps
           docId={docId}
           doc={doc}
           version={selected}
+          versions={versions ?? []}
+          presentColors={presentColors}
           canEdit={canEdit}
           naming={naming?.target === 'version'}
           onBack={() => setSelectedId(null)}

@@ -1,18 +1,36 @@
 import { useEffect, useMemo, useState } from 'react'
 import type * as Y from 'yjs'
 import { errorMessage } from '../../../shared/errors.js'
-import { fetchVersionText, type VersionSummary } from '../docs-api.js'
+import {
+  compareVersions,
+  fetchVersionJson,
+  type ChangeAuthor,
+  type EditorJson,
+  type VersionComparison,
+  type VersionSummary,
+} from '../docs-api.js'
 import { fullDate } from '../../editor/relative-time.js'
-import { diffBlocks, type DiffBlock } from './diff-blocks.js'
-import { useLiveText } from './live-document-text.js'
+import { authorColors } from './author-colors.js'
+import { useLiveRevision } from './live-revision.js'
 import { NameForm } from './name-form.js'
+import { colorChanges } from './color-changes.js'
+import { RichContent } from './rich-content.js'
 import { versionTitle } from './version-title.js'
+
+/** What the preview compares the version with: the document as it is now, or another version. */
+type CompareWith = 'current' | number
+
+type Loaded<T> = { state: 'loading' } | { state: 'ready'; value: T } | { state: 'error'; error: string }
 
 interface VersionPreviewProps {
   docId: string
   /** The live document, compared with the version as it changes. */
   doc: Y.Doc
   version: VersionSummary
+  /** Every version (newest first), to compare this one with. */
+  versions: VersionSummary[]
+  /** The caret colour of each writer here now, by name: their changes are marked in it. */
+  presentColors: ReadonlyMap<string, string>
   /** Edit access: shows the name and restore buttons. */
   canEdit: boolean
   /** The name form for this version is open. */
@@ -26,13 +44,17 @@ interface VersionPreviewProps {
   onRestore: () => void
 }
 
-type VersionText = { state: 'loading' } | { state: 'ready'; text: string } | { state: 'error'; error: string }
-
-/** One version, read-only, with what changed since marked (or hidden), and its name and restore actions. */
+/**
+ * One version, read-only, as rich text: with what changed between it and now (or another version)
+ * marked in the colour of whoever changed it, or (highlighting off) as it was; and its name and
+ * restore actions.
+ */
 export function VersionPreview({
   docId,
   doc,
   version,
+  versions,
+  presentColors,
   canEdit,
   naming,
   onBack,
@@ -41,25 +63,46 @@ export function VersionPreview({
   onSubmitName,
   onRestore,
 }: VersionPreviewProps) {
-  const [content, setContent] = useState<VersionText>({ state: 'loading' })
   const [showChanges, setShowChanges] = useState(true)
-  const liveText = useLiveText(doc)
+  const [compareWith, setCompareWith] = useState<CompareWith>('current')
+  const [comparison, setComparison] = useState<Loaded<VersionComparison>>({ state: 'loading' })
+  const [asItWas, setAsItWas] = useState<Loaded<EditorJson>>({ state: 'loading' })
+  const revision = useLiveRevision(doc)
+  // Only a comparison with now follows live edits; one between versions never changes.
+  const liveRevision = compareWith === 'current' ? revision : 0
 
   useEffect(() => {
+    if (!showChanges) return
     let isCurrent = true
-    fetchVersionText(docId, version.id)
-      .then((text) => isCurrent && setContent({ state: 'ready', text }))
-      .catch((error: unknown) => isCurrent && setContent({ state: 'error', error: errorMessage(error) }))
+    // A refresh keeps the last comparison on screen until the new one arrives: no flicker while typing.
+    compareVersions(docId, version.id, compareWith)
+      .then((value) => isCurrent && setComparison({ state: 'ready', value }))
+      .catch((error: unknown) => isCurrent && setComparison({ state: 'error', error: errorMessage(error) }))
     return () => {
       isCurrent = false
     }
-  }, [docId, version.id])
+  }, [docId, version.id, compareWith, showChanges, liveRevision])
 
-  const blocks = useMemo(
-    () => (content.state === 'ready' ? diffBlocks(content.text, liveText) : []),
-    [content, liveText],
-  )
-  const changedBlocks = blocks.filter((block) => block.kind !== 'same').length
+  useEffect(() => {
+    if (showChanges || asItWas.state === 'ready') return
+    let isCurrent = true
+    fetchVersionJson(docId, version.id)
+      .then((value) => isCurrent && setAsItWas({ state: 'ready', value }))
+      .catch((error: unknown) => isCurrent && setAsItWas({ state: 'error', error: errorMessage(error) }))
+    return () => {
+      isCurrent = false
+    }
+  }, [docId, version.id, showChanges, asItWas.state])
+
+  const others = versions.filter((other) => other.id !== version.id)
+  const other = compareWith === 'current' ? null : (others.find((candidate) => candidate.id === compareWith) ?? null)
+  const content = showChanges ? comparison : asItWas
+  const authors = comparison.state === 'ready' ? comparison.value.authors : []
+  const colors = useMemo(() => authorColors(authors, presentColors), [authors, presentColors])
+  const json = useMemo(() => {
+    if (!showChanges) return asItWas.state === 'ready' ? asItWas.value : null
+    return comparison.state === 'ready' ? colorChanges(comparison.value.doc, colors) : null
+  }, [showChanges, asItWas, comparison, colors])
 
   return (
     <section
@@ -102,20 +145,33 @@ export function VersionPreview({
           <input type="checkbox" checked={showChanges} onChange={(event) => setShowChanges(event.target.checked)} />
           Highlight changes since then
         </label>
-        {content.state === 'ready' && (
-          <span className="muted small" aria-live="polite">
-            {changedBlocks === 0
-              ? 'Same as the current document'
-              : `${changedBlocks} ${changedBlocks === 1 ? 'paragraph differs' : 'paragraphs differ'} from now`}
+        {showChanges && (
+          <label className="history-preview__compare">
+            Compare with
+            <select
+              value={String(compareWith)}
+              onChange={(event) => {
+                const value = event.target.value
+                setComparison({ state: 'loading' })
+                setCompareWith(value === 'current' ? 'current' : Number(value))
+              }}
+            >
+              <option value="current">Now</option>
+              {others.map((candidate) => (
+                <option key={candidate.id} value={candidate.id}>
+                  {versionTitle(candidate)}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {showChanges && comparison.state === 'ready' && (
+          <span className="muted small history-preview__status" aria-live="polite">
+            {comparisonSummary(comparison.value, version, other)}
           </span>
         )}
       </div>
-      {showChanges && content.state === 'ready' && changedBlocks > 0 && (
-        <p className="history-legend small">
-          {hasPieces(blocks, 'added') && <ins className="history-diff__added">added since</ins>}
-          {hasPieces(blocks, 'removed') && <del className="history-diff__removed">removed since</del>}
-        </p>
-      )}
+      {showChanges && authors.length > 0 && <AuthorLegend authors={authors} colors={colors} />}
       <div
         className="history-preview__content"
         role="document"
@@ -129,41 +185,46 @@ export function VersionPreview({
             Could not load this version: {content.error}
           </p>
         )}
-        {content.state === 'ready' && blocks.length === 0 && <p className="history-state">This version is empty.</p>}
-        {content.state === 'ready' &&
-          blocks.map((block, index) => <DiffParagraph key={index} block={block} showChanges={showChanges} />)}
+        {json && <RichContent json={json} />}
       </div>
     </section>
   )
 }
 
-function hasPieces(blocks: DiffBlock[], kind: 'added' | 'removed'): boolean {
-  return blocks.some((block) => block.pieces.some((piece) => piece.kind === kind))
+/** "Same as the current document", or how many changes, from which version to which. */
+function comparisonSummary(comparison: VersionComparison, version: VersionSummary, other: VersionSummary | null) {
+  const total = comparison.authors.reduce(
+    (sum, author) => sum + author.insertions + author.deletions + author.formatChanges,
+    0,
+  )
+  if (total === 0) return other ? `Same as “${versionTitle(other)}”` : 'Same as the current document'
+  const changes = `${total} ${total === 1 ? 'change' : 'changes'}`
+  if (!other) return `${changes} since then`
+  return comparison.older.id === version.id
+    ? `${changes} up to “${versionTitle(other)}”`
+    : `${changes} since “${versionTitle(other)}”`
 }
 
-/** One block: as it was (changes off), or as it was with what changed since marked (changes on). */
-function DiffParagraph({ block, showChanges }: { block: DiffBlock; showChanges: boolean }) {
-  if (!showChanges && block.kind === 'added') return null
+function countText(author: ChangeAuthor): string {
+  const parts = [
+    author.insertions > 0 && `${author.insertions} added`,
+    author.deletions > 0 && `${author.deletions} removed`,
+    author.formatChanges > 0 && `${author.formatChanges} formatted`,
+  ]
+  return parts.filter(Boolean).join(' · ')
+}
+
+/** Who changed what, each in the colour their changes are marked with. */
+function AuthorLegend({ authors, colors }: { authors: ChangeAuthor[]; colors: ReadonlyMap<string, string> }) {
   return (
-    <p className={`history-block history-block--${showChanges ? block.kind : 'same'}`}>
-      {block.pieces.map((piece, index) => {
-        if (!showChanges) return piece.kind === 'added' ? null : <span key={index}>{piece.text}</span>
-        if (piece.kind === 'added') {
-          return (
-            <ins key={index} className="history-diff__added">
-              {piece.text}
-            </ins>
-          )
-        }
-        if (piece.kind === 'removed') {
-          return (
-            <del key={index} className="history-diff__removed">
-              {piece.text}
-            </del>
-          )
-        }
-        return <span key={index}>{piece.text}</span>
-      })}
-    </p>
+    <ul className="history-authors small" aria-label="Changes by">
+      {authors.map((author) => (
+        <li key={author.name} className="history-author" data-author-name={author.name}>
+          <span className="history-author__swatch" aria-hidden="true" style={{ background: colors.get(author.name) }} />
+          <span className="history-author__name">{author.name}</span>
+          <span className="muted">{countText(author)}</span>
+        </li>
+      ))}
+    </ul>
   )
 }

@@ -30,6 +30,7 @@ export class MemoryCommentStore implements CommentStore {
       status: 'open',
       quote: thread.quote,
       anchor: thread.anchor ? { ...thread.anchor } : null,
+      suggestionId: thread.suggestionId ?? null,
       comments: [toComment(thread.comment)],
       createdAt: at,
       updatedAt: at,

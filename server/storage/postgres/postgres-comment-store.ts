@@ -48,9 +48,17 @@ export class PostgresCommentStore implements CommentStore {
     const { comment } = thread
     return this.database.transaction(async (client) => {
       const inserted = await client.query(
-        'INSERT INTO threads (doc_id, id, status, quote, anchor_start, anchor_end, created_at, updated_at) ' +
-          "VALUES ($1, $2, 'open', $3, $4, $5, $6, $6) ON CONFLICT (doc_id, id) DO NOTHING",
-        [docId, thread.id, thread.quote, thread.anchor?.start ?? null, thread.anchor?.end ?? null, comment.at],
+        'INSERT INTO threads (doc_id, id, status, quote, anchor_start, anchor_end, suggestion_id, created_at, updated_at) ' +
+          "VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $7) ON CONFLICT (doc_id, id) DO NOTHING",
+        [
+          docId,
+          thread.id,
+          thread.quote,
+          thread.anchor?.start ?? null,
+          thread.anchor?.end ?? null,
+          thread.suggestionId ?? null,
+          comment.at,
+        ],
       )
       // An existing thread keeps its opening comment.
       if (inserted.rowCount) await client.query(INSERT_COMMENT, commentParams(docId, thread.id, comment))

@@ -92,6 +92,8 @@ export const POSTGRES_MIGRATIONS: string[] = [
      PRIMARY KEY (doc_id, file_id)
    );
    CREATE INDEX file_refs_by_file ON file_refs (file_id);`,
+  // 6: a thread may discuss a suggestion (shared/comments.ts, Thread.suggestionId); null for the rest.
+  `ALTER TABLE threads ADD COLUMN suggestion_id TEXT;`,
 ]
 
 /** Arbitrary but fixed: the advisory lock key every Tandem instance takes while migrating. */

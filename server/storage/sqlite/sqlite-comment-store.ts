@@ -56,14 +56,16 @@ export class SqliteCommentStore implements CommentStore {
     await this.database.write([
       {
         sql:
-          'INSERT OR IGNORE INTO threads (doc_id, id, status, quote, anchor_start, anchor_end, created_at, updated_at) ' +
-          "VALUES (?, ?, 'open', ?, ?, ?, ?, ?)",
+          'INSERT OR IGNORE INTO threads ' +
+          '(doc_id, id, status, quote, anchor_start, anchor_end, suggestion_id, created_at, updated_at) ' +
+          "VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?)",
         params: [
           docId,
           thread.id,
           thread.quote,
           thread.anchor?.start ?? null,
           thread.anchor?.end ?? null,
+          thread.suggestionId ?? null,
           comment.at,
           comment.at,
         ],

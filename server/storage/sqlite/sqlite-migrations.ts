@@ -89,6 +89,8 @@ export const SQLITE_MIGRATIONS: string[] = [
      PRIMARY KEY (doc_id, file_id)
    );
    CREATE INDEX file_refs_by_file ON file_refs (file_id);`,
+  // 6: a thread may discuss a suggestion (shared/comments.ts, Thread.suggestionId); null for the rest.
+  `ALTER TABLE threads ADD COLUMN suggestion_id TEXT;`,
 ]
 
 /** Runs the migrations the file has not had yet, each in its own transaction. */
