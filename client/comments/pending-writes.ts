@@ -110,6 +110,7 @@ function isPendingWrite(value: unknown): value is PendingWrite {
     typeof write.body === 'string' &&
     typeof write.quote === 'string' &&
     (write.anchor === null || isAnchor(write.anchor)) &&
+    (write.suggestionId === undefined || write.suggestionId === null || typeof write.suggestionId === 'string') &&
     (write.refusal === undefined || typeof write.refusal === 'string')
   )
 }

@@ -58,7 +58,12 @@ export class ThreadHttpClient implements ThreadClient {
     this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   }
 
-  startThread(input: { body: string; quote?: string; anchor?: ThreadAnchor | null }): Promise<Thread> {
+  startThread(input: {
+    body: string
+    quote?: string
+    anchor?: ThreadAnchor | null
+    suggestionId?: string | null
+  }): Promise<Thread> {
     return this.submit({
       id: randomId(),
       kind: 'thread',
@@ -66,6 +71,7 @@ export class ThreadHttpClient implements ThreadClient {
       body: input.body,
       quote: input.quote ?? '',
       anchor: input.anchor ?? null,
+      suggestionId: input.suggestionId ?? null,
     })
   }
 
@@ -183,6 +189,8 @@ export class ThreadHttpClient implements ThreadClient {
         body: write.body,
         quote: write.quote,
         ...(write.anchor ? { anchor: write.anchor } : {}),
+        // Sent only when set, so a server from before suggestion threads takes ordinary threads as before.
+        ...(write.suggestionId ? { suggestionId: write.suggestionId } : {}),
       })
     }
     return this.request('POST', `${this.threadUrl(write.threadId ?? '')}/comments`, { id: write.id, body: write.body })

@@ -31,6 +31,8 @@ export interface PendingWrite {
   body: string
   quote: string
   anchor: ThreadAnchor | null
+  /** For a thread: the suggestion it discusses (absent in writes kept by an older version). */
+  suggestionId?: string | null
   /**
    * Set when the server refused the write and nobody was waiting for its answer (it was re-sent after
    * a reload, say, and the link had become view-only meanwhile): the server's sentence. Such a write
@@ -74,7 +76,13 @@ export class ThreadRequestError extends Error {
  * in `pending` and resolve when the re-sent request succeeds.
  */
 export interface ThreadClient {
-  startThread(input: { body: string; quote?: string; anchor?: ThreadAnchor | null }): Promise<Thread>
+  /** `suggestionId`: the suggestion the thread discusses (a suggestion card's replies), else none. */
+  startThread(input: {
+    body: string
+    quote?: string
+    anchor?: ThreadAnchor | null
+    suggestionId?: string | null
+  }): Promise<Thread>
   reply(threadId: string, body: string): Promise<Thread>
   setStatus(threadId: string, status: ThreadStatus): Promise<Thread>
   editComment(threadId: string, commentId: string, body: string): Promise<Thread>

@@ -98,6 +98,7 @@ export async function startFakeThreadApi(): Promise<FakeThreadApi> {
           status: 'open',
           quote: String(body?.quote ?? ''),
           anchor: (body?.anchor as Thread['anchor']) ?? null,
+          ...(typeof body?.suggestionId === 'string' ? { suggestionId: body.suggestionId } : {}),
           comments: [comment(`${id}-c`, String(body?.body))],
           createdAt: at,
           updatedAt: at,

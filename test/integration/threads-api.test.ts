@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Comment, Thread } from '../../shared/comments.js'
-import { MAX_COMMENT_BODY_CHARS, MAX_THREAD_QUOTE_CHARS } from '../../shared/comments.js'
+import { MAX_COMMENT_BODY_CHARS, MAX_THREAD_QUOTE_CHARS, THREAD_SUGGESTION_ID_PATTERN } from '../../shared/comments.js'
+import { SUGGESTION_ID_PATTERN } from '../../shared/suggestions/suggestion-marks.js'
 import { mintToken, type Role } from '../../server/auth/tokens.js'
 import { openSqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js'
 import type { ServerOptions } from '../../server/create-server.js'
@@ -79,6 +80,7 @@ describe('comments REST API without AUTH_SECRET', () => {
         status: 'open',
         quote: 'The number',
         anchor: ANCHOR,
+        suggestionId: null,
         comments: [
           {
             id: expect.any(String),
@@ -113,6 +115,23 @@ describe('comments REST API without AUTH_SECRET', () => {
         .thread
       expect(long.quote).toHaveLength(MAX_THREAD_QUOTE_CHARS)
       expect(long.quote.endsWith('…')).toBe(true)
+    })
+
+    it('links a thread to the suggestion it discusses, returned by GET; refuses a malformed suggestion id', async () => {
+      expect(THREAD_SUGGESTION_ID_PATTERN.source).toBe(SUGGESTION_ID_PATTERN.source)
+      const response = await post({ body: 'Why cut this?', quote: 'The number', suggestionId: 'browser-ann:k3x9.2' })
+      expect(response.status).toBe(201)
+      const { thread } = (await response.json()) as { thread: Thread }
+      expect(thread.suggestionId).toBe('browser-ann:k3x9.2')
+      const plain = ((await (await post({ body: 'plain', suggestionId: null })).json()) as { thread: Thread }).thread
+      expect(plain.suggestionId).toBeNull()
+      expect((await list()).map((listed) => listed.suggestionId)).toEqual(['browser-ann:k3x9.2', null])
+      for (const suggestionId of ['', 'has space', 'x'.repeat(121), '<script>', 42]) {
+        const refused = await post({ body: 'bad link', suggestionId })
+        expect(refused.status).toBe(400)
+        expect(((await refused.json()) as { message: string }).message).toMatch(/suggestionId|Expected/)
+      }
+      expect(await list()).toHaveLength(2)
     })
 
     it('keeps a hostile body as its characters', async () => {

@@ -68,6 +68,27 @@ describe('ThreadHttpClient (comments over REST, never lost, never twice)', () =>
     expect(threads.pending.getAll()).toEqual([])
   })
 
+  it('starts a thread on a suggestion with its suggestionId, kept across a reload while the server is away', async () => {
+    const { client: threads } = client()
+    const linked = await threads.startThread({ body: 'Why remove this?', suggestionId: 'ann:k3x9' })
+    expect(api.requests[0]?.body).toMatchObject({ id: linked.id, body: 'Why remove this?', suggestionId: 'ann:k3x9' })
+    expect(linked.suggestionId).toBe('ann:k3x9')
+    // An ordinary thread sends none, so a server from before suggestion threads takes it as before.
+    await threads.startThread({ body: 'plain' })
+    expect(api.requests[1]?.body).not.toHaveProperty('suggestionId')
+
+    api.mode = 'unavailable'
+    void threads.startThread({ body: 'offline question', suggestionId: 'bob:7' })
+    await waitFor(() => threads.pending.getAll().length === 1 && !threads.isSending)
+    threads.destroy() // the tab closes
+    api.mode = 'up'
+    const after = client() // the page loads again, same storage
+    expect(after.client.pending.getAll()[0]).toMatchObject({ body: 'offline question', suggestionId: 'bob:7' })
+    after.client.resume()
+    await waitFor(() => after.client.pending.getAll().length === 0)
+    expect([...api.threads.values()].map((thread) => thread.suggestionId ?? null)).toEqual(['ann:k3x9', null, 'bob:7'])
+  })
+
   it('replies, resolves, edits and deletes, each answer applied to the store at once', async () => {
     const { client: threads, store } = client()
     const thread = await threads.startThread({ body: 'first' })
