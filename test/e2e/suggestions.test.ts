@@ -139,6 +139,53 @@ describe('Suggesting in Chromium, two browsers', { timeout: 120_000 }, () => {
     }
   })
 
+  it('replies on a suggestion are one thread that names it, shown on its card; once accepted it is an ordinary thread', async () => {
+    const docId = await documentWith('suggest-replies', 'Plain words.')
+    const { alice, bob, close } = await twoWriters(browser, app, docId)
+    try {
+      await chooseMode(alice, 'Suggesting')
+      await focusEnd(alice)
+      await alice.keyboard.type(' Extra')
+      const bobCard = suggestionCard(bob, 'Add:')
+      await bobCard.waitFor()
+
+      // Bob asks on the card; Alice answers on hers: one conversation.
+      await bobCard.getByRole('button', { name: 'Reply', exact: true }).click()
+      const bobBox = bobCard.getByRole('textbox', { name: 'Reply' })
+      await bobBox.waitFor()
+      await bobBox.fill('Why this?')
+      await bobBox.press('Control+Enter')
+      const aliceCard = suggestionCard(alice, 'Add:')
+      await aliceCard.locator('.tandem-comment__body', { hasText: 'Why this?' }).waitFor()
+      await aliceCard.getByRole('button', { name: 'Reply', exact: true }).click()
+      const aliceBox = aliceCard.getByRole('textbox', { name: 'Reply' })
+      await aliceBox.waitFor()
+      await aliceBox.fill('It reads better')
+      await aliceBox.press('Control+Enter')
+      await bobCard.locator('.tandem-comment__body', { hasText: 'It reads better' }).waitFor()
+      // Not a card of its own while the suggestion is pending, and counted once.
+      expect(await commentsLandmark(bob).locator('article.tandem-thread:not(.tandem-suggestion)').count()).toBe(0)
+      expect(await openCount(bob)).toBe(1)
+
+      const listed = (await (await fetch(`${app.url}/api/docs/${docId}/threads`)).json()) as {
+        threads: { suggestionId?: string | null; comments: { body: string }[] }[]
+      }
+      expect(listed.threads).toHaveLength(1)
+      expect(listed.threads[0]?.suggestionId).toBe(await aliceCard.getAttribute('data-suggestion-id'))
+      expect(listed.threads[0]?.comments.map((comment) => comment.body)).toEqual(['Why this?', 'It reads better'])
+
+      // Decided, the conversation stays as an ordinary thread on the text.
+      await bobCard.getByRole('button', { name: 'Accept', exact: true }).click()
+      const thread = commentsLandmark(alice).locator('article.tandem-thread:not(.tandem-suggestion)', {
+        hasText: 'Why this?',
+      })
+      await thread.waitFor()
+      expect(await thread.textContent()).toContain('It reads better')
+    } finally {
+      await close()
+    }
+  })
+
   it('the mode is remembered per document, and Viewing changes nothing', async () => {
     const docId = await documentWith('suggest-mode', 'Read only for now.')
     const other = await documentWith('suggest-mode-other', 'Another document.')

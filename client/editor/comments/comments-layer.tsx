@@ -81,6 +81,33 @@ export function CommentsLayer({
   const { state } = useSyncStatus(provider)
   const isReachable = state === SyncState.Connected || state === SyncState.Saving || state === SyncState.Saved
 
+  // Pending suggestions are open items; a thread about one is part of its card, not counted twice.
+  const pendingIds = new Set(suggestions.map((suggestion) => suggestion.id))
+  const openCount =
+    threads.openCount +
+    suggestions.length -
+    threads.threads.filter(
+      ({ thread }) => thread.status === 'open' && !!thread.suggestionId && pendingIds.has(thread.suggestionId),
+    ).length
+
+  /** A reply on a suggestion's card: to its thread, or the first one, anchored to the suggestion's text. */
+  const replyOnSuggestion = async (suggestion: Suggestion, threadId: string | null, body: string) => {
+    if (threadId) {
+      await threads.client.reply(threadId, body)
+      return
+    }
+    if (editor.isDestroyed) return
+    const size = editor.state.doc.content.size
+    const from = Math.min(suggestion.from, size)
+    const to = Math.min(suggestion.to, size)
+    await threads.client.startThread({
+      body,
+      quote: suggestedText(editor, suggestion),
+      anchor: to > from ? anchorForRange(editor.state, from, to) : null,
+      suggestionId: suggestion.id,
+    })
+  }
+
   /** Where a thread's (or suggestion's) text starts on screen, so its card can stand beside it. */
   const textTop = (threadId: string): number | null => {
     if (threadId === DRAFT_ALIGN_ID && !editor.isDestroyed) {
@@ -108,7 +135,7 @@ export function CommentsLayer({
     <CommentsControls
       editor={editor}
       onComment={mayComment ? ui.startComment : null}
-      openCount={threads.openCount + suggestions.length}
+      openCount={openCount}
       isSidebarOpen={ui.isSidebarOpen}
       onToggleSidebar={() => ui.setSidebarOpen(!ui.isSidebarOpen)}
       controlsId={id}
@@ -146,6 +173,7 @@ export function CommentsLayer({
             suggestions={suggestions}
             suggestionActions={suggestionActions}
             suggestedText={(suggestion) => suggestedText(editor, suggestion)}
+            onSuggestionReply={replyOnSuggestion}
           />
         )}
       </div>

@@ -7,7 +7,7 @@ import { CommentBody } from './comment-body.js'
 import { CommentComposer } from './comment-composer.js'
 import { canComment, type CommentViewer } from './comment-permissions.js'
 import type { SuggestionActions } from './suggestion-actions.js'
-import { SuggestionCard, SuggestionsBar } from './suggestion-card.js'
+import { SuggestionCard, SuggestionsBar, type SuggestionReplies } from './suggestion-card.js'
 import { ThreadCard } from './thread-card.js'
 import { suggestionKey } from './suggestion-keys.js'
 
@@ -57,6 +57,11 @@ export interface CommentsSidebarProps {
   suggestionActions?: SuggestionActions | null
   /** The text a format suggestion applies to. */
   suggestedText?: (suggestion: Suggestion) => string
+  /**
+   * Sends a reply on a suggestion's card: to its thread (`threadId`), or starting the thread that
+   * names the suggestion (null). Absent: suggestion cards take no replies.
+   */
+  onSuggestionReply?: (suggestion: Suggestion, threadId: string | null, body: string) => Promise<void>
 }
 
 /**
@@ -82,6 +87,7 @@ export function CommentsSidebar({
   suggestions = [],
   suggestionActions = null,
   suggestedText = () => '',
+  onSuggestionReply,
 }: CommentsSidebarProps) {
   const [filter, setFilter] = useState<ThreadFilter>('open')
   // The thread active now, read after a post's answer arrives (see the draft composer's onSubmit).
@@ -90,9 +96,15 @@ export function CommentsSidebar({
   const alignedList = useRef<HTMLUListElement>(null)
   useCardAlignment(alignedList, textTop ?? (() => null), textTop !== undefined && isOpen, documentElement ?? null)
   const { client, pending } = threads
+  // A thread about a pending suggestion is that suggestion's conversation: it shows on its card,
+  // not as a card of its own (once the suggestion is decided, it is an ordinary thread again).
+  const pendingSuggestionIds = new Set(suggestions.map((suggestion) => suggestion.id))
+  const isOnSuggestion = (placed: PlacedThread) =>
+    typeof placed.thread.suggestionId === 'string' && pendingSuggestionIds.has(placed.thread.suggestionId)
+  const ownThreads = threads.threads.filter((placed) => !isOnSuggestion(placed))
   const isShown = (placed: PlacedThread) =>
     filter === 'all' || placed.thread.status === filter || placed.thread.id === activeThreadId
-  const visible = threads.threads.filter(isShown)
+  const visible = ownThreads.filter(isShown)
   const inText = visible.filter((placed) => placed.place.kind !== 'document')
   const onDocument = visible.filter((placed) => placed.place.kind === 'document')
   // Pending suggestions are open by nature: a decision removes them from the document.
@@ -102,7 +114,7 @@ export function CommentsSidebar({
   const waiting = isReachable ? [] : pending.filter((write) => write.refusal === undefined)
   // Refused with nobody waiting (re-sent after a reload): shown with its text until dismissed.
   const refused = pending.filter((write) => write.refusal !== undefined)
-  const pendingThreads = waiting.filter((write) => write.kind === 'thread')
+  const pendingThreads = waiting.filter((write) => write.kind === 'thread' && !write.suggestionId)
   const isQueued = (kind: PendingWrite['kind'], threadId: string | null) => (body: string) =>
     waiting.some((write) => write.kind === kind && write.threadId === threadId && write.body === body)
   const mayComment = canComment(viewer)
@@ -145,6 +157,26 @@ export function CommentsSidebar({
       />
     </div>
   )
+  const repliesOn = (suggestion: Suggestion): SuggestionReplies | undefined => {
+    if (!onSuggestionReply) return undefined
+    const onIt = threads.threads
+      .filter((placed) => placed.thread.suggestionId === suggestion.id)
+      .map((placed) => placed.thread)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    const threadIds = new Set(onIt.map((thread) => thread.id))
+    const first = onIt[0]?.id ?? null
+    return {
+      threads: onIt,
+      viewer,
+      client,
+      pending: waiting.filter((write) =>
+        write.kind === 'reply' ? threadIds.has(write.threadId ?? '') : write.suggestionId === suggestion.id,
+      ),
+      isQueued,
+      send: (body) => onSuggestionReply(suggestion, first, body),
+    }
+  }
+
   const suggestionCard = (suggestion: Suggestion) => {
     const key = suggestionKey(suggestion.id)
     return (
@@ -156,6 +188,7 @@ export function CommentsSidebar({
           actions={suggestionActions}
           isActive={key === activeThreadId}
           onActivate={() => onActivate(key)}
+          replies={repliesOn(suggestion)}
         />
       </li>
     )
@@ -186,9 +219,7 @@ export function CommentsSidebar({
 
   const count = (which: ThreadFilter) =>
     (which === 'resolved' ? 0 : suggestions.length) +
-    (which === 'all'
-      ? threads.threads.length
-      : threads.threads.filter((placed) => placed.thread.status === which).length)
+    (which === 'all' ? ownThreads.length : ownThreads.filter((placed) => placed.thread.status === which).length)
 
   return (
     <aside id={id} className="tandem-comments" aria-label="Comments" data-open={isOpen || undefined}>
@@ -280,7 +311,7 @@ export function CommentsSidebar({
           <p className="tandem-comments__empty">
             {filter === 'resolved'
               ? 'No resolved threads.'
-              : filter === 'open' && threads.threads.length > 0
+              : filter === 'open' && ownThreads.length > 0
                 ? 'No open threads.'
                 : mayComment
                   ? 'No comments yet. Select text and press Comment.'

@@ -1,8 +1,14 @@
-import { forwardRef, type CSSProperties } from 'react'
+import { forwardRef, useEffect, useState, type CSSProperties } from 'react'
+import type { Thread } from '../../../shared/comments.js'
 import { SuggestionKind, type Suggestion } from '../../../shared/suggestions/suggestions.js'
 import { fullDate, relativeTime } from '../relative-time.js'
 import { authorColor, SUGGESTION_COLOR_VARIABLE } from '../suggestion-colors.js'
+import type { PendingWrite, ThreadClient } from '../../comments/threads-api.js'
+import { CommentBody } from './comment-body.js'
+import { CommentComposer } from './comment-composer.js'
+import { canComment, isOwnComment, type CommentViewer } from './comment-permissions.js'
 import type { SuggestionActions } from './suggestion-actions.js'
+import { CommentItem } from './thread-card.js'
 import { describeSuggestion, formatChangeText, shorten } from './suggestion-text.js'
 
 export interface SuggestionCardProps {
@@ -13,6 +19,26 @@ export interface SuggestionCardProps {
   actions: SuggestionActions | null
   isActive: boolean
   onActivate: () => void
+  /**
+   * The conversation about this suggestion: threads that name it (`suggestionId`), oldest first.
+   * Absent: no replies on suggestions (a server or client without them).
+   */
+  replies?: SuggestionReplies
+}
+
+/** What a suggestion card needs for its replies. */
+export interface SuggestionReplies {
+  threads: readonly Thread[]
+  viewer: CommentViewer
+  client: ThreadClient
+  /** Replies and new threads that wait to be sent. */
+  pending: readonly PendingWrite[]
+  isQueued: (kind: PendingWrite['kind'], threadId: string | null) => (body: string) => boolean
+  /**
+   * Starts the suggestion's thread with its first reply (anchored to the suggestion's text, naming
+   * its id), or replies to the thread it has.
+   */
+  send: (body: string) => Promise<void>
 }
 
 /**
@@ -20,9 +46,20 @@ export interface SuggestionCardProps {
  * for the edit role. Clicking the card makes it active (the editor scrolls to and marks its text).
  */
 export const SuggestionCard = forwardRef<HTMLElement, SuggestionCardProps>(function SuggestionCard(
-  { suggestion, formattedText, actions, isActive, onActivate },
+  { suggestion, formattedText, actions, isActive, onActivate, replies },
   ref,
 ) {
+  /** The Reply button was pressed: the reply box takes focus when it appears. */
+  const [isReplying, setReplying] = useState(false)
+  useEffect(() => {
+    if (!isActive) setReplying(false)
+  }, [isActive])
+  const mayReply = replies !== undefined && canComment(replies.viewer)
+  // One conversation, even when two people started a thread on it at once.
+  const comments = (replies?.threads ?? [])
+    .flatMap((thread) => thread.comments.map((comment) => ({ thread, comment })))
+    .sort((a, b) => a.comment.createdAt.localeCompare(b.comment.createdAt))
+  const firstThread = replies?.threads[0] ?? null
   const titleId = `tandem-suggestion-${suggestion.id}-title`
   const at = Number.isFinite(suggestion.at) && suggestion.at > 0 ? new Date(suggestion.at).toISOString() : null
   const name = suggestion.authorName?.trim() || 'Someone'
@@ -53,28 +90,80 @@ export const SuggestionCard = forwardRef<HTMLElement, SuggestionCardProps>(funct
         )}
       </div>
       <SuggestionSummary suggestion={suggestion} formattedText={formattedText} />
-      {actions && (
+      {replies && (comments.length > 0 || replies.pending.length > 0) && (
+        <ol className="tandem-thread__comments tandem-suggestion__replies" aria-label="Replies">
+          {comments.map(({ thread, comment }) => (
+            <CommentItem
+              key={comment.id}
+              thread={thread}
+              comment={comment}
+              isOwn={isOwnComment(replies.viewer, comment)}
+              isOpening={comment === thread.comments[0]}
+              client={replies.client}
+            />
+          ))}
+          {replies.pending.map((write) => (
+            <li key={write.id} className="tandem-comment" data-pending>
+              <div className="tandem-comment__meta">
+                <span className="tandem-comment__pending">Waiting to send</span>
+              </div>
+              <CommentBody body={write.body} />
+            </li>
+          ))}
+        </ol>
+      )}
+      {mayReply && isActive && (
+        <div className="tandem-thread__footer">
+          <CommentComposer
+            label="Reply"
+            placeholder="Reply…"
+            submitLabel="Reply"
+            autoFocus={isReplying}
+            isPersistent
+            isQueued={replies.isQueued(firstThread ? 'reply' : 'thread', firstThread?.id ?? null)}
+            onSubmit={replies.send}
+          />
+        </div>
+      )}
+      {(actions || (mayReply && !isActive)) && (
         <div className="tandem-thread__actions">
-          <button
-            type="button"
-            className="tandem-comments__button tandem-comments__button--primary"
-            onClick={(event) => {
-              event.stopPropagation()
-              actions.accept(suggestion.id)
-            }}
-          >
-            Accept
-          </button>
-          <button
-            type="button"
-            className="tandem-comments__button"
-            onClick={(event) => {
-              event.stopPropagation()
-              actions.reject(suggestion.id)
-            }}
-          >
-            Reject
-          </button>
+          {actions && (
+            <>
+              <button
+                type="button"
+                className="tandem-comments__button tandem-comments__button--primary"
+                onClick={(event) => {
+                  event.stopPropagation()
+                  actions.accept(suggestion.id)
+                }}
+              >
+                Accept
+              </button>
+              <button
+                type="button"
+                className="tandem-comments__button"
+                onClick={(event) => {
+                  event.stopPropagation()
+                  actions.reject(suggestion.id)
+                }}
+              >
+                Reject
+              </button>
+            </>
+          )}
+          {mayReply && !isActive && (
+            <button
+              type="button"
+              className="tandem-comments__button"
+              onClick={(event) => {
+                event.stopPropagation()
+                setReplying(true)
+                onActivate()
+              }}
+            >
+              Reply
+            </button>
+          )}
         </div>
       )}
     </article>

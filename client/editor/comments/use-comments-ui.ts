@@ -120,8 +120,12 @@ export function useCommentsUi(
   }, [editor, isEnabled])
 
   const ranges = useMemo(() => {
+    // A thread about a pending suggestion is drawn by the suggestion itself (its ins/del).
+    const pendingIds = new Set(suggestions.map((suggestion) => suggestion.id))
     const drawn = threads.threads.flatMap(({ thread, place }) =>
-      thread.status === 'open' && place.kind === 'range'
+      thread.status === 'open' &&
+      place.kind === 'range' &&
+      !(thread.suggestionId && pendingIds.has(thread.suggestionId))
         ? [{ threadId: thread.id, from: place.from, to: place.to }]
         : [],
     )
