@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mintToken } from '../../server/index.js'
@@ -17,6 +20,9 @@ import {
 import { ALICE, serverText, twoWriters } from './helpers/writers.js'
 
 /** Suggesting (issue 17) in Chromium: the mode menu, suggestions live as ins/del and cards, Accept and Reject. */
+
+/** Where the screenshots go (git-ignored), to be looked at. */
+const SCREENSHOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.tmp')
 
 let app: RunningApp
 let browser: Browser
@@ -181,6 +187,55 @@ describe('Suggesting in Chromium, two browsers', { timeout: 120_000 }, () => {
       })
       await thread.waitFor()
       expect(await thread.textContent()).toContain('It reads better')
+    } finally {
+      await close()
+    }
+  })
+
+  it('the mode menu and the suggestion cards fit wide and phone screens, light and dark (screenshots in .tmp/)', async () => {
+    const docId = await documentWith('suggest-looks', 'The quick brown fox jumps over the lazy dog.')
+    const { alice, close } = await twoWriters(browser, app, docId)
+    try {
+      await chooseMode(alice, 'Suggesting')
+      await selectText(alice, 'quick')
+      await alice.keyboard.type('swift')
+      await focusEnd(alice)
+      await alice.keyboard.type(' Again.')
+      await eventually(() => suggested(alice, 'ins')).toEqual(['swift', ' Again.'])
+      await eventually(() => syncState(alice)).toBe('saved')
+      await mkdir(SCREENSHOT_DIR, { recursive: true })
+
+      for (const [screen, width, height] of [
+        ['wide', 1280, 800],
+        ['phone', 390, 844],
+      ] as const) {
+        for (const scheme of ['light', 'dark'] as const) {
+          const context = await browser.newContext({ viewport: { width, height }, colorScheme: scheme })
+          try {
+            const page = await openDocument(context, app.url, docId)
+            await eventually(() => suggested(page, 'ins')).toEqual(['swift', ' Again.'])
+            if (screen === 'phone') await page.locator('button[aria-controls^="tandem-comments-"]').click()
+            const card = suggestionCard(page, 'Replace')
+            await card.waitFor()
+            // Every card and its buttons inside the screen, not cut at its edge.
+            const accept = card.getByRole('button', { name: 'Accept', exact: true })
+            const box = await accept.boundingBox()
+            expect(box && box.x >= 0 && box.x + box.width <= width).toBe(true)
+            await page.screenshot({ path: path.join(SCREENSHOT_DIR, `suggestions-${screen}-${scheme}.png`) })
+
+            if (screen === 'phone') await commentsLandmark(page).getByRole('button', { name: 'Close comments' }).click()
+            await modeButton(page).click()
+            const menu = page.getByRole('menu', { name: 'Mode' })
+            await menu.waitFor()
+            const menuBox = await menu.boundingBox()
+            expect(menuBox && menuBox.x >= 0 && menuBox.x + menuBox.width <= width).toBe(true)
+            expect(await menu.getByRole('menuitemradio').allTextContents()).toHaveLength(3)
+            await page.screenshot({ path: path.join(SCREENSHOT_DIR, `mode-menu-${screen}-${scheme}.png`) })
+          } finally {
+            await context.close()
+          }
+        }
+      }
     } finally {
       await close()
     }
