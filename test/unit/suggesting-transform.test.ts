@@ -2,6 +2,7 @@
 import { getSchema, type Editor } from '@tiptap/core'
 import type { Node as PMNode } from '@tiptap/pm/model'
 import { Transform } from '@tiptap/pm/transform'
+import { CellSelection, deleteCellSelection } from '@tiptap/pm/tables'
 import { prosemirrorJSONToYDoc, yXmlFragmentToProseMirrorRootNode } from '@tiptap/y-tiptap'
 import fc from 'fast-check'
 import * as Y from 'yjs'
@@ -247,6 +248,17 @@ describe('suggesting: formatting', () => {
   })
 })
 
+describe('suggesting: code', () => {
+  it('typing in inline code or a code block is refused (code excludes every mark, code blocks allow none)', () => {
+    const { alice } = editors.pair('<p>Run <code>make</code> now.</p><pre><code>block</code></pre>')
+    const before = alice.state.doc
+    type(alice, posOf(alice, 'make', 'end') - 1, 'X')
+    type(alice, posOf(alice, 'block', 'end') - 1, 'Y')
+    expect(alice.state.doc.eq(before)).toBe(true)
+    expect(editors.checks).toEqual([])
+  })
+})
+
 describe('suggesting: paragraphs', () => {
   it('Enter splits the paragraph with anchors; reject joins it again, accept keeps the split', () => {
     const { alice, bob } = editors.pair('<p>First second.</p>')
@@ -408,6 +420,21 @@ describe('suggesting: tables', () => {
     expect(alice.can().addRowAfter()).toBe(false)
     expect(alice.state.doc.toJSON()).toEqual(original.toJSON())
     expect(bob.state.doc.toJSON()).toEqual(original.toJSON())
+  })
+
+  it('deleting a cell selection marks the cells’ text deleted (the cells stay)', () => {
+    const { alice, bob } = editors.pair(table)
+    const original = bob.state.doc
+    const cell = (text: string) => alice.state.doc.resolve(posOf(alice, text) - 2)
+    alice.view.dispatch(
+      alice.state.tr.setSelection(CellSelection.create(alice.state.doc, cell('Cell').pos, cell('Other').pos)),
+    )
+    expect(deleteCellSelection(alice.state, alice.view.dispatch)).toBe(true)
+    expect(suggestionRuns(bob.state.doc).map((run) => [run.kind, run.text])).toEqual([['deletion', 'CellOther']])
+    const doc = accepted(bob)
+    expect(doc.textBetween(0, doc.content.size, '|')).toBe('||After') // two emptied cells, as the plain command leaves them
+    bob.commands.rejectAllSuggestions()
+    expect(alice.state.doc.toJSON()).toEqual(original.toJSON())
   })
 
   it('a deletion across table cells is refused, not thrown', () => {
