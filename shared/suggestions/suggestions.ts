@@ -50,9 +50,11 @@ const all: SuggestionFilter = () => true
 /** Every suggestion in the document, in document order (by where each starts). */
 export function listSuggestions(doc: PMNode): Suggestion[] {
   const byId = new Map<string, Suggestion>()
+  /** Where each suggestion's inserted / deleted text last ended, to see it cross a block boundary. */
+  const lastEnd = new Map<string, number>()
   doc.descendants((node, pos) => {
     if (!node.isText) return true
-    const text = (node.text ?? '').split(SUGGESTION_ANCHOR).join('')
+    const raw = (node.text ?? '').split(SUGGESTION_ANCHOR).join('')
     for (const mark of node.marks) {
       const name = mark.type.name
       if (!isSuggestionMarkName(name)) continue
@@ -76,6 +78,11 @@ export function listSuggestions(doc: PMNode): Suggestion[] {
         byId.set(attrs.id, suggestion)
       }
       suggestion.to = Math.max(suggestion.to, pos + node.nodeSize)
+      const key = `${name}|${attrs.id}`
+      const previous = lastEnd.get(key)
+      lastEnd.set(key, pos + node.nodeSize)
+      const text =
+        previous !== undefined && previous !== pos && onlyBoundaryBetween(doc, previous, pos) ? `\n${raw}` : raw
       if (name === SuggestionMarkName.Insertion) suggestion.inserted += text
       else if (name === SuggestionMarkName.Deletion) suggestion.deleted += text
       else {

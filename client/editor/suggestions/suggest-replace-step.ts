@@ -22,7 +22,13 @@ import {
   type SuggestionContext,
   type SuggestionMarkTypes,
 } from './suggestion-context.js'
-import { carriesAny, marksCrossingAfter, marksCrossingBefore } from './suggestion-boundaries.js'
+import {
+  carriesAny,
+  marksCrossingAfter,
+  marksCrossingBefore,
+  nextTextblockStart,
+  previousTextblockEnd,
+} from './suggestion-boundaries.js'
 
 /**
  * Rebases a position of the original transaction (before its step `back.length`) onto the
@@ -263,15 +269,35 @@ function addBoundaryAnchors(tr: Transaction, from: number, to: number, mark: Mar
  * its block boundary (before such text at a block's end, after it at a block's start), except
  * the author's own insertion it extends.
  */
-function insertionPoint(doc: PMNode, pos: number, attrs: SuggestionAttrs, types: SuggestionMarkTypes): number {
+function insertionPoint(
+  doc: PMNode,
+  pos: number,
+  attrs: SuggestionAttrs,
+  types: SuggestionMarkTypes,
+): { at: number; isPastJoin: boolean } {
   let at = pos
-  for (let after = doc.resolve(at).nodeAfter; after?.isText && types.deletion.isInSet(after.marks);) {
-    at += after.nodeSize
-    after = doc.resolve(at).nodeAfter
+  let isPastJoin = false
+  for (;;) {
+    const $at = doc.resolve(at)
+    const after = $at.nodeAfter
+    if (after?.isText && types.deletion.isInSet(after.marks)) {
+      at += after.nodeSize
+      continue
+    }
+    // At the end of a block whose deleted text goes on into the next one (a suggested join):
+    // the deletion ends there, so the new text goes after it (the library's findSuggestionMarkEnd).
+    const isJoined =
+      $at.parent.inlineContent &&
+      $at.parentOffset === $at.parent.content.size &&
+      marksCrossingAfter(doc, at).some((mark) => mark.type === types.deletion)
+    const next = isJoined ? nextTextblockStart(doc, at) : null
+    if (next === null) break
+    at = next
+    isPastJoin = true
   }
-  const $at = doc.resolve(at)
-  if (!$at.parent.inlineContent) return at
+  if (!doc.resolve(at).parent.inlineContent) return { at, isPastJoin }
   const isExtended = (mark: Mark) => mark.type === types.insertion && mark.attrs.id === attrs.id
+  const $at = doc.resolve(at)
   if ($at.parentOffset === $at.parent.content.size) {
     const crossing = marksCrossingAfter(doc, at).filter((mark) => !isExtended(mark))
     for (let before = doc.resolve(at).nodeBefore; carriesAny(before, crossing); before = doc.resolve(at).nodeBefore) {
@@ -284,7 +310,7 @@ function insertionPoint(doc: PMNode, pos: number, attrs: SuggestionAttrs, types:
       at += after?.nodeSize ?? 0
     }
   }
-  return at
+  return { at, isPastJoin }
 }
 
 /**
@@ -300,7 +326,17 @@ function insertSuggested(
   types: SuggestionMarkTypes,
   deletedWholeBlocks: boolean,
 ): number | null {
-  const at = insertionPoint(tr.doc, pos, attrs, types)
+  const { at, isPastJoin } = insertionPoint(tr.doc, pos, attrs, types)
+  // Blocks inserted into a block that a suggested join moves into another parent (out of a
+  // list item, say) would stay behind when the join is accepted: the plain edit puts them there.
+  const isBlockLevel = slice.openStart > 0 || slice.openEnd > 0 || !!slice.content.firstChild?.isBlock
+  if (
+    isBlockLevel &&
+    (isPastJoin || tr.doc.resolve(at).parent.inlineContent) &&
+    isJoinedAcrossParents(tr.doc, at, types)
+  ) {
+    throw new SuggestionRefused('splitting a block that a suggested join moves')
+  }
   let previousEnd: number | null = null
   if (!tr.doc.resolve(at).parent.inlineContent) {
     // The plain step refilled what it emptied (an emptied table cell gets an empty paragraph):
@@ -328,6 +364,21 @@ function insertSuggested(
     }
   }
   return end
+}
+
+/** True when the textblock around `pos` is joined, by a suggested deletion, to a textblock with another parent. */
+function isJoinedAcrossParents(doc: PMNode, pos: number, types: SuggestionMarkTypes): boolean {
+  const $pos = doc.resolve(pos)
+  if (!$pos.parent.inlineContent) return false
+  const start = $pos.start()
+  if (!marksCrossingBefore(doc, start).some((mark) => mark.type === types.deletion)) return false
+  const previous = previousTextblockEnd(doc, start)
+  if (previous === null) return false
+  const $previous = doc.resolve(previous)
+  const container = $pos.depth - 1
+  const isSibling =
+    $previous.depth === $pos.depth && (container === 0 || $previous.before(container) === $pos.before(container))
+  return !isSibling
 }
 
 function isLoneEmptyTextblock(slice: Slice): boolean {

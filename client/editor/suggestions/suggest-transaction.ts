@@ -6,7 +6,8 @@
  */
 import type { EditorState, Transaction } from '@tiptap/pm/state'
 import { TextSelection } from '@tiptap/pm/state'
-import { AddMarkStep, RemoveMarkStep, ReplaceStep } from '@tiptap/pm/transform'
+import { Slice, type Node as PMNode } from '@tiptap/pm/model'
+import { AddMarkStep, RemoveMarkStep, ReplaceAroundStep, ReplaceStep } from '@tiptap/pm/transform'
 import { changesOnlyOwnSuggestions } from '../../../shared/suggestions/suggestions.js'
 import { suggestMarkStep } from './suggest-mark-step.js'
 import { suggestReplaceStep } from './suggest-replace-step.js'
@@ -18,6 +19,8 @@ export interface SuggestOptions {
   at?: number
   /** Makes a new suggestion id; `<authorId>:<random>` when absent. */
   newId?: (authorId: string) => string
+  /** Told why an edit was refused (for a notice, or a test). */
+  onRefused?: (reason: string) => void
 }
 
 /**
@@ -45,6 +48,15 @@ export function suggestTransaction(
         const pos = suggestReplaceStep(tracked, step, prevSteps, ctx, isForwardDelete)
         cursor = { pos, steps: tracked.steps.length }
         if (index === 0 && caret !== null && step.from <= caret && caret <= step.to) touchesCaret = true
+      } else if (step instanceof ReplaceAroundStep) {
+        // A deletion across blocks of different depths (out of a list into a paragraph) comes
+        // from ProseMirror's fitting as a replace-around step that moves the rest of a block:
+        // as a suggestion it is the deletion of the text it removes. Any other (wrap, lift,
+        // block type) is a structure change suggestions cannot express.
+        const removed = removedRangeOf(step, original.docs[index] ?? state.doc)
+        if (!removed) throw new SuggestionRefused('a structure change (wrap, lift, block type)')
+        const pos = suggestReplaceStep(tracked, removed, prevSteps, ctx, false)
+        cursor = { pos, steps: tracked.steps.length }
       } else if (step instanceof AddMarkStep || step instanceof RemoveMarkStep) {
         suggestMarkStep(tracked, step, prevSteps, ctx)
       } else {
@@ -56,12 +68,43 @@ export function suggestTransaction(
     if (original.scrolledIntoView) tracked.scrollIntoView()
     copyMeta(original, tracked)
     // Exactly the server's suggest-only rule: what it would refuse is never sent.
-    if (!changesOnlyOwnSuggestions(state.doc, tracked.doc, options.author.id)) return null
+    if (!changesOnlyOwnSuggestions(state.doc, tracked.doc, options.author.id)) {
+      options.onRefused?.('the rewrite would change more than your own suggestions')
+      return null
+    }
     return tracked
   } catch (error) {
     if (!(error instanceof SuggestionRefused)) console.warn('suggesting: edit refused after an error', error)
+    options.onRefused?.(error instanceof Error ? error.message : String(error))
     return null
   }
+}
+
+/**
+ * The deletion a replace-around step amounts to, when it is one: its slice only closes or opens
+ * blocks, and only one side of the kept gap holds content to remove.
+ */
+function removedRangeOf(step: ReplaceAroundStep, doc: PMNode): ReplaceStep | null {
+  let sliceHasInline = false
+  step.slice.content.descendants((node) => {
+    sliceHasInline ||= node.isInline
+    return !sliceHasInline
+  })
+  if (sliceHasInline) return null
+  const hasInline = (from: number, to: number) => {
+    let found = false
+    doc.nodesBetween(from, to, (node) => {
+      found ||= node.isInline
+      return !found
+    })
+    return found
+  }
+  const before = hasInline(step.from, step.gapFrom)
+  const after = hasInline(step.gapTo, step.to)
+  if (before === after) return null
+  return before
+    ? new ReplaceStep(step.from, step.gapFrom, Slice.empty)
+    : new ReplaceStep(step.gapTo, step.to, Slice.empty)
 }
 
 /**
