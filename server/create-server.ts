@@ -38,7 +38,6 @@ import { versionsRoutes } from './http/versions-routes.js'
 import { httpTransports } from './transport/http-transports.js'
 import { applyCorsHeaders, corsPolicy, isOriginAllowed } from './http/cors.js'
 import { CompactionWorker } from './sync/compaction-worker.js'
-import { loadSuggestOnlyGuard } from './sync/suggest-only-loader.js'
 import { WebSocketBinding } from './transport/websocket-binding.js'
 import { checkWebhookSettings, createWebhooks, type WebhookSettings } from './webhooks/create-webhooks.js'
 import type { WebhookNotifier } from './webhooks/webhook-notifier.js'
@@ -160,10 +159,6 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
   })
   const compactionWorker = new CompactionWorker()
   compactionWorker.warm()
-  // Only with auth is there a comment role, whose updates the suggest-only check judges.
-  if (authenticator.isEnabled) {
-    loadSuggestOnlyGuard().catch((err: unknown) => log.error({ err }, 'suggestion check could not be loaded'))
-  }
   const registry = new RoomRegistry({
     // Durable commits become document.changed events; the rooms' own writes are unchanged.
     store: webhooks.watchCommits(store),

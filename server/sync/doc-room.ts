@@ -21,7 +21,6 @@ import { guardAwarenessUpdate, type AwarenessPin } from './awareness-guard.js'
 import { AwarenessCoalescer, type CoalescedAwareness } from './awareness-coalescer.js'
 import { RoomDocument } from './room-document.js'
 import { RoomPersistence, type AckProgress, type PersistenceDeps } from './room-persistence.js'
-import { suggestOnlyGuardSettled } from './suggest-only-loader.js'
 import { SuggestOnlyWrites } from './suggest-only-writes.js'
 import { TokenBucket } from './token-bucket.js'
 import { applyValidatedUpdate } from './update-guard.js'
@@ -120,8 +119,6 @@ export class DocRoom {
   /** Loads a document from storage (the caller has already subscribed to pub/sub). */
   static async load(docId: DocId, deps: RoomDeps): Promise<DocRoom> {
     const stored = await deps.store.load(docId)
-    // The suggest-only check must be loaded before a comment-role update can arrive (suggest-only-loader.ts).
-    await suggestOnlyGuardSettled()
     const room = new DocRoom(docId, deps, stored)
     await room.document.load(stored)
     return room
@@ -350,11 +347,9 @@ export class DocRoom {
         this.deps.metrics.updatesIn.inc()
         const { role } = state.principal
         // Viewers and commenters legitimately send a SyncStep2 on connect; one that adds nothing is harmless.
-        if (role !== Role.Edit && this.containsUpdate(update)) {
-          // Nothing to apply or check.
-        } else if (role === Role.View) {
-          return this.denyWrite(connection, role)
-        } else {
+        const isNew = role === Role.Edit || !this.containsUpdate(update)
+        if (isNew && role === Role.View) return this.denyWrite(connection, role)
+        if (isNew) {
           this.checkDocumentSize()
           const apply = role === Role.Comment ? this.applySuggestion : this.applyEdit
           if (!this.applyMeasured(connection, state, update, isFirstStep2, apply)) {
@@ -396,9 +391,9 @@ export class DocRoom {
   /**
    * Applies an update with `apply` (an edit as it is, a comment-role update after the suggest-only
    * check) and charges the time, check included, to the connection's apply budget; false when
-   * `apply` refused it. A connection's first SyncStep2 is exempt from the cut-off (it is still size-limited and
-   * charged): it carries a whole offline session or a large document, once per connection, and
-   * refusing it would refuse a real user's work.
+   * `apply` refused it. A connection's first SyncStep2 is exempt from the cut-off (it is still
+   * size-limited and charged): it carries a whole offline session or a large document, once per
+   * connection, and refusing it would refuse a real user's work.
    */
   private applyMeasured(
     connection: Connection,

@@ -117,7 +117,7 @@ export class SuggestOnlyGuard {
     }
     const candidates = author === null ? this.candidateAuthors(shadow, transaction, before.blocks) : [author]
     if (candidates.length === 0) {
-      return after.eq(before.doc) ? { isAllowed: true, author } : refused('it is not a suggestion')
+      return isSameContent(after, before.doc) ? { isAllowed: true, author } : refused('it is not a suggestion')
     }
     for (const candidate of candidates) {
       if (changesOnlySuggestionsOf(before.doc, after, candidate)) return { isAllowed: true, author: candidate }
@@ -253,11 +253,33 @@ export function changesOnlySuggestionsOf(before: PMNode, after: PMNode, author: 
   try {
     const rejectedBefore = rejectSuggestions(new Transform(before), ofAuthor).doc
     const rejectedAfter = rejectSuggestions(new Transform(after), ofAuthor).doc
-    return rejectedAfter.eq(rejectedBefore)
+    return isSameContent(rejectedAfter, rejectedBefore)
   } catch {
     // Rejecting could not be done on this structure (a step the schema refuses): not provably a suggestion.
     return false
   }
+}
+
+/**
+ * Equal documents, but for empty paragraphs at the end: editors add one by themselves (an empty
+ * document gets one, and Tiptap's trailing node puts one after a final list, table or heading),
+ * in a comment-role editor too, and it carries no one's content.
+ */
+function isSameContent(a: PMNode, b: PMNode): boolean {
+  return a.eq(b) || withoutTrailingEmptyParagraphs(a).eq(withoutTrailingEmptyParagraphs(b))
+}
+
+function withoutTrailingEmptyParagraphs(doc: PMNode): PMNode {
+  let end = doc.childCount
+  while (end > 0) {
+    const last = doc.child(end - 1)
+    if (last.type.name !== 'paragraph' || last.content.size > 0) break
+    end--
+  }
+  if (end === doc.childCount) return doc
+  let size = 0
+  for (let i = 0; i < end; i++) size += doc.child(i).nodeSize
+  return doc.copy(doc.content.cut(0, size))
 }
 
 function refused(reason: string): SuggestOnlyVerdict {

@@ -1,8 +1,11 @@
+import { Role } from '../auth/tokens.js'
+
 /**
  * The suggest-only check (suggest-only-guard.ts) needs the editor schema and y-tiptap, which take
- * about a second to load: a server without AUTH_SECRET (no comment role) never loads them, one with
- * it starts loading at start-up (create-server.ts), and rooms wait for that load before their first
- * client (DocRoom.load), so the check is there, synchronously, when a comment-role update arrives.
+ * about a second to load: loaded when the first comment-role connection arrives, not at start-up
+ * (most servers never see one; loading blocks the event loop in bursts). Transport bindings wait
+ * for it (suggestOnlyReadyFor) before such a connection joins its room, so the check is there,
+ * synchronously, when its first update arrives.
  */
 type GuardModule = typeof import('./suggest-only-guard.js')
 
@@ -21,7 +24,12 @@ export function loadSuggestOnlyGuard(): Promise<GuardModule> {
   return loading
 }
 
-/** Resolves once a load that was started has finished (at once if none was); never rejects. */
-export function suggestOnlyGuardSettled(): Promise<unknown> {
-  return loading?.catch(() => undefined) ?? Promise.resolve()
+/**
+ * Resolves once a connection with `role` may join: at once unless it is a comment role and the
+ * check is not loaded yet. Never rejects: if the load failed, comment-role updates are refused
+ * (suggest-only-writes.ts) and the failure is logged there.
+ */
+export function suggestOnlyReadyFor(role: Role): Promise<unknown> {
+  if (role !== Role.Comment || loaded) return Promise.resolve()
+  return loadSuggestOnlyGuard().catch(() => undefined)
 }

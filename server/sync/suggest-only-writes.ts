@@ -45,8 +45,9 @@ export class SuggestOnlyWrites {
   apply(connection: Connection, principal: Principal, update: Uint8Array, limits: UpdateLimits): boolean {
     const module = suggestOnlyGuardModule()
     if (!module) {
-      // Rooms wait for the check's load when auth is on (DocRoom.load); refusing is the safe side.
-      this.room.log.warn({ connectionId: connection.id }, 'suggestion refused: the check is still loading')
+      // Connections wait for the load before joining (suggestOnlyReadyFor); this is a token refreshed
+      // to the comment role meanwhile, or a failed load. Refusing is the safe side.
+      this.room.log.warn({ connectionId: connection.id }, 'suggestion refused: the check is not loaded')
       return false
     }
     const guard = (this.guard ??= new module.SuggestOnlyGuard(this.room.doc))

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js'
 import { countConnection, type Metrics } from '../metrics.js'
 import type { ServerLimits } from '../server-limits.js'
 import { ClientSession } from '../sync/client-session.js'
+import { suggestOnlyReadyFor } from '../sync/suggest-only-loader.js'
 import type { RoomRegistry } from '../sync/room-registry.js'
 import { HttpSession, type HttpSessionLimits } from './http-session.js'
 
@@ -98,6 +99,7 @@ export class HttpSessionRegistry {
     const previous = this.sessions.get(sid)
     if (previous) this.replace(previous)
     this.tombstones.delete(sid)
+    await suggestOnlyReadyFor(principal.role)
     const room = await registry.acquire(docId)
     let isJoined = false
     const session = new HttpSession(

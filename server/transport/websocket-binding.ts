@@ -23,6 +23,7 @@ import { countConnection, type Metrics } from '../metrics.js'
 import { nextConnectionId, type Connection } from '../sync/connection.js'
 import type { ServerLimits } from '../server-limits.js'
 import { ClientSession } from '../sync/client-session.js'
+import { suggestOnlyReadyFor } from '../sync/suggest-only-loader.js'
 import type { RoomRegistry } from '../sync/room-registry.js'
 
 export const COLLAB_PATH_PREFIX = '/collab/'
@@ -254,6 +255,7 @@ export class WebSocketBinding {
     }
 
     try {
+      await suggestOnlyReadyFor(principal.role)
       const room = await registry.acquire(docId)
       if (ws.readyState !== WebSocket.OPEN) {
         registry.release(room)

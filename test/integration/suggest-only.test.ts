@@ -255,6 +255,32 @@ describe('suggest-only: the comment role may suggest and nothing more (AUTH_SECR
     expect((await storedProseMirror()).textContent).toBe(ORIGINAL)
   })
 
+  it('charges the check to the connection’s apply budget, refused updates included', async () => {
+    const tight = await startServer({
+      authSecret: SECRET,
+      limits: { applyBudgetBurstMs: 0.001, applyBudgetMsPerSecond: 0.001 },
+    })
+    try {
+      const editToken = await mintToken({ secret: SECRET, doc: DOC, role: 'edit' })
+      const created = await fetch(`${tight.httpUrl}/api/docs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${editToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id: DOC, markdown: ORIGINAL }),
+      })
+      expect(created.status).toBe(201)
+      const client = await rawClient(`${tight.wsUrl}/${DOC}?acks=1&token=${aliceToken}`)
+      await waitFor(() => client.frames.length > 0)
+      const base = new Y.Doc()
+      for (const entry of (await tight.server.store.load(DOC as never)).entries) Y.applyUpdate(base, entry.update)
+      for (let i = 0; i < 5; i++) client.send(updateFrame(attempts['a plain edit'](base)))
+      const closed = await client.closed
+      expect(closed.code).toBe(4529)
+      expect(closed.reason).toMatch(/too expensive/)
+    } finally {
+      await tight.close()
+    }
+  })
+
   it('a view token stays refused, suggestion or not', async () => {
     const viewToken = await mintToken({ secret: SECRET, doc: DOC, role: 'view', name: 'Alice', userId: 'alice' })
     const outcome = await send(

@@ -118,6 +118,34 @@ describe('SuggestOnlyGuard', () => {
     guard.dispose()
   })
 
+  it('allows the empty paragraph an editor adds at the end by itself, and nothing more', () => {
+    const live = prosemirrorJSONToYDoc(
+      documentSchema,
+      {
+        type: 'doc',
+        content: [
+          { type: 'paragraph', content: [{ type: 'text', text: 'Tasks:' }] },
+          { type: 'bulletList', content: [{ type: 'listItem', content: [{ type: 'paragraph' }] }] },
+        ],
+      },
+      DOCUMENT_FIELD,
+    )
+    const guard = new SuggestOnlyGuard(live)
+    const trailing = update(
+      live,
+      (doc) => new Transform(doc).insert(doc.content.size, documentSchema.node('paragraph')).doc,
+    )
+    expect(judgeAndApply(guard, live, trailing, 'alice')).toEqual({ isAllowed: true, author: 'alice' })
+    const text = update(
+      live,
+      (doc) =>
+        new Transform(doc).insert(doc.content.size, documentSchema.node('paragraph', null, documentSchema.text('x')))
+          .doc,
+    )
+    expect(guard.judge(text, 'alice', limits).isAllowed).toBe(false)
+    guard.dispose()
+  })
+
   it('refuses an attribute the node or mark does not have and an update that depends on changes the document lacks', () => {
     const live = liveDoc('One.')
     const guard = new SuggestOnlyGuard(live)
