@@ -157,7 +157,9 @@ describe('version history', () => {
     expect(((await refused.json()) as { message: string }).message).toMatch(/remove its name/)
     await api(`/api/docs/naming/versions/${version.id}`, json('PATCH', { name: null }))
     expect((await api(`/api/docs/naming/versions/${version.id}`, { method: 'DELETE' })).status).toBe(204)
-    expect(await versions('naming')).toEqual([])
+    // Only that version is gone (creating the document may have recorded an automatic one before it,
+    // on a machine slow enough that the name came after the recorder's idle time).
+    expect((await versions('naming')).map((v) => v.id)).not.toContain(version.id)
   })
 
   it('compares a version with now and with another version, naming who inserted and who deleted', async () => {
