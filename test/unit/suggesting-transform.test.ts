@@ -239,6 +239,18 @@ describe('suggesting: formatting', () => {
     expect(alice.state.doc.eq(before)).toBe(true)
   })
 
+  it('clear formatting over suggested text removes the formatting as a suggestion, not the suggestions', () => {
+    const { alice, bob } = editors.pair('<p>The <strong>quick</strong> fox.</p>')
+    type(bob, posOf(bob, 'fox'), 'big ')
+    alice.commands.setTextSelection({ from: posOf(alice, 'quick'), to: posOf(alice, 'big ', 'end') })
+    expect(alice.commands.unsetAllMarks()).toBe(true)
+    expect(listSuggestions(alice.state.doc)).toMatchObject([
+      { kind: 'format', author: 'alice', removed: [{ type: 'bold' }] },
+      { kind: 'add', author: 'bob', inserted: 'big ' },
+    ])
+    expect(rejected(alice).toString()).toBe('doc(paragraph("The ", bold("quick"), " fox."))')
+  })
+
   it('formatting one’s own insertion is plain formatting of it', () => {
     const { alice, bob } = editors.pair('<p>The fox.</p>')
     type(alice, posOf(alice, 'fox'), 'big ')
