@@ -8,6 +8,7 @@ import fc from 'fast-check'
 import * as Y from 'yjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DOCUMENT_FIELD, documentExtensions } from '../../client/editor/extensions.js'
+import { suggestTransaction } from '../../client/editor/suggestions/suggest-transaction.js'
 import {
   SuggestionsView,
   acceptSuggestions,
@@ -238,6 +239,18 @@ describe('suggesting: formatting', () => {
     expect(alice.state.doc.eq(before)).toBe(true)
   })
 
+  it('clear formatting over suggested text removes the formatting as a suggestion, not the suggestions', () => {
+    const { alice, bob } = editors.pair('<p>The <strong>quick</strong> fox.</p>')
+    type(bob, posOf(bob, 'fox'), 'big ')
+    alice.commands.setTextSelection({ from: posOf(alice, 'quick'), to: posOf(alice, 'big ', 'end') })
+    expect(alice.commands.unsetAllMarks()).toBe(true)
+    expect(listSuggestions(alice.state.doc)).toMatchObject([
+      { kind: 'format', author: 'alice', removed: [{ type: 'bold' }] },
+      { kind: 'add', author: 'bob', inserted: 'big ' },
+    ])
+    expect(rejected(alice).toString()).toBe('doc(paragraph("The ", bold("quick"), " fox."))')
+  })
+
   it('formatting one’s own insertion is plain formatting of it', () => {
     const { alice, bob } = editors.pair('<p>The fox.</p>')
     type(alice, posOf(alice, 'fox'), 'big ')
@@ -439,6 +452,15 @@ describe('suggesting: tables', () => {
     expect(alice.state.doc.toJSON()).toEqual(original.toJSON())
   })
 
+  it('suggestTransaction says why it refuses', () => {
+    const { alice } = editors.pair(table)
+    const reasons: string[] = []
+    const tr = alice.state.tr.delete(posOf(alice, 'ell'), posOf(alice, 'ther'))
+    const author = { id: 'alice', name: 'Alice' }
+    expect(suggestTransaction(tr, alice.state, { author, onRefused: (reason) => reasons.push(reason) })).toBeNull()
+    expect(reasons).toEqual(['suggesting cannot express this edit: a range across table cells'])
+  })
+
   it('a deletion across table cells is refused, not thrown', () => {
     const { alice } = editors.pair(table)
     const before = alice.state.doc
@@ -616,6 +638,20 @@ describe('suggesting: plugins that edit through appendTransaction are off while 
     alice.commands.setSuggesting(false)
     type(alice, alice.state.doc.child(0).nodeSize - 1, 'https://tandem.dev ')
     expect(JSON.stringify(alice.state.doc.toJSON())).toContain('"href":"https://tandem.dev"')
+  })
+
+  it('an input rule that would change the block ("# " → heading) keeps the keystroke as a suggestion', () => {
+    const { alice } = editors.pair('<p>Text</p>')
+    type(alice, 1, '#')
+    const typeSpace = (view: typeof alice.view) => {
+      const { from } = view.state.selection
+      return view.someProp('handleTextInput', (handle) =>
+        handle(view, from, from, ' ', () => view.state.tr.insertText(' ', from, from)),
+      )
+    }
+    expect(typeSpace(alice.view)).toBe(true)
+    expect(alice.state.doc.child(0).type.name).toBe('paragraph')
+    expect(suggestionRuns(alice.state.doc)).toMatchObject([{ kind: 'insertion', text: '# ' }])
   })
 
   it('a block type change (what the "# " input rule does) is refused and changes nothing', () => {

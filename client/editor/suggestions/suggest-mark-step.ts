@@ -19,7 +19,8 @@ export function suggestMarkStep(
   prevSteps: readonly Step[],
   ctx: SuggestionContext,
 ): void {
-  if (isSuggestionMarkName(step.mark.type.name)) throw new SuggestionRefused('a suggestion mark set by hand')
+  // "Clear formatting" removes every mark, suggestion marks included: those are not formatting.
+  if (isSuggestionMarkName(step.mark.type.name)) return
   const types = suggestionMarkTypes(tr.doc.type.schema)
   const isAdding = step instanceof AddMarkStep
   const from = rebasePos(step.from, prevSteps, tr.steps)

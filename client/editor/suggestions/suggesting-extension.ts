@@ -18,6 +18,8 @@ export interface SuggestingOptions {
   author: SuggestionAuthor
   /** Start in Suggesting mode. */
   enabled: boolean
+  /** Told when an edit is refused because suggestions cannot express it (for a notice). */
+  onRefused?: (reason: string) => void
 }
 
 export interface SuggestingStorage {
@@ -114,6 +116,23 @@ export const COMMANDS_REFUSED_WHILE_SUGGESTING = [
   'insertImages',
 ] as const
 
+/**
+ * The text an input rule's transaction replaced its match with (Tiptap's input rules record
+ * `{ transform, from, to, text }` under their plugin's key), or null for any other transaction.
+ */
+function typedByInputRule(tr: Transaction): { from: number; to: number; text: string } | null {
+  // Transaction keeps its metadata in a private field with no enumeration API.
+  const meta = (tr as unknown as { meta: Record<string, unknown> }).meta
+  for (const value of Object.values(meta)) {
+    if (typeof value !== 'object' || value === null) continue
+    const { transform, from, to, text } = value as Record<string, unknown>
+    if (transform && typeof from === 'number' && typeof to === 'number' && typeof text === 'string') {
+      return { from, to, text }
+    }
+  }
+  return null
+}
+
 /** Remote changes and Yjs undo/redo are already what they are: never rewritten. */
 function isRemoteOrUndo(tr: Transaction): boolean {
   const ySync = (tr.getMeta(ySyncPluginKey) ?? {}) as { isChangeOrigin?: boolean; isUndoRedoOperation?: boolean }
@@ -140,7 +159,7 @@ export const Suggesting = Extension.create<SuggestingOptions, SuggestingStorage>
   priority: 90,
 
   addOptions() {
-    return { author: { id: 'anonymous', name: 'Anonymous' }, enabled: false }
+    return { author: { id: 'anonymous', name: 'Anonymous' }, enabled: false, onRefused: undefined }
   },
 
   addStorage() {
@@ -191,7 +210,14 @@ export const Suggesting = Extension.create<SuggestingOptions, SuggestingStorage>
       next(transaction.setMeta(suggestingKey, { suggested: true } satisfies SuggestingMeta))
       return
     }
-    const suggested = suggestTransaction(transaction, this.editor.state, { author: this.options.author })
+    const options = { author: this.options.author, onRefused: this.options.onRefused }
+    let suggested = suggestTransaction(transaction, this.editor.state, options)
+    // An input rule ("# ", "- ") that changes structure: keep the keystroke, as a suggestion.
+    const typed = suggested ? null : typedByInputRule(transaction)
+    if (typed) {
+      const fallback = this.editor.state.tr.insertText(typed.text, typed.from, typed.to)
+      suggested = suggestTransaction(fallback, this.editor.state, options)
+    }
     // Refused: the edit is dropped (the document stays as it is).
     if (!suggested) return
     this.storage.lastSuggested = { before: suggested.before, steps: stepsJSON(suggested) }
