@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type RefObject } from 'react'
 import { CollaborativeEditor } from '../editor/collaborative-editor.js'
+import { tokenRole } from '../editor/comments/threads-binding.js'
 import { usePresence, useSyncStatus, useTandemProvider } from '../editor/hooks.js'
 import { Icon } from '../editor/icons.js'
 import { AppHeader } from './app-header.js'
@@ -46,8 +47,11 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
   const [access, setAccess] = useState<DocumentAccess | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
   const [isHistoryOpen, setHistoryOpen] = useState(false)
-  const isViewOnly = access?.role === 'view'
-  const canEdit = access === null || access.role === 'edit'
+  // Until the server says, the token's own role claim (a comment link must not open in Editing).
+  const [tokenRoleClaim] = useState(() => tokenRole(tokenFor(docId)))
+  const role = access?.role ?? tokenRoleClaim ?? 'edit'
+  const isViewOnly = role === 'view'
+  const canEdit = role === 'edit'
 
   useEffect(() => {
     let isCurrent = true
@@ -157,8 +161,8 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
             docId={docId}
             serverUrl={location.origin}
             provider={provider}
-            readOnly={!canEdit}
-            role={access?.role ?? 'edit'}
+            readOnly={isViewOnly}
+            role={role}
             user={identity}
             theme={theme}
             placeholder="Start writing — type # for a heading, - for a list, [ ] for a task"

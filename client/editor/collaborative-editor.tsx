@@ -16,6 +16,10 @@ import {
 } from './hooks.js'
 import type { CommentRole } from './comments/comment-permissions.js'
 import { CommentsLayer } from './comments/comments-layer.js'
+import { useSuggestionAuthor } from './comments/threads-binding.js'
+import { EditorMode, useEditorMode } from './editor-mode.js'
+import { ModeMenu } from './mode-menu.js'
+import { SuggestingAuthorRef, useSuggestingMode } from './suggesting-mode.js'
 import { ReviewToolbar, Toolbar } from './toolbar.js'
 import { completeUser, type EditorUser } from './user-identity.js'
 
@@ -33,10 +37,20 @@ export interface CollaborativeEditorProps {
   /** Hide the toolbar and refuse input. A UI hint: the server enforces view-only tokens itself. */
   readOnly?: boolean
   /**
-   * What the token allows: `edit`, `comment` (threads and replies, no changes to the text) or `view`.
-   * A UI hint like `readOnly` (the server enforces roles); default `view` when `readOnly`, else `edit`.
+   * What the token allows: `edit`, `comment` (threads, replies and suggestions, no other change to the
+   * text) or `view`. A UI hint like `readOnly` (the server enforces roles); default `view` when
+   * `readOnly`, else `edit`.
    */
   role?: CommentRole
+  /**
+   * `editing`, `suggesting` (every change becomes a suggestion to accept or reject) or `viewing`.
+   * Default: the mode last chosen for this document in this browser, else the most the role allows
+   * (`comment` opens in `suggesting`). A mode the role does not allow becomes the role's default.
+   * The toolbar's mode menu switches; a new value of this prop switches too.
+   */
+  mode?: EditorMode
+  /** Called when the mode changes (the menu, a new `mode` or `role`). */
+  onModeChange?: (mode: EditorMode) => void
   /** Show comment threads: highlights, the "Comments" sidebar and the Comment button (default true). */
   comments?: boolean
   /** `auto` (default: WebSocket, falling back to SSE or long-poll by evidence), or one of those. */
@@ -101,9 +115,15 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
   })
 
   const role: CommentRole = props.role ?? (props.readOnly ? 'view' : 'edit')
+  const modes = useEditorMode(props.docId, props.readOnly ? 'view' : role, props.mode, props.onModeChange)
   const className = ['tandem-editor', props.className].filter(Boolean).join(' ')
   return (
-    <div className={className} data-tandem-theme={props.theme ?? 'system'} data-sync-state={status.state}>
+    <div
+      className={className}
+      data-tandem-theme={props.theme ?? 'system'}
+      data-sync-state={status.state}
+      data-mode={modes.mode}
+    >
       {status.error && (
         <div className="tandem-editor__banner" role="alert">
           {status.error.message}
@@ -114,8 +134,11 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
           key={`${provider.docId}`}
           provider={provider}
           user={props.user}
-          isReadOnly={(props.readOnly ?? false) || role !== 'edit' || status.error !== null}
+          isReadOnly={(props.readOnly ?? false) || modes.mode === EditorMode.Viewing || status.error !== null}
           role={role}
+          mode={modes.mode}
+          modes={modes.modes}
+          onModeChange={modes.setMode}
           hasComments={props.comments ?? true}
           extensions={props.extensions}
           placeholder={props.placeholder}
@@ -134,6 +157,9 @@ interface EditorSurfaceProps {
   user?: Partial<EditorUser>
   isReadOnly: boolean
   role: CommentRole
+  mode: EditorMode
+  modes: readonly EditorMode[]
+  onModeChange: (mode: EditorMode) => void
   hasComments: boolean
   extensions?: Extensions
   placeholder?: string
@@ -146,6 +172,9 @@ function EditorSurface({
   user,
   isReadOnly,
   role,
+  mode,
+  modes,
+  onModeChange,
   hasComments,
   extensions,
   placeholder,
@@ -159,9 +188,20 @@ function EditorSurface({
   const initialIdentity = useRef(identity)
   // One per provider, like the editor: image uploads and readers' image addresses for this document.
   const uploader = useMemo(() => new ImageUploader(provider), [provider])
+  // Suggestions name the token's person when it names one, else this browser (as comments do).
+  const author = useSuggestionAuthor(provider, identity.name)
+  const isSuggesting = mode === EditorMode.Suggesting
+  const initialSuggesting = useRef({ author: new SuggestingAuthorRef(author.id, author.name), enabled: isSuggesting })
   const editor = useEditor(
     {
-      extensions: editorExtensions({ provider, user: initialIdentity.current, placeholder, extensions, uploader }),
+      extensions: editorExtensions({
+        provider,
+        user: initialIdentity.current,
+        placeholder,
+        extensions,
+        uploader,
+        suggesting: initialSuggesting.current,
+      }),
       editable: !isReadOnly,
       // No content option, ever: the document comes from Yjs, and seeding it from the client
       // duplicates content when two clients seed at once.
@@ -185,6 +225,8 @@ function EditorSurface({
 
   useEffect(() => (editor ? uploader.attach(editor) : undefined), [editor, uploader])
 
+  useSuggestingMode(editor, isSuggesting, initialSuggesting.current.author, author)
+
   const onReadyRef = useRef(onReady)
   onReadyRef.current = onReady
   useEffect(() => {
@@ -192,18 +234,28 @@ function EditorSurface({
   }, [editor, provider])
 
   if (!editor) return null
+  // A view link has one mode: no menu to offer.
+  const modeMenu = (isTabStop: boolean) =>
+    modes.length > 1 ? <ModeMenu mode={mode} modes={modes} onChange={onModeChange} isTabStop={isTabStop} /> : null
   return (
     <CommentsLayer
       editor={editor}
       provider={provider}
       role={role}
+      mode={mode}
       isReadOnly={isReadOnly}
       isEnabled={hasComments}
       renderToolbar={(controls) =>
         !hasToolbar ? null : !isReadOnly ? (
-          <Toolbar editor={editor}>{controls}</Toolbar>
-        ) : controls ? (
-          <ReviewToolbar>{controls}</ReviewToolbar>
+          <Toolbar editor={editor} isSuggesting={isSuggesting}>
+            {modeMenu(false)}
+            {controls}
+          </Toolbar>
+        ) : controls || modes.length > 1 ? (
+          <ReviewToolbar>
+            {modeMenu(!controls)}
+            {controls}
+          </ReviewToolbar>
         ) : null
       }
     >

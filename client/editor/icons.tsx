@@ -46,6 +46,11 @@ const paths = {
   close: <path d="M6 6l12 12M18 6 6 18" />,
   comment: <path d="M5 5h14v10H10l-4 4v-4H5zM9 9h6M9 12h4" />,
   comments: <path d="M4 4h12v8H9l-3 3v-3H4zM19 9h1v8h-1v3l-3-3h-5v-2" />,
+  suggest: <path d="M4 4h16v12h-7l-4 4v-4H4zM9 12.5l4.5-4.5 1.5 1.5-4.5 4.5H9z" />,
+  eye: (
+    <path d="M2.5 12S6 5.5 12 5.5 21.5 12 21.5 12 18 18.5 12 18.5 2.5 12 2.5 12zM12 9.5a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5z" />
+  ),
+  chevronDown: <path d="m6 9 6 6 6-6" />,
 } satisfies Record<string, ReactNode>
 
 export type IconName = keyof typeof paths

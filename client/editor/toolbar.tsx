@@ -12,8 +12,19 @@ type BlockType = 'paragraph' | 'h1' | 'h2' | 'h3' | 'other'
 /**
  * The formatting toolbar: one tab stop (arrow keys move between buttons, as WAI-ARIA's toolbar
  * pattern asks), every button labelled with its shortcut, active marks shown with aria-pressed.
+ * While Suggesting, what a suggestion cannot hold is left out (images, dividers, tables and their
+ * rows and columns: no text to mark) or disabled (block types: lists, quotes, code blocks,
+ * headings), as the Suggesting extension refuses those commands.
  */
-export function Toolbar({ editor, children }: { editor: Editor; children?: ReactNode }) {
+export function Toolbar({
+  editor,
+  isSuggesting = false,
+  children,
+}: {
+  editor: Editor
+  isSuggesting?: boolean
+  children?: ReactNode
+}) {
   const state = useEditorState({
     editor,
     selector: ({ editor: e }) => ({
@@ -83,6 +94,7 @@ export function Toolbar({ editor, children }: { editor: Editor; children?: React
           aria-label="Text style"
           data-toolbar-item
           tabIndex={-1}
+          disabled={isSuggesting}
           value={state.block === 'other' ? 'paragraph' : state.block}
           onChange={(event) => {
             const value = event.target.value
@@ -138,6 +150,7 @@ export function Toolbar({ editor, children }: { editor: Editor; children?: React
         <ToolButton
           icon="bulletList"
           label="Bulleted list"
+          disabled={isSuggesting}
           shortcut={`${mod}⇧8`}
           isActive={state.bulletList}
           onClick={() => chain().toggleBulletList().run()}
@@ -145,6 +158,7 @@ export function Toolbar({ editor, children }: { editor: Editor; children?: React
         <ToolButton
           icon="orderedList"
           label="Numbered list"
+          disabled={isSuggesting}
           shortcut={`${mod}⇧7`}
           isActive={state.orderedList}
           onClick={() => chain().toggleOrderedList().run()}
@@ -152,6 +166,7 @@ export function Toolbar({ editor, children }: { editor: Editor; children?: React
         <ToolButton
           icon="taskList"
           label="Task list"
+          disabled={isSuggesting}
           shortcut={`${mod}⇧9`}
           isActive={state.taskList}
           onClick={() => chain().toggleTaskList().run()}
@@ -161,6 +176,7 @@ export function Toolbar({ editor, children }: { editor: Editor; children?: React
         <ToolButton
           icon="quote"
           label="Quote"
+          disabled={isSuggesting}
           shortcut={`${mod}⇧B`}
           isActive={state.blockquote}
           onClick={() => chain().toggleBlockquote().run()}
@@ -168,20 +184,25 @@ export function Toolbar({ editor, children }: { editor: Editor; children?: React
         <ToolButton
           icon="codeBlock"
           label="Code block"
+          disabled={isSuggesting}
           shortcut={`${mod}⌥C`}
           isActive={state.codeBlock}
           onClick={() => chain().toggleCodeBlock().run()}
         />
-        <ToolButton icon="rule" label="Divider" onClick={() => chain().setHorizontalRule().run()} />
-        {state.canInsertImage && <ImageButton editor={editor} />}
-        <ToolButton
-          icon="table"
-          label="Insert table"
-          isActive={state.table}
-          onClick={() => chain().insertTable({ rows: 3, cols: 3, withHeaderRow: true }).run()}
-        />
+        {!isSuggesting && (
+          <>
+            <ToolButton icon="rule" label="Divider" onClick={() => chain().setHorizontalRule().run()} />
+            {state.canInsertImage && <ImageButton editor={editor} />}
+            <ToolButton
+              icon="table"
+              label="Insert table"
+              isActive={state.table}
+              onClick={() => chain().insertTable({ rows: 3, cols: 3, withHeaderRow: true }).run()}
+            />
+          </>
+        )}
       </div>
-      {state.table && (
+      {state.table && !isSuggesting && (
         <div className="tandem-toolbar__group" aria-label="Table">
           <ToolButton icon="rowAdd" label="Add row below" onClick={() => chain().addRowAfter().run()} />
           <ToolButton icon="columnAdd" label="Add column right" onClick={() => chain().addColumnAfter().run()} />

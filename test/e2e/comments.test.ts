@@ -12,7 +12,7 @@ import {
   selectText,
   threadCard,
 } from './helpers/comments-page.js'
-import { editorText, eventually, focusEnd, syncState, uniqueDocId } from './helpers/editor-page.js'
+import { editorText, eventually, syncState, uniqueDocId } from './helpers/editor-page.js'
 import { twoWriters } from './helpers/writers.js'
 
 /** The contract: a comment from anywhere appears in every open browser of the document within a second. */
@@ -386,12 +386,14 @@ describe('comment and view links (AUTH_SECRET)', { timeout: 120_000 }, () => {
     }
   })
 
-  it('a comment link comments; what it types into the document changes nothing and the app says why', async () => {
+  it('a comment link comments and suggests; while Viewing, what it types changes nothing and the app says why', async () => {
     const docId = await seeded('comment-link')
     const { page, close } = await open(docId, 'comment')
     try {
       await page.getByText('Can comment', { exact: true }).waitFor()
-      expect(await page.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false')
+      // A comment link opens in Suggesting (issue 17): the text takes suggestions, never plain edits.
+      await page.getByRole('button', { name: 'Mode: Suggesting' }).waitFor()
+      expect(await page.locator('.ProseMirror').getAttribute('contenteditable')).toBe('true')
       await seesComment(page, 'Posted over REST', 10_000)
 
       await commentOn(page, 'say something', 'A reviewer speaks')
@@ -403,10 +405,16 @@ describe('comment and view links (AUTH_SECRET)', { timeout: 120_000 }, () => {
       expect(threads.map((thread) => thread.comments[0]?.body)).toContain('A reviewer speaks')
       expect(threads.find((thread) => thread.comments[0]?.body === 'A reviewer speaks')?.quote).toBe('say something')
 
-      // Typing into the text: nothing changes, and the page says why.
+      // Viewing, typing into the text changes nothing, and the page says why.
+      await page.getByRole('button', { name: 'Mode: Suggesting' }).click()
+      await page.getByRole('menuitemradio', { name: 'Viewing', exact: true }).click()
+      await page.locator('.ProseMirror[contenteditable="false"]').waitFor()
       await page.locator('.ProseMirror p').click()
       await page.keyboard.type('vandalism')
-      await page.getByRole('status').filter({ hasText: 'You can comment but not edit this document.' }).waitFor()
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'You are viewing. Choose Suggesting in the mode menu to propose changes.' })
+        .waitFor()
       expect(await editorText(page)).toBe('Read this and say something.')
       const content = await fetch(`${authApp.url}/api/docs/${docId}/content?format=text`, {
         headers: { Authorization: `Bearer ${await token(docId, 'view')}` },
@@ -417,7 +425,7 @@ describe('comment and view links (AUTH_SECRET)', { timeout: 120_000 }, () => {
     }
   })
 
-  it('an editor copies a “Can comment” link that opens with comments and no editing', async () => {
+  it('an editor copies a “Can comment” link that opens with comments, in Suggesting, without Editing', async () => {
     const docId = await seeded('share-comment')
     const context = await browser.newContext()
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: authApp.url })
@@ -435,8 +443,10 @@ describe('comment and view links (AUTH_SECRET)', { timeout: 120_000 }, () => {
         await reviewerPage.goto(link)
         await reviewerPage.getByText('Can comment', { exact: true }).waitFor()
         await seesComment(reviewerPage, 'Posted over REST', 10_000)
-        await focusEnd(reviewerPage).catch(() => undefined)
-        expect(await reviewerPage.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false')
+        await reviewerPage.getByRole('button', { name: 'Mode: Suggesting' }).click()
+        const modes = await reviewerPage.getByRole('menuitemradio').allTextContents()
+        expect(modes.join(' ')).not.toContain('Editing')
+        expect(modes.join(' ')).toContain('Viewing')
       } finally {
         await reviewer.close()
       }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, MemoryDocStore, type TandemServer } from '../../server/index.js'
 import { launchChromium } from './helpers/browser.js'
 import { commentOn, commentsLandmark } from './helpers/comments-page.js'
-import { editorText, eventually, uniqueDocId } from './helpers/editor-page.js'
+import { editorText, eventually, focusEnd, uniqueDocId } from './helpers/editor-page.js'
 import { serveEmbedPage, type EmbedPageServers } from './embed-helpers/serve-embed-page.js'
 
 /**
@@ -41,6 +41,44 @@ async function embed(docId: string, query = ''): Promise<{ page: Page; sockets: 
   await page.locator('.ProseMirror[contenteditable="true"]').waitFor()
   return { page, sockets, close: () => context.close() }
 }
+
+describe('modes in the embedded component', { timeout: 120_000 }, () => {
+  it('mode="suggesting" opens Suggesting: typing makes a suggestion, and onModeChange hears the menu', async () => {
+    const docId = uniqueDocId('embed-mode')
+    await tandem.documents.create({ docId, content: { source: 'Embedded words.', format: 'markdown' } })
+    const { page, close } = await embed(docId, '&mode=suggesting')
+    try {
+      await eventually(() => editorText(page)).toBe('Embedded words.')
+      await page.getByRole('button', { name: 'Mode: Suggesting' }).waitFor()
+      await focusEnd(page)
+      await page.keyboard.type(' More')
+      await eventually(() =>
+        page.evaluate<string[]>("[...document.querySelectorAll('.ProseMirror ins')].map((ins) => ins.textContent)"),
+      ).toEqual([' More'])
+      await commentsLandmark(page).locator('article.tandem-suggestion', { hasText: 'Add:' }).waitFor()
+
+      await page.getByRole('button', { name: 'Mode: Suggesting' }).click()
+      await page.getByRole('menuitemradio', { name: 'Viewing', exact: true }).click()
+      await page.locator('.ProseMirror[contenteditable="false"]').waitFor()
+      expect(await page.evaluate<string[]>('window.tandem.modes()')).toEqual(['viewing'])
+    } finally {
+      await close()
+    }
+  })
+
+  it('role="comment" never offers Editing, even when mode="editing" is asked for', async () => {
+    const docId = uniqueDocId('embed-mode-comment')
+    await tandem.documents.create({ docId, content: { source: 'Embedded words.', format: 'markdown' } })
+    const { page, close } = await embed(docId, '&mode=editing&role=comment')
+    try {
+      await page.getByRole('button', { name: 'Mode: Suggesting' }).click()
+      const offered = await page.getByRole('menuitemradio').allTextContents()
+      expect(offered.join(' ')).not.toContain('Editing')
+    } finally {
+      await close()
+    }
+  })
+})
 
 describe('comments in the embedded component', { timeout: 120_000 }, () => {
   it('are on by default: threads are asked for and a comment posts across origins', async () => {

@@ -1,6 +1,7 @@
 import type { Editor } from '@tiptap/core'
 import { Plugin, PluginKey, type EditorState, type Transaction } from '@tiptap/pm/state'
 import { Decoration, DecorationSet } from '@tiptap/pm/view'
+import { suggestionKey } from './suggestion-keys.js'
 
 /** One commented range to draw, in ProseMirror positions of the current document. */
 export interface HighlightRange {
@@ -57,7 +58,7 @@ function build(state: EditorState, ranges: HighlightRange[], activeId: string | 
 }
 
 /**
- * Draws each open thread's range as decorations (never marks: comments live outside the document, so
+ * Draws each open thread's range (and the active suggestion's) as decorations (never marks: comments live outside the document, so
  * highlighting one must not change the Y.Doc). Between a document change and the next `ranges` from the
  * threads, the decorations are mapped through the change, so a highlight follows its text at once.
  * A click inside a highlight calls `onActivate` with its thread (the innermost, when ranges overlap).
@@ -92,9 +93,14 @@ export function commentHighlightsPlugin(onActivate: (threadId: string) => void):
           // Structural, not `instanceof Element`: this module is also type-checked without the DOM library.
           const target = event.target as { closest?: (selector: string) => ThreadElement | null } | null
           const threadId = target?.closest?.('[data-thread-id]')?.getAttribute('data-thread-id')
-          // No id: the text of a comment still being written.
-          if (!threadId) return false
-          onActivate(threadId)
+          if (threadId) {
+            onActivate(threadId)
+            return false
+          }
+          // A suggestion's text (its <ins>/<del>) activates its card. No id at all: the text of a
+          // comment still being written, or plain text.
+          const suggestionId = target?.closest?.('[data-suggestion-id]')?.getAttribute('data-suggestion-id')
+          if (suggestionId) onActivate(suggestionKey(suggestionId))
           return false
         },
       },

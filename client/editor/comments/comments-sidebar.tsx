@@ -1,11 +1,15 @@
 import { useRef, useState, type RefObject } from 'react'
 import type { ThreadAnchor } from '../../../shared/comments.js'
+import type { Suggestion } from '../../../shared/suggestions/suggestions.js'
 import type { PendingWrite, PlacedThread, ThreadsState } from '../../comments/threads-api.js'
 import { useCardAlignment } from './card-alignment.js'
 import { CommentBody } from './comment-body.js'
 import { CommentComposer } from './comment-composer.js'
 import { canComment, type CommentViewer } from './comment-permissions.js'
+import type { SuggestionActions } from './suggestion-actions.js'
+import { SuggestionCard, SuggestionsBar, type SuggestionReplies } from './suggestion-card.js'
 import { ThreadCard } from './thread-card.js'
+import { suggestionKey } from './suggestion-keys.js'
 
 /** A thread being started: what the composer will post. */
 export interface ThreadDraft {
@@ -47,6 +51,17 @@ export interface CommentsSidebarProps {
   documentElement?: HTMLElement | null
   /** Filled with each card's element, so a click on a highlight can focus its card. */
   cardRefs: RefObject<Map<string, HTMLElement>>
+  /** Pending suggestions in document order: each has a card among the threads (counted as open). */
+  suggestions?: readonly Suggestion[]
+  /** Accept / Reject; null for a role that may not decide. */
+  suggestionActions?: SuggestionActions | null
+  /** The text a format suggestion applies to. */
+  suggestedText?: (suggestion: Suggestion) => string
+  /**
+   * Sends a reply on a suggestion's card: to its thread (`threadId`), or starting the thread that
+   * names the suggestion (null). Absent: suggestion cards take no replies.
+   */
+  onSuggestionReply?: (suggestion: Suggestion, threadId: string | null, body: string) => Promise<void>
 }
 
 /**
@@ -69,6 +84,10 @@ export function CommentsSidebar({
   draftFrom,
   documentElement,
   cardRefs,
+  suggestions = [],
+  suggestionActions = null,
+  suggestedText = () => '',
+  onSuggestionReply,
 }: CommentsSidebarProps) {
   const [filter, setFilter] = useState<ThreadFilter>('open')
   // The thread active now, read after a post's answer arrives (see the draft composer's onSubmit).
@@ -77,17 +96,25 @@ export function CommentsSidebar({
   const alignedList = useRef<HTMLUListElement>(null)
   useCardAlignment(alignedList, textTop ?? (() => null), textTop !== undefined && isOpen, documentElement ?? null)
   const { client, pending } = threads
+  // A thread about a pending suggestion is that suggestion's conversation: it shows on its card,
+  // not as a card of its own (once the suggestion is decided, it is an ordinary thread again).
+  const pendingSuggestionIds = new Set(suggestions.map((suggestion) => suggestion.id))
+  const isOnSuggestion = (placed: PlacedThread) =>
+    typeof placed.thread.suggestionId === 'string' && pendingSuggestionIds.has(placed.thread.suggestionId)
+  const ownThreads = threads.threads.filter((placed) => !isOnSuggestion(placed))
   const isShown = (placed: PlacedThread) =>
     filter === 'all' || placed.thread.status === filter || placed.thread.id === activeThreadId
-  const visible = threads.threads.filter(isShown)
+  const visible = ownThreads.filter(isShown)
   const inText = visible.filter((placed) => placed.place.kind !== 'document')
   const onDocument = visible.filter((placed) => placed.place.kind === 'document')
+  // Pending suggestions are open by nature: a decision removes them from the document.
+  const visibleSuggestions = filter === 'resolved' ? [] : suggestions
   // Every write passes through the queue while in flight; only while the server is out of reach is
   // one "waiting to send" (online, its composer shows it being sent, and shows a refusal in place).
   const waiting = isReachable ? [] : pending.filter((write) => write.refusal === undefined)
   // Refused with nobody waiting (re-sent after a reload): shown with its text until dismissed.
   const refused = pending.filter((write) => write.refusal !== undefined)
-  const pendingThreads = waiting.filter((write) => write.kind === 'thread')
+  const pendingThreads = waiting.filter((write) => write.kind === 'thread' && !write.suggestionId)
   const isQueued = (kind: PendingWrite['kind'], threadId: string | null) => (body: string) =>
     waiting.some((write) => write.kind === kind && write.threadId === threadId && write.body === body)
   const mayComment = canComment(viewer)
@@ -130,11 +157,54 @@ export function CommentsSidebar({
       />
     </div>
   )
-  // A new comment on the text stands among the cards in document order, beside its text.
-  const aligned = inText.map((placed) => ({
-    from: placed.place.kind === 'range' ? placed.place.from : Number.POSITIVE_INFINITY,
-    item: card(placed),
-  }))
+  const repliesOn = (suggestion: Suggestion): SuggestionReplies | undefined => {
+    if (!onSuggestionReply) return undefined
+    const onIt = threads.threads
+      .filter((placed) => placed.thread.suggestionId === suggestion.id)
+      .map((placed) => placed.thread)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    const threadIds = new Set(onIt.map((thread) => thread.id))
+    const first = onIt[0]?.id ?? null
+    return {
+      threads: onIt,
+      viewer,
+      client,
+      pending: waiting.filter((write) =>
+        write.kind === 'reply' ? threadIds.has(write.threadId ?? '') : write.suggestionId === suggestion.id,
+      ),
+      isQueued,
+      send: (body) => onSuggestionReply(suggestion, first, body),
+    }
+  }
+
+  const suggestionCard = (suggestion: Suggestion) => {
+    const key = suggestionKey(suggestion.id)
+    return (
+      <li key={key} data-align-id={key}>
+        <SuggestionCard
+          ref={setCardRef(key)}
+          suggestion={suggestion}
+          formattedText={suggestedText(suggestion)}
+          actions={suggestionActions}
+          isActive={key === activeThreadId}
+          onActivate={() => onActivate(key)}
+          replies={repliesOn(suggestion)}
+        />
+      </li>
+    )
+  }
+
+  // Threads and suggestions in document order, each beside its text; a new comment on the text
+  // stands among them the same way.
+  const aligned = [
+    ...inText.map((placed) => ({
+      from: placed.place.kind === 'range' ? placed.place.from : Number.POSITIVE_INFINITY,
+      item: card(placed),
+    })),
+    ...visibleSuggestions.map((suggestion) => ({ from: suggestion.from, item: suggestionCard(suggestion) })),
+  ]
+  // Stable: a thread and a suggestion at one place keep the thread first; deleted-text threads stay last.
+  aligned.sort((a, b) => a.from - b.from)
   if (draftComposer && draft?.anchor) {
     aligned.push({
       from: draftFrom ?? -1,
@@ -148,7 +218,8 @@ export function CommentsSidebar({
   }
 
   const count = (which: ThreadFilter) =>
-    which === 'all' ? threads.threads.length : threads.threads.filter((placed) => placed.thread.status === which).length
+    (which === 'resolved' ? 0 : suggestions.length) +
+    (which === 'all' ? ownThreads.length : ownThreads.filter((placed) => placed.thread.status === which).length)
 
   return (
     <aside id={id} className="tandem-comments" aria-label="Comments" data-open={isOpen || undefined}>
@@ -220,6 +291,10 @@ export function CommentsSidebar({
         </ul>
       )}
 
+      {suggestionActions && visibleSuggestions.length > 0 && (
+        <SuggestionsBar count={visibleSuggestions.length} actions={suggestionActions} />
+      )}
+
       {aligned.length > 0 && (
         <ul className="tandem-comments__list tandem-comments__list--aligned" ref={alignedList}>
           {aligned.map(({ item }) => item)}
@@ -227,17 +302,22 @@ export function CommentsSidebar({
       )}
 
       {!threads.isLoaded && !threads.loadError && <p className="tandem-comments__empty">Loading comments…</p>}
-      {threads.isLoaded && visible.length === 0 && !draft && pendingThreads.length === 0 && refused.length === 0 && (
-        <p className="tandem-comments__empty">
-          {filter === 'resolved'
-            ? 'No resolved threads.'
-            : filter === 'open' && threads.threads.length > 0
-              ? 'No open threads.'
-              : mayComment
-                ? 'No comments yet. Select text and press Comment.'
-                : 'No comments yet.'}
-        </p>
-      )}
+      {threads.isLoaded &&
+        visible.length === 0 &&
+        visibleSuggestions.length === 0 &&
+        !draft &&
+        pendingThreads.length === 0 &&
+        refused.length === 0 && (
+          <p className="tandem-comments__empty">
+            {filter === 'resolved'
+              ? 'No resolved threads.'
+              : filter === 'open' && ownThreads.length > 0
+                ? 'No open threads.'
+                : mayComment
+                  ? 'No comments yet. Select text and press Comment.'
+                  : 'No comments yet.'}
+          </p>
+        )}
 
       {(onDocument.length > 0 || mayComment) && (
         <section className="tandem-comments__document" aria-label="On the whole document">

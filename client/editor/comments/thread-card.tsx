@@ -156,7 +156,7 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
   )
 })
 
-function CommentItem({
+export function CommentItem({
   thread,
   comment,
   isOwn,

@@ -2,21 +2,36 @@
 import { useEffect, useState } from 'react'
 import { browserAuthorId } from '../../comments/comment-author.js'
 import type { TandemProvider } from '../../provider/tandem-provider.js'
+import type { CommentRole } from './comment-permissions.js'
 
 export { anchorForRange, placeOf, quoteForRange } from '../../comments/anchors.js'
 export { useThreads } from '../../comments/use-threads.js'
 
-/** The JWT `sub` claim, read without verifying (the server verifies; this only picks which buttons to show). */
-export function tokenSubject(token: string | undefined): string | null {
+/** A JWT claim, read without verifying (the server verifies; this only picks which buttons to show). */
+function tokenClaim(token: string | undefined, claim: string): unknown {
   const payload = token?.split('.')[1]
   if (!payload) return null
   try {
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'))
-    const sub: unknown = (JSON.parse(json) as { sub?: unknown }).sub
-    return typeof sub === 'string' ? sub : null
+    return (JSON.parse(json) as Record<string, unknown>)[claim]
   } catch {
     return null
   }
+}
+
+/** The JWT `sub` claim (the person a token names), unverified. */
+export function tokenSubject(token: string | undefined): string | null {
+  const sub = tokenClaim(token, 'sub')
+  return typeof sub === 'string' ? sub : null
+}
+
+/**
+ * The JWT `role` claim, unverified: what the editor opens as before the server has said (a comment
+ * link must not open in Editing for the moment it takes to ask).
+ */
+export function tokenRole(token: string | undefined): CommentRole | null {
+  const role = tokenClaim(token, 'role')
+  return role === 'edit' || role === 'comment' || role === 'view' ? role : null
 }
 
 /**
@@ -40,4 +55,35 @@ export function useOwnAuthorIds(provider: TandemProvider | null): readonly strin
     }
   }, [provider])
   return ids
+}
+
+/** Who this writer's suggestions name (the Suggesting extension's author). */
+export interface SuggestionAuthorIdentity {
+  id: string
+  name: string
+}
+
+/**
+ * The author of this writer's suggestions: the token's person (its `sub`, and its `name` when it
+ * has one: the server then requires that `sub` on the suggestions), else this browser's author id
+ * with `fallbackName` (the name the writer chose), as comments do.
+ */
+export function useSuggestionAuthor(provider: TandemProvider | null, fallbackName: string): SuggestionAuthorIdentity {
+  const [person, setPerson] = useState<{ id: string; name: string | null } | null>(null)
+  useEffect(() => {
+    if (!provider) return
+    let isCurrent = true
+    provider
+      .getToken()
+      .then((token) => {
+        const sub = tokenSubject(token)
+        const name = tokenClaim(token, 'name')
+        if (isCurrent && sub) setPerson({ id: sub, name: typeof name === 'string' && name.trim() ? name : null })
+      })
+      .catch(() => undefined) // no token: the browser id is all there is
+    return () => {
+      isCurrent = false
+    }
+  }, [provider])
+  return { id: person?.id ?? browserAuthorId(), name: person?.name ?? fallbackName }
 }

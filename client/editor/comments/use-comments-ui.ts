@@ -1,9 +1,11 @@
 import type { Editor } from '@tiptap/core'
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type RefObject } from 'react'
 import type { ThreadAnchor } from '../../../shared/comments.js'
+import type { Suggestion } from '../../../shared/suggestions/suggestions.js'
 import type { ThreadsState } from '../../comments/threads-api.js'
 import { commentHighlightsKey, commentHighlightsPlugin, setCommentHighlights } from './comment-highlights.js'
 import type { ThreadDraft } from './comments-sidebar.js'
+import { suggestionIdOf } from './suggestion-keys.js'
 
 /** Below this width the sidebar is a panel over the document, closed until asked for (tandem-comments.css). */
 export const NARROW_QUERY = '(max-width: 720px)'
@@ -27,6 +29,7 @@ export function useIsNarrow(): boolean {
 const DRAFT_HIGHLIGHT_ID = ''
 
 export interface CommentsUi {
+  /** The active card: a thread's id, or a suggestion's card id (suggestion-keys.ts). */
   activeThreadId: string | null
   /** Make a thread active; from the text, its card comes into view (and takes focus in a read-only editor). */
   activate: (threadId: string, from: 'text' | 'card') => void
@@ -49,6 +52,8 @@ export function useCommentsUi(
   isEnabled: boolean,
   describeRange: (editor: Editor, from: number, to: number) => { quote: string; anchor: ThreadAnchor },
   placeRange: (editor: Editor, anchor: ThreadAnchor) => { from: number; to: number } | null,
+  /** Pending suggestions: their cards are activated like threads' (by card id). */
+  suggestions: readonly Suggestion[] = [],
 ): CommentsUi {
   const [activeThreadId, setActiveThreadId] = useState<string | null>(null)
   const [draft, setDraftState] = useState<(ThreadDraft & { key: number }) | null>(null)
@@ -58,8 +63,15 @@ export function useCommentsUi(
   const draftKey = useRef(0)
 
   const placeOf = useCallback(
-    (threadId: string) => threads.threads.find((placed) => placed.thread.id === threadId)?.place ?? null,
-    [threads.threads],
+    (cardId: string) => {
+      const suggestionId = suggestionIdOf(cardId)
+      if (suggestionId !== null) {
+        const suggestion = suggestions.find((candidate) => candidate.id === suggestionId)
+        return suggestion ? { kind: 'range' as const, from: suggestion.from, to: suggestion.to } : null
+      }
+      return threads.threads.find((placed) => placed.thread.id === cardId)?.place ?? null
+    },
+    [threads.threads, suggestions],
   )
 
   const activate = useCallback(
@@ -94,12 +106,10 @@ export function useCommentsUi(
     if (editor && !editor.isEditable) card.focus({ preventScroll: true })
   })
 
-  // A thread deleted (or filtered away by the server) is no longer active.
+  // A thread deleted (or filtered away by the server), or a suggestion decided, is no longer active.
   useEffect(() => {
-    if (activeThreadId && !threads.threads.some((placed) => placed.thread.id === activeThreadId)) {
-      setActiveThreadId(null)
-    }
-  }, [threads.threads, activeThreadId])
+    if (activeThreadId && placeOf(activeThreadId) === null) setActiveThreadId(null)
+  }, [placeOf, activeThreadId])
 
   useEffect(() => {
     if (!editor || !isEnabled) return
@@ -110,8 +120,12 @@ export function useCommentsUi(
   }, [editor, isEnabled])
 
   const ranges = useMemo(() => {
+    // A thread about a pending suggestion is drawn by the suggestion itself (its ins/del).
+    const pendingIds = new Set(suggestions.map((suggestion) => suggestion.id))
     const drawn = threads.threads.flatMap(({ thread, place }) =>
-      thread.status === 'open' && place.kind === 'range'
+      thread.status === 'open' &&
+      place.kind === 'range' &&
+      !(thread.suggestionId && pendingIds.has(thread.suggestionId))
         ? [{ threadId: thread.id, from: place.from, to: place.to }]
         : [],
     )
@@ -119,8 +133,12 @@ export function useCommentsUi(
     // (threads.threads changes with every document change, so this follows edits too).
     const draftPlace = draft?.anchor && editor && !editor.isDestroyed ? placeRange(editor, draft.anchor) : null
     if (draftPlace) drawn.push({ threadId: DRAFT_HIGHLIGHT_ID, ...draftPlace })
+    // The active suggestion's text is marked like an active thread's (the others show as ins/del).
+    const activeSuggestion = suggestionIdOf(activeThreadId)
+    const suggestion = suggestions.find((candidate) => candidate.id === activeSuggestion)
+    if (suggestion && activeThreadId) drawn.push({ threadId: activeThreadId, from: suggestion.from, to: suggestion.to })
     return drawn
-  }, [threads.threads, draft, editor, placeRange])
+  }, [threads.threads, draft, editor, placeRange, suggestions, activeThreadId])
   const highlightedId = draft ? DRAFT_HIGHLIGHT_ID : activeThreadId
   useEffect(() => {
     if (editor && isEnabled) setCommentHighlights(editor, { ranges, activeId: highlightedId })

@@ -1,15 +1,19 @@
 import type { Editor } from '@tiptap/core'
 import { useEffect, useRef, useState } from 'react'
+import { EditorMode } from '../editor-mode.js'
 import type { CommentRole } from './comment-permissions.js'
 import { isCommentShortcut } from './comments-toolbar.js'
 
 /** How long the "you cannot edit" notice stays up after the last attempt. */
 export const READ_ONLY_NOTICE_MS = 4_000
 
-/** Why typing did nothing, per role. */
-export const READ_ONLY_REASON: Record<Exclude<CommentRole, 'edit'>, string> = {
-  comment: 'You can comment but not edit this document.',
-  view: 'This document is view-only.',
+/** Why typing did nothing: the role allows no change, or the writer chose Viewing. */
+export function readOnlyReason(role: CommentRole, mode: EditorMode): string | null {
+  if (role === 'view') return 'This document is view-only.'
+  if (mode !== EditorMode.Viewing) return null
+  return role === 'comment'
+    ? 'You are viewing. Choose Suggesting in the mode menu to propose changes.'
+    : 'You are viewing. Choose Editing or Suggesting in the mode menu to change the text.'
 }
 
 /** True when this key press would change text in an editable document. */
@@ -37,7 +41,8 @@ function isInsideEditor(editor: Editor, event: Event): boolean {
  */
 export function useEditorNotices(
   editor: Editor | null,
-  role: CommentRole,
+  /** Why the document is read-only (readOnlyReason), or null: nothing to explain. */
+  reason: string | null,
   isReadOnly: boolean,
   onCommentShortcut: (() => boolean) | null,
 ): string | null {
@@ -48,9 +53,8 @@ export function useEditorNotices(
 
   useEffect(() => {
     if (!editor) return
-    const reason = isReadOnly && role !== 'edit' ? READ_ONLY_REASON[role] : null
     const explain = () => {
-      if (!reason) return
+      if (!reason || !isReadOnly) return
       setNotice(reason)
       clearTimeout(timer.current)
       timer.current = setTimeout(() => setNotice(null), READ_ONLY_NOTICE_MS)
@@ -61,10 +65,10 @@ export function useEditorNotices(
         if (shortcutRef.current()) event.preventDefault()
         return
       }
-      if (reason && !editor.isEditable && isTypingKey(event)) explain()
+      if (!editor.isEditable && isTypingKey(event)) explain()
     }
     const onPaste = (event: ClipboardEvent) => {
-      if (reason && !editor.isEditable && isInsideEditor(editor, event)) explain()
+      if (!editor.isEditable && isInsideEditor(editor, event)) explain()
     }
     document.addEventListener('keydown', onKeyDown)
     document.addEventListener('paste', onPaste)
@@ -73,7 +77,7 @@ export function useEditorNotices(
       document.removeEventListener('paste', onPaste)
       clearTimeout(timer.current)
     }
-  }, [editor, role, isReadOnly])
+  }, [editor, reason, isReadOnly])
 
   return notice
 }

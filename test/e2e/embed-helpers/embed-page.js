@@ -15,12 +15,15 @@ import '../../../client/editor/comments/tandem-comments.css'
  */
 const params = new URLSearchParams(location.search)
 const statuses = []
+const modes = []
 
 window.tandem = {
   /** Every status onStatusChange was called with, in order (plain data). */
   statuses: () => statuses,
   /** The provider's current status, new unsynced counts included. */
   liveStatus: () => window.tandemProvider?.getStatus() ?? null,
+  /** Every mode onModeChange was called with, in order. */
+  modes: () => modes,
 }
 
 createRoot(document.getElementById('root')).render(
@@ -34,6 +37,10 @@ createRoot(document.getElementById('root')).render(
     warnOnUnsavedClose: false,
     // `?comments=0` embeds the editor without comments.
     comments: params.get('comments') !== '0',
+    // `?mode=` and `?role=` pass the props of the same names (Suggesting, issue 17).
+    mode: params.get('mode') ?? undefined,
+    role: params.get('role') ?? undefined,
+    onModeChange: (mode) => modes.push(mode),
     onStatusChange: (status) => statuses.push(JSON.parse(JSON.stringify(status))),
     onReady: (_editor, provider) => {
       window.tandemProvider = provider
