@@ -366,19 +366,25 @@ function insertSuggested(
   return end
 }
 
-/** True when the textblock around `pos` is joined, by a suggested deletion, to a textblock with another parent. */
+/**
+ * True when the textblock around `pos` is joined, by suggested deletions (a chain of them,
+ * block after block), to a textblock with another parent.
+ */
 function isJoinedAcrossParents(doc: PMNode, pos: number, types: SuggestionMarkTypes): boolean {
-  const $pos = doc.resolve(pos)
+  let $pos = doc.resolve(pos)
   if (!$pos.parent.inlineContent) return false
-  const start = $pos.start()
-  if (!marksCrossingBefore(doc, start).some((mark) => mark.type === types.deletion)) return false
-  const previous = previousTextblockEnd(doc, start)
-  if (previous === null) return false
-  const $previous = doc.resolve(previous)
-  const container = $pos.depth - 1
-  const isSibling =
-    $previous.depth === $pos.depth && (container === 0 || $previous.before(container) === $pos.before(container))
-  return !isSibling
+  for (;;) {
+    const start = $pos.start()
+    if (!marksCrossingBefore(doc, start).some((mark) => mark.type === types.deletion)) return false
+    const previous = previousTextblockEnd(doc, start)
+    if (previous === null) return false
+    const $previous = doc.resolve(previous)
+    const container = $pos.depth - 1
+    const isSibling =
+      $previous.depth === $pos.depth && (container === 0 || $previous.before(container) === $pos.before(container))
+    if (!isSibling) return true
+    $pos = $previous
+  }
 }
 
 function isLoneEmptyTextblock(slice: Slice): boolean {
