@@ -13,7 +13,7 @@ import { editorSuggestionActions } from './suggestion-actions.js'
 import { suggestionIdOf } from './suggestion-keys.js'
 import { anchorForRange, placeOf, quoteForRange, useOwnAuthorIds, useThreads } from './threads-binding.js'
 import { useCommentsUi, useIsNarrow } from './use-comments-ui.js'
-import { readOnlyReason, useEditorNotices } from './use-editor-notices.js'
+import { readOnlyReason, unsuggestableReason, useEditorNotices } from './use-editor-notices.js'
 import { useSuggestions } from './use-suggestions.js'
 
 export interface CommentsLayerProps {
@@ -72,7 +72,13 @@ export function CommentsLayer({
   const viewer: CommentViewer = { role, authorIds }
   const ui = useCommentsUi(editor, threads, isEnabled, describeRange, placeRange, suggestions)
   const mayComment = isEnabled && canComment(viewer)
-  const notice = useEditorNotices(editor, readOnlyReason(role, mode), isReadOnly, mayComment ? ui.startComment : null)
+  const notice = useEditorNotices(
+    editor,
+    readOnlyReason(role, mode),
+    isReadOnly,
+    mayComment ? ui.startComment : null,
+    unsuggestableReason(role),
+  )
   // Deciding changes the text: the edit role, and not while Viewing (or while the session is refused).
   const mayDecide = role === 'edit' && mode !== EditorMode.Viewing && !isReadOnly
   const suggestionActions = useMemo(() => (mayDecide ? editorSuggestionActions(editor) : null), [mayDecide, editor])

@@ -16,6 +16,13 @@ export function readOnlyReason(role: CommentRole, mode: EditorMode): string | nu
     : 'You are viewing. Choose Editing or Suggesting in the mode menu to change the text.'
 }
 
+/** Why an edit did nothing in Suggesting mode: suggestions cover text and formatting, not structure. */
+export function unsuggestableReason(role: CommentRole): string {
+  const tail =
+    role === 'comment' ? 'Leave a comment to propose it.' : 'Switch to Editing to make it, or leave a comment.'
+  return `That change cannot be a suggestion: suggestions cover text and formatting, not structure such as tables, lists or block types. ${tail}`
+}
+
 /** True when this key press would change text in an editable document. */
 function isTypingKey(event: KeyboardEvent): boolean {
   if (event.ctrlKey || event.metaKey || event.altKey) return false
@@ -45,6 +52,8 @@ export function useEditorNotices(
   reason: string | null,
   isReadOnly: boolean,
   onCommentShortcut: (() => boolean) | null,
+  /** What to say when Suggesting mode drops an edit it cannot express (unsuggestableReason), or null. */
+  unsuggestable: string | null = null,
 ): string | null {
   const [notice, setNotice] = useState<string | null>(null)
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
@@ -72,12 +81,22 @@ export function useEditorNotices(
     }
     document.addEventListener('keydown', onKeyDown)
     document.addEventListener('paste', onPaste)
+    // Suggesting mode drops an edit it cannot express; without a word, a key press would seem broken.
+    const suggesting = (editor.storage as { suggesting?: { onRefused: ((reason: string) => void) | null } }).suggesting
+    if (suggesting && unsuggestable) {
+      suggesting.onRefused = () => {
+        setNotice(unsuggestable)
+        clearTimeout(timer.current)
+        timer.current = setTimeout(() => setNotice(null), READ_ONLY_NOTICE_MS)
+      }
+    }
     return () => {
       document.removeEventListener('keydown', onKeyDown)
       document.removeEventListener('paste', onPaste)
+      if (suggesting) suggesting.onRefused = null
       clearTimeout(timer.current)
     }
-  }, [editor, reason, isReadOnly])
+  }, [editor, reason, isReadOnly, unsuggestable])
 
   return notice
 }

@@ -27,6 +27,8 @@ export interface SuggestingStorage {
   enabled: boolean
   /** The last rewrite dispatched (see isReplayOf). */
   lastSuggested: SuggestedSteps | null
+  /** Told when an edit is dropped because it cannot be a suggestion (the UI shows why); set by the app. */
+  onRefused: ((reason: string) => void) | null
 }
 
 interface SuggestedSteps {
@@ -163,7 +165,7 @@ export const Suggesting = Extension.create<SuggestingOptions, SuggestingStorage>
   },
 
   addStorage() {
-    return { enabled: this.options.enabled, lastSuggested: null }
+    return { enabled: this.options.enabled, lastSuggested: null, onRefused: null }
   },
 
   addCommands() {
@@ -210,7 +212,11 @@ export const Suggesting = Extension.create<SuggestingOptions, SuggestingStorage>
       next(transaction.setMeta(suggestingKey, { suggested: true } satisfies SuggestingMeta))
       return
     }
-    const options = { author: this.options.author, onRefused: this.options.onRefused }
+    const onRefused = (reason: string) => {
+      this.options.onRefused?.(reason)
+      this.storage.onRefused?.(reason)
+    }
+    const options = { author: this.options.author, onRefused }
     let suggested = suggestTransaction(transaction, this.editor.state, options)
     // An input rule ("# ", "- ") that changes structure: keep the keystroke, as a suggestion.
     const typed = suggested ? null : typedByInputRule(transaction)
