@@ -73,20 +73,28 @@ describe('GroupCommitQueue', () => {
   })
 
   it('paces commits: what arrives within the interval waits and goes in one commit', async () => {
-    const batches: { items: number[]; at: number }[] = []
-    const queue = new GroupCommitQueue<number, number>(
-      (items) => {
-        batches.push({ items, at: performance.now() })
-        return items
-      },
-      { minIntervalMs: 30 },
-    )
-    await queue.push(1)
-    const later = [2, 3, 4].map((i) => queue.push(i))
-    await Promise.all(later)
-    expect(batches.map((b) => b.items)).toEqual([[1], [2, 3, 4]])
-    // Timers may fire a millisecond early; the point is that the second commit waited.
-    expect(batches[1]!.at - batches[0]!.at).toBeGreaterThanOrEqual(28)
+    // A fake clock: a real one on a loaded machine fires timers early by its cached loop time.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] })
+    try {
+      const batches: { items: number[]; at: number }[] = []
+      const queue = new GroupCommitQueue<number, number>(
+        (items) => {
+          batches.push({ items, at: performance.now() })
+          return items
+        },
+        { minIntervalMs: 30 },
+      )
+      const first = queue.push(1)
+      await vi.advanceTimersByTimeAsync(0)
+      await first
+      const later = Promise.all([2, 3, 4].map((i) => queue.push(i)))
+      await vi.advanceTimersByTimeAsync(30)
+      await later
+      expect(batches.map((b) => b.items)).toEqual([[1], [2, 3, 4]])
+      expect(batches[1]!.at - batches[0]!.at).toBeGreaterThanOrEqual(30)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('commits at once when the last commit is older than the interval', async () => {
