@@ -242,20 +242,19 @@ describe('Suggesting in Chromium, two browsers', { timeout: 120_000 }, () => {
   })
 
   it('says why an edit that cannot be a suggestion does nothing, and changes nothing', async () => {
-    const docId = await documentWith('suggest-refused', '- first item\n- second item')
+    const docId = await documentWith('suggest-refused', 'Some text.\n\n```\nconst code = 1\n```')
     const context = await newWriterContext(browser, ALICE)
     try {
       const alice = await openDocument(context, app.url, docId)
       await chooseMode(alice, 'Suggesting')
-      // Backspace at the start of a list item would lift it out of the list: a structure change.
-      await alice.locator('.ProseMirror li', { hasText: 'second item' }).click()
-      await alice.keyboard.press('Home')
-      await alice.keyboard.press('Backspace')
+      // Code blocks hold no marks, so typing there cannot be a suggested insertion.
+      await alice.locator('.ProseMirror pre').click()
+      await alice.keyboard.type('x')
       await eventually(() => alice.locator('.tandem-editor__notice').textContent()).toContain(
         'That change cannot be a suggestion',
       )
-      expect(await alice.locator('.ProseMirror li').count()).toBe(2)
-      expect(await suggested(alice, 'del')).toEqual([])
+      expect(await alice.locator('.ProseMirror pre').textContent()).toBe('const code = 1')
+      expect(await suggested(alice, 'ins')).toEqual([])
     } finally {
       await context.close()
     }
