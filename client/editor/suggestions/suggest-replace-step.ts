@@ -310,6 +310,15 @@ function insertionPoint(
       at += after?.nodeSize ?? 0
     }
   }
+  // A block whose text all crosses both boundaries (a split's anchor that someone's join also
+  // marks deleted) has no place left: before that text the new text cuts the join, after it the split.
+  const $end = doc.resolve(at)
+  if ($end.parentOffset === $end.parent.content.size) {
+    const crossing = marksCrossingAfter(doc, at).filter((mark) => !isExtended(mark))
+    if (carriesAny($end.nodeBefore, crossing)) {
+      throw new SuggestionRefused('typing between a suggested split and a suggested join')
+    }
+  }
   return { at, isPastJoin }
 }
 
