@@ -1,3 +1,4 @@
+import type { ChangeAuthor } from '../../shared/history/change-marks.js'
 import { tokenFor } from './access-token.js'
 
 /** The REST document API (docs/protocol.md, "HTTP API"), as the web app uses it. */
@@ -164,16 +165,6 @@ export interface EditorJson {
   content?: EditorJson[]
   marks?: { type: string; attrs?: Record<string, unknown> }[]
   text?: string
-}
-
-/** One author's share of a comparison: runs of text added, removed and reformatted. */
-export interface ChangeAuthor {
-  name: string
-  /** The colour they showed in when they edited (`#rrggbb`), or null when not recorded. */
-  color: string | null
-  insertions: number
-  deletions: number
-  formatChanges: number
 }
 
 /** What changed from the older of two versions (or a version and now) to the newer (docs/history.md). */

@@ -1,20 +1,10 @@
 import { getSchema, type JSONContent } from '@tiptap/core'
 import * as Y from 'yjs'
-import { ChangeMarkName, changeMarks } from '../../shared/history/change-marks.js'
+import { ChangeMarkName, changeMarks, type ChangeAuthor } from '../../shared/history/change-marks.js'
 import { sanitizeContent } from '../content/sanitize-content.js'
 import { DOCUMENT_FIELD, documentExtensions, documentSchema } from '../content/schema.js'
 import { UNKNOWN_AUTHOR } from '../sync/author-name.js'
 import type { Attribution, DeleteSet } from './attribution.js'
-
-/** One author's share of a comparison: how many runs of text they added, removed and reformatted. */
-export interface ChangeAuthor {
-  name: string
-  /** The colour they showed in when they last edited (`#rrggbb`), or null when not known. */
-  color: string | null
-  insertions: number
-  deletions: number
-  formatChanges: number
-}
 
 export interface VersionComparison {
   /**

@@ -84,3 +84,13 @@ export const ChangeFormatMark = Mark.create({
 
 /** The three change marks, added to the document schema wherever a comparison is built or shown. */
 export const changeMarks = () => [ChangeInsertionMark, ChangeDeletionMark, ChangeFormatMark]
+
+/** One author's share of a comparison, as the compare route answers it: runs of text added, removed and reformatted. */
+export interface ChangeAuthor {
+  name: string
+  /** The colour they showed in when they last edited (`#rrggbb`), or null when not known. */
+  color: string | null
+  insertions: number
+  deletions: number
+  formatChanges: number
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mintToken } from '../../server/index.js'
-import { startApp, type RunningApp } from './helpers/app-server.js'
+import { documentWith as createDocument, startApp, type RunningApp } from './helpers/app-server.js'
 import { launchChromium } from './helpers/browser.js'
 import {
   commentOn,
@@ -30,11 +30,7 @@ afterAll(async () => {
   await app?.close()
 })
 
-async function documentWith(label: string, markdown: string): Promise<string> {
-  const docId = uniqueDocId(label)
-  await app.server.documents.create({ docId, title: label, content: { source: markdown, format: 'markdown' } })
-  return docId
-}
+const documentWith = (label: string, markdown: string) => createDocument(app, label, markdown)
 
 /** The accessible label of the focused element. */
 function focusedLabel(page: Page): Promise<string | null> {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mintToken } from '../../server/index.js'
-import { startApp, type RunningApp } from './helpers/app-server.js'
+import { documentWith as createDocument, startApp, type RunningApp } from './helpers/app-server.js'
 import { launchChromium } from './helpers/browser.js'
 import { commentsLandmark, openCount, selectText } from './helpers/comments-page.js'
 import {
@@ -36,11 +36,7 @@ afterAll(async () => {
   await app?.close()
 })
 
-async function documentWith(label: string, markdown: string): Promise<string> {
-  const docId = uniqueDocId(label)
-  await app.server.documents.create({ docId, title: label, content: { source: markdown, format: 'markdown' } })
-  return docId
-}
+const documentWith = (label: string, markdown: string) => createDocument(app, label, markdown)
 
 /** The toolbar's mode button ("Mode: Editing"…). */
 function modeButton(page: Page) {

@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useState } from 'react'
 import type * as Y from 'yjs'
 import { errorMessage } from '../../../shared/errors.js'
+import type { ChangeAuthor } from '../../../shared/history/change-marks.js'
 import {
   compareVersions,
   fetchVersionJson,
-  type ChangeAuthor,
   type EditorJson,
   type VersionComparison,
   type VersionSummary,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer, MemoryDocStore, type ServerOptions, type TandemServer } from '../../../server/index.js'
+import { uniqueDocId } from './editor-page.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 /** Where the server package's build puts the web app (vite.config.ts), and where the server looks for it. */
@@ -88,4 +89,11 @@ export async function startApp(options: Pick<ServerOptions, 'authSecret' | 'limi
   const server = await createServer({ port: 0, store: new MemoryDocStore(), logLevel: 'warn', ...options })
   const { url } = await server.listen()
   return { server, url, close: () => server.close() }
+}
+
+/** Creates a document from Markdown on the app's server, with a fresh id from `label`; returns the id. */
+export async function documentWith(app: RunningApp, label: string, markdown: string): Promise<string> {
+  const docId = uniqueDocId(label)
+  await app.server.documents.create({ docId, title: label, content: { source: markdown, format: 'markdown' } })
+  return docId
 }
