@@ -623,6 +623,22 @@ describe('suggesting: property', () => {
     ])
     expect(counts.refusals).toBe(1)
   })
+
+  // Alice splits her paragraph right before her own inserted "a", which then starts the new
+  // paragraph as her split's text. Bob typing before it would cut her split; after it, his text
+  // would follow the "a" once accepted, which is not what he typed: refused.
+  it('regression (seed -931029275): typing before another author’s split text that starts a block is refused', () => {
+    counts.refusals = 0
+    checkEdits([
+      { kind: 'insert', by: 0, at: 177, text: '  a' },
+      { kind: 'delete', by: 0, from: 85, length: 7 },
+      { kind: 'split', by: 0, at: 0 },
+      { kind: 'split', by: 0, at: 40 },
+      { kind: 'insert', by: 1, at: 200, text: ' ' },
+      { kind: 'split', by: 0, at: 0 },
+    ])
+    expect(counts.refusals).toBe(1)
+  })
 })
 
 describe('suggesting: plugins that edit through appendTransaction are off while suggesting', () => {

@@ -301,12 +301,14 @@ function insertionPoint(
   if ($at.parentOffset === $at.parent.content.size) {
     const crossing = marksCrossingAfter(doc, at).filter((mark) => !isExtended(mark))
     for (let before = doc.resolve(at).nodeBefore; carriesAny(before, crossing); before = doc.resolve(at).nodeBefore) {
+      assertInvisibleOnAccept(before, types)
       at -= before?.nodeSize ?? 0
     }
   }
   if (doc.resolve(at).parentOffset === 0) {
     const crossing = marksCrossingBefore(doc, at).filter((mark) => !isExtended(mark))
     for (let after = doc.resolve(at).nodeAfter; carriesAny(after, crossing); after = doc.resolve(at).nodeAfter) {
+      assertInvisibleOnAccept(after, types)
       at += after?.nodeSize ?? 0
     }
   }
@@ -320,6 +322,17 @@ function insertionPoint(
     }
   }
   return { at, isPastJoin }
+}
+
+/**
+ * Refuses to move new text past `node` unless accepting leaves nothing of it (U+200B anchors, or
+ * text someone proposes to delete): moving past visible text would put the new text on the
+ * other side of it once accepted, which is not the edit that was made.
+ */
+function assertInvisibleOnAccept(node: PMNode | null | undefined, types: SuggestionMarkTypes): void {
+  if (!node?.isText || types.deletion.isInSet(node.marks)) return
+  if ((node.text ?? '').split(SUGGESTION_ANCHOR).join('') === '') return
+  throw new SuggestionRefused("typing between another author's suggested split and its text")
 }
 
 /**
