@@ -168,6 +168,11 @@ export class ServerProcess {
     return { ...this.memory(), heapUsedBytes }
   }
 
+  /** Writes a V8 heap snapshot of the server (after a full collection) to `file`. */
+  async heapSnapshot(file: string): Promise<void> {
+    await this.request({ type: 'heap-snapshot', path: file }, 'heap-snapshot-done', 120_000)
+  }
+
   /** Graceful stop (Tandem commits and closes SQLite); killed if it takes too long. */
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {

@@ -405,6 +405,18 @@ describe('suggesting: lists', () => {
     alice.commands.setSuggesting(false)
     expect(alice.commands.sinkListItem('listItem')).toBe(true)
   })
+
+  it('tells the app why a refused command did nothing, but not when the toolbar only asks can()', () => {
+    const { alice } = editors.pair('<p>Text</p>')
+    const reasons: string[] = []
+    alice.storage.suggesting.onRefused = (reason: string) => reasons.push(reason)
+    alice.commands.setTextSelection(posOf(alice, 'Text'))
+    expect(alice.can().toggleBulletList()).toBe(false)
+    expect(reasons).toEqual([])
+    expect(alice.commands.toggleBulletList()).toBe(false)
+    expect(alice.chain().focus().toggleHeading({ level: 2 }).run()).toBe(false)
+    expect(reasons).toEqual(['toggleBulletList cannot be a suggestion', 'toggleHeading cannot be a suggestion'])
+  })
 })
 
 describe('suggesting: tables', () => {

@@ -170,6 +170,7 @@ export const Suggesting = Extension.create<SuggestingOptions, SuggestingStorage>
 
   addCommands() {
     const storage = this.storage
+    const options = this.options
     const decide =
       (decision: typeof acceptSuggestions, id?: string) =>
       () =>
@@ -181,7 +182,16 @@ export const Suggesting = Extension.create<SuggestingOptions, SuggestingStorage>
         return true
       }
     return {
-      ...refusingWhileSuggesting(this.editor, this.name, () => storage.enabled),
+      ...refusingWhileSuggesting(
+        this.editor,
+        this.name,
+        () => storage.enabled,
+        (command) => {
+          const reason = `${command} cannot be a suggestion`
+          options.onRefused?.(reason)
+          storage.onRefused?.(reason)
+        },
+      ),
       setSuggesting:
         (enabled: boolean) =>
         ({ tr, dispatch }) => {
@@ -247,8 +257,17 @@ export const Suggesting = Extension.create<SuggestingOptions, SuggestingStorage>
   },
 })
 
-/** The other extensions' versions of the refused commands, wrapped to return false while suggesting. */
-function refusingWhileSuggesting(editor: Editor, ownName: string, isSuggesting: () => boolean): Partial<RawCommands> {
+/**
+ * The other extensions' versions of the refused commands, wrapped to return false while suggesting.
+ * A refused command that was meant to run (not a `can()` probe, which has no dispatch) is reported,
+ * so the toolbar click or shortcut is not met with silence.
+ */
+function refusingWhileSuggesting(
+  editor: Editor,
+  ownName: string,
+  isSuggesting: () => boolean,
+  onRefused: (command: string) => void,
+): Partial<RawCommands> {
   const refused = new Set<string>(COMMANDS_REFUSED_WHILE_SUGGESTING)
   const wrapped: Record<string, unknown> = {}
   for (const extension of editor.extensionManager.extensions) {
@@ -266,8 +285,11 @@ function refusingWhileSuggesting(editor: Editor, ownName: string, isSuggesting: 
       const original = command as (...args: unknown[]) => (props: unknown) => boolean
       wrapped[name] =
         (...args: unknown[]) =>
-        (props: unknown) =>
-          isSuggesting() ? false : original(...args)(props)
+        (props: { dispatch?: unknown }) => {
+          if (!isSuggesting()) return original(...args)(props)
+          if (props.dispatch) onRefused(name)
+          return false
+        }
     }
   }
   return wrapped as Partial<RawCommands>
