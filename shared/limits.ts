@@ -200,6 +200,17 @@ export const MAX_PEER_ID_LENGTH = 64
  */
 export const AWARENESS_TICK_MS = 50
 
+/**
+ * Server: a room's presence tick grows with its size beyond this many connections, in proportion,
+ * up to PRESENCE_TICK_MAX_FACTOR times AWARENESS_TICK_MS (docs/operations.md, "Presence at scale").
+ * Every tick costs one send per client, so sends per second grow with the room, not its square:
+ * 100 clients at 2 Hz cost half the sends at a 100 ms tick (measured: bench/RESULTS.md, run J, and
+ * the tick comparison of bench:presence-scale), and 10 updates a second, glided by the client
+ * (client/editor/caret-glide.ts), still read as continuous movement.
+ */
+export const PRESENCE_TICK_ROOM_SIZE = 50
+export const PRESENCE_TICK_MAX_FACTOR = 2
+
 /** Client: local presence is sent at most this often (Liveblocks uses 100 ms; cursors look smooth at 80). */
 export const PRESENCE_THROTTLE_MS = 80
 

@@ -17,7 +17,7 @@ export const realTickClock: TickClock = {
 }
 
 /**
- * Runs `flush` at most once per `tickMs` however often `poke` is called. The first poke after a
+ * Runs `flush` at most once per tick however often `poke` is called. The first poke after a
  * quiet tick flushes at once, so a single change is never delayed; pokes within the tick that
  * follows are answered by one flush at its end, which sees only the latest state (presence is
  * lossy: intermediate cursor positions are not worth a frame each).
@@ -27,16 +27,21 @@ export class TickThrottle {
   private timer: unknown = null
   private isStopped = false
 
+  /** The tick now: fixed, or asked at every poke (a room's tick grows with its size). */
+  private readonly tickMs: () => number
+
   constructor(
-    private readonly tickMs: number,
+    tickMs: number | (() => number),
     private readonly flush: () => void,
     private readonly clock: TickClock = realTickClock,
-  ) {}
+  ) {
+    this.tickMs = typeof tickMs === 'number' ? () => tickMs : tickMs
+  }
 
   /** Something changed: flush now if the last flush is a tick old, else at the end of this tick. */
   poke(): void {
     if (this.isStopped || this.timer !== null) return
-    const wait = this.lastFlushAt + this.tickMs - this.clock.now()
+    const wait = this.lastFlushAt + this.tickMs() - this.clock.now()
     if (wait <= 0) return this.run()
     this.timer = this.clock.setTimer(this.onTimer, wait)
   }

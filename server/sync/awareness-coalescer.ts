@@ -1,7 +1,17 @@
 import * as encoding from 'lib0/encoding'
 import type { Awareness } from 'y-protocols/awareness'
 import { MessageType } from '../../shared/protocol/message-type.js'
+import { PRESENCE_TICK_MAX_FACTOR, PRESENCE_TICK_ROOM_SIZE } from '../../shared/limits.js'
 import { TickThrottle, type TickClock } from '../../shared/tick-throttle.js'
+
+/**
+ * The presence tick of a room of `connections`: `baseTickMs` up to PRESENCE_TICK_ROOM_SIZE
+ * connections, then growing in proportion up to PRESENCE_TICK_MAX_FACTOR times it (0 stays 0).
+ */
+export function presenceTickMs(baseTickMs: number, connections: number): number {
+  const factor = Math.min(PRESENCE_TICK_MAX_FACTOR, Math.max(1, connections / PRESENCE_TICK_ROOM_SIZE))
+  return baseTickMs * factor
+}
 
 /** One tick's awareness changes, ready to send: what each recipient gets, what other instances get. */
 export interface CoalescedAwareness {
@@ -36,7 +46,7 @@ export class AwarenessCoalescer {
 
   constructor(
     private readonly awareness: Awareness,
-    tickMs: number,
+    tickMs: number | (() => number),
     private readonly deliver: (batch: CoalescedAwareness) => void,
     clock?: TickClock,
   ) {

@@ -18,7 +18,7 @@ import { awarenessFrame, permissionDeniedFrame, syncFrame } from '../../shared/p
 import { refusedChangeReason } from '../../shared/protocol/refused-change.js'
 import { LocalOrigin, RemoteOrigin, StorageOrigin } from './origins.js'
 import { guardAwarenessUpdate, type AwarenessPin } from './awareness-guard.js'
-import { AwarenessCoalescer, type CoalescedAwareness } from './awareness-coalescer.js'
+import { AwarenessCoalescer, presenceTickMs, type CoalescedAwareness } from './awareness-coalescer.js'
 import { RoomDocument } from './room-document.js'
 import { RoomPersistence, type AckProgress, type PersistenceDeps } from './room-persistence.js'
 import { SuggestOnlyWrites } from './suggest-only-writes.js'
@@ -106,7 +106,7 @@ export class DocRoom {
     this.awarenessOut = deps.metrics.awarenessFrames.labels('out')
     this.presenceTick = new AwarenessCoalescer(
       this.awareness,
-      deps.limits.awarenessTickMs,
+      () => presenceTickMs(deps.limits.awarenessTickMs, this.clients.size),
       this.sendPresence,
       deps.presenceClock,
     )

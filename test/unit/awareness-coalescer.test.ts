@@ -7,6 +7,7 @@ import { awarenessFrame } from '../../shared/protocol/frames.js'
 import { MessageType } from '../../shared/protocol/message-type.js'
 import { readAwarenessUpdate } from '../../shared/protocol/awareness-update.js'
 import { TickThrottle } from '../../shared/tick-throttle.js'
+import { presenceTickMs } from '../../server/sync/awareness-coalescer.js'
 import { LocalPubSub } from '../../server/pubsub/local-pubsub.js'
 import { PubSubMessageKind, type PubSubMessage } from '../../server/pubsub/pubsub.js'
 import type { Connection } from '../../server/sync/connection.js'
@@ -98,6 +99,36 @@ describe('TickThrottle', () => {
     clock.advance(TICK)
     expect(flushes).toBe(3)
     expect(clock.pendingTimers).toBe(0)
+  })
+})
+
+describe('presence tick by room size', () => {
+  it('stays at the setting up to 50 connections, grows in proportion, and stops at twice it', () => {
+    expect(presenceTickMs(TICK, 1)).toBe(TICK)
+    expect(presenceTickMs(TICK, 50)).toBe(TICK)
+    expect(presenceTickMs(TICK, 75)).toBe(75)
+    expect(presenceTickMs(TICK, 100)).toBe(100)
+    expect(presenceTickMs(TICK, 500)).toBe(100)
+    expect(presenceTickMs(0, 500)).toBe(0)
+  })
+
+  it('sends a room of 100 one merged frame per 100 ms, and its final states all the same', async () => {
+    const { room, clock, clients } = await setUp(100)
+    const [observer] = clients as [PresenceClient]
+    const framesBefore = observer.awarenessFrames
+    // One second of every other client moving at 10 Hz (1,000 changes), one 10 ms step at a time.
+    for (let step = 0; step < 100; step++) {
+      clients[1 + (step % 99)]!.move(room, { cursor: step })
+      if (step % 10 === 0) for (const client of clients.slice(1)) client.move(room, { cursor: `s${step}` })
+      clock.advance(10)
+    }
+    clock.advance(100)
+    const frames = observer.awarenessFrames - framesBefore
+    // At most one frame per 100 ms tick (plus the one sent at once when the storm began).
+    expect(frames).toBeGreaterThan(0)
+    expect(frames).toBeLessThanOrEqual(11)
+    for (const client of clients) expect(client.others()).toEqual(expected(room, client))
+    room.destroy()
   })
 })
 
