@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics.js'
 import type { ServerLimits } from '../server-limits.js'
 import type { Connection } from './connection.js'
 import type { DocRoom } from './doc-room.js'
-import { TokenBucket } from './token-bucket.js'
+import { budget, type Budget } from './token-bucket.js'
 
 export interface SessionDeps {
   authenticator: Authenticator
@@ -29,8 +29,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  * refresh and expiry live here, so every binding (WebSocket, SSE, long-poll) enforces them alike.
  */
 export class ClientSession {
-  private readonly messages: TokenBucket
-  private readonly bytes: TokenBucket
+  private readonly messages: Budget
+  private readonly bytes: Budget
   private expiryTimer: NodeJS.Timeout | null = null
   private stopWatchingRevocation: (() => void) | null = null
   private isEnded = false
@@ -45,9 +45,9 @@ export class ClientSession {
   ) {
     this.now = deps.now ?? Date.now
     const { limits } = deps
-    this.messages = new TokenBucket(limits.messageBurst, limits.maxMessagesPerSecond, this.now)
+    this.messages = budget(limits.messageBurst, limits.maxMessagesPerSecond, this.now)
     // The burst allowance is the initial-sync size, so a large offline SyncStep2 gets through.
-    this.bytes = new TokenBucket(limits.maxInitialSyncBytes, limits.maxBytesPerSecond, this.now)
+    this.bytes = budget(limits.maxInitialSyncBytes, limits.maxBytesPerSecond, this.now)
   }
 
   start(): void {

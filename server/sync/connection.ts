@@ -26,5 +26,17 @@ export interface Connection {
 let nextConnectionNumber = 1
 
 export function nextConnectionId(transport: TransportKind): string {
-  return `${transport}-${(nextConnectionNumber++).toString(36)}`
+  return connectionId(transport, takeConnectionNumber())
+}
+
+/**
+ * The number behind a connection's id, for a binding that makes the id string only when it is
+ * used (logs): an idle WebSocket connection then keeps a small integer, not a string.
+ */
+export function takeConnectionNumber(): number {
+  return nextConnectionNumber++
+}
+
+export function connectionId(transport: TransportKind, number: number): string {
+  return `${transport}-${number.toString(36)}`
 }

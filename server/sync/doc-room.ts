@@ -22,7 +22,7 @@ import { AwarenessCoalescer, presenceTickMs, type CoalescedAwareness } from './a
 import { RoomDocument } from './room-document.js'
 import { RoomPersistence, type AckProgress, type PersistenceDeps } from './room-persistence.js'
 import { SuggestOnlyWrites } from './suggest-only-writes.js'
-import { TokenBucket } from './token-bucket.js'
+import { budget, type Budget } from './token-bucket.js'
 import { applyValidatedUpdate } from './update-guard.js'
 
 export interface RoomLimits {
@@ -55,17 +55,20 @@ export interface RoomDeps extends PersistenceDeps<DocRoom> {
   presenceClock?: TickClock
 }
 
-interface ClientState extends AckProgress {
+/**
+ * A client as the room keeps it. It is its own awareness pin (awareness-guard.ts: the one
+ * awareness client id this connection may speak for, so also the only one to remove for everyone
+ * when it leaves): one object per idle connection rather than two.
+ */
+interface ClientState extends AckProgress, AwarenessPin {
   principal: Principal
-  /**
-   * The one awareness client id this connection may speak for (awareness-guard.ts drops entries
-   * for any other), so also the only one to remove for everyone when it leaves.
-   */
-  awarenessPin: AwarenessPin
   /** Update-bearing frames (SyncStep2 or Update) received so far. */
   updateFrames: number
-  /** CPU time spent applying this client's updates, as a bucket: empty means cut off. */
-  applyBudget: TokenBucket
+  /**
+   * CPU time spent applying this client's updates, as a bucket: empty means cut off. Made at the
+   * first update: a reader never needs one.
+   */
+  applyBudget: Budget | null
   hasSentStep2: boolean
 }
 
@@ -200,8 +203,8 @@ export class DocRoom {
     }
     this.clients.set(connection, {
       principal,
-      awarenessPin: { clientId: null },
-      applyBudget: new TokenBucket(this.deps.limits.applyBudgetBurstMs, this.deps.limits.applyBudgetMsPerSecond),
+      clientId: null,
+      applyBudget: null,
       updateFrames: 0,
       acked: 0,
       hasSentStep2: false,
@@ -219,13 +222,13 @@ export class DocRoom {
     if (origin === LocalOrigin) return SERVER_AUTHOR
     const state = this.clients.get(origin as Connection)
     if (!state) return UNKNOWN_AUTHOR
-    const pinned = state.awarenessPin.clientId
+    const pinned = state.clientId
     return authorName(state.principal, pinned === null ? undefined : this.awareness.getStates().get(pinned))
   }
 
   /** The colour whoever made a change with `origin` shows in (their presence), or null: for version history. */
   authorColorOf(origin: unknown): string | null {
-    const pinned = this.clients.get(origin as Connection)?.awarenessPin.clientId
+    const pinned = this.clients.get(origin as Connection)?.clientId
     return pinned === null || pinned === undefined ? null : authorColor(this.awareness.getStates().get(pinned))
   }
 
@@ -242,7 +245,7 @@ export class DocRoom {
     this.clients.delete(connection)
     this.suggestOnly.forget(connection, ![...this.clients.values()].some((c) => c.principal.role === Role.Comment))
     // Peers see the cursor vanish now, not after the 30 s awareness timeout.
-    const id = state.awarenessPin.clientId
+    const id = state.clientId
     if (id !== null && this.awareness.getStates().has(id)) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [id], null)
     }
@@ -375,12 +378,7 @@ export class DocRoom {
     this.awarenessIn.inc()
     const update = readVarUint8Array(decoder)
     try {
-      const guarded = guardAwarenessUpdate(
-        update,
-        state.awarenessPin,
-        state.principal,
-        this.deps.limits.maxAwarenessStateBytes,
-      )
+      const guarded = guardAwarenessUpdate(update, state, state.principal, this.deps.limits.maxAwarenessStateBytes)
       if (guarded) awarenessProtocol.applyAwarenessUpdate(this.awareness, guarded, connection)
     } catch (error) {
       if (error instanceof SyncError) throw error
@@ -415,6 +413,8 @@ export class DocRoom {
       this.log.warn({ connectionId: connection.id, ms: Math.round(elapsedMs), bytes: update.byteLength }, 'slow update')
     }
     // Charged whether or not the update applied: rejected garbage costs CPU too.
+    const { applyBudgetBurstMs, applyBudgetMsPerSecond } = this.deps.limits
+    state.applyBudget ??= budget(applyBudgetBurstMs, applyBudgetMsPerSecond)
     if (!state.applyBudget.take(elapsedMs) && !isFirstStep2) {
       throw new SyncError(ErrorCode.RateLimited, 'updates are too expensive to apply; slow down')
     }

@@ -20,7 +20,7 @@ import { forbiddenOriginDetail } from '../http/cors.js'
 import { LiveSocket } from '../http/live-socket.js'
 import { loggablePath, type Logger } from '../logger.js'
 import { countConnection, type Metrics } from '../metrics.js'
-import { nextConnectionId, type Connection } from '../sync/connection.js'
+import { connectionId, takeConnectionNumber, type Connection } from '../sync/connection.js'
 import type { ServerLimits } from '../server-limits.js'
 import { ClientSession } from '../sync/client-session.js'
 import { suggestOnlyReadyFor } from '../sync/suggest-only-loader.js'
@@ -275,7 +275,7 @@ export class WebSocketBinding {
 }
 
 class WebSocketConnection extends LiveSocket implements Connection {
-  readonly id = nextConnectionId(TransportKind.WebSocket)
+  private readonly number = takeConnectionNumber()
   readonly transport = TransportKind.WebSocket
   private readonly bytesOut
 
@@ -287,6 +287,11 @@ class WebSocketConnection extends LiveSocket implements Connection {
   ) {
     super(ws)
     this.bytesOut = options.metrics.bytesOut.labels(TransportKind.WebSocket)
+  }
+
+  /** Made when asked (logs only), so an idle connection keeps no string for it. */
+  get id(): string {
+    return connectionId(TransportKind.WebSocket, this.number)
   }
 
   send(frame: Uint8Array): void {
