@@ -8,7 +8,7 @@ export { anchorForRange, placeOf, quoteForRange } from '../../comments/anchors.j
 export { useThreads } from '../../comments/use-threads.js'
 
 /** A JWT claim, read without verifying (the server verifies; this only picks which buttons to show). */
-function tokenClaim(token: string | undefined, claim: string): unknown {
+export function tokenClaim(token: string | undefined, claim: string): unknown {
   const payload = token?.split('.')[1]
   if (!payload) return null
   try {
