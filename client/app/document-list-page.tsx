@@ -18,7 +18,7 @@ import { fullDate, relativeTime } from '../editor/relative-time.js'
 import { forgetRecent, recentDocuments, type RecentDocument } from './recent-documents.js'
 import { docPath, navigate } from './router.js'
 import { myDocuments, type ListedDocument, type MyDocuments } from './sharing-api.js'
-import { currentSession, isSignInOffered, signInHref, useSession, type SignedInPerson } from './sign-in.js'
+import { currentSession, isSignInOffered, signInHref, type SignedInPerson } from './sign-in.js'
 import { errorMessage } from '../../shared/errors.js'
 import './document-list-page.css'
 
@@ -54,7 +54,6 @@ async function loadListing(): Promise<Listing> {
 
 /** `/`: the documents, most recently changed first, with create, import, rename and delete. */
 export function DocumentListPage({ theme, onToggleTheme }: DocumentListPageProps) {
-  const session = useSession()
   const [listing, setListing] = useState<Listing | null>(null)
   const [error, setError] = useState<string | null>(null)
   /** The row being renamed, as `<list label>:<docId>` (a document may be in two lists). */
@@ -62,7 +61,7 @@ export function DocumentListPage({ theme, onToggleTheme }: DocumentListPageProps
   const [deleting, setDeleting] = useState<ListedDocument | null>(null)
   const [isBusy, setBusy] = useState(false)
   const fileInput = useRef<HTMLInputElement>(null)
-  const personId = session?.kind === 'signed-in' ? session.person.id : null
+  const personId = listing?.kind === 'mine' ? listing.person.id : null
   const [recent, setRecent] = useState<RecentDocument[]>([])
 
   const reload = useCallback(async () => {
