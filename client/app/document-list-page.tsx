@@ -52,6 +52,14 @@ async function loadListing(): Promise<Listing> {
   return { kind: 'all', documents }
 }
 
+/**
+ * The id for a new document: with sign-in the app names it (asking for the new id's token makes
+ * the signed-in person its owner, and that token creates it); otherwise the server does.
+ */
+async function newId(): Promise<string | undefined> {
+  return isSignInOffered(await currentSession()) && tokenFor() === undefined ? newDocumentId() : undefined
+}
+
 /** `/`: the documents, most recently changed first, with create, import, rename and delete. */
 export function DocumentListPage({ theme, onToggleTheme }: DocumentListPageProps) {
   const [listing, setListing] = useState<Listing | null>(null)
@@ -103,19 +111,16 @@ export function DocumentListPage({ theme, onToggleTheme }: DocumentListPageProps
     }
   }
 
-  /** With sign-in the app names new documents: asking for the new id's token makes this person its owner. */
-  const newId = () => (listing?.kind === 'mine' ? newDocumentId() : undefined)
-
   const create = () =>
     run(async () => {
-      const created = await createDocument({ id: newId() })
+      const created = await createDocument({ id: await newId() })
       navigate(docPath(created.id))
     })
 
   const onImport = (file: File | undefined) =>
     file &&
     run(async () => {
-      const created = await importMarkdownFile(file, newId())
+      const created = await importMarkdownFile(file, await newId())
       navigate(docPath(created.id))
     })
 
@@ -147,7 +152,8 @@ export function DocumentListPage({ theme, onToggleTheme }: DocumentListPageProps
       onDelete={setDeleting}
     />
   )
-  const canCreate = listing !== null && listing.kind !== 'signed-out'
+  // Signed out with sign-in, creating waits for signing in (the intro says so).
+  const canCreate = listing?.kind !== 'signed-out'
 
   return (
     <div className="page">

@@ -10,7 +10,7 @@
  *
  * No DOM here (the unit tests check this module as Node code): the server and the clock are passed in.
  */
-import { tokenClaim, tokenRole } from '../editor/comments/threads-binding.js'
+import { tokenClaim, tokenRole } from '../editor/comments/token-claims.js'
 
 /** view < comment < edit (docs/security.md). */
 export type TokenRole = 'edit' | 'comment' | 'view'

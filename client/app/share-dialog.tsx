@@ -203,7 +203,7 @@ export function ShareDialog({ docId, title, person, onClose }: ShareDialogProps)
               ))}
             </select>
           ) : (
-            <span className="muted">{LINK_LABELS[sharing?.linkRole ?? '']}</span>
+            sharing && <span className="muted">{LINK_LABELS[sharing.linkRole ?? '']}</span>
           )}
           <button type="button" className="button" onClick={() => void copyLink()}>
             <Icon name="link" size={16} /> Copy link
