@@ -39,9 +39,7 @@ export function AccessMessage({
           ? 'You no longer have access to this document. Ask its owner to share it again.'
           : `You do not have access to this document. Ask its owner to share it with you${email ? ` (${email})` : ''}.`}
       </p>
-      {hadAccess && (
-        <p className="muted small">Changes you made here that were not saved stay on this device only.</p>
-      )}
+      {hadAccess && <p className="muted small">Changes you made here that were not saved stay on this device only.</p>}
       <a
         className="button"
         href="/"

@@ -180,12 +180,7 @@ export function DocumentListPage({ theme, onToggleTheme }: DocumentListPageProps
               <button type="button" className="button" onClick={() => fileInput.current?.click()} disabled={isBusy}>
                 <Icon name="upload" size={16} /> Import Markdown
               </button>
-              <button
-                type="button"
-                className="button button--primary"
-                onClick={() => void create()}
-                disabled={isBusy}
-              >
+              <button type="button" className="button button--primary" onClick={() => void create()} disabled={isBusy}>
                 <Icon name="plus" size={16} /> New document
               </button>
             </div>
@@ -270,9 +265,9 @@ function SignedOutIntro() {
     <section className="signed-out" aria-labelledby="signed-out-title">
       <h2 id="signed-out-title">Sign in to see your documents</h2>
       <p>
-        This Tandem belongs to a team. Sign in with your organisation’s account to see the documents you own
-        and those shared with you, and to create new ones. A link someone sent you opens without signing in
-        when its owner allows that.
+        This Tandem belongs to a team. Sign in with your organisation’s account to see the documents you own and those
+        shared with you, and to create new ones. A link someone sent you opens without signing in when its owner allows
+        that.
       </p>
       <a className="button button--primary" href={signInHref()}>
         Sign in

@@ -60,8 +60,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
   // Until the server says, the token's own role claim (a comment link must not open in Editing).
   const [tokenRoleClaim] = useState(() => tokenRole(tokenFor(docId)))
   const usesSessionTokens = gate.kind === 'open' && gate.tokens === 'session'
-  const role =
-    (usesSessionTokens ? access.sessionRole : null) ?? serverAccess?.role ?? tokenRoleClaim ?? 'edit'
+  const role = (usesSessionTokens ? access.sessionRole : null) ?? serverAccess?.role ?? tokenRoleClaim ?? 'edit'
   const isViewOnly = role === 'view'
   const canEdit = role === 'edit'
   const isOpen = gate.kind === 'open'
@@ -190,10 +189,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
         {isSignInServer ? (
           <ShareDialogButton isOpen={isShareOpen} onOpen={() => setShareOpen(true)} />
         ) : (
-          <ShareButton
-            hasRoles={serverAccess?.authRequired === true && canEdit}
-            onShare={(role) => void share(role)}
-          />
+          <ShareButton hasRoles={serverAccess?.authRequired === true && canEdit} onShare={(role) => void share(role)} />
         )}
         <HistoryButton isOpen={isHistoryOpen} onToggle={() => setHistoryOpen(!isHistoryOpen)} />
         <ExportMenu onExport={(format) => void download(format)} />
@@ -226,9 +222,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
           onClose={() => setHistoryOpen(false)}
         />
       )}
-      {isShareOpen && (
-        <ShareDialog docId={docId} title={title} person={person} onClose={() => setShareOpen(false)} />
-      )}
+      {isShareOpen && <ShareDialog docId={docId} title={title} person={person} onClose={() => setShareOpen(false)} />}
     </div>
   )
 }

@@ -41,16 +41,16 @@ export function PresenceBar({ users, identity, onIdentityChange }: PresenceBarPr
       <div className="presence__self">
         {onIdentityChange ? (
           <button
-          type="button"
-          className="avatar avatar--self"
-          style={{ background: identity.color }}
-          aria-label={`You are ${identity.name}. Change your name or colour`}
-          aria-expanded={isEditing}
-          title={`${identity.name} (you)`}
-          onClick={() => setEditing((open) => !open)}
-        >
-          {initials(identity.name)}
-        </button>
+            type="button"
+            className="avatar avatar--self"
+            style={{ background: identity.color }}
+            aria-label={`You are ${identity.name}. Change your name or colour`}
+            aria-expanded={isEditing}
+            title={`${identity.name} (you)`}
+            onClick={() => setEditing((open) => !open)}
+          >
+            {initials(identity.name)}
+          </button>
         ) : (
           <span
             className="avatar avatar--self"

@@ -123,7 +123,10 @@ export function ShareDialog({ docId, title, person, onClose }: ShareDialogProps)
       {!sharing && !isSignInNeeded && !error && <p className="muted">Loading…</p>}
 
       {sharing?.canShare && (
-        <AddPeople disabled={isBusy} onAdd={(email, role) => change(() => sharePerson(docId, email, role), `Shared with ${email}.`)} />
+        <AddPeople
+          disabled={isBusy}
+          onAdd={(email, role) => change(() => sharePerson(docId, email, role), `Shared with ${email}.`)}
+        />
       )}
 
       {sharing && (
@@ -154,7 +157,10 @@ export function ShareDialog({ docId, title, person, onClose }: ShareDialogProps)
                       disabled={isBusy}
                       onChange={(event) => {
                         const role = event.target.value as DocumentRole
-                        void change(() => sharePerson(docId, share.email, role), `${share.email}: ${ROLE_LABELS[role].toLowerCase()}.`)
+                        void change(
+                          () => sharePerson(docId, share.email, role),
+                          `${share.email}: ${ROLE_LABELS[role].toLowerCase()}.`,
+                        )
                       }}
                     >
                       {ROLES.map((role) => (
@@ -281,7 +287,11 @@ function AddPeople({
         autoFocus
         onChange={(event) => setEmail(event.target.value)}
       />
-      <select aria-label="Role for new people" value={role} onChange={(event) => setRole(event.target.value as DocumentRole)}>
+      <select
+        aria-label="Role for new people"
+        value={role}
+        onChange={(event) => setRole(event.target.value as DocumentRole)}
+      >
         {ROLES.map((option) => (
           <option key={option} value={option}>
             {ROLE_LABELS[option]}
@@ -295,7 +305,13 @@ function AddPeople({
   )
 }
 
-function TransferOwnership({ disabled, onTransfer }: { disabled: boolean; onTransfer: (email: string) => Promise<boolean> }) {
+function TransferOwnership({
+  disabled,
+  onTransfer,
+}: {
+  disabled: boolean
+  onTransfer: (email: string) => Promise<boolean>
+}) {
   const [email, setEmail] = useState('')
   return (
     <details className="share-transfer">
