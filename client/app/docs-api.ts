@@ -1,5 +1,6 @@
 import type { ChangeAuthor } from '../../shared/history/change-marks.js'
-import { tokenFor } from './access-token.js'
+import { TokenRefused, type DocumentToken } from './document-tokens.js'
+import { documentTokens } from './sign-in.js'
 
 /** The REST document API (docs/protocol.md, "HTTP API"), as the web app uses it. */
 export interface DocumentSummary {
@@ -34,17 +35,35 @@ export interface DocumentAccess {
   authRequired: boolean
 }
 
-function headers(docId: string | undefined, hasBody: boolean): Record<string, string> {
-  const token = tokenFor(docId)
-  return {
-    Accept: 'application/json',
-    ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
-    ...(token ? { Authorization: `Bearer ${token}` } : {}),
+/**
+ * Sends a request with the document's token (client/app/document-tokens.ts: a link's, the session's,
+ * or none). A session token the server no longer takes (revoked by a sharing change, or expired
+ * early for a browser with a skewed clock) is replaced once; a refusal to mint one is a 401 or 403.
+ */
+async function send(path: string, init: RequestInit | undefined, docId: string | undefined): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    let token: DocumentToken | null
+    try {
+      token = await documentTokens.get(docId)
+    } catch (error) {
+      if (error instanceof TokenRefused) throw new ApiError(error.status, 'no-access', error.message)
+      throw error
+    }
+    const response = await fetch(path, {
+      ...init,
+      headers: {
+        Accept: 'application/json',
+        ...(init?.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...(token ? { Authorization: `Bearer ${token.token}` } : {}),
+      },
+    })
+    if (response.status !== 401 || token?.source !== 'session' || docId === undefined || attempt > 0) return response
+    documentTokens.forget(docId)
   }
 }
 
 async function request<T>(path: string, init?: RequestInit, docId?: string): Promise<T> {
-  const response = await fetch(path, { ...init, headers: headers(docId, init?.body !== undefined) })
+  const response = await send(path, init, docId)
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as { error?: string; message?: string } | null
     throw new ApiError(response.status, body?.error ?? 'http-error', body?.message ?? `HTTP ${response.status}`)
@@ -54,6 +73,18 @@ async function request<T>(path: string, init?: RequestInit, docId?: string): Pro
 
 export async function listDocuments(): Promise<DocumentSummary[]> {
   return (await request<{ documents: DocumentSummary[] }>('/api/docs')).documents
+}
+
+/**
+ * A fresh id, as the server makes them (9 random bytes, base64url). With sign-in the app names a
+ * new document itself: asking for its token makes the signed-in person its owner, and that token
+ * then creates it.
+ */
+export function newDocumentId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(9))
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
 }
 
 /** Creates a document on the server, optionally with imported Markdown (never seeded by the client). */
@@ -120,9 +151,7 @@ export async function shareLink(id: string, role: DocumentRole): Promise<string>
 
 /** The server's rendering of the document, as committed on the server. */
 export async function fetchContent(id: string, format: ExportFormat): Promise<string> {
-  const response = await fetch(`/api/docs/${encodeURIComponent(id)}/content?format=${format}`, {
-    headers: headers(id, false),
-  })
+  const response = await send(`/api/docs/${encodeURIComponent(id)}/content?format=${format}`, undefined, id)
   if (response.status === 404) return ''
   if (!response.ok) throw new ApiError(response.status, 'http-error', `export failed (HTTP ${response.status})`)
   return response.text()

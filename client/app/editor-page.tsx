@@ -1,11 +1,13 @@
-import { useEffect, useRef, useState, type RefObject } from 'react'
+import { useEffect, useMemo, useRef, useState, type RefObject } from 'react'
 import { CollaborativeEditor } from '../editor/collaborative-editor.js'
 import { tokenRole } from '../editor/comments/threads-binding.js'
 import { usePresence, useSyncStatus, useTandemProvider } from '../editor/hooks.js'
 import { Icon } from '../editor/icons.js'
+import { AccessMessage } from './access-message.js'
 import { AppHeader } from './app-header.js'
 import { HistoryButton, HistoryPanel } from './history/history-panel.js'
 import { tokenFor } from './access-token.js'
+import { useAccessRecovery, useDocumentAccess } from './document-gate.js'
 import {
   fetchContent,
   getAccess,
@@ -19,7 +21,10 @@ import {
 import { UNTITLED } from './document-list-page.js'
 import { useIdentity } from './identity.js'
 import { PresenceBar } from './presence-bar.js'
+import { forgetRecent, rememberOpened } from './recent-documents.js'
 import { navigate } from './router.js'
+import { ShareDialog } from './share-dialog.js'
+import { isSignInOffered, useSession } from './sign-in.js'
 import { StatusPill } from './status-pill.js'
 import { errorMessage } from '../../shared/errors.js'
 import './editor-page.css'
@@ -32,39 +37,56 @@ interface EditorPageProps {
 
 /** `/d/<docId>`: the document, who is in it, whether it is saved, and share / export. */
 export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
-  // Read at every connection attempt, so a token adopted later (or renewed) is used on reconnect.
-  const [hasToken] = useState(() => tokenFor(docId) !== undefined)
-  const provider = useTandemProvider({
-    docId,
-    serverUrl: location.origin,
-    token: hasToken ? () => tokenFor(docId) ?? '' : undefined,
-    threads: true,
-  })
+  const session = useSession()
+  const isSignInServer = session !== null && isSignInOffered(session)
+  const person = session?.kind === 'signed-in' ? session.person : null
+  // How this page reaches the document: no token, a share link's, or (with sign-in) the session's.
+  const access = useDocumentAccess(docId, session)
+  const { gate } = access
+  const provider = useTandemProvider(
+    gate.kind === 'open' ? { docId, serverUrl: location.origin, token: access.token, threads: true } : null,
+  )
   const status = useSyncStatus(provider)
+  useAccessRecovery(docId, provider, status, access)
   const users = usePresence(provider)
-  const [identity, setIdentity] = useIdentity()
+  // Signed in: carets and presence carry the verified name and colour, not one typed here.
+  const verified = useMemo(() => (person ? { name: person.name, color: person.colour } : null), [person])
+  const [identity, setIdentity] = useIdentity(verified)
   const [title, setTitle] = useState('')
-  const [access, setAccess] = useState<DocumentAccess | null>(null)
+  const [serverAccess, setServerAccess] = useState<DocumentAccess | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
   const [isHistoryOpen, setHistoryOpen] = useState(false)
+  const [isShareOpen, setShareOpen] = useState(false)
   // Until the server says, the token's own role claim (a comment link must not open in Editing).
   const [tokenRoleClaim] = useState(() => tokenRole(tokenFor(docId)))
-  const role = access?.role ?? tokenRoleClaim ?? 'edit'
+  const usesSessionTokens = gate.kind === 'open' && gate.tokens === 'session'
+  const role = (usesSessionTokens ? access.sessionRole : null) ?? serverAccess?.role ?? tokenRoleClaim ?? 'edit'
   const isViewOnly = role === 'view'
   const canEdit = role === 'edit'
+  const isOpen = gate.kind === 'open'
 
   useEffect(() => {
+    if (!isOpen) return
     let isCurrent = true
     getDocument(docId)
       .then((info) => isCurrent && setTitle(info?.title ?? ''))
       .catch(() => undefined) // the title is cosmetic; the editor works without it
     getAccess(docId)
-      .then((result) => isCurrent && setAccess(result))
+      .then((result) => isCurrent && setServerAccess(result))
       .catch(() => undefined) // refused access shows in the sync status (4401/4403) with the reason
     return () => {
       isCurrent = false
     }
-  }, [docId])
+  }, [docId, isOpen])
+
+  // "Recent" on the list page (servers with sign-in): documents this browser opened, once the server let it in.
+  const personId = person?.id ?? null
+  useEffect(() => {
+    if (isSignInServer && isOpen && status.isSynced) rememberOpened(personId, docId, title)
+  }, [isSignInServer, isOpen, status.isSynced, personId, docId, title])
+  useEffect(() => {
+    if (gate.kind === 'no-access') forgetRecent(personId, docId)
+  }, [gate.kind, personId, docId])
 
   useEffect(() => {
     document.title = `${title || UNTITLED} · Tandem`
@@ -89,12 +111,12 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
   const share = async (role: DocumentRole) => {
     let url = `${location.origin}/d/${encodeURIComponent(docId)}`
     try {
-      if (access?.authRequired) url = await shareLink(docId, role)
+      if (serverAccess?.authRequired) url = await shareLink(docId, role)
     } catch (error) {
       setNotice(`Could not make a link: ${errorMessage(error)}`)
       return
     }
-    const what = !access?.authRequired
+    const what = !serverAccess?.authRequired
       ? 'Anyone with the link can edit.'
       : role === 'view'
         ? 'View-only link: people with it can read, not change.'
@@ -125,28 +147,50 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
     }
   }
 
+  const backLink = (
+    <a
+      className="icon-button back-link"
+      href="/"
+      aria-label="All documents"
+      title="All documents"
+      onClick={(event) => {
+        event.preventDefault()
+        navigate('/')
+      }}
+    >
+      <Icon name="back" />
+    </a>
+  )
+
+  if (gate.kind === 'sign-in-needed' || gate.kind === 'no-access') {
+    return (
+      <div className="page page--editor">
+        <AppHeader theme={theme} onToggleTheme={onToggleTheme}>
+          {backLink}
+          <div className="app-header__spacer" />
+        </AppHeader>
+        <main className="list-page">
+          <AccessMessage reason={gate.kind} hadAccess={gate.hadAccess} email={person?.email ?? null} />
+        </main>
+      </div>
+    )
+  }
+
   return (
     <div className="page page--editor">
       <AppHeader theme={theme} onToggleTheme={onToggleTheme}>
-        <a
-          className="icon-button back-link"
-          href="/"
-          aria-label="All documents"
-          title="All documents"
-          onClick={(event) => {
-            event.preventDefault()
-            navigate('/')
-          }}
-        >
-          <Icon name="back" />
-        </a>
+        {backLink}
         <TitleField title={title} isReadOnly={!canEdit} onSave={(next) => void saveTitle(next)} />
         <div className="app-header__spacer" />
         {isViewOnly && <span className="badge">View only</span>}
-        {access?.role === 'comment' && <span className="badge">Can comment</span>}
+        {role === 'comment' && <span className="badge">Can comment</span>}
         <StatusPill status={status} />
         <PresenceBar users={users} identity={identity} onIdentityChange={setIdentity} />
-        <ShareButton hasRoles={access?.authRequired === true && canEdit} onShare={(role) => void share(role)} />
+        {isSignInServer ? (
+          <ShareDialogButton isOpen={isShareOpen} onOpen={() => setShareOpen(true)} />
+        ) : (
+          <ShareButton hasRoles={serverAccess?.authRequired === true && canEdit} onShare={(role) => void share(role)} />
+        )}
         <HistoryButton isOpen={isHistoryOpen} onToggle={() => setHistoryOpen(!isHistoryOpen)} />
         <ExportMenu onExport={(format) => void download(format)} />
       </AppHeader>
@@ -173,11 +217,12 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
         <HistoryPanel
           docId={docId}
           doc={provider.doc}
-          canEdit={access?.role === 'edit'}
+          canEdit={(usesSessionTokens ? access.sessionRole : serverAccess?.role) === 'edit'}
           present={users}
           onClose={() => setHistoryOpen(false)}
         />
       )}
+      {isShareOpen && <ShareDialog docId={docId} title={title} person={person} onClose={() => setShareOpen(false)} />}
     </div>
   )
 }
@@ -249,6 +294,23 @@ function ShareButton({ hasRoles, onShare }: { hasRoles: boolean; onShare: (role:
         </div>
       )}
     </div>
+  )
+}
+
+/** With sign-in: "Share" opens the dialog with people, roles and the link setting. */
+function ShareDialogButton({ isOpen, onOpen }: { isOpen: boolean; onOpen: () => void }) {
+  return (
+    <button
+      type="button"
+      className="button button--primary share-button"
+      aria-haspopup="dialog"
+      aria-expanded={isOpen}
+      aria-label="Share"
+      onClick={onOpen}
+    >
+      <Icon name="share" size={16} />
+      <span className="hide-narrow">Share</span>
+    </button>
   )
 }
 

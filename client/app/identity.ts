@@ -17,8 +17,12 @@ function readIdentity(): EditorUser {
   return fresh
 }
 
-/** This browser's name and colour, remembered across documents and visits. */
-export function useIdentity(): [EditorUser, (next: EditorUser) => void] {
+/**
+ * This browser's name and colour, remembered across documents and visits; the setter is null when
+ * a signed-in person's verified name and colour (from the session) are used instead: carets and
+ * presence then show who really writes, and that is not the writer's to change here.
+ */
+export function useIdentity(verified?: EditorUser | null): [EditorUser, ((next: EditorUser) => void) | null] {
   const [identity, setIdentity] = useState(readIdentity)
   const update = useCallback(
     (next: EditorUser) => {
@@ -28,5 +32,6 @@ export function useIdentity(): [EditorUser, (next: EditorUser) => void] {
     },
     [identity.name],
   )
+  if (verified) return [verified, null]
   return [identity, update]
 }

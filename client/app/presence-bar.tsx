@@ -9,10 +9,14 @@ const MAX_AVATARS = 4
 interface PresenceBarProps {
   users: PresenceUser[]
   identity: EditorUser
-  onIdentityChange: (next: EditorUser) => void
+  /** null: the name is the signed-in person's, verified, and not changed here. */
+  onIdentityChange: ((next: EditorUser) => void) | null
 }
 
-/** Everyone in the document; your own avatar opens a small form to change your name and colour. */
+/**
+ * Everyone in the document; your own avatar opens a small form to change your name and colour
+ * (unless you are signed in: then it is your account's).
+ */
 export function PresenceBar({ users, identity, onIdentityChange }: PresenceBarProps) {
   const [isEditing, setEditing] = useState(false)
   const others = users.filter((user) => !user.isSelf)
@@ -35,18 +39,30 @@ export function PresenceBar({ users, identity, onIdentityChange }: PresenceBarPr
         )}
       </ul>
       <div className="presence__self">
-        <button
-          type="button"
-          className="avatar avatar--self"
-          style={{ background: identity.color }}
-          aria-label={`You are ${identity.name}. Change your name or colour`}
-          aria-expanded={isEditing}
-          title={`${identity.name} (you)`}
-          onClick={() => setEditing((open) => !open)}
-        >
-          {initials(identity.name)}
-        </button>
-        {isEditing && (
+        {onIdentityChange ? (
+          <button
+            type="button"
+            className="avatar avatar--self"
+            style={{ background: identity.color }}
+            aria-label={`You are ${identity.name}. Change your name or colour`}
+            aria-expanded={isEditing}
+            title={`${identity.name} (you)`}
+            onClick={() => setEditing((open) => !open)}
+          >
+            {initials(identity.name)}
+          </button>
+        ) : (
+          <span
+            className="avatar avatar--self"
+            style={{ background: identity.color }}
+            role="img"
+            aria-label={`You are ${identity.name} (signed in)`}
+            title={`${identity.name} (you, signed in)`}
+          >
+            {initials(identity.name)}
+          </span>
+        )}
+        {isEditing && onIdentityChange && (
           <IdentityEditor identity={identity} onChange={onIdentityChange} onClose={() => setEditing(false)} />
         )}
       </div>

@@ -1,4 +1,6 @@
 import { useEffect, useState } from 'react'
+import { tokenFor } from './access-token.js'
+import { DocumentTokens, TokenRefused, type IssuedToken } from './document-tokens.js'
 
 /** A signed-in person as the server describes them (GET /auth/session). */
 export interface SignedInPerson {
@@ -25,7 +27,7 @@ interface SessionBody {
 }
 
 /** Asks the server who is signed in in this browser. */
-export async function loadSession(): Promise<SessionState> {
+async function loadSession(): Promise<SessionState> {
   const response = await fetch('/auth/session', { headers: { Accept: 'application/json' } })
   if (response.status === 404) return { kind: 'unavailable' }
   if (!response.ok) throw new Error(`HTTP ${response.status}`)
@@ -50,17 +52,59 @@ export async function signOut(csrfToken: string): Promise<void> {
   location.assign(body?.redirectTo ?? '/')
 }
 
-/** The session, loaded once per page; null while loading. A server that cannot say counts as unavailable. */
+let sessionRequest: Promise<SessionState> | null = null
+
+/**
+ * The session, asked for once per page load and shared by every part of the app (signing in and
+ * out both load a new page). A server that cannot say counts as unavailable: nothing about sign-in
+ * is shown, as before sign-in existed.
+ */
+export function currentSession(): Promise<SessionState> {
+  sessionRequest ??= loadSession().catch((): SessionState => ({ kind: 'unavailable' }))
+  return sessionRequest
+}
+
+/** The session; null while loading. */
 export function useSession(): SessionState | null {
   const [session, setSession] = useState<SessionState | null>(null)
   useEffect(() => {
     let isCurrent = true
-    void loadSession()
-      .catch((): SessionState => ({ kind: 'unavailable' }))
-      .then((state) => isCurrent && setSession(state))
+    void currentSession().then((state) => isCurrent && setSession(state))
     return () => {
       isCurrent = false
     }
   }, [])
   return session
 }
+
+/** Whether the server offers sign-in: the app then takes document tokens from /auth/token. */
+export function isSignInOffered(session: SessionState): boolean {
+  return session.kind !== 'unavailable'
+}
+
+/**
+ * `POST /auth/token`: a token for the role this browser holds on `docId` (signed in, with the
+ * session's CSRF token; or through the document's link setting). Null on a server without sign-in.
+ */
+async function requestDocumentToken(docId: string): Promise<IssuedToken | null> {
+  const session = await currentSession()
+  if (!isSignInOffered(session)) return null
+  const response = await fetch('/auth/token', {
+    method: 'POST',
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      ...(session.kind === 'signed-in' ? { 'X-CSRF-Token': session.csrfToken } : {}),
+    },
+    body: JSON.stringify({ docId }),
+  })
+  if (response.status === 401 || response.status === 403) {
+    const body = (await response.json().catch(() => null)) as { message?: string } | null
+    throw new TokenRefused(response.status, body?.message ?? `HTTP ${response.status}`)
+  }
+  if (!response.ok) throw new Error(`could not get access to the document (HTTP ${response.status})`)
+  return (await response.json()) as IssuedToken
+}
+
+/** This page's document tokens: the one cache the editor's provider and every REST call share. */
+export const documentTokens = new DocumentTokens({ linkToken: tokenFor, issue: requestDocumentToken })

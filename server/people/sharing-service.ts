@@ -109,7 +109,12 @@ export class SharingService {
     }
   }
 
-  /** Shares the document with an email address (replacing that address's role); lowering a role revokes. */
+  /**
+   * Shares the document with an email address (replacing that address's role). Changing a role
+   * either way revokes the person's tokens: lowered, their connections must end; raised, their open
+   * pages learn it the same way (they fetch a token for the new role and reconnect), so the change
+   * is live without anything polling.
+   */
   async share(viewer: Viewer, docId: string, email: string, role: Role): Promise<void> {
     const person = await this.requireSharer(viewer, docId)
     const address = normaliseEmail(email)
@@ -122,7 +127,7 @@ export class SharingService {
       )
     }
     await this.options.people.saveShare({ docId, email: address, role, sharedBy: person.id, createdAt: this.now() })
-    if (previous && rank(role) < rank(previous.role)) await this.revokeEmail(docId, address)
+    if (previous && role !== previous.role) await this.revokeEmail(docId, address)
   }
 
   /** Takes the address's access away; their open connections end within the revocation poll. */

@@ -59,13 +59,13 @@ describe('SharingService', () => {
     expect(await sharing.roleOf(null, 'doc')).toBe('comment')
   })
 
-  it('revokes exactly what was taken away: a lowered share, a removed one, a lowered link, an old owner', async () => {
+  it('revokes exactly what changed for someone: a lowered or raised share, a removed one, a lowered link, an old owner', async () => {
     const { sharing, revocations, ann, bob, cat } = await setUp()
     await sharing.roleForToken(ann, 'doc')
     await sharing.share(ann, 'doc', 'bob@x.org', 'edit')
     await sharing.share(ann, 'doc', 'bob@x.org', 'edit') // unchanged: nothing to revoke
     await sharing.share(ann, 'doc', 'bob@x.org', 'comment')
-    await sharing.share(ann, 'doc', 'bob@x.org', 'edit') // raised: nothing to revoke
+    await sharing.share(ann, 'doc', 'bob@x.org', 'edit') // raised: revoked too, so open pages take the new role
     await sharing.unshare(ann, 'doc', 'bob@x.org')
     await sharing.share(ann, 'doc', 'someone@x.org', 'view') // nobody signed in with it yet
     await sharing.unshare(ann, 'doc', 'someone@x.org')
@@ -74,6 +74,7 @@ describe('SharingService', () => {
     await sharing.updateSettings(ann, 'doc', { editorsCanShare: true })
     await sharing.transfer(cat, 'doc', 'bob@x.org')
     expect((await revocations.listSince(0)).map((r) => [r.kind, r.subject, r.revokedAt])).toEqual([
+      ['access', 'doc:bob', 50_000],
       ['access', 'doc:bob', 50_000],
       ['access', 'doc:bob', 50_000],
       ['document', 'doc', 50_000],

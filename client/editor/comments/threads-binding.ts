@@ -2,37 +2,12 @@
 import { useEffect, useState } from 'react'
 import { browserAuthorId } from '../../comments/comment-author.js'
 import type { TandemProvider } from '../../provider/tandem-provider.js'
-import type { CommentRole } from './comment-permissions.js'
+import { tokenClaim, tokenSubject } from './token-claims.js'
+
+export { tokenRole, tokenSubject } from './token-claims.js'
 
 export { anchorForRange, placeOf, quoteForRange } from '../../comments/anchors.js'
 export { useThreads } from '../../comments/use-threads.js'
-
-/** A JWT claim, read without verifying (the server verifies; this only picks which buttons to show). */
-function tokenClaim(token: string | undefined, claim: string): unknown {
-  const payload = token?.split('.')[1]
-  if (!payload) return null
-  try {
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'))
-    return (JSON.parse(json) as Record<string, unknown>)[claim]
-  } catch {
-    return null
-  }
-}
-
-/** The JWT `sub` claim (the person a token names), unverified. */
-export function tokenSubject(token: string | undefined): string | null {
-  const sub = tokenClaim(token, 'sub')
-  return typeof sub === 'string' ? sub : null
-}
-
-/**
- * The JWT `role` claim, unverified: what the editor opens as before the server has said (a comment
- * link must not open in Editing for the moment it takes to ask).
- */
-export function tokenRole(token: string | undefined): CommentRole | null {
-  const role = tokenClaim(token, 'role')
-  return role === 'edit' || role === 'comment' || role === 'view' ? role : null
-}
 
 /**
  * The author ids this writer's comments carry: the browser's own id (when the token names no
