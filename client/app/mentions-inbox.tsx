@@ -113,17 +113,19 @@ export function MentionsInbox({ csrfToken }: { csrfToken: string }) {
         ref={buttonRef}
         type="button"
         className="button mentions-button"
+        aria-label={unreadCount > 0 ? `Mentions, ${unreadCount} unread` : 'Mentions'}
         aria-expanded={isOpen}
         aria-controls={isOpen ? panelId : undefined}
         title="Comments that mention you"
         onClick={() => (isOpen ? close(false) : open())}
       >
         <Icon name="at" />
-        <span className="mentions-button__label">Mentions</span>
+        <span className="mentions-button__label" aria-hidden="true">
+          Mentions
+        </span>
         {unreadCount > 0 && (
-          <span className="mentions-button__count">
+          <span className="mentions-button__count" aria-hidden="true">
             {unreadCount}
-            <span className="visually-hidden"> unread</span>
           </span>
         )}
       </button>
