@@ -27,6 +27,7 @@ export interface MentionPicker {
     onClick: () => void
     onKeyUp: () => void
     onFocus: () => void
+    onBlur: () => void
   }
   /** Handles the picker's keys (arrows, Enter, Tab, Escape while the list is open); true when it did. */
   onKeyDown: (event: KeyboardEvent<HTMLTextAreaElement>) => boolean
@@ -49,15 +50,16 @@ export function useMentionPicker(
   const listId = useId()
   const [caret, setCaret] = useState<number | null>(null)
   const [activeIndex, setActiveIndex] = useState(0)
-  /** The `@` whose list Escape closed: it stays closed until the caret leaves that word. */
-  const [closedAt, setClosedAt] = useState<number | null>(null)
+  /** The word (`start:query`) whose list Escape or leaving the box closed: more letters open it again. */
+  const [closedFor, setClosedFor] = useState<string | null>(null)
   const [sharing, setSharing] = useState<{ email: string; error: string | null; isBusy: boolean } | null>(null)
   const caretAfterChange = useRef<number | null>(null)
 
   const directory = mentions?.directory ?? null
   const found = directory && caret !== null ? mentionQueryAt(body, caret) : null
   const candidates = found && directory ? matchPeople(directory.people, found.query) : []
-  const isOpen = candidates.length > 0 && closedAt !== found?.start
+  const wordKey = found ? `${found.start}:${found.query}` : null
+  const isOpen = candidates.length > 0 && closedFor !== wordKey
   const active = Math.min(activeIndex, Math.max(0, candidates.length - 1))
   const typedEmail = found?.query.toLowerCase() ?? ''
   const lacksAccess =
@@ -70,9 +72,6 @@ export function useMentionPicker(
   // A new word (or new letters) starts at the top of its list.
   const query = found?.query
   useEffect(() => setActiveIndex(0), [query])
-  useEffect(() => {
-    if (found === null && closedAt !== null) setClosedAt(null)
-  }, [found, closedAt])
 
   // After a pick, the caret goes after the inserted mention once React has put the new text in.
   useLayoutEffect(() => {
@@ -135,7 +134,7 @@ export function useMentionPicker(
       case 'Escape':
         // Closes the list only: the composer stays open with its text.
         event.stopPropagation()
-        setClosedAt(found?.start ?? null)
+        setClosedFor(wordKey)
         break
       default:
         return false
@@ -155,8 +154,12 @@ export function useMentionPicker(
         'aria-activedescendant': isOpen ? optionId(active) : undefined,
         ...follow,
         onFocus: () => mentions?.refresh(),
+        // Picking with the mouse keeps focus in the box (mousedown is prevented), so this is leaving it.
+        onBlur: () => {
+          if (isOpen) setClosedFor(wordKey)
+        },
       }
-    : { ...follow, onFocus: () => undefined }
+    : { ...follow, onFocus: () => undefined, onBlur: () => undefined }
 
   let popup: ReactNode = null
   if (isOpen) {
