@@ -149,4 +149,43 @@ describe('mentions in the web app', { timeout: 120_000 }, () => {
       await bobContext.close()
     }
   })
+
+  it('offers to share with an address that has no access, and Escape closes only the list', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 800 }, colorScheme: 'dark' })
+    try {
+      const page = await signedInPage(context, ann)
+      const docId = uniqueDocId('mention-share')
+      const token = await documentToken(page, docId)
+      expect(await shareFrom(page, docId, bob.email)).toBe(200)
+      await page.goto(`${url}/d/${docId}?token=${token}`)
+      await page.locator('.ProseMirror[contenteditable="true"]').waitFor()
+      // A phone: the comments are a panel, opened from the toolbar.
+      await page.locator('button[aria-controls^="tandem-comments-"]').click()
+      await commentsLandmark(page).getByRole('button', { name: 'Comment on the document' }).click()
+      const box = commentsLandmark(page).getByRole('combobox', { name: 'Comment on the document' })
+      await box.waitFor()
+
+      await page.keyboard.type('@b')
+      const list = page.getByRole('listbox', { name: 'People with access' })
+      await list.waitFor()
+      await page.keyboard.press('Escape')
+      await list.waitFor({ state: 'detached' })
+      expect(await box.inputValue()).toBe('@b')
+      await page.keyboard.press('Backspace')
+      await page.keyboard.type('eve@example.com')
+      const notice = commentsLandmark(page).getByRole('status').filter({ hasText: 'has no access' })
+      await notice.waitFor()
+      expect(await notice.textContent()).toContain('eve@example.com has no access to this document.')
+      await page.screenshot({ path: 'test-results/mentions-no-access-phone-dark.png' })
+      await notice.getByRole('button', { name: 'Share (can comment)' }).click()
+      await eventually(() => box.inputValue()).toBe('@[eve@example.com](eve@example.com) ')
+      await notice.waitFor({ state: 'detached' })
+      const shares = await page.evaluate<{ email: string; role: string }[]>(
+        `fetch('/api/docs/${docId}/sharing').then((answer) => answer.json()).then((sharing) => sharing.shares)`,
+      )
+      expect(shares).toContainEqual(expect.objectContaining({ email: 'eve@example.com', role: 'comment' }))
+    } finally {
+      await context.close()
+    }
+  })
 })
