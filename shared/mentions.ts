@@ -32,7 +32,8 @@ export interface Mention {
 }
 
 /** A comment body in pieces: plain text, and mentions (shown as `@name`, never as HTML). */
-export type MentionPiece = { kind: 'text'; text: string } | { kind: 'mention'; text: string; name: string; email: string }
+export type MentionPiece =
+  { kind: 'text'; text: string } | { kind: 'mention'; text: string; name: string; email: string }
 
 /**
  * `@[label](local@domain)`. Every quantifier is bounded and no class overlaps the character after
@@ -40,8 +41,9 @@ export type MentionPiece = { kind: 'text'; text: string } | { kind: 'mention'; t
  * at most a few hundred steps per `@[`, never catastrophic backtracking. Control characters, spaces
  * and the delimiters never appear inside an email.
  */
-// eslint-disable-next-line no-control-regex
-const MENTION_PATTERN = /@\[([^[\]\u0000-\u001f\u007f]{1,100})\]\(([^\s()<>@,;:"[\]\\\u0000-\u001f\u007f]{1,200}@[^\s()<>@,;:"[\]\\\u0000-\u001f\u007f]{1,119})\)/g
+const MENTION_PATTERN =
+  // eslint-disable-next-line no-control-regex
+  /@\[([^[\]\u0000-\u001f\u007f]{1,100})\]\(([^\s()<>@,;:"[\]\\\u0000-\u001f\u007f]{1,200}@[^\s()<>@,;:"[\]\\\u0000-\u001f\u007f]{1,119})\)/g
 /** What an email needs to look like for the composer to offer sharing with it: text@text.text. */
 const EMAIL_SHAPE = /^[^\s()<>@,;:"[\]\\]{1,200}@[^\s()<>@,;:"[\]\\.]+(\.[^\s()<>@,;:"[\]\\.]+)+$/
 // eslint-disable-next-line no-control-regex

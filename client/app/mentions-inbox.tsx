@@ -172,7 +172,11 @@ export function MentionsInbox({ csrfToken }: { csrfToken: string }) {
                       {!mention.isRead && <span className="visually-hidden"> (new)</span>}
                     </span>
                     <span className="mentions-item__excerpt">{mention.excerpt}</span>
-                    <time className="mentions-item__time" dateTime={mention.createdAt} title={fullDate(mention.createdAt)}>
+                    <time
+                      className="mentions-item__time"
+                      dateTime={mention.createdAt}
+                      title={fullDate(mention.createdAt)}
+                    >
                       {relativeTime(mention.createdAt)}
                     </time>
                   </a>

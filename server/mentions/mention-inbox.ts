@@ -56,7 +56,10 @@ export class MentionInbox {
   async page(viewer: SignedInViewer, page: { limit: number; before?: string }): Promise<InboxPage> {
     const email = viewer.person.email
     if (!email) return { mentions: [], unreadCount: 0, next: null }
-    const found = await this.deps.store.list(email, { limit: Math.min(page.limit, MAX_INBOX_PAGE), before: page.before })
+    const found = await this.deps.store.list(email, {
+      limit: Math.min(page.limit, MAX_INBOX_PAGE),
+      before: page.before,
+    })
     const titles = await this.readableTitles(
       viewer,
       found.mentions.map((mention) => mention.docId),

@@ -104,11 +104,7 @@ export interface CommentMentionedEvent extends WebhookEventBase<typeof WebhookEv
 export type DocumentChangedEvent = WebhookEventBase<typeof WebhookEventType.DocumentChanged>
 
 export type WebhookEvent =
-  | ThreadCreatedEvent
-  | CommentCreatedEvent
-  | ThreadResolvedEvent
-  | DocumentChangedEvent
-  | CommentMentionedEvent
+  ThreadCreatedEvent | CommentCreatedEvent | ThreadResolvedEvent | DocumentChangedEvent | CommentMentionedEvent
 
 /** What producers hand to `notify()`: the notifier stamps `id` and `createdAt`. */
 export type WebhookEventInput = WebhookEvent extends infer Event

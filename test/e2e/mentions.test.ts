@@ -22,7 +22,12 @@ beforeAll(async () => {
     store: new MemoryDocStore(),
     logLevel: 'warn',
     authSecret: SIGN_IN_SECRET,
-    signIn: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, publicUrl: url },
+    signIn: {
+      issuer: provider.issuer,
+      clientId: provider.clientId,
+      clientSecret: provider.clientSecret,
+      publicUrl: url,
+    },
   })
   await server.listen()
 }, 180_000)
@@ -120,7 +125,9 @@ describe('mentions in the web app', { timeout: 120_000 }, () => {
       await bobPage.screenshot({ path: 'test-results/mentions-badge-light.png' })
       // The editor page needs a document token for Bob; the list hands its links over to it.
       const bobToken = await documentToken(bobPage, docId)
-      await bobPage.evaluate(`localStorage.setItem(${JSON.stringify(`tandem:token:${docId}`)}, ${JSON.stringify(bobToken)})`)
+      await bobPage.evaluate(
+        `localStorage.setItem(${JSON.stringify(`tandem:token:${docId}`)}, ${JSON.stringify(bobToken)})`,
+      )
 
       await inboxButton.click()
       const panel = bobPage.getByRole('dialog', { name: 'Mentions' })

@@ -70,16 +70,20 @@ describe('mentions on a sign-in server (a real provider, a real webhook receiver
       [bob.email, 'comment'],
       [dan.email, 'view'],
     ]) {
-      const shared = await owner.call(`/api/docs/${docId}/sharing/people/${encodeURIComponent(email!)}`, 'PUT', { role })
+      const shared = await owner.call(`/api/docs/${docId}/sharing/people/${encodeURIComponent(email!)}`, 'PUT', {
+        role,
+      })
       expect(shared.status).toBe(200)
     }
     return { docId, annToken }
   }
 
   const startThread = async (token: string, docId: string, body: string) =>
-    ((await (await withToken(token, `/api/docs/${docId}/threads`, 'POST', { body, quote: 'May' })).json()) as {
-      thread: Thread
-    }).thread
+    (
+      (await (await withToken(token, `/api/docs/${docId}/threads`, 'POST', { body, quote: 'May' })).json()) as {
+        thread: Thread
+      }
+    ).thread
 
   const inbox = async (person: Person, query = '') => {
     const answer = await person.call(`/api/me/mentions${query}`)

@@ -43,9 +43,9 @@ describe('mentions in comment bodies', () => {
     expect(mentioned.at(-1)?.email).toBe(`p${MAX_MENTIONS_PER_COMMENT - 1}@example.com`)
     const pieces = splitMentions(body)
     expect(pieces.filter((piece) => piece.kind === 'mention')).toHaveLength(MAX_MENTIONS_PER_COMMENT + 1)
-    expect(pieces.some((piece) => piece.kind === 'text' && piece.text.includes(`@[P${MAX_MENTIONS_PER_COMMENT}]`))).toBe(
-      true,
-    )
+    expect(
+      pieces.some((piece) => piece.kind === 'text' && piece.text.includes(`@[P${MAX_MENTIONS_PER_COMMENT}]`)),
+    ).toBe(true)
     expect(parseMentions(body, Number.POSITIVE_INFINITY)).toHaveLength(MAX_MENTIONS_PER_COMMENT + 5)
   })
 
