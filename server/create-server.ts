@@ -45,6 +45,7 @@ import { checkWebhookSettings, createWebhooks, type WebhookSettings } from './we
 import type { WebhookNotifier } from './webhooks/webhook-notifier.js'
 import { LiveThreadFeed, type LoadThreads } from './comments/live-thread-feed.js'
 import type { ThreadFeed } from './comments/thread-feed.js'
+import { MentionService } from './mentions/mention-service.js'
 
 export const VERSION = '0.1.0'
 
@@ -184,6 +185,15 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     remoteThreads: threadFeed.receiveRemote,
   })
   history.attach(registry)
+  // Mentions need people: only with sign-in. Without it, `@[name](email)` is text like any other.
+  const mentions = options.signIn
+    ? new MentionService({
+        store: storage.mentions,
+        people: storage.people,
+        notify: (event) => webhooks.notifier.notify(event),
+        documentTitle: async (docId) => (await store.info(docId))?.title ?? '',
+      })
+    : undefined
   const comments = new CommentService({
     store: storage.comments,
     documentExists: async (docId) => (await store.info(docId)) !== null,
@@ -191,6 +201,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
     // Every durable change goes live to the document's open connections (and other instances).
     threadFeed,
     notify: (event) => webhooks.notifier.notify(event),
+    mentions,
     log,
   })
   const files = new FileService({
@@ -239,6 +250,7 @@ export async function createServer(options: ServerOptions = {}): Promise<TandemS
           revocations,
           documents,
           documentExists: async (docId) => (await store.info(docId as DocId)) !== null,
+          documentInfo: (docId) => store.info(docId as DocId),
           log,
         })
       : null

@@ -1,8 +1,9 @@
+import { MentionsInbox } from './mentions-inbox.js'
 import { signInHref, signOut, useSession } from './sign-in.js'
 
 /**
  * The header's account corner: "Sign in" when the server offers sign-in and nobody is signed in,
- * the person and "Sign out" when someone is; nothing at all without sign-in (DESIGN.md, "sign-in").
+ * "Mentions", the person and "Sign out" when someone is; nothing at all without sign-in (DESIGN.md, "sign-in").
  */
 export function AccountControls() {
   const session = useSession()
@@ -17,6 +18,7 @@ export function AccountControls() {
   const { person, csrfToken } = session
   return (
     <div className="account">
+      <MentionsInbox csrfToken={csrfToken} />
       <span className="account__avatar" style={{ background: person.colour }} aria-hidden="true">
         {person.name.slice(0, 1).toUpperCase()}
       </span>

@@ -51,6 +51,7 @@ const paths = {
     <path d="M2.5 12S6 5.5 12 5.5 21.5 12 21.5 12 18 18.5 12 18.5 2.5 12 2.5 12zM12 9.5a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5z" />
   ),
   chevronDown: <path d="m6 9 6 6 6-6" />,
+  at: <path d="M8 12a4 4 0 1 0 8 0 4 4 0 1 0-8 0M16 8v5a3 3 0 0 0 6 0v-1a10 10 0 1 0-3.9 7.9" />,
 } satisfies Record<string, ReactNode>
 
 export type IconName = keyof typeof paths

@@ -1,7 +1,9 @@
 import type { Express } from 'express'
 import { authRoutes } from '../http/auth-routes.js'
+import { mentionsRoutes } from '../http/mentions-routes.js'
 import { myDocumentsRoutes, sharingRoutes } from '../http/sharing-routes.js'
 import type { Logger } from '../logger.js'
+import { MentionInbox } from '../mentions/mention-inbox.js'
 import { SharingService } from '../people/sharing-service.js'
 import type { StorageBackend } from '../storage/storage-backend.js'
 import type { DocInfo } from '../storage/doc-store.js'
@@ -34,11 +36,13 @@ export interface MountSignInOptions {
   revocations: RevocationStore
   documents: { list(): Promise<DocInfo[]> }
   documentExists(docId: string): Promise<boolean>
+  /** One document's facts (the Mentions inbox shows titles), or null when it does not exist. */
+  documentInfo(docId: string): Promise<DocInfo | null>
   log: Logger
 }
 
 /**
- * Mounts /auth, /api/me and /api/docs/:docId/sharing on `app` (ahead of the document routes) and
+ * Mounts /auth, /api/me (documents, mentions) and /api/docs/:docId/sharing on `app` (ahead of the document routes) and
  * starts discovering the provider. Only called with OIDC_ISSUER set: without it nothing changes.
  */
 export function mountSignIn(app: Express, options: MountSignInOptions): SignIn {
@@ -71,6 +75,12 @@ export function mountSignIn(app: Express, options: MountSignInOptions): SignIn {
       log,
     }),
   )
+  const inbox = new MentionInbox({
+    store: storage.mentions,
+    sharing,
+    documentInfo: (docId) => options.documentInfo(docId),
+  })
+  app.use('/api/me/mentions', mentionsRoutes({ sessions, inbox }))
   app.use('/api/me', myDocumentsRoutes({ sessions, sharing, documents: options.documents }))
   app.use('/api/docs/:docId/sharing', sharingRoutes({ sessions, sharing, documents: options.documents }))
   void oidc.warm()

@@ -23,6 +23,7 @@ import {
   type WebhookEventInput,
 } from '../webhooks/webhook-events.js'
 import { isSameAuthor } from './comment-author.js'
+import type { CommentMentions } from './comment-mentions.js'
 import type { CommentStore } from './comment-store.js'
 import type { ThreadFeed } from './thread-feed.js'
 
@@ -68,6 +69,8 @@ export interface CommentServiceDeps {
   threadFeed?: ThreadFeed
   /** Webhook events (thread.created, comment.created, thread.resolved); must not block or throw. */
   notify?: (event: WebhookEventInput) => void
+  /** Mentions (with sign-in): told of every stored comment change; absent, mentions are plain text. */
+  mentions?: CommentMentions
   log?: Logger
   now?: () => number
 }
@@ -147,6 +150,7 @@ export class CommentService {
     if (!isMine) throw idTaken('thread', id)
     this.publish(docId, { kind: 'upsert', thread })
     this.emit(() => threadCreatedEvent(docId, thread))
+    await this.mention(docId, (mentions) => mentions.commentWritten(docId, thread, thread.comments[0]!))
     return { value: thread, created: true }
   }
 
@@ -178,6 +182,7 @@ export class CommentService {
     const comment = thread.comments.find((c) => c.id === id)!
     this.publish(docId, { kind: 'upsert', thread })
     this.emit(() => commentCreatedEvent(docId, thread, comment))
+    await this.mention(docId, (mentions) => mentions.commentWritten(docId, thread, comment))
     return { value: { thread, comment }, created: true }
   }
 
@@ -202,6 +207,8 @@ export class CommentService {
     const thread = await this.deps.store.editComment(docId, threadId, commentId, text, this.now())
     if (!thread) throw noComment(commentId)
     this.publish(docId, { kind: 'upsert', thread })
+    const edited = thread.comments.find((c) => c.id === commentId)
+    if (edited) await this.mention(docId, (mentions) => mentions.commentWritten(docId, thread, edited))
     return thread
   }
 
@@ -217,10 +224,12 @@ export class CommentService {
     if (!thread) throw noComment(commentId)
     if (thread.comments.length > 0) {
       this.publish(docId, { kind: 'upsert', thread })
+      await this.mention(docId, (mentions) => mentions.commentDeleted(docId, threadId, commentId))
       return thread
     }
     await store.deleteThread(docId, threadId)
     this.publish(docId, { kind: 'delete', threadId })
+    await this.mention(docId, (mentions) => mentions.threadDeleted(docId, threadId))
     return null
   }
 
@@ -235,11 +244,13 @@ export class CommentService {
     await this.requireDocument(docId)
     if (!(await this.deps.store.deleteThread(docId, threadId))) throw noThread(threadId)
     this.publish(docId, { kind: 'delete', threadId })
+    await this.mention(docId, (mentions) => mentions.threadDeleted(docId, threadId))
   }
 
   /** The document is gone: so are its threads (called by DocumentService.delete). */
   async deleteDocument(docId: DocId): Promise<void> {
     await this.deps.store.deleteDocument(docId)
+    await this.mention(docId, (mentions) => mentions.documentDeleted(docId))
   }
 
   private async requireDocument(docId: DocId): Promise<void> {
@@ -305,6 +316,21 @@ export class CommentService {
     } catch (error) {
       // The change is stored; clients still get it with the next snapshot.
       this.deps.log?.error({ err: error, docId }, 'thread feed failed to publish')
+    }
+  }
+
+  /**
+   * Tells the mentions of a stored change, and waits for them: when the write answers, its mentions
+   * are in the inboxes and their events queued. A failure there is logged, not the writer's: the
+   * comment itself is stored.
+   */
+  private async mention(docId: DocId, work: (mentions: CommentMentions) => Promise<void>): Promise<void> {
+    const { mentions } = this.deps
+    if (!mentions) return
+    try {
+      await work(mentions)
+    } catch (error) {
+      this.deps.log?.error({ err: error, docId }, 'mentions failed')
     }
   }
 

@@ -4,6 +4,7 @@ import type { FileStore } from '../files/file-store.js'
 import type { VersionStore } from '../history/version-store.js'
 import type { SessionStore } from '../auth/session-store.js'
 import type { PeopleStore } from '../people/people-store.js'
+import type { MentionStore } from '../mentions/mention-store.js'
 import type { DocStore } from './doc-store.js'
 
 /**
@@ -28,6 +29,8 @@ export interface StorageBackend {
   readonly sessions: SessionStore
   /** People who signed in, document owners and shares (server/people). */
   readonly people: PeopleStore
+  /** People mentioned in comments, each person's "Mentions" inbox (server/mentions). */
+  readonly mentions: MentionStore
   /**
    * Starts what the first write would otherwise wait for (the SQLite writer thread) and resolves
    * once it is up: a server calls it before it listens, so its first commit costs a commit.

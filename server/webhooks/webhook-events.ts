@@ -10,6 +10,7 @@ export const WebhookEventType = {
   CommentCreated: 'comment.created',
   ThreadResolved: 'thread.resolved',
   DocumentChanged: 'document.changed',
+  CommentMentioned: 'comment.mentioned',
 } as const
 export type WebhookEventType = (typeof WebhookEventType)[keyof typeof WebhookEventType]
 
@@ -70,6 +71,31 @@ export interface ThreadResolvedEvent extends WebhookEventBase<typeof WebhookEven
   resolvedBy: CommentAuthor
 }
 
+/** Who a mention names: the person when they have signed in before, else the address the document is shared with. */
+export interface WebhookMentionedPerson {
+  /** Their person id (the provider's `sub`); absent when nobody has signed in with the email yet. */
+  id?: string
+  /** Their name as the provider gives it, else the label the author wrote. */
+  name: string
+  /** Lowercased. */
+  email: string
+}
+
+/**
+ * A comment (new, or edited to add the person) mentions someone who has access to the document:
+ * one event per person, once per comment. Only on servers with sign-in, only from signed-in authors.
+ */
+export interface CommentMentionedEvent extends WebhookEventBase<typeof WebhookEventType.CommentMentioned> {
+  /** The document's title when the mention was made ('' when it has none). */
+  documentTitle: string
+  /** The thread the comment is in. */
+  thread: WebhookThread
+  /** The mentioning comment, its body as stored (mentions written `@[name](email)`). */
+  comment: WebhookComment
+  /** Who is mentioned. */
+  mentioned: WebhookMentionedPerson
+}
+
 /**
  * The document's content changed and the change is stored. Sent at most once per document per
  * WEBHOOK_DOCUMENT_CHANGED_INTERVAL_MS by each instance: the first change at once, later ones in
@@ -77,7 +103,8 @@ export interface ThreadResolvedEvent extends WebhookEventBase<typeof WebhookEven
  */
 export type DocumentChangedEvent = WebhookEventBase<typeof WebhookEventType.DocumentChanged>
 
-export type WebhookEvent = ThreadCreatedEvent | CommentCreatedEvent | ThreadResolvedEvent | DocumentChangedEvent
+export type WebhookEvent =
+  ThreadCreatedEvent | CommentCreatedEvent | ThreadResolvedEvent | DocumentChangedEvent | CommentMentionedEvent
 
 /** What producers hand to `notify()`: the notifier stamps `id` and `createdAt`. */
 export type WebhookEventInput = WebhookEvent extends infer Event
@@ -112,6 +139,27 @@ export function threadResolvedEvent(docId: DocId, thread: Thread, resolvedBy: Co
     docId,
     thread: webhookThread(thread),
     resolvedBy: { id: resolvedBy.id, name: resolvedBy.name, isVerified: resolvedBy.isVerified },
+  }
+}
+
+export function commentMentionedEvent(
+  docId: DocId,
+  documentTitle: string,
+  thread: Thread,
+  comment: Comment,
+  mentioned: WebhookMentionedPerson,
+): WebhookEventInput {
+  return {
+    type: WebhookEventType.CommentMentioned,
+    docId,
+    documentTitle,
+    thread: webhookThread(thread),
+    comment: webhookComment(comment),
+    mentioned: {
+      ...(mentioned.id === undefined ? {} : { id: mentioned.id }),
+      name: mentioned.name,
+      email: mentioned.email,
+    },
   }
 }
 

@@ -50,7 +50,7 @@ describe('PostgresDocStore with several writers', () => {
     try {
       await Promise.all(Array.from({ length: 4 }, () => open(fresh.url)))
       const { rows } = await fresh.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7])
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
       const tables = await fresh.query<{ tablename: string }>(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
       )
@@ -61,6 +61,7 @@ describe('PostgresDocStore with several writers', () => {
         'documents',
         'file_refs',
         'files',
+        'mentions',
         'people',
         'quarantine',
         'revocations',
@@ -84,7 +85,7 @@ describe('PostgresDocStore with several writers', () => {
       await earlier.query('DELETE FROM schema_migrations WHERE version > 1')
       await earlier.query('DROP TABLE revocations')
       await earlier.query('DROP TABLE comments, threads, files, file_refs')
-      await earlier.query('DROP TABLE people, sessions, document_access, document_shares')
+      await earlier.query('DROP TABLE people, sessions, document_access, document_shares, mentions')
       await earlier.query(
         `INSERT INTO versions (doc_id, created_at, name, authors, size_bytes, state) VALUES ('d', 1, 'kept', '[]', 1, '\\x00')`,
       )
@@ -92,7 +93,7 @@ describe('PostgresDocStore with several writers', () => {
       const { rows } = await earlier.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       )
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7])
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
       const kept = await earlier.query<{ name: string }>('SELECT name FROM versions')
       expect(kept.rows).toEqual([{ name: 'kept' }])
       await earlier.query('SELECT id FROM revocations')

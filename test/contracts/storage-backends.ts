@@ -68,7 +68,7 @@ export function storageBackends(): BackendUnderTest[] {
         )
         // The schema and its migrations stay; every table is emptied.
         await database.query(
-          'TRUNCATE documents, updates, quarantine, versions, revocations, threads, comments, files, file_refs, people, sessions, document_access, document_shares',
+          'TRUNCATE documents, updates, quarantine, versions, revocations, threads, comments, files, file_refs, people, sessions, document_access, document_shares, mentions',
         )
         return fixture
       },

@@ -22,8 +22,10 @@ describe('migration 6 (threads.suggestion_id)', () => {
       await (await openSqliteStorage({ dataDir })).close()
       const file = new Database(path.join(dataDir, 'tandem.db'))
       file.exec('ALTER TABLE threads DROP COLUMN suggestion_id')
-      // A release at 5 had none of the later migrations' tables either (7: sign-in's).
-      file.exec('DROP TABLE people; DROP TABLE sessions; DROP TABLE document_access; DROP TABLE document_shares')
+      // A release at 5 had none of the later migrations' tables either (7: sign-in's, 8: mentions).
+      file.exec(
+        'DROP TABLE people; DROP TABLE sessions; DROP TABLE document_access; DROP TABLE document_shares; DROP TABLE mentions',
+      )
       file.pragma('user_version = 5')
       file.exec(`${OLD_THREAD.thread}; ${OLD_THREAD.comment}`)
       file.close()
@@ -44,9 +46,9 @@ describe('migration 6 (threads.suggestion_id)', () => {
     try {
       await (await openPostgresStorage({ connectionString: database.url })).close()
       await database.query('ALTER TABLE threads DROP COLUMN suggestion_id')
-      // A release at 5 had none of the later migrations' tables either (7: sign-in's).
+      // A release at 5 had none of the later migrations' tables either (7: sign-in's, 8: mentions).
       await database.query('DELETE FROM schema_migrations WHERE version >= 6')
-      await database.query('DROP TABLE people, sessions, document_access, document_shares')
+      await database.query('DROP TABLE people, sessions, document_access, document_shares, mentions')
       await database.query(OLD_THREAD.thread)
       await database.query(OLD_THREAD.comment.replace("'Ann', 1, 1)", "'Ann', true, 1)"))
       const storage = await openPostgresStorage({ connectionString: database.url })

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react'
 import { MAX_COMMENT_BODY_CHARS } from '../../../shared/comments.js'
+import { MAX_MENTIONS_PER_COMMENT, parseMentions } from '../../../shared/mentions.js'
 import { ThreadRequestError } from '../../comments/threads-api.js'
+import { useMentionPicker } from './mention-picker.js'
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
 /** Shown beside the Post button and announced as the textarea's shortcut. */
@@ -30,7 +32,8 @@ export interface CommentComposerProps {
 
 /**
  * A text box with Post and Cancel: Ctrl/Cmd+Enter posts, Escape cancels. The text stays in the box
- * until the write is stored or queued; a refusal shows in place, text kept.
+ * until the write is stored or queued; a refusal shows in place, text kept. On a server with
+ * sign-in, `@` offers the people the document names (mention-picker.tsx).
  */
 export function CommentComposer({
   label,
@@ -48,6 +51,7 @@ export function CommentComposer({
   const [error, setError] = useState<string | null>(null)
   const textRef = useRef<HTMLTextAreaElement>(null)
   const sentBody = useRef<string | null>(null)
+  const picker = useMentionPicker(body, setBody, textRef)
 
   useEffect(() => {
     if (!autoFocus) return
@@ -75,6 +79,10 @@ export function CommentComposer({
       setError(`A comment can be at most ${MAX_COMMENT_BODY_CHARS.toLocaleString()} characters.`)
       return
     }
+    if (parseMentions(text, Number.POSITIVE_INFINITY).length > MAX_MENTIONS_PER_COMMENT) {
+      setError(`A comment can mention at most ${MAX_MENTIONS_PER_COMMENT} people.`)
+      return
+    }
     setSending(true)
     setError(null)
     sentBody.current = text
@@ -93,6 +101,7 @@ export function CommentComposer({
   }
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (picker.onKeyDown(event)) return
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault()
       void submit()
@@ -113,6 +122,7 @@ export function CommentComposer({
       }}
     >
       <textarea
+        {...picker.textProps}
         ref={textRef}
         className="tandem-composer__text"
         aria-label={label}
@@ -124,6 +134,7 @@ export function CommentComposer({
         onChange={(event) => setBody(event.target.value)}
         onKeyDown={onKeyDown}
       />
+      {picker.popup}
       {error && (
         <p className="tandem-comments__error" role="alert">
           {error}

@@ -9,6 +9,7 @@ import { useSyncStatus } from '../hooks.js'
 import { canComment, type CommentRole, type CommentViewer } from './comment-permissions.js'
 import { CommentsSidebar, DRAFT_ALIGN_ID } from './comments-sidebar.js'
 import { CommentBubbleMenu, CommentsControls, sidebarId } from './comments-toolbar.js'
+import { MentionsContext, useMentionsState } from './mention-context.js'
 import { editorSuggestionActions } from './suggestion-actions.js'
 import { suggestionIdOf } from './suggestion-keys.js'
 import { anchorForRange, placeOf, quoteForRange, useOwnAuthorIds, useThreads } from './threads-binding.js'
@@ -72,6 +73,8 @@ export function CommentsLayer({
   const viewer: CommentViewer = { role, authorIds }
   const ui = useCommentsUi(editor, threads, isEnabled, describeRange, placeRange, suggestions)
   const mayComment = isEnabled && canComment(viewer)
+  // Who `@` offers in every comment box here: only on a server with sign-in (null elsewhere).
+  const mentions = useMentionsState(mayComment ? provider : null)
   const notice = useEditorNotices(
     editor,
     readOnlyReason(role, mode),
@@ -150,7 +153,7 @@ export function CommentsLayer({
   ) : null
 
   return (
-    <>
+    <MentionsContext.Provider value={mentions}>
       {renderToolbar(controls)}
       {/* Always in the DOM: a live region announces changes only once it exists. */}
       <div className="tandem-editor__notice" role="status" data-empty={notice === null || undefined}>
@@ -184,6 +187,6 @@ export function CommentsLayer({
         )}
       </div>
       {mayComment && <CommentBubbleMenu editor={editor} onComment={ui.startComment} />}
-    </>
+    </MentionsContext.Provider>
   )
 }

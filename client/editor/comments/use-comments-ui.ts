@@ -25,6 +25,27 @@ export function useIsNarrow(): boolean {
   return useSyncExternalStore(subscribeToNarrow, isNarrow, () => false)
 }
 
+/** A link to one thread: `#thread-<id>` after the document's address (the Mentions inbox makes them). */
+const THREAD_HASH = /^#thread-([A-Za-z0-9_-]{1,64})$/
+
+/** The thread the page's address names, or null. */
+export function threadIdFromHash(hash: string): string | null {
+  return THREAD_HASH.exec(hash)?.[1] ?? null
+}
+
+/** The page's `#thread-<id>`, now and after each change of the hash; null during server rendering. */
+function useThreadFromAddress(): [string | null, () => void] {
+  const [threadId, setThreadId] = useState(() =>
+    typeof location === 'undefined' ? null : threadIdFromHash(location.hash),
+  )
+  useEffect(() => {
+    const onHashChange = () => setThreadId(threadIdFromHash(location.hash))
+    window.addEventListener('hashchange', onHashChange)
+    return () => window.removeEventListener('hashchange', onHashChange)
+  }, [])
+  return [threadId, useCallback(() => setThreadId(null), [])]
+}
+
 /** The highlight of the text a new comment is being written on (no thread yet; a click on it does nothing). */
 const DRAFT_HIGHLIGHT_ID = ''
 
@@ -105,6 +126,21 @@ export function useCommentsUi(
     card.scrollIntoView({ block: 'nearest', behavior: 'smooth' })
     if (editor && !editor.isEditable) card.focus({ preventScroll: true })
   })
+
+  // A link to a thread opens it once it has arrived: active, its card in view, its text scrolled to.
+  const [linkedThreadId, linkFollowed] = useThreadFromAddress()
+  useEffect(() => {
+    if (!linkedThreadId || !isEnabled) return
+    const linked = threads.threads.find((placed) => placed.thread.id === linkedThreadId)
+    if (!linked) return
+    linkFollowed()
+    activate(linkedThreadId, 'text')
+    if (linked.place.kind === 'range' && editor && !editor.isDestroyed) {
+      const { node } = editor.view.domAtPos(linked.place.from)
+      const element = node instanceof Element ? node : node.parentElement
+      element?.scrollIntoView({ block: 'center' })
+    }
+  }, [linkedThreadId, linkFollowed, isEnabled, threads.threads, activate, editor])
 
   // A thread deleted (or filtered away by the server), or a suggestion decided, is no longer active.
   useEffect(() => {

@@ -7,6 +7,7 @@ import { MemoryRevocationStore } from './memory-revocation-store.js'
 import { MemoryVersionStore } from './memory-version-store.js'
 import { MemoryPeopleStore } from './memory-people-store.js'
 import { MemorySessionStore } from './memory-session-store.js'
+import { MemoryMentionStore } from './memory-mention-store.js'
 
 export interface MemorySettings {
   /** The documents, when a test brings its own store (one that fails on cue, say); a MemoryDocStore otherwise. */
@@ -24,6 +25,7 @@ export class MemoryStorage implements StorageBackend {
   readonly files = new MemoryFileStore()
   readonly sessions = new MemorySessionStore()
   readonly people = new MemoryPeopleStore()
+  readonly mentions = new MemoryMentionStore()
 
   constructor(settings: MemorySettings = {}) {
     this.docs = settings.docs ?? new MemoryDocStore(settings.now)

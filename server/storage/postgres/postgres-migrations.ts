@@ -133,6 +133,23 @@ export const POSTGRES_MIGRATIONS: string[] = [
      UNIQUE (doc_id, email)
    );
    CREATE INDEX document_shares_by_email ON document_shares (email);`,
+  // 8: mentions (server/mentions): one row per person mentioned in a comment, addressed by email
+  // like shares. The unique key is what keeps an edited comment from mentioning someone twice.
+  `CREATE TABLE mentions (
+     seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     id          TEXT NOT NULL UNIQUE,
+     doc_id      TEXT NOT NULL,
+     thread_id   TEXT NOT NULL,
+     comment_id  TEXT NOT NULL,
+     email       TEXT NOT NULL,
+     author_id   TEXT NOT NULL,
+     author_name TEXT NOT NULL,
+     excerpt     TEXT NOT NULL,
+     created_at  BIGINT NOT NULL,
+     read_at     BIGINT,
+     UNIQUE (doc_id, thread_id, comment_id, email)
+   );
+   CREATE INDEX mentions_by_email ON mentions (email, seq);`,
 ]
 
 /** Arbitrary but fixed: the advisory lock key every Tandem instance takes while migrating. */

@@ -7,6 +7,7 @@ import { PostgresRevocationStore } from './postgres-revocation-store.js'
 import { PostgresVersionStore } from './postgres-version-store.js'
 import { PostgresPeopleStore } from './postgres-people-store.js'
 import { PostgresSessionStore } from './postgres-session-store.js'
+import { PostgresMentionStore } from './postgres-mention-store.js'
 
 /**
  * Every store in one PostgreSQL database, shared by all instances: one pool per instance, one
@@ -20,6 +21,7 @@ export class PostgresStorage implements StorageBackend {
   readonly files: PostgresFileStore
   readonly sessions: PostgresSessionStore
   readonly people: PostgresPeopleStore
+  readonly mentions: PostgresMentionStore
 
   constructor(
     private readonly database: PostgresDatabase,
@@ -32,6 +34,7 @@ export class PostgresStorage implements StorageBackend {
     this.files = new PostgresFileStore(database)
     this.sessions = new PostgresSessionStore(database)
     this.people = new PostgresPeopleStore(database)
+    this.mentions = new PostgresMentionStore(database)
   }
 
   async close(): Promise<void> {

@@ -130,6 +130,23 @@ export const SQLITE_MIGRATIONS: string[] = [
      UNIQUE (doc_id, email)
    );
    CREATE INDEX document_shares_by_email ON document_shares (email);`,
+  // 8: mentions (server/mentions): one row per person mentioned in a comment, addressed by email
+  // like shares. The unique key is what keeps an edited comment from mentioning someone twice.
+  `CREATE TABLE mentions (
+     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+     id          TEXT NOT NULL UNIQUE,
+     doc_id      TEXT NOT NULL,
+     thread_id   TEXT NOT NULL,
+     comment_id  TEXT NOT NULL,
+     email       TEXT NOT NULL,
+     author_id   TEXT NOT NULL,
+     author_name TEXT NOT NULL,
+     excerpt     TEXT NOT NULL,
+     created_at  INTEGER NOT NULL,
+     read_at     INTEGER,
+     UNIQUE (doc_id, thread_id, comment_id, email)
+   );
+   CREATE INDEX mentions_by_email ON mentions (email, seq);`,
 ]
 
 /** Runs the migrations the file has not had yet, each in its own transaction. */

@@ -7,6 +7,7 @@ import { SqliteRevocationStore } from './sqlite-revocation-store.js'
 import { SqliteVersionStore } from './sqlite-version-store.js'
 import { SqlitePeopleStore } from './sqlite-people-store.js'
 import { SqliteSessionStore } from './sqlite-session-store.js'
+import { SqliteMentionStore } from './sqlite-mention-store.js'
 
 export interface SqliteSettings {
   /** Directory holding tandem.db (created if missing). */
@@ -27,6 +28,7 @@ export class SqliteStorage implements StorageBackend {
   readonly files: SqliteFileStore
   readonly sessions: SqliteSessionStore
   readonly people: SqlitePeopleStore
+  readonly mentions: SqliteMentionStore
 
   constructor(
     private readonly database: SqliteDatabase,
@@ -39,6 +41,7 @@ export class SqliteStorage implements StorageBackend {
     this.files = new SqliteFileStore(database)
     this.sessions = new SqliteSessionStore(database)
     this.people = new SqlitePeopleStore(database)
+    this.mentions = new SqliteMentionStore(database)
   }
 
   /** An empty transaction on the writer thread: resolves once the thread is up (it starts on first use). */

@@ -49,11 +49,22 @@ export async function selectText(page: Page, needle: string): Promise<void> {
   await page.waitForFunction(`!document.querySelector('.tandem-toolbar button[aria-keyshortcuts$="Alt+M"]')?.disabled`)
 }
 
+/**
+ * The box a new comment is written in: a text box, or on a server with sign-in a combobox (`@`
+ * offers people to mention).
+ */
+export function commentBox(page: Page): Locator {
+  const landmark = commentsLandmark(page)
+  return landmark
+    .getByRole('textbox', { name: 'Comment', exact: true })
+    .or(landmark.getByRole('combobox', { name: 'Comment', exact: true }))
+}
+
 /** Selects `needle`, presses Comment, types `body` into the composer (which has focus) and posts it with Ctrl+Enter. */
 export async function commentOn(page: Page, needle: string, body: string): Promise<void> {
   await selectText(page, needle)
   await page.getByRole('button', { name: 'Comment', exact: true }).click()
-  const box = commentsLandmark(page).getByRole('textbox', { name: 'Comment', exact: true })
+  const box = commentBox(page)
   await box.waitFor()
   await page.keyboard.type(body)
   await box.press('Control+Enter')
