@@ -20,9 +20,8 @@ import { docPath, navigate } from './router.js'
 import { myDocuments, type ListedDocument, type MyDocuments } from './sharing-api.js'
 import { currentSession, isSignInOffered, signInHref, type SignedInPerson } from './sign-in.js'
 import { errorMessage } from '../../shared/errors.js'
+import { UNTITLED } from './document-title.js'
 import './document-list-page.css'
-
-export const UNTITLED = 'Untitled document'
 
 interface DocumentListPageProps {
   theme: 'light' | 'dark'

@@ -18,7 +18,7 @@ import {
   type DocumentRole,
   type ExportFormat,
 } from './docs-api.js'
-import { UNTITLED } from './document-list-page.js'
+import { UNTITLED } from './document-title.js'
 import { useIdentity } from './identity.js'
 import { PresenceBar } from './presence-bar.js'
 import { forgetRecent, rememberOpened } from './recent-documents.js'

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } f
 import { Icon } from '../editor/icons.js'
 import { fullDate, relativeTime } from '../editor/relative-time.js'
 import { loadMentions, markMentionsRead, mentionHref, type InboxMention } from './mentions-api.js'
+import { UNTITLED } from './document-title.js'
 import './mentions-inbox.css'
 
 /** The unread count is asked again this often while the page is open (and whenever the tab returns). */
@@ -168,7 +169,7 @@ export function MentionsInbox({ csrfToken }: { csrfToken: string }) {
                   >
                     <span className="mentions-item__line">
                       <strong>{mention.author.name}</strong> mentioned you in{' '}
-                      <span className="mentions-item__doc">{mention.documentTitle || mention.docId}</span>
+                      <span className="mentions-item__doc">{mention.documentTitle || UNTITLED}</span>
                       {!mention.isRead && <span className="visually-hidden"> (new)</span>}
                     </span>
                     <span className="mentions-item__excerpt">{mention.excerpt}</span>

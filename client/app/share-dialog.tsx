@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { Icon } from '../editor/icons.js'
 import { initials } from '../editor/user-identity.js'
 import { ApiError, type DocumentRole } from './docs-api.js'
-import { UNTITLED } from './document-list-page.js'
+import { UNTITLED } from './document-title.js'
 import {
   getSharing,
   sharePerson,
