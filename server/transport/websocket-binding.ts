@@ -71,14 +71,19 @@ export class WebSocketBinding {
   private readonly extraHandlers: UpgradeHandler[] = []
   private readonly heartbeat: NodeJS.Timeout
   private readonly sockets = new Set<WebSocketConnection>()
-  /** Bound once: a labelled lookup per frame showed up in profiles. */
-  private readonly bytesIn
+  /** What every connection shares (the labelled counters bound once: a lookup per frame showed in profiles). */
+  private readonly shared: BindingShared
 
   constructor(
     httpServer: Server,
     private readonly options: WebSocketBindingOptions,
   ) {
-    this.bytesIn = options.metrics.bytesIn.labels(TransportKind.WebSocket)
+    this.shared = {
+      options,
+      sockets: this.sockets,
+      bytesIn: options.metrics.bytesIn.labels(TransportKind.WebSocket),
+      bytesOut: options.metrics.bytesOut.labels(TransportKind.WebSocket),
+    }
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false })
     this.wss.on('error', (error) => options.log.error({ err: error }, 'websocket server error'))
     httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
@@ -180,76 +185,21 @@ export class WebSocketBinding {
     address: string,
     clientName: string | undefined,
   ): Promise<void> {
-    const { registry, authenticator, log, metrics } = this.options
-    const connection = new WebSocketConnection(ws, wants.acks, wants.threads, this.options)
-    // Made on first use: most connections never log, and a pino child per idle connection costs memory.
-    let childLog: Logger | null = null
-    const connLog = (): Logger => (childLog ??= log.child({ docId, connectionId: connection.id }))
+    const { registry, authenticator, metrics } = this.options
+    const connection = new WebSocketConnection(ws, wants.acks, wants.threads, docId, address, this.shared)
     this.sockets.add(connection)
     countConnection(metrics, TransportKind.WebSocket, 1)
-
-    // Frames can arrive before authentication and loading finish; hold them (bounded: little
-    // before the credentials are checked) and replay them in order.
-    let session: ClientSession | null = null
-    let isAuthenticated = false
-    const early: Uint8Array[] = []
-    let earlyBytes = 0
-
-    const handle = (frame: Uint8Array): void => {
-      if (!session || connection.isClosing) return
-      try {
-        session.receive(frame)
-      } catch (error) {
-        const code = error instanceof SyncError ? error.code : ErrorCode.Internal
-        metrics.rejectedFrames.inc({ code })
-        if (code === ErrorCode.Internal) connLog().error({ err: error }, 'frame handling failed')
-        else connLog().warn({ code, reason: (error as Error).message, bytes: frame.byteLength }, 'frame rejected')
-        connection.close(closeCodeFor(code), closeReason(code, (error as Error).message))
-      }
-    }
-
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      const frame = toUint8Array(data)
-      this.bytesIn.inc(frame.byteLength)
-      if (!isBinary) {
-        metrics.rejectedFrames.inc({ code: ErrorCode.MalformedFrame })
-        connLog().warn({ code: ErrorCode.MalformedFrame, bytes: frame.byteLength }, 'text frame rejected')
-        connection.close(CloseCode.BadRequest, closeReason(ErrorCode.MalformedFrame, 'text frames are not accepted'))
-        return
-      }
-      if (session) return handle(frame)
-      earlyBytes += frame.byteLength
-      const maxBytes = isAuthenticated ? this.options.maxPayloadBytes : MAX_UNAUTHENTICATED_BYTES
-      if (earlyBytes > maxBytes || (!isAuthenticated && early.length >= MAX_UNAUTHENTICATED_FRAMES)) {
-        connection.close(CloseCode.TooLarge, closeReason(ErrorCode.FrameTooLarge, 'too much sent before sync'))
-        return
-      }
-      early.push(frame)
-    })
-    ws.on('error', (error) => connLog().debug({ err: error }, 'websocket error'))
-    ws.on('pong', () => connection.markAlive())
-    ws.on('close', (code: number) => {
-      this.sockets.delete(connection)
-      this.options.connections.release(address)
-      countConnection(metrics, TransportKind.WebSocket, -1)
-      connLog().debug({ code }, 'connection closed')
-      if (session) {
-        session.end()
-        registry.release(session.room)
-        session = null
-      }
-    })
 
     let principal
     try {
       principal = await authenticator.authorize(token, docId)
       // Without a token naming the user, the name the client gave attributes its edits in history.
       if (!principal.isVerified && clientName) principal = { ...principal, name: clientName }
-      isAuthenticated = true
+      connection.isAuthenticated = true
     } catch (error) {
       const code = error instanceof SyncError ? error.code : ErrorCode.Internal
       metrics.authFailures.inc({ code })
-      connLog().info({ code }, 'connection refused')
+      connection.log().info({ code }, 'connection refused')
       connection.close(closeCodeFor(code), closeReason(code, (error as Error).message))
       return
     }
@@ -261,11 +211,9 @@ export class WebSocketBinding {
         registry.release(room)
         return
       }
-      session = new ClientSession(connection, room, principal, this.options)
-      session.start()
-      for (const frame of early.splice(0)) handle(frame)
+      connection.start(new ClientSession(connection, room, principal, this.options))
     } catch (error) {
-      connLog().error({ err: error }, 'document could not be loaded')
+      connection.log().error({ err: error }, 'document could not be loaded')
       connection.close(
         CloseCode.InternalError,
         closeReason(ErrorCode.Internal, 'document could not be loaded; retrying'),
@@ -274,19 +222,70 @@ export class WebSocketBinding {
   }
 }
 
+/** What every connection of one binding shares: one object, not a copy of each part per connection. */
+interface BindingShared {
+  readonly options: WebSocketBindingOptions
+  readonly sockets: Set<WebSocketConnection>
+  readonly bytesIn: Counter
+  readonly bytesOut: Counter
+}
+
+type Counter = { inc(value: number): void }
+
+/**
+ * The connection each socket carries, for the socket listeners below. They are module functions
+ * (ws calls them with the socket as `this`), so an idle connection keeps no closures of its own:
+ * the four listeners, a frame handler and a logger closure over `attach`'s scope cost about 0.4
+ * KiB of heap per connection (bench/tools/idle-heap.ts).
+ */
+const connectionOf = new WeakMap<WebSocket, WebSocketConnection>()
+
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  connectionOf.get(this)?.onMessage(data, isBinary)
+}
+
+function onSocketError(this: WebSocket, error: Error): void {
+  connectionOf.get(this)?.log().debug({ err: error }, 'websocket error')
+}
+
+function onSocketPong(this: WebSocket): void {
+  connectionOf.get(this)?.markAlive()
+}
+
+function onSocketClose(this: WebSocket, code: number): void {
+  connectionOf.get(this)?.onClosed(code)
+}
+
 class WebSocketConnection extends LiveSocket implements Connection {
   private readonly number = takeConnectionNumber()
   readonly transport = TransportKind.WebSocket
-  private readonly bytesOut
+  /** Set once the credentials are checked: more may then be held before the session starts. */
+  isAuthenticated = false
+  /** The client in its room, once authenticated and the document loaded. */
+  private session: ClientSession | null = null
+  /**
+   * Frames can arrive before authentication and loading finish; they are held (bounded: little
+   * before the credentials are checked) and replayed in order. Null once the session started.
+   */
+  private early: Uint8Array[] | null = null
+  private earlyBytes = 0
+  /** Made on first use: most connections never log, and a pino child per idle connection costs memory. */
+  private childLog: Logger | null = null
 
   constructor(
     ws: WebSocket,
     readonly wantsAcks: boolean,
     readonly wantsThreads: boolean,
-    private readonly options: WebSocketBindingOptions,
+    private readonly docId: DocId,
+    private readonly address: string,
+    private readonly shared: BindingShared,
   ) {
     super(ws)
-    this.bytesOut = options.metrics.bytesOut.labels(TransportKind.WebSocket)
+    connectionOf.set(ws, this)
+    ws.on('message', onSocketMessage)
+    ws.on('error', onSocketError)
+    ws.on('pong', onSocketPong)
+    ws.on('close', onSocketClose)
   }
 
   /** Made when asked (logs only), so an idle connection keeps no string for it. */
@@ -294,15 +293,64 @@ class WebSocketConnection extends LiveSocket implements Connection {
     return connectionId(TransportKind.WebSocket, this.number)
   }
 
+  log(): Logger {
+    return (this.childLog ??= this.shared.options.log.child({ docId: this.docId, connectionId: this.id }))
+  }
+
+  /** The session begins: frames held so far are handled, in order, then each as it arrives. */
+  start(session: ClientSession): void {
+    this.session = session
+    session.start()
+    const early = this.early
+    this.early = null
+    this.earlyBytes = 0
+    for (const frame of early ?? []) this.handle(frame)
+  }
+
+  onMessage(data: RawData, isBinary: boolean): void {
+    const { options } = this.shared
+    const frame = toUint8Array(data)
+    this.shared.bytesIn.inc(frame.byteLength)
+    if (!isBinary) {
+      options.metrics.rejectedFrames.inc({ code: ErrorCode.MalformedFrame })
+      this.log().warn({ code: ErrorCode.MalformedFrame, bytes: frame.byteLength }, 'text frame rejected')
+      this.close(CloseCode.BadRequest, closeReason(ErrorCode.MalformedFrame, 'text frames are not accepted'))
+      return
+    }
+    if (this.session) return this.handle(frame)
+    this.earlyBytes += frame.byteLength
+    const held = (this.early ??= [])
+    const maxBytes = this.isAuthenticated ? options.maxPayloadBytes : MAX_UNAUTHENTICATED_BYTES
+    if (this.earlyBytes > maxBytes || (!this.isAuthenticated && held.length >= MAX_UNAUTHENTICATED_FRAMES)) {
+      this.close(CloseCode.TooLarge, closeReason(ErrorCode.FrameTooLarge, 'too much sent before sync'))
+      return
+    }
+    held.push(frame)
+  }
+
+  onClosed(code: number): void {
+    const { options, sockets } = this.shared
+    sockets.delete(this)
+    options.connections.release(this.address)
+    countConnection(options.metrics, TransportKind.WebSocket, -1)
+    this.log().debug({ code }, 'connection closed')
+    const session = this.session
+    if (session) {
+      this.session = null
+      session.end()
+      options.registry.release(session.room)
+    }
+  }
+
   send(frame: Uint8Array): void {
     if (this.ws.readyState !== WebSocket.OPEN) return
     // A client that does not read would grow our memory without bound; it resyncs on reconnect.
-    if (this.ws.bufferedAmount > this.options.maxSendBufferBytes) {
-      this.options.log.warn({ connectionId: this.id, buffered: this.ws.bufferedAmount }, 'slow consumer dropped')
+    if (this.ws.bufferedAmount > this.shared.options.maxSendBufferBytes) {
+      this.shared.options.log.warn({ connectionId: this.id, buffered: this.ws.bufferedAmount }, 'slow consumer dropped')
       this.ws.terminate()
       return
     }
-    this.bytesOut.inc(frame.byteLength)
+    this.shared.bytesOut.inc(frame.byteLength)
     this.ws.send(frame, { binary: true })
   }
 
@@ -312,8 +360,22 @@ class WebSocketConnection extends LiveSocket implements Connection {
 
   override checkAlive(): boolean {
     if (super.checkAlive()) return true
-    this.options.log.debug({ connectionId: this.id, code: ErrorCode.HeartbeatTimeout }, 'heartbeat lost')
+    this.shared.options.log.debug({ connectionId: this.id, code: ErrorCode.HeartbeatTimeout }, 'heartbeat lost')
     return false
+  }
+
+  private handle(frame: Uint8Array): void {
+    const session = this.session
+    if (!session || this.isClosing) return
+    try {
+      session.receive(frame)
+    } catch (error) {
+      const code = error instanceof SyncError ? error.code : ErrorCode.Internal
+      this.shared.options.metrics.rejectedFrames.inc({ code })
+      if (code === ErrorCode.Internal) this.log().error({ err: error }, 'frame handling failed')
+      else this.log().warn({ code, reason: (error as Error).message, bytes: frame.byteLength }, 'frame rejected')
+      this.close(closeCodeFor(code), closeReason(code, (error as Error).message))
+    }
   }
 }
 
