@@ -118,6 +118,7 @@ async function main(): Promise<void> {
       ? `${r.movesPerClientPerSecond.toFixed(2)}*`
       : r.movesPerClientPerSecond.toFixed(2),
     Math.round(r.convergeMs).toString(),
+    `${ms(r.cursorDelayP50)} / ${ms(r.cursorDelayP99)}`,
     `${ms(r.typingP50)} / ${ms(r.typingP99)}`,
     `${ms(quiet[index]!.typingP50)} / ${ms(quiet[index]!.typingP99)}`,
     (r.typingP99 / quiet[index]!.typingP99).toFixed(2),
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
           'awareness frames / client / s',
           'moves / client / s',
           'all final cursors seen after (ms)',
+          'cursor delay p50 / p99 ms',
           `typing p50 / p99 ms, storm (${typists} typists)`,
           'typing p50 / p99 ms, no storm',
           'typing p99 storm ÷ no storm',

@@ -41,7 +41,13 @@ export interface PresenceStormResult {
   framesPerClientPerSecond: number
   movesPerClientPerSecond: number
   convergeMs: number
+  /** A cursor move → the moved cursor shown at another client (awareness `change`), ms; NaN without moves. */
+  cursorDelayP50: number
+  cursorDelayP99: number
 }
+
+/** Clients that time remote cursors (all of them would make the generator the bottleneck at N = 200). */
+const CURSOR_DELAY_SAMPLERS = 20
 
 interface StormClient {
   doc: Y.Doc
@@ -152,6 +158,22 @@ export async function runPresenceStorm(
       ),
     )
     const finals = new Map<number, number>()
+    // When each client moved to each cursor value (the value is the index): every client runs in
+    // this process, so one clock times a move at the mover and its arrival at the others.
+    const movedAt = new Map<number, number[]>(clients.map((client) => [client.doc.clientID, []]))
+    const cursorDelays: number[] = []
+    for (const sampler of clients.slice(0, CURSOR_DELAY_SAMPLERS)) {
+      sampler.awareness.on('change', (changes: { added: number[]; updated: number[] }, origin: unknown) => {
+        if (origin === 'local') return
+        const arrivedAt = performance.now()
+        const states = sampler.awareness.getStates()
+        for (const id of [...changes.added, ...changes.updated]) {
+          const cursor = states.get(id)?.cursor
+          const at = typeof cursor === 'number' && cursor > 0 ? movedAt.get(id)?.[cursor] : undefined
+          if (at !== undefined) cursorDelays.push(arrivedAt - at)
+        }
+      })
+    }
     let moves = 0
     const intervalMs = 1000 / hz
     const cpuBefore = server.cpuSeconds()
@@ -163,6 +185,8 @@ export async function runPresenceStorm(
         cursor++
         moves++
         finals.set(client.doc.clientID, cursor)
+        const times = movedAt.get(client.doc.clientID)
+        if (times) times[cursor] = performance.now()
         client.awareness.setLocalStateField('cursor', cursor)
       }
       const phase = setTimeout(
@@ -182,6 +206,7 @@ export async function runPresenceStorm(
     const cpuSeconds = server.cpuSeconds() - cpuBefore
     const frames = clients.reduce((sum, c) => sum + c.frames, 0)
     const typing = summarize(latencies)
+    const cursorDelay = cursorDelays.length > 0 ? summarize(cursorDelays) : { p50: Number.NaN, p99: Number.NaN }
     return {
       cpuSeconds,
       typingP50: typing.p50,
@@ -189,6 +214,8 @@ export async function runPresenceStorm(
       framesPerClientPerSecond: frames / clientCount / stormS,
       movesPerClientPerSecond: moves / clientCount / stormS,
       convergeMs,
+      cursorDelayP50: cursorDelay.p50,
+      cursorDelayP99: cursorDelay.p99,
     }
   } finally {
     for (const client of clients) client.destroy()

@@ -23,6 +23,8 @@ function stormCase(params: PresenceStormParams, servers: readonly ServerKind[]):
             framesPerClientPerSecond: result.framesPerClientPerSecond,
             movesPerClientPerSecond: result.movesPerClientPerSecond,
             convergeMs: result.convergeMs,
+            cursorDelayP50: result.cursorDelayP50,
+            cursorDelayP99: result.cursorDelayP99,
             typingP50: result.typingP50,
             typingP99: result.typingP99,
             machineLoad: machineLoad(),
@@ -41,13 +43,16 @@ export const presenceStorm: Scenario = {
   description:
     `N stock clients (y-websocket's WebsocketProvider; @hocuspocus/provider for Hocuspocus) each move their cursor ${HZ} times a second ` +
     `while ${TYPISTS} of them also type 2 updates/s. "updates/client/s" = remote awareness updates each client applied per second; ` +
-    '"final cursors ms" = from the end of the storm until every client holds every other client\'s last cursor; typing latency is typed → applied at every other client. ' +
+    '"final cursors ms" = from the end of the storm until every client holds every other client\'s last cursor; ' +
+    '"cursor delay" = a cursor move → that cursor shown at another client (timed at 20 of the clients); typing latency is typed → applied at every other client. ' +
     'The no-move row is the same room without the storm, for the typing comparison.',
   columns: [
     { key: 'serverCpuS', label: 'server CPU s', format: fmt.s, hasRatio: true },
     { key: 'framesPerClientPerSecond', label: 'updates/client/s', format: fmt.ratio, hasRatio: true },
     { key: 'movesPerClientPerSecond', label: 'moves/client/s', format: fmt.ratio },
     { key: 'convergeMs', label: 'final cursors ms', format: fmt.ms, isLatency: true, hasRatio: true },
+    { key: 'cursorDelayP50', label: 'cursor delay p50 ms', format: fmt.ms, isLatency: true },
+    { key: 'cursorDelayP99', label: 'cursor delay p99 ms', format: fmt.ms, isLatency: true, hasRatio: true },
     { key: 'typingP50', label: 'typing p50 ms', format: fmt.ms, isLatency: true },
     { key: 'typingP99', label: 'typing p99 ms', format: fmt.ms, isLatency: true, hasRatio: true },
     { key: 'machineLoad', label: 'load avg', format: fmt.s },
