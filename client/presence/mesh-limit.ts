@@ -48,7 +48,6 @@ export function nextMeshState(current: MeshState | null, roomSize: number, limit
  */
 export class MeshSwitch {
   private current: MeshState | null = null
-  private lastFanOutSize: number | null = null
 
   /** `limit`: peers a room may hold and keep its mesh (a whole number, or Infinity for no limit). */
   constructor(private readonly limit: number) {
@@ -67,7 +66,6 @@ export class MeshSwitch {
 
   /** A message every peer of the topic received (an announce to all, a leave) with the room's size. */
   onFanOut(roomSize: number): MeshState | null {
-    this.lastFanOutSize = roomSize
     this.current = nextMeshState(this.current, roomSize, this.limit)
     return this.current
   }
@@ -75,21 +73,18 @@ export class MeshSwitch {
   /**
    * A message to this peer only, with the room's size and, for an answer to our announce, the
    * sender's state. Only a peer that does not know its state yet learns from it: a count seen by
-   * one peer alone must not move a room that the others keep where it is.
+   * one peer alone must not move a room that the others keep where it is. (A fan-out this peer
+   * saw before the answer either left the band, and decided this peer already, or did not, and
+   * changed nothing: the answer is never older than what this peer knows.)
    */
   onDirect(roomSize: number, senderState: MeshState | undefined): MeshState | null {
     if (this.current !== null) return this.current
     this.current = nextMeshState(null, roomSize, this.limit) ?? senderState ?? null
-    // The sender may have answered before a fan-out we have already seen reached it.
-    if (this.current !== null && this.lastFanOutSize !== null) {
-      this.current = nextMeshState(this.current, this.lastFanOutSize, this.limit)
-    }
     return this.current
   }
 
   /** Signalling dropped: fan-outs may be missed until it is back, so this peer starts over. */
   reset(): void {
     this.current = null
-    this.lastFanOutSize = null
   }
 }
