@@ -400,7 +400,9 @@ async function runCase(
       }, 0)
 
     await Promise.all(
-      pages.map((page) => call(page, 'start tracking', () => (globalThis as unknown as BenchWindow).tandem.startTracking())),
+      pages.map((page) =>
+        call(page, 'start tracking', () => (globalThis as unknown as BenchWindow).tandem.startTracking()),
+      ),
     )
     const statsBefore = await pageStats()
     const metricsBefore = await scrape(port)
@@ -419,7 +421,9 @@ async function runCase(
     const statsAfter = await pageStats()
     const countWindowS = (metricsAfter.at - metricsBefore.at) / 1000
     const tracks = await Promise.all(
-      pages.map((page) => call(page, 'stop tracking', () => (globalThis as unknown as BenchWindow).tandem.stopTracking())),
+      pages.map((page) =>
+        call(page, 'stop tracking', () => (globalThis as unknown as BenchWindow).tandem.stopTracking()),
+      ),
     )
     const delays = caretDelays(names, tracks)
 
@@ -622,7 +626,13 @@ function render(cases: Case[], results: Map<string, RunResult[]>, options: { win
     const browser = (runs: RunResult[]) => med(runs, (r) => r.browserCpuMsPerS)
     const server = (runs: RunResult[]) => med(runs, (r) => r.serverCpuMsPerS)
     const caret = (runs: RunResult[]) =>
-      `${num(med(runs, (r) => r.caretP50Ms), 0)} / ${num(med(runs, (r) => r.caretP99Ms), 0)}`
+      `${num(
+        med(runs, (r) => r.caretP50Ms),
+        0,
+      )} / ${num(
+        med(runs, (r) => r.caretP99Ms),
+        0,
+      )}`
     lines.push(
       `| ${[
         peers,

@@ -15,8 +15,17 @@ export function useTandemProvider(options: TandemProviderOptions | null): Tandem
   tokenRef.current = options?.token
   const isEnabled = options !== null
   const hasToken = options?.token !== undefined
-  const { docId = '', serverUrl = '', transport, offline, crossTab, doc, presence, meshPeerLimit, threads } =
-    options ?? {}
+  const {
+    docId = '',
+    serverUrl = '',
+    transport,
+    offline,
+    crossTab,
+    doc,
+    presence,
+    meshPeerLimit,
+    threads,
+  } = options ?? {}
 
   useEffect(() => {
     if (!isEnabled) return

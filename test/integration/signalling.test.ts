@@ -149,7 +149,11 @@ describe('/signal without AUTH_SECRET: y-webrtc signalling semantics', () => {
     for (const client of [alice, bob]) await subscribe(client, 'doc-a')
     bob.send({ type: 'publish', topic: 'doc-a', data: { type: 'announce', from: 'peer-bob' } })
     await waitFor(() => published(alice).length === 1)
-    alice.send({ type: 'publish', topic: 'doc-a', data: { type: 'announce', from: 'peer-alice', to: 'peer-bob', mesh: false } })
+    alice.send({
+      type: 'publish',
+      topic: 'doc-a',
+      data: { type: 'announce', from: 'peer-alice', to: 'peer-bob', mesh: false },
+    })
     await waitFor(() => published(bob).length === 1)
     expect(bob.messages.at(-1)).toEqual({
       type: 'publish',
