@@ -1,34 +1,40 @@
 /**
- * `npm run bench:presence [-- options]`: what cursor presence costs the server, with WebRTC on
- * (`presence: 'auto'`, every peer connected peer-to-peer) and off (`presence: 'server'`, awareness
- * on the sync socket as y-websocket does it), for 3, 5 and 10 peers moving their cursors at 10 Hz,
- * plus 5 peers of which one has no WebRTC (the relay case). Issue 5 asks for ≥ 80 % fewer server
- * presence messages with WebRTC on. The peers are pages of Debian's Chromium running the e2e
- * test's presence page (test/e2e/presence-helpers/); each run gets a fresh Tandem server process
- * (bench/servers/tandem.ts), whose CPU is read from /proc.
+ * `npm run bench:presence [-- options]`: what cursor presence costs the server and the browsers,
+ * with WebRTC on (`presence: 'auto'` with no mesh limit, every peer connected peer-to-peer) and off
+ * (`presence: 'server'`, awareness on the sync socket as y-websocket does it), for 3, 5 and 10
+ * peers moving their cursors at 10 Hz, plus 5 peers of which one has no WebRTC (the relay case),
+ * and optionally `auto` with its default mesh limit. Issue 5 asks for ≥ 80 % fewer server presence
+ * messages with WebRTC on; issue 23 chose the mesh limit (MESH_PEER_LIMIT) from the `--peers`
+ * sweep's Chromium CPU per page, set-up time and remote-caret delay. The peers are pages of
+ * Debian's Chromium running the e2e test's presence page (test/e2e/presence-helpers/); each run
+ * gets a fresh Tandem server process (bench/servers/tandem.ts), whose CPU is read from /proc.
  */
 import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { MESH_PEER_LIMIT } from '../shared/limits.js'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/e2e/helpers/browser.js'
 import { removeWebRtc, servePresencePage } from '../test/e2e/presence-helpers/serve-page.js'
 import { cpuBetween, descendantCpu } from './lib/process-tree.js'
 import { ServerProcess } from './lib/server-process.js'
 import { positiveOption, publishReport, runMain, usageFailer, withTimeout } from './lib/standalone.js'
-import { median, sleep } from './lib/stats.js'
+import { median, percentile, sleep } from './lib/stats.js'
 
 const HELP = `Usage: npm run bench:presence -- [options]
 
-Server presence messages and CPU per second for 3, 5 and 10 Chromium peers moving their cursors
-at 10 Hz, WebRTC on (presence 'auto', all peers connected P2P) vs off (presence 'server'), plus
+Server presence messages and CPU per second, Chromium CPU per page, data-channel set-up time and
+remote-caret delay for 3, 5 and 10 Chromium peers moving their cursors at 10 Hz, WebRTC on
+(presence 'auto' with no mesh limit, all peers connected P2P) vs off (presence 'server'), plus
 5 peers of which one has WebRTC disabled. A fresh Tandem server process per run; prints a
-Markdown table of medians with the ratio on/off.
+Markdown table of medians with the ratio on/off, and the mesh-or-relay comparison.
 
 Options:
   --quick             2 s window, one repetition (about 2 minutes)
   --repeat <n>        repetitions of every case (default 3, quick 1)
   --window <s>        measuring window in seconds (default 5, quick 2)
-  --peers <list>      comma-separated peer counts (default 3,5,10)
+  --peers <list>      comma-separated peer counts (default 3,5,10), e.g. 2,4,6,8,12,16
+  --cases <list>      of webrtc (mesh, no limit), server, mixed (one peer without WebRTC),
+                      auto (the default mesh limit, ${MESH_PEER_LIMIT}); default webrtc,server,mixed
   --out <file>        also write the report (Markdown) to this file
   -h, --help          show this help
 `
@@ -51,13 +57,15 @@ const READY_TIMEOUT_PER_PEER_MS = 3_000
 const CONVERGE_TIMEOUT_MS = 10_000
 const PAGE_CALL_TIMEOUT_MS = 15_000
 
-const Mode = { WebRtc: 'webrtc', Server: 'server', Mixed: 'mixed' } as const
+const Mode = { WebRtc: 'webrtc', Server: 'server', Mixed: 'mixed', Auto: 'auto' } as const
 type Mode = (typeof Mode)[keyof typeof Mode]
 const MODE_LABEL: Record<Mode, string> = {
   webrtc: 'on (`auto`, all P2P)',
   server: 'off (`server`)',
   mixed: 'on, one peer without WebRTC',
+  auto: `\`auto\`, mesh limit ${MESH_PEER_LIMIT}`,
 }
+const isMode = (value: string): value is Mode => Object.values<string>(Mode).includes(value)
 
 interface Case {
   peers: number
@@ -97,6 +105,9 @@ interface RunResult {
   relaySendsPerS: number
   serverCpuMsPerS: number
   browserCpuMsPerS: number
+  /** Remote-caret delay: a page's move → its arrival in another page's awareness (ms, every pair). */
+  caretP50Ms: number
+  caretP99Ms: number
   harnessCpuMsPerS: number
   load: number
 }
@@ -116,6 +127,8 @@ interface BenchWindow {
     directPeers(): number
     stats(): { directSends: number; relayedSends: number } | null
     isSynced(): boolean
+    startTracking(): void
+    stopTracking(): { moves: [number, number][]; arrivals: [string, number, number][] }
   }
   presenceBench?: { moves: number; position: number; timer: unknown }
   presenceBenchFrames: FrameCounts
@@ -242,8 +255,19 @@ async function runCase(
   const names = Array.from({ length: peers }, (_, index) => `peer-${String(index + 1).padStart(2, '0')}`)
   /** In the mixed case the last peer has no RTCPeerConnection: relay only. */
   const withoutWebRtc = (index: number) => mode === Mode.Mixed && index === peers - 1
+  /** Rooms fill one page at a time, so `auto` meshes exactly when the room is within the limit. */
   const expectedDirect = (index: number) =>
-    mode === Mode.Server ? 0 : mode === Mode.WebRtc ? peers - 1 : withoutWebRtc(index) ? 0 : peers - 2
+    mode === Mode.Server
+      ? 0
+      : mode === Mode.WebRtc
+        ? peers - 1
+        : mode === Mode.Auto
+          ? peers > MESH_PEER_LIMIT
+            ? 0
+            : peers - 1
+          : withoutWebRtc(index)
+            ? 0
+            : peers - 2
   const result: RunResult = {
     case: testCase,
     isOk: false,
@@ -264,6 +288,8 @@ async function runCase(
     relaySendsPerS: Number.NaN,
     serverCpuMsPerS: Number.NaN,
     browserCpuMsPerS: Number.NaN,
+    caretP50Ms: Number.NaN,
+    caretP99Ms: Number.NaN,
     harnessCpuMsPerS: Number.NaN,
     load: Number.NaN,
   }
@@ -288,6 +314,8 @@ async function runCase(
         name,
         server: `http://127.0.0.1:${port}`,
         presence: mode === Mode.Server ? 'server' : 'auto',
+        // The mesh cases measure the mesh itself, at any size: no limit.
+        ...((mode === Mode.WebRtc || mode === Mode.Mixed) && { meshPeerLimit: 'Infinity' }),
       })
       await page.goto(`${pageUrl}?${query}`, { timeout: 30_000 })
       await page.waitForFunction(() => 'tandem' in globalThis, undefined, { timeout: 30_000 })
@@ -371,6 +399,11 @@ async function runCase(
         return sum + (stats[key] - start[key]) / ((stats.at - start.at) / 1000)
       }, 0)
 
+    await Promise.all(
+      pages.map((page) =>
+        call(page, 'start tracking', () => (globalThis as unknown as BenchWindow).tandem.startTracking()),
+      ),
+    )
     const statsBefore = await pageStats()
     const metricsBefore = await scrape(port)
     const startedAt = performance.now()
@@ -387,6 +420,12 @@ async function runCase(
     const metricsAfter = await scrape(port)
     const statsAfter = await pageStats()
     const countWindowS = (metricsAfter.at - metricsBefore.at) / 1000
+    const tracks = await Promise.all(
+      pages.map((page) =>
+        call(page, 'stop tracking', () => (globalThis as unknown as BenchWindow).tandem.stopTracking()),
+      ),
+    )
+    const delays = caretDelays(names, tracks)
 
     const finals = await Promise.all(
       pages.map((page) =>
@@ -438,6 +477,8 @@ async function runCase(
       relaySendsPerS: pageRate(statsBefore, statsAfter, 'relayedSends'),
       serverCpuMsPerS: (serverCpu * 1000) / cpuWindowS,
       browserCpuMsPerS: (browserCpu * 1000) / cpuWindowS,
+      caretP50Ms: percentile(delays, 50),
+      caretP99Ms: percentile(delays, 99),
       harnessCpuMsPerS: (harness.user + harness.system) / 1000 / cpuWindowS,
     } satisfies Partial<RunResult>)
   } catch (error) {
@@ -452,6 +493,31 @@ async function runCase(
     await server?.stop()
   }
   return result
+}
+
+/**
+ * Every (viewer, mover, position): the first time the viewer showed the mover at that position
+ * minus when the mover set it. Positions the throttle skipped never arrive and are not counted.
+ */
+function caretDelays(
+  names: readonly string[],
+  tracks: readonly { moves: [number, number][]; arrivals: [string, number, number][] }[],
+): number[] {
+  const movedAt = new Map(
+    names.map((name, index) => [name, new Map((tracks[index]?.moves ?? []).map(([at, time]) => [at, time]))]),
+  )
+  const delays: number[] = []
+  for (const track of tracks) {
+    const seen = new Set<string>()
+    for (const [name, position, time] of track.arrivals) {
+      const key = `${name}/${position}`
+      const sentAt = movedAt.get(name)?.get(position)
+      if (sentAt === undefined || seen.has(key)) continue
+      seen.add(key)
+      delays.push(time - sentAt)
+    }
+  }
+  return delays
 }
 
 const presenceIn = (run: RunResult) => run.syncAwarenessInPerS + run.signalInPerS
@@ -512,6 +578,8 @@ function render(cases: Case[], results: Map<string, RunResult[]>, options: { win
     'out/s',
     'server CPU ms/s',
     'Chromium CPU ms/s',
+    'per page',
+    'caret delay p50 / p99 ms',
     'P2P sends/s',
     'setup s',
     'load',
@@ -535,9 +603,48 @@ function render(cases: Case[], results: Map<string, RunResult[]>, options: { win
           med(runs, (r) => r.browserCpuMsPerS),
           0,
         ),
+        num(
+          med(runs, (r) => r.browserCpuMsPerS / r.case.peers),
+          0,
+        ),
+        `${num(med(runs, (r) => r.caretP50Ms))} / ${num(med(runs, (r) => r.caretP99Ms))}`,
         num(med(runs, (r) => r.p2pSendsPerS)),
         testCase.mode === Mode.Server ? '—' : num(med(runs, (r) => r.setupS)),
         num(median(runs.map((r) => r.load)), 2),
+      ].join(' | ')} |`,
+    )
+  }
+  lines.push('', '### Mesh or relay (issue 23: where MESH_PEER_LIMIT comes from)', '')
+  lines.push(
+    '| peers | Chromium CPU ms/s per page, mesh | relay | mesh − relay, all pages | server CPU ms/s, mesh | relay | relay − mesh | caret p50 / p99 ms, mesh | relay | channels open after s |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  )
+  for (const peers of [...new Set(cases.map((testCase) => testCase.peers))]) {
+    const mesh = runsOf({ peers, mode: Mode.WebRtc })
+    const relay = runsOf({ peers, mode: Mode.Server })
+    if (mesh.length === 0 || relay.length === 0) continue
+    const browser = (runs: RunResult[]) => med(runs, (r) => r.browserCpuMsPerS)
+    const server = (runs: RunResult[]) => med(runs, (r) => r.serverCpuMsPerS)
+    const caret = (runs: RunResult[]) =>
+      `${num(
+        med(runs, (r) => r.caretP50Ms),
+        0,
+      )} / ${num(
+        med(runs, (r) => r.caretP99Ms),
+        0,
+      )}`
+    lines.push(
+      `| ${[
+        peers,
+        num(browser(mesh) / peers, 0),
+        num(browser(relay) / peers, 0),
+        num(browser(mesh) - browser(relay), 0),
+        num(server(mesh), 0),
+        num(server(relay), 0),
+        num(server(relay) - server(mesh), 0),
+        caret(mesh),
+        caret(relay),
+        num(med(mesh, (r) => r.setupS)),
       ].join(' | ')} |`,
     )
   }
@@ -629,6 +736,11 @@ function render(cases: Case[], results: Map<string, RunResult[]>, options: { win
       'from `/metrics` scraped just before and after the window. "Other sync frames" are keepalives (QueryAwareness) and ' +
       'sync messages. Server CPU = utime + stime of the server process from /proc/<pid>/stat (10 ms ticks), excluding ' +
       'the two scrapes; Chromium CPU = the same summed over every Chromium process (browser, renderers, network, GPU); ' +
+      'per page = that sum divided by the peers (the browser process, GPU and network service are shared by all pages); ' +
+      'caret delay = for every pair of pages and every cursor position one page set during the window, the time until ' +
+      "the other page's awareness showed it (both read performance.timeOrigin + performance.now(), one clock for the " +
+      'machine; positions the 80 ms client throttle folded into a later one are not counted), percentiles per run, ' +
+      'medians over runs; ' +
       'P2P sends = frames the pages sent over open data channels (their own counters); setup = first page opened → ' +
       'every expected data channel open; harness = this Node process (Playwright client, frame counting).',
     '',
@@ -647,6 +759,7 @@ async function main(): Promise<void> {
       repeat: { type: 'string' },
       window: { type: 'string' },
       peers: { type: 'string' },
+      cases: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -662,13 +775,14 @@ async function main(): Promise<void> {
     .split(',')
     .map((item) => positiveOption(item.trim(), 0, '--peers', fail))
   if (peerCounts.some((peers) => peers < 2)) fail('--peers needs at least 2 peers per case')
-  const cases: Case[] = peerCounts.flatMap((peers) => [
-    { peers, mode: Mode.WebRtc },
-    { peers, mode: Mode.Server },
-  ])
+  const modes = (values.cases ?? 'webrtc,server,mixed').split(',').map((item) => item.trim())
+  const unknown = modes.filter((mode) => !isMode(mode))
+  if (unknown.length > 0) fail(`--cases: unknown case ${unknown.join(', ')}`)
+  const perCount = modes.filter(isMode).filter((mode) => mode !== Mode.Mixed)
+  const cases: Case[] = peerCounts.flatMap((peers) => perCount.map((mode) => ({ peers, mode })))
   // The relay case: 5 peers, one without WebRTC (needs at least 3 so two others can connect).
   const mixedPeers = peerCounts.includes(5) ? 5 : Math.max(...peerCounts)
-  if (mixedPeers >= 3) cases.push({ peers: mixedPeers, mode: Mode.Mixed })
+  if (modes.includes(Mode.Mixed) && mixedPeers >= 3) cases.push({ peers: mixedPeers, mode: Mode.Mixed })
 
   process.stderr.write(`bench:presence: ${uptime()} at start; building the presence page…\n`)
   const results = new Map<string, RunResult[]>()
@@ -688,7 +802,8 @@ async function main(): Promise<void> {
           `  rep ${rep}: ${testCase.peers} peers, ${testCase.mode}: ` +
             (run.isOk
               ? `in ${num(presenceIn(run))}/s out ${num(presenceOut(run))}/s, server ${num(run.serverCpuMsPerS, 0)} ms/s, ` +
-                `chromium ${num(run.browserCpuMsPerS, 0)} ms/s, moves ${num(run.movesPerS)}/s, load ${run.load.toFixed(2)}\n`
+                `chromium ${num(run.browserCpuMsPerS, 0)} ms/s, caret p50 ${num(run.caretP50Ms, 0)} p99 ${num(run.caretP99Ms, 0)} ms, ` +
+                `setup ${num(run.setupS)} s, moves ${num(run.movesPerS)}/s, load ${run.load.toFixed(2)}\n`
               : `FAILED: ${run.failure}\n`),
         )
       }

@@ -223,6 +223,17 @@ export const PEER_CONNECT_TIMEOUT_MS = 10_000
 /** Client: after a failed or timed-out peer connection, wait this long before trying that peer again. */
 export const PEER_RETRY_DELAY_MS = 30_000
 
+/**
+ * Client (`auto` and `webrtc` presence): a room (signalling topic) of more peers than this drops
+ * its data channels and every peer's presence goes through the server instead (the sync socket's
+ * coalesced awareness in `auto`, the signalling relay in `webrtc`); it returns to the mesh once it
+ * is back to meshReturnSize(limit), 6 for 8 (client/presence/mesh-limit.ts). Measured in Debian
+ * Chromium (bench/RESULTS.md, "Mesh or relay"): up to 8 peers the mesh costs the browsers about
+ * what the relay costs the server and carets arrive 5–9× sooner; at 12 it costs the browsers six
+ * times what the relay costs the server.
+ */
+export const MESH_PEER_LIMIT = 8
+
 /** Comment threads one document may hold (MAX_THREADS_PER_DOCUMENT); the next is refused with 413. */
 export const MAX_THREADS_PER_DOCUMENT = 1_000
 

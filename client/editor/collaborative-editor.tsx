@@ -57,6 +57,8 @@ export interface CollaborativeEditorProps {
   transport?: TransportPreference
   /** Where cursors travel: `auto` (default: WebRTC where it connects, else the server), `webrtc`, `server`, `off`. */
   presence?: PresenceMode
+  /** Peers a document may have open and keep WebRTC presence (default 8); beyond it presence goes through the server. */
+  meshPeerLimit?: number
   /** Keep an IndexedDB copy for reloads and offline work (default true). */
   offline?: boolean
   /** Extra Tiptap extensions (behaviour only: nodes or marks the server does not know are dropped). */
@@ -99,6 +101,7 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
           token: props.token,
           transport: props.transport,
           presence: props.presence,
+          meshPeerLimit: props.meshPeerLimit,
           offline: props.offline,
           // No ?threads=1 (and no thread frames) when comments are off.
           threads: props.comments ?? true,

@@ -15,7 +15,17 @@ export function useTandemProvider(options: TandemProviderOptions | null): Tandem
   tokenRef.current = options?.token
   const isEnabled = options !== null
   const hasToken = options?.token !== undefined
-  const { docId = '', serverUrl = '', transport, offline, crossTab, doc, presence, threads } = options ?? {}
+  const {
+    docId = '',
+    serverUrl = '',
+    transport,
+    offline,
+    crossTab,
+    doc,
+    presence,
+    meshPeerLimit,
+    threads,
+  } = options ?? {}
 
   useEffect(() => {
     if (!isEnabled) return
@@ -34,6 +44,7 @@ export function useTandemProvider(options: TandemProviderOptions | null): Tandem
       doc,
       token,
       presence,
+      meshPeerLimit,
       threads,
     })
     setProvider(created)
@@ -41,7 +52,7 @@ export function useTandemProvider(options: TandemProviderOptions | null): Tandem
       setProvider(null)
       created.destroy()
     }
-  }, [isEnabled, docId, serverUrl, transport, offline, crossTab, doc, hasToken, presence, threads])
+  }, [isEnabled, docId, serverUrl, transport, offline, crossTab, doc, hasToken, presence, meshPeerLimit, threads])
 
   return provider
 }

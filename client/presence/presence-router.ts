@@ -1,6 +1,7 @@
 import { Awareness, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
-import { PRESENCE_THROTTLE_MS } from '../../shared/limits.js'
+import { MESH_PEER_LIMIT, PRESENCE_THROTTLE_MS } from '../../shared/limits.js'
 import { serverEndpoints } from '../transport/server-url.js'
+import { assertMeshPeerLimit } from './mesh-limit.js'
 import { PresenceMode, usesSyncAwareness } from './presence-mode.js'
 import type { WebRtcPresence } from './webrtc-presence.js'
 
@@ -17,12 +18,18 @@ export interface PresenceRouterOptions {
   awareness: Awareness
   /** Local presence is sent at most this often (default PRESENCE_THROTTLE_MS). */
   throttleMs?: number
+  /**
+   * Peers a room may hold and keep its WebRTC mesh (default MESH_PEER_LIMIT; Infinity for no
+   * limit); beyond it presence goes through the server, the sync socket in `auto` mode.
+   */
+  meshPeerLimit?: number
 }
 
 /**
- * Set in the state this client mirrors onto the sync socket while it is reachable through
- * signalling: signalled peers ignore the mirror (they have the original), y-websocket-only peers
- * show it (they ignore the extra field).
+ * Set in the state this client mirrors onto the sync socket while its presence also goes through
+ * signalling (data channels, relay): peers that get it there ignore the mirror (they have the
+ * original), y-websocket-only peers show it (they ignore the extra field). False while signalling
+ * is down or the room is beyond its mesh limit: then every peer shows the sync socket's copy.
  */
 export const SIGNALLED_MARKER = 'tandemSignalled'
 
@@ -37,7 +44,8 @@ const SYNC_ORIGIN = 'tandem-sync-presence'
  * modes the sync socket's awareness stays empty and presence goes through WebRtcPresence (data
  * channels, relay for the rest), loaded lazily so `server` mode never downloads it. In `auto`
  * mode the sync socket still carries this client's presence while there are peers only it
- * reaches (stock y-websocket clients, `server` mode) or while signalling is down.
+ * reaches (stock y-websocket clients, `server` mode), while signalling is down, and while the
+ * room is beyond its mesh limit (then every Tandem peer is on the sync socket, coalesced there).
  */
 export class PresenceRouter {
   readonly mode: PresenceMode
@@ -51,15 +59,21 @@ export class PresenceRouter {
   private webrtc: WebRtcPresence | null = null
   private readonly imported = new Set<number>()
   private readonly throttleMs: number
+  private readonly meshPeerLimit: number
   private timer: ReturnType<typeof setTimeout> | undefined
   private lastFlushAt = 0
   private hiddenState: Record<string, unknown> | null = null
   private readonly graceTimer: ReturnType<typeof setTimeout> | undefined
   private isGraceOver = false
   private isDestroyed = false
+  /** What WebRtcPresence.carriesPresence was at the last status change. */
+  private didPeersCarry = false
 
   constructor(private readonly options: PresenceRouterOptions) {
     this.mode = options.mode
+    // Checked here, not when the WebRTC chunk loads, so a bad value fails where it is passed.
+    this.meshPeerLimit = options.meshPeerLimit ?? MESH_PEER_LIMIT
+    assertMeshPeerLimit(this.meshPeerLimit)
     this.throttleMs = options.throttleMs ?? PRESENCE_THROTTLE_MS
     const { awareness } = options
     const syncAwareness = usesSyncAwareness(this.mode) ? awareness : new Awareness(awareness.doc)
@@ -75,7 +89,9 @@ export class PresenceRouter {
       return
     }
     awareness.on('update', this.onLocalUpdate)
-    if (this.mode === PresenceMode.Auto) syncAwareness.on('change', this.onSyncChange)
+    // 'update', not 'change': a peer's unchanged state renewed every 15 s must renew our copy, or
+    // the editor's awareness drops an idle peer after its 30 s timeout.
+    if (this.mode === PresenceMode.Auto) syncAwareness.on('update', this.onSyncChange)
     if (typeof window !== 'undefined') {
       window.addEventListener('pagehide', this.onPageHide)
       window.addEventListener('pageshow', this.onPageShow)
@@ -106,7 +122,7 @@ export class PresenceRouter {
     const { awareness } = this.options
     const { syncAwareness } = this
     awareness.off('update', this.onLocalUpdate)
-    syncAwareness.off('change', this.onSyncChange)
+    syncAwareness.off('update', this.onSyncChange)
     if (typeof window !== 'undefined') {
       window.removeEventListener('pagehide', this.onPageHide)
       window.removeEventListener('pageshow', this.onPageShow)
@@ -129,8 +145,24 @@ export class PresenceRouter {
       token: this.options.token,
       awareness: this.options.awareness,
       allowPeerToPeer: typeof RTCPeerConnection === 'function',
-      onStatus: () => this.schedule(true),
+      meshPeerLimit: this.meshPeerLimit,
+      // `webrtc` mode has no sync-socket path: beyond the limit the signalling relay carries everything.
+      relaysBeyondMeshLimit: this.mode === PresenceMode.WebRtc,
+      onStatus: () => this.onPeerPathStatus(),
     })
+  }
+
+  /** Signalling opened or closed, or the room crossed its mesh limit: send where presence now goes. */
+  private onPeerPathStatus(): void {
+    const doPeersCarry = this.webrtc?.carriesPresence ?? false
+    if (this.didPeersCarry && !doPeersCarry && this.mode === PresenceMode.Auto) {
+      // The copies on the sync socket we skipped (we had the originals) are now the ones to show.
+      for (const [id, state] of this.syncAwareness.getStates()) {
+        if (id !== this.syncAwareness.clientID) this.importState(id, withoutMarker(state))
+      }
+    }
+    this.didPeersCarry = doPeersCarry
+    this.schedule(true)
   }
 
   private readonly onLocalUpdate = (
@@ -172,15 +204,21 @@ export class PresenceRouter {
     const { syncAwareness } = this
     const isSignalled = this.webrtc?.isSignalled ?? false
     if (!isSignalled && !this.isGraceOver) return
+    const doPeersCarry = this.webrtc?.carriesPresence ?? false
     const local = awareness.getLocalState()
-    if (local !== null && (!isSignalled || this.hasSyncOnlyPeers())) {
-      syncAwareness.setLocalState({ ...local, [SIGNALLED_MARKER]: isSignalled })
+    if (local !== null && (!doPeersCarry || this.hasSyncOnlyPeers())) {
+      const mirrored = { ...local, [SIGNALLED_MARKER]: doPeersCarry }
+      // Called on every frame from the sync socket: sending an unchanged state again would make
+      // each move in a room on the sync socket echo from every peer.
+      if (JSON.stringify(syncAwareness.getLocalState()) !== JSON.stringify(mirrored)) {
+        syncAwareness.setLocalState(mirrored)
+      }
     } else if (syncAwareness.getLocalState() !== null) {
       syncAwareness.setLocalState(null)
     }
   }
 
-  /** Peers on the sync socket that signalling does not reach (or all of them, without signalling). */
+  /** Peers on the sync socket that signalling does not reach (and Tandem peers whose presence is there only). */
   private hasSyncOnlyPeers(): boolean {
     const { syncAwareness } = this
     for (const [id, state] of syncAwareness.getStates()) {
@@ -195,16 +233,21 @@ export class PresenceRouter {
   ): void => {
     if (origin === 'local') return
     const { syncAwareness } = this
-    const isSignalled = this.webrtc?.isSignalled ?? false
+    const doPeersCarry = this.webrtc?.carriesPresence ?? false
     for (const id of [...added, ...updated]) {
       const state = syncAwareness.getStates().get(id)
       if (id === syncAwareness.clientID || !state) continue
       // A signalled peer's mirror: we have the original through signalling.
-      if (state[SIGNALLED_MARKER] === true && isSignalled) continue
-      const { [SIGNALLED_MARKER]: _marker, ...rest } = state
-      this.importState(id, rest)
+      if (state[SIGNALLED_MARKER] === true && doPeersCarry) continue
+      this.importState(id, withoutMarker(state))
     }
-    for (const id of removed) if (this.imported.has(id)) this.removeImported(id)
+    for (const id of removed) {
+      if (!this.imported.has(id)) continue
+      // A peer back in the mesh clears its mirror: its presence comes through signalling now (and
+      // so will its leave); removing it here would blank its cursor until its next move arrives.
+      if (doPeersCarry && this.webrtc?.speaksFor(id)) this.imported.delete(id)
+      else this.removeImported(id)
+    }
     // Who can only be reached through the sync socket may have changed.
     this.mirror()
   }
@@ -215,10 +258,13 @@ export class PresenceRouter {
    */
   private importState(id: number, state: Record<string, unknown>): void {
     const { awareness } = this.options
-    const isKnown = awareness.states.has(id)
-    awareness.states.set(id, state)
+    const known = awareness.states.get(id)
     awareness.meta.set(id, { clock: awareness.meta.get(id)?.clock ?? 0, lastUpdated: Date.now() })
     this.imported.add(id)
+    // A renewal of an unchanged state only keeps it alive (no redraw of every caret each 15 s).
+    if (known !== undefined && JSON.stringify(known) === JSON.stringify(state)) return
+    const isKnown = known !== undefined
+    awareness.states.set(id, state)
     const changes = { added: isKnown ? [] : [id], updated: isKnown ? [id] : [], removed: [] }
     awareness.emit('change', [changes, SYNC_ORIGIN])
     awareness.emit('update', [changes, SYNC_ORIGIN])
@@ -227,6 +273,8 @@ export class PresenceRouter {
   private removeImported(id: number): void {
     const { awareness } = this.options
     this.imported.delete(id)
+    // Forget its clock too: its next update over WebRTC or the relay must apply even if unchanged.
+    awareness.meta.delete(id)
     if (!awareness.states.delete(id)) return
     const changes = { added: [], updated: [], removed: [id] }
     awareness.emit('change', [changes, SYNC_ORIGIN])
@@ -245,4 +293,10 @@ export class PresenceRouter {
     if (event.persisted && this.hiddenState !== null) this.options.awareness.setLocalState(this.hiddenState)
     this.hiddenState = null
   }
+}
+
+/** A sync-socket state without the router's marker, as the editor shows it. */
+function withoutMarker(state: Record<string, unknown>): Record<string, unknown> {
+  const { [SIGNALLED_MARKER]: _marker, ...rest } = state
+  return rest
 }

@@ -20,8 +20,11 @@ export interface SignallingClientOptions {
   topic: string
   /** Called before every connection attempt; undefined when the server needs no token. */
   token: () => Promise<string | undefined>
-  /** A publish for our topic arrived; `data` is untrusted JSON. */
-  onPublish: (data: unknown) => void
+  /**
+   * A publish for our topic arrived; `data` is untrusted JSON, `roomSize` the server's count of
+   * the topic's subscribers when it sent the message (y-webrtc's `clients`), if it gave one.
+   */
+  onPublish: (data: unknown, roomSize: number | undefined) => void
   /** The server sent its settings (once per connection, before anything else). */
   onConfig: (config: SignallingConfig) => void
   /** The socket opened (true) or closed (false). */
@@ -104,7 +107,11 @@ export class SignallingClient {
       if (message === null || typeof message !== 'object') return
       const record = message as Record<string, unknown>
       if (record.type === 'tandem-config') this.options.onConfig(readConfig(record))
-      else if (record.type === 'publish' && record.topic === this.options.topic) this.options.onPublish(record.data)
+      else if (record.type === 'publish' && record.topic === this.options.topic) {
+        const clients = record.clients
+        const roomSize = typeof clients === 'number' && Number.isInteger(clients) && clients > 0 ? clients : undefined
+        this.options.onPublish(record.data, roomSize)
+      }
     }
     ws.onclose = (event: CloseEvent) => {
       if (this.ws !== ws) return

@@ -10,6 +10,7 @@ import {
   writeAwarenessUpdate,
   type AwarenessEntry,
 } from '../../shared/protocol/awareness-update.js'
+import { MeshState, MeshSwitch } from './mesh-limit.js'
 import { PeerLink, type LinkSignal } from './peer-link.js'
 import { decodePresenceFrame, encodePresenceFrame, fromBase64, toBase64 } from './presence-frames.js'
 import { SignallingClient, type SignallingConfig } from './signalling-client.js'
@@ -25,7 +26,14 @@ export interface WebRtcPresenceOptions {
   awareness: Awareness
   /** False to never open data channels (WebRTC missing or not wanted): relay only. */
   allowPeerToPeer: boolean
-  /** Signalling opened or closed. */
+  /** Peers a room may hold and keep its data channels (MESH_PEER_LIMIT; Infinity for no limit). */
+  meshPeerLimit: number
+  /**
+   * Beyond the mesh limit: true to go on sending presence through the signalling relay (`webrtc`
+   * mode); false when the sync socket takes over (`auto`: the router mirrors presence there).
+   */
+  relaysBeyondMeshLimit: boolean
+  /** Signalling opened or closed, or the room crossed its mesh limit (see `carriesPresence`). */
   onStatus: () => void
 }
 
@@ -56,13 +64,15 @@ export interface PresenceStats {
  * RTCPeerConnection speaking y-webrtc's signalling protocol (docs/protocol.md says why not y-webrtc).
  * Each local change goes once over every open channel, plus one relay message naming exactly the
  * peers without one; received updates are never forwarded (no flooding: the relay reaches everyone
- * a channel does not). Only awareness travels; document content never does.
+ * a channel does not). Only awareness travels; document content never does. A room of more than
+ * `meshPeerLimit` peers closes its channels (MeshSwitch): every peer then goes through the server.
  */
 export class WebRtcPresence {
   readonly peerId = randomPeerId()
   readonly stats: PresenceStats = { directSends: 0, relayedSends: 0, directReceives: 0, relayedReceives: 0 }
   private readonly peers = new Map<string, RemotePeer>()
   private readonly signalling: SignallingClient
+  private readonly meshSwitch: MeshSwitch
   private config: SignallingConfig = {
     iceServers: [],
     isPeerToPeerEnabled: true,
@@ -72,11 +82,12 @@ export class WebRtcPresence {
   private isDestroyed = false
 
   constructor(private readonly options: WebRtcPresenceOptions) {
+    this.meshSwitch = new MeshSwitch(options.meshPeerLimit)
     this.signalling = new SignallingClient({
       url: options.signalUrl,
       topic: options.docId,
       token: options.token,
-      onPublish: (data) => this.onPublish(data),
+      onPublish: (data, roomSize) => this.onPublish(data, roomSize),
       onConfig: (config) => {
         this.config = config
         if (!config.isRelayAvailable) {
@@ -96,6 +107,30 @@ export class WebRtcPresence {
     return this.signalling.isOpen
   }
 
+  /** False while the room is beyond the mesh limit: no data channel opens. */
+  get isMeshing(): boolean {
+    return this.meshSwitch.isMeshing
+  }
+
+  /** The room's mesh state as this peer knows it (null until signalling told it; for tests). */
+  get meshState(): MeshState | null {
+    return this.meshSwitch.state
+  }
+
+  /**
+   * True while this layer carries our presence to the topic's peers: signalled, and either in the
+   * mesh or relaying beyond it. In `auto` beyond the limit it is false: the sync socket carries it.
+   */
+  get carriesPresence(): boolean {
+    return this.isSignalled && (this.meshSwitch.isMeshing || this.options.relaysBeyondMeshLimit)
+  }
+
+  /** True when a peer known through signalling speaks for this awareness client id. */
+  speaksFor(clientId: number): boolean {
+    for (const peer of this.peers.values()) if (peer.clientId === clientId) return true
+    return false
+  }
+
   /** Peer ids with an open data channel (for tests and the status UI). */
   get directPeers(): string[] {
     return [...this.peers].filter(([, peer]) => peer.link?.isOpen).map(([id]) => id)
@@ -108,7 +143,7 @@ export class WebRtcPresence {
 
   /** Sends the local client's awareness update to every peer: directly where possible, else relayed. */
   broadcast(update: Uint8Array): void {
-    if (this.isDestroyed) return
+    if (this.isDestroyed || !this.carriesPresence) return
     const frame = encodePresenceFrame(update)
     const relayTo: string[] = []
     for (const [id, peer] of this.peers) {
@@ -127,32 +162,36 @@ export class WebRtcPresence {
   }
 
   private get canConnect(): boolean {
-    return this.options.allowPeerToPeer && this.config.isPeerToPeerEnabled
+    return this.options.allowPeerToPeer && this.config.isPeerToPeerEnabled && this.meshSwitch.isMeshing
   }
 
   private onSignallingStatus(isOpen: boolean): void {
     if (isOpen) {
-      this.signalling.publish({ type: 'announce', from: this.peerId })
+      this.signalling.publish({ type: 'announce', from: this.peerId, ...this.meshField() })
     } else {
+      // Room sizes sent while we were away are lost: learn the room's state again on return.
+      this.meshSwitch.reset()
       // Without signalling we hear neither relayed updates nor leave notices: keep only direct peers.
       for (const [id, peer] of this.peers) if (!peer.link?.isOpen) this.removePeer(id)
     }
     this.options.onStatus()
   }
 
-  private onPublish(data: unknown): void {
+  private onPublish(data: unknown, roomSize: number | undefined): void {
     if (this.isDestroyed || data === null || typeof data !== 'object') return
     const message = data as Record<string, unknown>
     const from = message.from
     if (typeof from !== 'string' || from === this.peerId) return
     if (message.to !== undefined && message.type !== 'awareness' && message.to !== this.peerId) return
+    if (roomSize !== undefined) this.followRoomSize(message, roomSize)
     switch (message.type) {
       case 'announce': {
         const isKnown = this.peers.has(from)
         this.ensurePeer(from) // a new peer gets our full state through the relay right away
         if (message.to === undefined) {
-          // A (re)joining peer: tell it we exist, and what our presence is before any channel opens.
-          this.signalling.publish({ type: 'announce', from: this.peerId, to: from })
+          // A (re)joining peer: tell it we exist (and whether the room meshes), and what our presence
+          // is before any channel opens.
+          this.signalling.publish({ type: 'announce', from: this.peerId, to: from, ...this.meshField() })
           if (isKnown) this.sendFullState(from)
         }
         return this.maybeConnect(from)
@@ -177,6 +216,39 @@ export class WebRtcPresence {
       case 'leave':
         return this.removePeer(from)
     }
+  }
+
+  /**
+   * Steps the mesh switch with the server's count. Announces to everyone and leaves reach every
+   * peer in the same order; other messages only teach a peer that does not know the room's state.
+   */
+  private followRoomSize(message: Record<string, unknown>, roomSize: number): void {
+    const wasMeshing = this.meshSwitch.isMeshing
+    const isFanOut = (message.type === 'announce' && message.to === undefined) || message.type === 'leave'
+    if (isFanOut) {
+      this.meshSwitch.onFanOut(roomSize)
+    } else {
+      const said = message.type === 'announce' && typeof message.mesh === 'boolean' ? message.mesh : undefined
+      this.meshSwitch.onDirect(roomSize, said === undefined ? undefined : said ? MeshState.Mesh : MeshState.Relay)
+    }
+    if (this.meshSwitch.isMeshing === wasMeshing) return
+    if (this.meshSwitch.isMeshing) {
+      // Back under the limit: the lower id of each pair offers again.
+      for (const id of this.peers.keys()) this.maybeConnect(id)
+    } else {
+      for (const peer of this.peers.values()) {
+        clearTimeout(peer.retryTimer)
+        peer.retryTimer = undefined
+        peer.link?.close('room beyond the mesh limit')
+      }
+    }
+    this.options.onStatus()
+  }
+
+  /** `mesh` for our announces once we know the room's state (a newcomer adopts it from the answers). */
+  private meshField(): { mesh?: boolean } {
+    const state = this.meshSwitch.state
+    return state === null ? {} : { mesh: state === MeshState.Mesh }
   }
 
   /** The peer's entry; a peer met for the first time gets our full state through the relay. */
@@ -220,7 +292,7 @@ export class WebRtcPresence {
         peer.link = null
         // Back to the relay: the peer must not miss a change made while it had no channel.
         this.sendFullState(id)
-        if (isInitiator && !this.isDestroyed) {
+        if (isInitiator && !this.isDestroyed && this.meshSwitch.isMeshing) {
           peer.retryTimer = setTimeout(() => {
             peer.retryTimer = undefined
             this.maybeConnect(id)
@@ -233,7 +305,7 @@ export class WebRtcPresence {
 
   private sendFullState(id: string): void {
     const peer = this.peers.get(id)
-    if (peer?.link?.isOpen) return
+    if (peer?.link?.isOpen || !this.carriesPresence) return
     this.relay(encodeAwarenessUpdate(this.options.awareness, [this.options.awareness.clientID]), [id])
   }
 

@@ -60,6 +60,11 @@ export interface TandemProviderOptions {
   /** Where cursors travel: `auto` (default; WebRTC, server fallback), `webrtc`, `server` or `off` (client/presence). */
   presence?: PresenceMode
   /**
+   * Peers a document may have open and keep WebRTC presence (default MESH_PEER_LIMIT, 8; Infinity
+   * for no limit): beyond it every peer's presence goes through the server (docs/operations.md).
+   */
+  meshPeerLimit?: number
+  /**
    * Receive the document's comment threads live (`?threads=1` on every transport) into `threads`;
    * default false, so a session that shows no comments pays nothing for them.
    */
@@ -132,6 +137,7 @@ export class TandemProvider {
       serverUrl: options.serverUrl,
       token: async () => (typeof this.token === 'function' ? await this.token() : this.token),
       awareness: this.awareness,
+      ...(options.meshPeerLimit !== undefined && { meshPeerLimit: options.meshPeerLimit }),
     })
     this.yProvider = new WebsocketProvider(collabBase, this.docId, this.doc, {
       connect: false,

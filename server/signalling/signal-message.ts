@@ -18,8 +18,12 @@ export type SignalMessage =
 export type PublishData =
   /** y-webrtc with a `password`: AES-GCM ciphertext (base64) the server cannot read, fanned out. */
   | { type: 'encrypted'; payload: string }
-  /** "I am here": receivers may connect to `from` (only to `to` when given). */
-  | { type: 'announce'; from: string; to: string | undefined }
+  /**
+   * "I am here": receivers may connect to `from` (only to `to` when given). Tandem's clients add
+   * `mesh` (whether the sender's room is within its mesh limit) so a peer that has just joined
+   * learns the room's state; stock clients ignore it.
+   */
+  | { type: 'announce'; from: string; to: string | undefined; mesh: boolean | undefined }
   /** WebRTC negotiation for one peer. */
   | { type: 'signal'; from: string; to: string; token: number | undefined; signal: SignalPayload }
   /** Tandem's relay: one awareness update (base64) for the peers without an open data channel. */
@@ -85,7 +89,7 @@ function parsePublishData(data: unknown): PublishData | string {
   switch (data.type) {
     case 'announce': {
       if (data.to !== undefined && !isPeerId(data.to)) return 'to is not a peer id'
-      return { type: 'announce', from, to: data.to }
+      return { type: 'announce', from, to: data.to, mesh: typeof data.mesh === 'boolean' ? data.mesh : undefined }
     }
     case 'signal': {
       if (!isPeerId(data.to)) return 'to is not a peer id'

@@ -143,9 +143,13 @@ export class SignallingHub {
     if (!this.pinPeerId(entry, membership, session, data.from)) return
     const from = data.from
     switch (data.type) {
-      case 'announce':
-        if (data.to === undefined) return this.fanOut(entry, session, topic, 'announce', { type: 'announce', from })
-        return this.sendTo(entry, session, topic, data.to, 'announce', { type: 'announce', from, to: data.to })
+      case 'announce': {
+        const mesh = data.mesh === undefined ? {} : { mesh: data.mesh }
+        if (data.to === undefined) {
+          return this.fanOut(entry, session, topic, 'announce', { type: 'announce', from, ...mesh })
+        }
+        return this.sendTo(entry, session, topic, data.to, 'announce', { type: 'announce', from, to: data.to, ...mesh })
+      }
       case 'signal':
         return this.sendTo(entry, session, topic, data.to, 'signal', {
           type: 'signal',

@@ -48,7 +48,13 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
   async function openPage(
     doc: string,
     name: string,
-    options: { presence?: string; withoutWebRtc?: boolean; server?: RunningServer; token?: string } = {},
+    options: {
+      presence?: string
+      withoutWebRtc?: boolean
+      server?: RunningServer
+      token?: string
+      meshPeerLimit?: number
+    } = {},
   ) {
     const context = await browser.newContext()
     contexts.push(context)
@@ -62,6 +68,7 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
       server: (options.server ?? running).httpUrl,
       presence: options.presence ?? 'auto',
       ...(options.token && { token: options.token }),
+      ...(options.meshPeerLimit !== undefined && { meshPeerLimit: String(options.meshPeerLimit) }),
     })
     await page.goto(`${pageUrl}?${query}`)
     await page.waitForFunction(() => 'tandem' in globalThis)
@@ -70,6 +77,8 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
 
   const peers = (page: Page) => page.evaluate(() => (globalThis as unknown as TestWindow).tandem.peers())
   const directPeers = (page: Page) => page.evaluate(() => (globalThis as unknown as TestWindow).tandem.directPeers())
+  const knownPeers = (page: Page) => page.evaluate(() => (globalThis as unknown as TestWindow).tandem.knownPeers())
+  const isMeshing = (page: Page) => page.evaluate(() => (globalThis as unknown as TestWindow).tandem.isMeshing())
   const stats = (page: Page) => page.evaluate(() => (globalThis as unknown as TestWindow).tandem.stats())
   const move = (page: Page, position: number) =>
     page.evaluate((at) => (globalThis as unknown as TestWindow).tandem.move(at), position)
@@ -144,6 +153,92 @@ describe('presence over WebRTC with the server relay as fallback (Chromium)', ()
     } finally {
       await guarded.close()
     }
+  })
+
+  it('a room beyond its mesh limit closes every data channel and carets go through the server; back under it the mesh reopens', async () => {
+    const doc = 'mesh-limit'
+    // A limit of 3: four peers relay, three stay as they are (the band), two mesh again.
+    const open = (name: string) => openPage(doc, name, { meshPeerLimit: 3 })
+    const ann = await open('Ann')
+    const ben = await open('Ben')
+    const cy = await open('Cy')
+    const trio = [ann, ben, cy]
+    await waitFor(async () => (await Promise.all(trio.map(({ page }) => directPeers(page)))).every((n) => n === 2), {
+      description: 'a mesh of three',
+      timeoutMs: 30_000,
+    })
+    /** Where each page's caret is (null: not placed yet). */
+    const at: Record<string, number | null> = { Ann: 11, Ben: 12, Cy: 13 }
+    for (const [index, { page }] of trio.entries()) await move(page, 11 + index)
+    /** Every page shows every other page of `everyone` at its position in `at`. */
+    const allSeen = async (everyone: { name: string; page: Page }[]) => {
+      for (const viewer of everyone) {
+        const views = await peers(viewer.page)
+        const expected = everyone
+          .filter((other) => other !== viewer)
+          .map((other) => ({ name: other.name, cursor: at[other.name] ?? null }))
+        if (JSON.stringify(views) !== JSON.stringify(expected)) return false
+      }
+      return true
+    }
+    const named = (entries: [string, { page: Page }][]) => entries.map(([name, { page }]) => ({ name, page }))
+    const three = named([
+      ['Ann', ann],
+      ['Ben', ben],
+      ['Cy', cy],
+    ])
+    await waitFor(() => allSeen(three), { description: 'three carets over the mesh' })
+
+    // A fourth peer: beyond the limit, every channel closes; no caret is lost on the way.
+    const di = await open('Di')
+    const four = [...three, { name: 'Di', page: di.page }]
+    at.Di = null
+    await waitFor(
+      async () => {
+        for (const { page } of four) if ((await directPeers(page)) !== 0 || (await isMeshing(page))) return false
+        return true
+      },
+      { description: 'no data channel open beyond the limit', timeoutMs: 20_000 },
+    )
+    await move(di.page, 14)
+    at.Di = 14
+    await waitFor(() => allSeen(four), { description: 'four carets through the server' })
+    const relayedBefore = await relayedOut()
+    for (const [index, { name, page }] of four.entries()) {
+      at[name] = 20 + index
+      await move(page, 20 + index)
+    }
+    await waitFor(() => allSeen(four), { description: 'every move seen by every page' })
+    // The sync socket carried them (coalesced by the server), not the signalling relay.
+    expect(await relayedOut()).toBe(relayedBefore)
+
+    // Di leaves: three peers are in the band, so the room stays on the server (no flapping).
+    await di.context.close()
+    await waitFor(() => allSeen(three), { description: 'Di gone' })
+    await waitFor(async () => (await Promise.all(trio.map(({ page }) => knownPeers(page)))).every((n) => n === 2), {
+      description: 'signalling told everyone Di left',
+    })
+    for (const { page } of trio) {
+      expect(await isMeshing(page)).toBe(false)
+      expect(await directPeers(page)).toBe(0)
+    }
+
+    // Cy leaves: two peers, the mesh reopens and carets keep arriving, now over the channel.
+    await cy.context.close()
+    const two = three.slice(0, 2)
+    await waitFor(async () => (await directPeers(ann.page)) === 1 && (await directPeers(ben.page)) === 1, {
+      description: 'the mesh reopened',
+      timeoutMs: 30_000,
+    })
+    await waitFor(() => allSeen(two), { description: 'Ann and Ben still see each other, Cy gone' })
+    const directBefore = (await stats(ben.page)).directReceives
+    at.Ann = 31
+    await move(ann.page, 31)
+    at.Ben = 32
+    await move(ben.page, 32)
+    await waitFor(() => allSeen(two), { description: 'moves after the mesh reopened' })
+    expect((await stats(ben.page)).directReceives).toBeGreaterThan(directBefore)
+    for (const { context } of [ann, ben]) await context.close()
   })
 
   it("presence 'off' neither shows the others nor is shown", async () => {
@@ -250,6 +345,8 @@ interface TestWindow {
     peers(): PeerView[]
     move(position: number): void
     directPeers(): number
+    knownPeers(): number
+    isMeshing(): boolean
     stats(): PresenceStats
   }
 }

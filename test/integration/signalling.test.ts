@@ -143,6 +143,29 @@ describe('/signal without AUTH_SECRET: y-webrtc signalling semantics', () => {
     expect(published(carol)).toEqual([])
   })
 
+  it("passes a Tandem announce's mesh state on (a newcomer learns the room's), and drops one that is not a boolean", async () => {
+    running = await startServer()
+    const [alice, bob] = [await open(), await open()]
+    for (const client of [alice, bob]) await subscribe(client, 'doc-a')
+    bob.send({ type: 'publish', topic: 'doc-a', data: { type: 'announce', from: 'peer-bob' } })
+    await waitFor(() => published(alice).length === 1)
+    alice.send({
+      type: 'publish',
+      topic: 'doc-a',
+      data: { type: 'announce', from: 'peer-alice', to: 'peer-bob', mesh: false },
+    })
+    await waitFor(() => published(bob).length === 1)
+    expect(bob.messages.at(-1)).toEqual({
+      type: 'publish',
+      topic: 'doc-a',
+      data: { type: 'announce', from: 'peer-alice', to: 'peer-bob', mesh: false },
+      clients: 2,
+    })
+    alice.send({ type: 'publish', topic: 'doc-a', data: { type: 'announce', from: 'peer-alice', mesh: 'yes' } })
+    await waitFor(() => published(bob).length === 2)
+    expect(published(bob).at(-1)).toEqual({ type: 'announce', from: 'peer-alice' })
+  })
+
   it('delivers a signal only to its addressee, as y-webrtc sends it', async () => {
     running = await startServer()
     const [alice, bob, carol] = [await open(), await open(), await open()]

@@ -1,4 +1,4 @@
-/* global window, location, URLSearchParams */
+/* global window, location, URLSearchParams, performance */
 import { PresenceMode } from '../../../client/presence/presence-mode.js'
 import { TandemProvider } from '../../../client/provider/tandem-provider.js'
 
@@ -16,11 +16,28 @@ const provider = new TandemProvider({
   docId: params.get('doc') ?? 'presence',
   serverUrl: params.get('server') ?? location.origin,
   presence: params.get('presence') ?? PresenceMode.Auto,
+  ...(params.get('meshPeerLimit') && { meshPeerLimit: Number(params.get('meshPeerLimit')) }),
   offline: false,
   crossTab: false,
   ...(params.get('token') && { token: params.get('token') }),
 })
 provider.awareness.setLocalStateField('user', { name, color: '#0a7' })
+
+/** A clock shared by every page of the machine, in ms with fractions (for caret delays). */
+const now = () => performance.timeOrigin + performance.now()
+/** While tracking (the bench): when this page set each cursor position, and when others' arrived. */
+let tracking = null
+
+provider.awareness.on('change', ({ added, updated }) => {
+  if (tracking === null) return
+  const at = now()
+  for (const id of [...added, ...updated]) {
+    if (id === provider.awareness.clientID) continue
+    const state = provider.awareness.getStates().get(id)
+    const head = state?.cursor?.head
+    if (state?.user?.name && typeof head === 'number') tracking.arrivals.push([state.user.name, head, at])
+  }
+})
 
 const testApi = {
   /** Everyone else this page shows, sorted by name. */
@@ -36,7 +53,26 @@ const testApi = {
   },
   /** Moves this page's cursor, as a selection change in the editor would. */
   move(position) {
+    tracking?.moves.push([position, now()])
     provider.awareness.setLocalStateField('cursor', { anchor: position, head: position })
+  },
+  /** Starts recording moves and arrivals (the bench's remote-caret delay); returns nothing. */
+  startTracking() {
+    tracking = { moves: [], arrivals: [] }
+  },
+  /** Stops recording: `moves` as [position, ms], `arrivals` as [name, position, ms]. */
+  stopTracking() {
+    const recorded = tracking ?? { moves: [], arrivals: [] }
+    tracking = null
+    return recorded
+  },
+  /** False while the room is beyond the mesh limit (presence through the server). */
+  isMeshing() {
+    return provider.presence.peerToPeer?.isMeshing ?? false
+  },
+  /** Whether signalling carries this page's presence (false beyond the limit in 'auto'). */
+  carriesPresence() {
+    return provider.presence.peerToPeer?.carriesPresence ?? false
   },
   /** Peers with an open data channel. */
   directPeers() {
