@@ -117,3 +117,27 @@ export function mentionExcerpt(body: string, maxChars = MAX_MENTION_EXCERPT_CHAR
   const chars = [...text]
   return chars.length <= maxChars ? text : `${chars.slice(0, maxChars - 1).join('')}…`
 }
+
+/** One mention of the signed-in person, as GET /api/me/mentions lists it (newest first). */
+export interface InboxMention {
+  id: string
+  docId: string
+  documentTitle: string
+  threadId: string
+  commentId: string
+  /** The comment on one line, mentions as `@name`: plain text. */
+  excerpt: string
+  author: { id: string; name: string }
+  /** ISO 8601. */
+  createdAt: string
+  isRead: boolean
+}
+
+/** One page of GET /api/me/mentions. */
+export interface InboxPage {
+  mentions: InboxMention[]
+  /** Unread mentions in every page, not only this one. */
+  unreadCount: number
+  /** The cursor of the next (older) page, or null at the end. */
+  next: string | null
+}

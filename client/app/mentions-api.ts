@@ -1,26 +1,7 @@
 /** The signed-in person's "Mentions" (docs/operations.md, "API for the web app"): GET /api/me/mentions. */
+import type { InboxMention, InboxPage } from '../../shared/mentions.js'
 
-/** One mention of the signed-in person, newest first. */
-export interface InboxMention {
-  id: string
-  docId: string
-  documentTitle: string
-  threadId: string
-  commentId: string
-  /** The comment on one line, mentions as `@name`: plain text. */
-  excerpt: string
-  author: { id: string; name: string }
-  /** ISO 8601. */
-  createdAt: string
-  isRead: boolean
-}
-
-export interface InboxPage {
-  mentions: InboxMention[]
-  unreadCount: number
-  /** Pass to `loadMentions` for the next, older page; null at the end. */
-  next: string | null
-}
+export type { InboxMention, InboxPage }
 
 /** How many mentions one page shows. */
 export const INBOX_PAGE_SIZE = 20

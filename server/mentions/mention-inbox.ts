@@ -1,4 +1,5 @@
 import type { DocId } from '../../shared/ids.js'
+import type { InboxMention, InboxPage } from '../../shared/mentions.js'
 import type { SharingService, Viewer } from '../people/sharing-service.js'
 import type { DocInfo } from '../storage/doc-store.js'
 import type { MentionStore, StoredMention } from './mention-store.js'
@@ -7,28 +8,6 @@ import type { MentionStore, StoredMention } from './mention-store.js'
 export const MAX_INBOX_PAGE = 100
 /** Most mentions one "mark read" names (a page's worth). */
 export const MAX_MARK_READ_IDS = MAX_INBOX_PAGE
-
-/** One row of GET /api/me/mentions. */
-export interface InboxMention {
-  id: string
-  docId: string
-  documentTitle: string
-  threadId: string
-  commentId: string
-  excerpt: string
-  author: { id: string; name: string }
-  /** ISO 8601. */
-  createdAt: string
-  isRead: boolean
-}
-
-export interface InboxPage {
-  mentions: InboxMention[]
-  /** Unread mentions in every page, not only this one. */
-  unreadCount: number
-  /** The cursor of the next (older) page, or null. */
-  next: string | null
-}
 
 export interface MentionInboxDeps {
   store: MentionStore

@@ -1,41 +1,27 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createServer, MemoryDocStore, type TandemServer } from '../../server/index.js'
-import { startTestProvider, type TestAccount, type TestProvider } from '../helpers/oidc-provider.js'
-import { ann, bob, freePort, SIGN_IN_SECRET } from '../helpers/sign-in-fixture.js'
+import type { TestAccount, TestProvider } from '../helpers/oidc-provider.js'
+import { ann, bob, startSignIn, type SignInFixture } from '../helpers/sign-in-fixture.js'
 import { ensureWebAppBuilt } from './helpers/app-server.js'
 import { launchChromium } from './helpers/browser.js'
 import { commentsLandmark, selectText } from './helpers/comments-page.js'
 import { eventually, focusEnd, syncState, uniqueDocId } from './helpers/editor-page.js'
 
 let browser: Browser
+let fixture: SignInFixture
 let provider: TestProvider
-let server: TandemServer
 let url: string
 
 beforeAll(async () => {
-  const port = await freePort()
-  url = `http://127.0.0.1:${port}`
-  ;[browser, provider] = await Promise.all([launchChromium(), startTestProvider(url), ensureWebAppBuilt()])
-  server = await createServer({
-    port,
-    store: new MemoryDocStore(),
-    logLevel: 'warn',
-    authSecret: SIGN_IN_SECRET,
-    signIn: {
-      issuer: provider.issuer,
-      clientId: provider.clientId,
-      clientSecret: provider.clientSecret,
-      publicUrl: url,
-    },
-  })
-  await server.listen()
+  // Built first: the server looks for the web app when it starts.
+  await ensureWebAppBuilt()
+  ;[browser, fixture] = await Promise.all([launchChromium(), startSignIn()])
+  ;({ provider, url } = fixture)
 }, 180_000)
 
 afterAll(async () => {
   await browser?.close()
-  await server?.close()
-  await provider?.close()
+  await fixture?.close()
 })
 
 async function signedInPage(context: BrowserContext, account: TestAccount): Promise<Page> {
