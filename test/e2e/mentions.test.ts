@@ -33,22 +33,6 @@ async function signedInPage(context: BrowserContext, account: TestAccount): Prom
   return page
 }
 
-/**
- * A document token for the page's signed-in person, as the app asks /auth/token for one (in a
- * string: the tests' TypeScript has no DOM types). The first ask for a new id makes them its owner.
- */
-function documentToken(page: Page, docId: string): Promise<string> {
-  return page.evaluate<string>(`(async () => {
-    const session = await (await fetch('/auth/session')).json()
-    const answer = await fetch('/auth/token', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
-      body: JSON.stringify({ docId: ${JSON.stringify(docId)} }),
-    })
-    return (await answer.json()).token
-  })()`)
-}
-
 /** Shares the document with `email` as a commenter, as the owner's Share dialog does. */
 function shareFrom(page: Page, docId: string, email: string): Promise<number> {
   return page.evaluate<number>(`(async () => {
@@ -71,14 +55,13 @@ describe('mentions in the web app', { timeout: 120_000 }, () => {
       const bobPage = await signedInPage(bobContext, bob)
       const annPage = await signedInPage(annContext, ann)
       const docId = uniqueDocId('mentions')
-      const annToken = await documentToken(annPage, docId)
-      expect(await shareFrom(annPage, docId, bob.email)).toBe(200)
-
-      await annPage.goto(`${url}/d/${docId}?token=${annToken}`)
+      // Opening a new id makes Ann its owner: the app asks /auth/token for it.
+      await annPage.goto(`${url}/d/${docId}`)
       await annPage.locator('.ProseMirror[contenteditable="true"]').waitFor()
       await focusEnd(annPage)
       await annPage.keyboard.type('We launch in May.')
       await eventually(() => syncState(annPage)).toBe('saved')
+      expect(await shareFrom(annPage, docId, bob.email)).toBe(200)
 
       await selectText(annPage, 'May')
       await annPage.getByRole('button', { name: 'Comment', exact: true }).click()
@@ -109,12 +92,6 @@ describe('mentions in the web app', { timeout: 120_000 }, () => {
       const inboxButton = bobPage.getByRole('button', { name: 'Mentions, 1 unread' })
       await inboxButton.waitFor()
       await bobPage.screenshot({ path: 'test-results/mentions-badge-light.png' })
-      // The editor page needs a document token for Bob; the list hands its links over to it.
-      const bobToken = await documentToken(bobPage, docId)
-      await bobPage.evaluate(
-        `localStorage.setItem(${JSON.stringify(`tandem:token:${docId}`)}, ${JSON.stringify(bobToken)})`,
-      )
-
       await inboxButton.click()
       const panel = bobPage.getByRole('dialog', { name: 'Mentions' })
       const item = panel.getByRole('link', { name: /Ann Example mentioned you in/ })
@@ -148,10 +125,9 @@ describe('mentions in the web app', { timeout: 120_000 }, () => {
     try {
       const page = await signedInPage(context, ann)
       const docId = uniqueDocId('mention-share')
-      const token = await documentToken(page, docId)
-      expect(await shareFrom(page, docId, bob.email)).toBe(200)
-      await page.goto(`${url}/d/${docId}?token=${token}`)
+      await page.goto(`${url}/d/${docId}`)
       await page.locator('.ProseMirror[contenteditable="true"]').waitFor()
+      expect(await shareFrom(page, docId, bob.email)).toBe(200)
       // A phone: the comments are a panel, opened from the toolbar.
       await page.locator('button[aria-controls^="tandem-comments-"]').click()
       await commentsLandmark(page).getByRole('button', { name: 'Comment on the document' }).click()

@@ -72,6 +72,13 @@ export function useMentionPicker(
   // A new word (or new letters) starts at the top of its list.
   const query = found?.query
   useEffect(() => setActiveIndex(0), [query])
+  // Someone may have been shared with since the people were read (in the Share dialog, a moment
+  // ago): a mention being typed reads them again (rate-limited in mention-context.ts).
+  const refresh = mentions?.refresh
+  const matchesNobody = candidates.length === 0
+  useEffect(() => {
+    if (query !== undefined) refresh?.(matchesNobody)
+  }, [query, refresh, matchesNobody])
 
   // After a pick, the caret goes after the inserted mention once React has put the new text in.
   useLayoutEffect(() => {
