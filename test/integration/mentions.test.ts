@@ -7,6 +7,7 @@ import { ann, bob, signedInBrowser, startSignIn, type SignInFixture } from '../h
 import { startServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { startReceiver } from '../helpers/webhook-receiver.js'
+import type { InboxPage } from '../../shared/mentions.js'
 
 const dan: TestAccount = { sub: 'sub-dan', name: 'Dan Example', email: 'dan@example.com' }
 const eve: TestAccount = { sub: 'sub-eve', name: 'Eve Outsider', email: 'eve@example.com' }
@@ -15,21 +16,8 @@ const mentionOf = (account: TestAccount, label = account.name) => `@[${label}]($
 
 type Person = Awaited<ReturnType<typeof signedInBrowser>>
 
-interface InboxAnswer {
-  mentions: {
-    id: string
-    docId: string
-    documentTitle: string
-    threadId: string
-    commentId: string
-    excerpt: string
-    author: { id: string; name: string }
-    createdAt: string
-    isRead: boolean
-  }[]
-  unreadCount: number
-  next: string | null
-}
+/** GET /api/me/mentions answers the web app's wire type. */
+type InboxAnswer = InboxPage
 
 describe('mentions on a sign-in server (a real provider, a real webhook receiver)', () => {
   let fixture: SignInFixture

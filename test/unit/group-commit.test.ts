@@ -1,6 +1,24 @@
 import { describe, expect, it, vi } from 'vitest'
 import { GroupCommitQueue } from '../../server/storage/group-commit.js'
 
+/** Timers, immediates and performance.now() on vitest's fake clock (vi.useRealTimers() restores them). */
+function useFakeClock(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] })
+}
+
+/** A queue paced at `minIntervalMs` that records each batch and the clock time it committed at. */
+function recordingQueue(minIntervalMs: number) {
+  const batches: { items: number[]; at: number }[] = []
+  const queue = new GroupCommitQueue<number, number>(
+    (items) => {
+      batches.push({ items, at: performance.now() })
+      return items
+    },
+    { minIntervalMs },
+  )
+  return { queue, batches }
+}
+
 describe('GroupCommitQueue', () => {
   it('commits everything pushed in one turn as one batch', async () => {
     const batches: number[][] = []
@@ -74,16 +92,9 @@ describe('GroupCommitQueue', () => {
 
   it('paces commits: what arrives within the interval waits and goes in one commit', async () => {
     // A fake clock: a real one on a loaded machine fires timers early by its cached loop time.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] })
+    useFakeClock()
     try {
-      const batches: { items: number[]; at: number }[] = []
-      const queue = new GroupCommitQueue<number, number>(
-        (items) => {
-          batches.push({ items, at: performance.now() })
-          return items
-        },
-        { minIntervalMs: 30 },
-      )
+      const { queue, batches } = recordingQueue(30)
       const first = queue.push(1)
       await vi.advanceTimersByTimeAsync(0)
       await first
@@ -99,16 +110,9 @@ describe('GroupCommitQueue', () => {
 
   it('commits at once when the last commit is older than the interval', async () => {
     // A fake clock: "at once" is then exact, whatever else the machine is doing.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] })
+    useFakeClock()
     try {
-      const batches: { items: number[]; at: number }[] = []
-      const queue = new GroupCommitQueue<number, number>(
-        (items) => {
-          batches.push({ items, at: performance.now() })
-          return items
-        },
-        { minIntervalMs: 300 },
-      )
+      const { queue, batches } = recordingQueue(300)
       const first = queue.push(1)
       await vi.advanceTimersByTimeAsync(0)
       await first
@@ -168,7 +172,7 @@ describe('GroupCommitQueue', () => {
 
   it('bounds the commits of a busy queue by the max interval', async () => {
     // Fake clock and timers: the pacing depends on when writes arrive, which a loaded machine would blur.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] })
+    useFakeClock()
     try {
       const startedAt: number[] = []
       const queue = new GroupCommitQueue<number, number>(
