@@ -42,6 +42,8 @@ Options:
   --scenario <ids>      comma-separated: ${SCENARIOS.map((scenario) => scenario.id).join(', ')}
   --servers <kinds>     comma-separated: ${SERVER_KINDS.join(', ')} (default: all)
   --repeat <n>          repetitions per server (default 3, quick 1)
+  --warmup <ms>         unrecorded typing before each typing window (default 1000, quick 500);
+                        longer measures the steady state, after V8 has compiled the hot paths
   --out <file>          also write the report (Markdown) to this file
   --json <file>         also write every run's raw metrics as JSON
   --cpu-prof <dir>      write a V8 CPU profile of every server process into <dir>
@@ -145,6 +147,7 @@ async function main(): Promise<void> {
       scenario: { type: 'string' },
       servers: { type: 'string' },
       repeat: { type: 'string' },
+      warmup: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
@@ -165,18 +168,23 @@ async function main(): Promise<void> {
   if (!Number.isInteger(repeat) || repeat < 1) fail('--repeat must be a positive integer')
   // Run in the order given, so the most wanted figures come first on a slow machine.
   const scenarios = ids ? ids.flatMap((id) => SCENARIOS.filter((scenario) => scenario.id === id)) : SCENARIOS
-  const mode: BenchMode = { isQuick: values.quick, servers }
+  const warmupMs = values.warmup === undefined ? undefined : Number(values.warmup)
+  if (warmupMs !== undefined && !(Number.isInteger(warmupMs) && warmupMs >= 0)) {
+    fail('--warmup must be a whole number of milliseconds (0 or more)')
+  }
+  const mode: BenchMode = { isQuick: values.quick, servers, warmupMs }
   profileServersInto(values['cpu-prof'])
   const startedAt = performance.now()
   const header = environment()
-  process.stderr.write(`${header}\n- mode: ${values.quick ? 'quick' : 'full'}, ${repeat} repetition(s)\n\n`)
+  const warmup = warmupMs === undefined ? '' : `, warm-up ${warmupMs} ms`
+  process.stderr.write(`${header}\n- mode: ${values.quick ? 'quick' : 'full'}, ${repeat} repetition(s)${warmup}\n\n`)
   const reports = await runBench(scenarios, mode, repeat, (line) => process.stderr.write(`${line}\n`))
   const elapsedS = (performance.now() - startedAt) / 1000
   const markdown = [
     '# Tandem benchmark results',
     '',
     header,
-    `- mode: ${values.quick ? 'quick' : 'full'}, ${repeat} repetition(s) per server, medians shown; bench took ${(elapsedS / 60).toFixed(1)} min`,
+    `- mode: ${values.quick ? 'quick' : 'full'}, ${repeat} repetition(s) per server${warmup}, medians shown; bench took ${(elapsedS / 60).toFixed(1)} min`,
     '- T/x = Tandem ÷ that server (below 1: Tandem uses less / is faster).',
     '',
     ...reports.map((report) => `${renderScenario(report)}\n`),

@@ -34,6 +34,8 @@ export function memoryStats(pid: number): MemoryStats {
 export interface ThreadTime {
   cpuNs: number
   runs: number
+  /** The thread's name (`comm`): `node` for the main thread, `V8 DefaultWorke` for V8's platform threads, a worker's name. */
+  name: string
 }
 
 /** Every thread of `pid` by thread id, from /proc/<pid>/task/<tid>/schedstat. */
@@ -42,7 +44,8 @@ export function threadTimes(pid: number): Map<number, ThreadTime> {
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const [cpuNs, , runs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
-      threads.set(Number(tid), { cpuNs: cpuNs ?? 0, runs: runs ?? 0 })
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()
+      threads.set(Number(tid), { cpuNs: cpuNs ?? 0, runs: runs ?? 0, name })
     } catch {
       // The thread ended between the listing and the read: its time is gone with it.
     }
@@ -61,17 +64,25 @@ export interface ThreadSplit {
   mainCpuS: number
   otherCpuS: number
   runs: number
+  /** CPU seconds by thread name (threads of one name summed): says which of the "other" threads worked. */
+  cpuSByName: Record<string, number>
 }
 
 /** The split between two `threadTimes` readings of the same process. */
 export function threadSplit(pid: number, before: Map<number, ThreadTime>, after: Map<number, ThreadTime>): ThreadSplit {
-  const split = { mainCpuS: 0, otherCpuS: 0, runs: 0 }
+  const split: ThreadSplit = { mainCpuS: 0, otherCpuS: 0, runs: 0, cpuSByName: {} }
+  const ids = [...after.keys()].sort((a, b) => a - b)
+  const rankOf = (tid: number): number => ids.indexOf(tid)
   for (const [tid, now] of after) {
-    const then = before.get(tid) ?? { cpuNs: 0, runs: 0 }
+    const then = before.get(tid) ?? { cpuNs: 0, runs: 0, name: now.name }
     const cpuS = (now.cpuNs - then.cpuNs) / 1e9
     if (tid === pid) split.mainCpuS += cpuS
     else split.otherCpuS += cpuS
     split.runs += now.runs - then.runs
+    // Node names no thread but the main one apart (all are `node`): the thread's rank by id (its
+    // start order: V8's platform threads first, then libuv's pool and worker threads) tells them apart.
+    const name = tid === pid ? '(main)' : `${now.name}#${rankOf(tid)}`
+    split.cpuSByName[name] = (split.cpuSByName[name] ?? 0) + cpuS
   }
   return split
 }

@@ -39,6 +39,12 @@ export interface Scenario {
 export interface BenchMode {
   isQuick: boolean
   servers: readonly ServerKind[]
+  /**
+   * `--warmup <ms>`: unrecorded typing before each typing window, for every server alike (default
+   * 1 s, quick 0.5 s). Longer shows the steady state of a server that has run for a while: a fresh
+   * process is still compiling its hot paths on V8's background threads during a short warm-up.
+   */
+  warmupMs?: number
 }
 
 export const fmt = {

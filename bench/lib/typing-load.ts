@@ -88,7 +88,13 @@ export interface TypingLoadResult {
   serverCpuSByInstance: number[]
   serverCpuUsPerUpdate: number
   /** The server CPU per update split by thread (exact, from schedstat), and thread runs per update. */
-  serverThreads: { mainUsPerUpdate: number; otherUsPerUpdate: number; runsPerUpdate: number }
+  serverThreads: {
+    mainUsPerUpdate: number
+    otherUsPerUpdate: number
+    runsPerUpdate: number
+    /** CPU µs per update by thread name (`--json` only: which "other" thread did the work). */
+    usPerUpdateByName: Record<string, number>
+  }
   /** Latency of deliveries between clients on the same server / on different servers (several servers only). */
   latencyByPair: { same: LatencySummary; cross: LatencySummary } | null
   /** HTTP transports: requests and frames over the typing window and drain (null on WebSocket). */
@@ -264,6 +270,12 @@ export async function runTypingLoad(
         mainCpuS: sum.mainCpuS + split.mainCpuS,
         otherCpuS: sum.otherCpuS + split.otherCpuS,
         runs: sum.runs + split.runs,
+        cpuSByName: Object.fromEntries(
+          [...new Set([...Object.keys(sum.cpuSByName), ...Object.keys(split.cpuSByName)])].map((name) => [
+            name,
+            (sum.cpuSByName[name] ?? 0) + (split.cpuSByName[name] ?? 0),
+          ]),
+        ),
       }))
     const http =
       httpLinks && httpBefore
@@ -306,6 +318,12 @@ export async function runTypingLoad(
         mainUsPerUpdate: typed > 0 ? (threads.mainCpuS * 1e6) / typed : Number.NaN,
         otherUsPerUpdate: typed > 0 ? (threads.otherCpuS * 1e6) / typed : Number.NaN,
         runsPerUpdate: typed > 0 ? threads.runs / typed : Number.NaN,
+        usPerUpdateByName: Object.fromEntries(
+          Object.entries(threads.cpuSByName).map(([name, cpuS]) => [
+            name,
+            typed > 0 ? (cpuS * 1e6) / typed : Number.NaN,
+          ]),
+        ),
       },
       latencyByPair:
         servers.length > 1

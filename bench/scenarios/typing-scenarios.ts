@@ -36,6 +36,10 @@ export function toRunResult(result: TypingLoadResult): RunResult {
       cpuUsPerUpdate: result.serverCpuUsPerUpdate,
       mainUsPerUpdate: result.serverThreads.mainUsPerUpdate,
       otherUsPerUpdate: result.serverThreads.otherUsPerUpdate,
+      // By thread name, for --json readers only (no table column): `us/update:<thread name>`.
+      ...Object.fromEntries(
+        Object.entries(result.serverThreads.usPerUpdateByName).map(([name, us]) => [`us/update:${name}`, us]),
+      ),
       runsPerUpdate: result.serverThreads.runsPerUpdate,
       rssBytes: result.serverRssBytes,
       peakRssBytes: result.serverPeakRssBytes,
@@ -59,7 +63,9 @@ const LOAD_COLUMN = { key: 'machineLoad', label: 'load avg', format: fmt.s }
  * minutes (26 typing runs, each also starting a server), so it types 1.5 s after 0.5 s of warm-up.
  */
 function windowFor(mode: BenchMode, fullMs: number): { durationMs: number; warmupMs?: number } {
-  return mode.isQuick ? { durationMs: 1500, warmupMs: 500 } : { durationMs: fullMs }
+  return mode.isQuick
+    ? { durationMs: 1500, warmupMs: mode.warmupMs ?? 500 }
+    : { durationMs: fullMs, warmupMs: mode.warmupMs }
 }
 
 function only(mode: BenchMode, wanted: readonly ServerKind[]): ServerKind[] {

@@ -3,6 +3,11 @@
  * `npm start` runs), configured only through its settings in the environment, SQLite in
  * BENCH_DATA_DIR, durable before acknowledged; or, with BENCH_DATABASE_URL and BENCH_REDIS_URL
  * (bench:cluster), PostgreSQL storage and Redis fan-out, so several such processes form a cluster.
+ *
+ * BENCH_TANDEM_STORAGE=memory is for analysis only: the same settings, but `createServer()` with the
+ * memory backend (no SQLite writer thread, no fsync, nothing survives the process). Run beside the
+ * durable server it shows what durability costs and what the rest of Tandem costs against the
+ * memory-only anchors (bench/RESULTS.md, "Where the floor is"). No operator can start this.
  */
 import { once } from 'node:events'
 import { createServer as createNetServer, connect } from 'node:net'
@@ -58,8 +63,24 @@ Object.assign(process.env, {
   // bench:presence-scale compares presence ticks (0 = every change relayed at once).
   ...optional('AWARENESS_TICK_MS', process.env.BENCH_AWARENESS_TICK_MS),
 })
-process.argv = [process.argv[0] ?? 'node', 'tandem', 'serve']
-await import('../../server/cli.js')
+if (process.env.BENCH_TANDEM_STORAGE === 'memory') {
+  const { resolveConfig, operatorLimits } = await import('../../server/config.js')
+  const { createServer } = await import('../../server/create-server.js')
+  const { createMemoryStorage } = await import('../../server/storage/memory/memory-storage.js')
+  const { createLogger } = await import('../../server/logger.js')
+  const config = resolveConfig({}, process.env)
+  const server = await createServer({
+    ...config,
+    storage: createMemoryStorage(),
+    logger: createLogger(config.logLevel),
+    limits: operatorLimits(config),
+  })
+  await server.listen()
+  process.on('SIGTERM', () => void server.close().then(() => process.exit(0)))
+} else {
+  process.argv = [process.argv[0] ?? 'node', 'tandem', 'serve']
+  await import('../../server/cli.js')
+}
 while (!(await isListening(port))) await new Promise((resolve) => setTimeout(resolve, 20))
 // The CLI stops gracefully on SIGTERM (commits, closes SQLite) and exits by itself.
 serveControl(port, () => {
