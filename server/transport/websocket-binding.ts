@@ -137,6 +137,9 @@ export class WebSocketBinding {
       return rejectUpgrade(socket, 429, 'Too Many Requests')
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
+      // ws has its own error listener on the socket from here on; a second one would stay for the
+      // connection's life and make the socket keep an array of listeners.
+      socket.off('error', this.onUpgradeSocketError)
       // Refusals complete the upgrade and close with a code and reason: a refused upgrade shows
       // browsers only 1006, which looks like a server that is down (and is retried for ever).
       // The origin comes first: a page from a refused origin (cross-site WebSocket hijacking)
