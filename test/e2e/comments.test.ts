@@ -238,6 +238,27 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
     }
   })
 
+  it('on a phone the comment controls close the sideways-scrolling toolbar: no other button shows past them', async () => {
+    const docId = await documentWith('comment-phone-toolbar', 'A narrow screen.')
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true })
+    try {
+      const phone = await context.newPage()
+      await phone.goto(`${app.url}/d/${docId}`)
+      await phone.locator('.ProseMirror').waitFor()
+      const toggle = phone.getByRole('button', { name: /^Comments: \d+ open$/ })
+      await toggle.waitFor()
+      const box = (await phone.locator('.tandem-toolbar').boundingBox())!
+      // What is drawn at the toolbar's right edge, a pixel in: the comment controls, not a scrolled button.
+      const atRightEdge = await phone.evaluate<string | null>(`(() => {
+        const hit = document.elementFromPoint(${box.x + box.width - 1}, ${box.y + box.height / 2})
+        return hit?.closest('.tandem-toolbar__group--comments') ? 'comment controls' : hit?.closest('[aria-label]')?.getAttribute('aria-label') ?? hit?.tagName ?? null
+      })()`)
+      expect(atRightEdge).toBe('comment controls')
+    } finally {
+      await context.close()
+    }
+  })
+
   it('a comment written offline waits, shown as "Waiting to send", and goes out on reconnect', async () => {
     const docId = await documentWith('comment-offline', 'Written while the train was in a tunnel.')
     const { alice, bob, aliceContext, close } = await twoWriters(browser, app, docId)
