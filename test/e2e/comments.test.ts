@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mintToken } from '../../server/index.js'
 import { documentWith as createDocument, startApp, type RunningApp } from './helpers/app-server.js'
@@ -12,8 +12,15 @@ import {
   selectText,
   threadCard,
 } from './helpers/comments-page.js'
-import { editorText, eventually, syncState, uniqueDocId } from './helpers/editor-page.js'
-import { twoWriters } from './helpers/writers.js'
+import {
+  editorText,
+  eventually,
+  newWriterContext,
+  openDocument,
+  syncState,
+  uniqueDocId,
+} from './helpers/editor-page.js'
+import { ALICE, twoWriters } from './helpers/writers.js'
 
 /** The contract: a comment from anywhere appears in every open browser of the document within a second. */
 const LIVE_MS = 1_000
@@ -73,6 +80,11 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
       await expect
         .poll(() => threadCard(alice, 'Russet').locator('.tandem-comment__author').allTextContents())
         .toEqual(['Alice Liddell', 'Bob Ross'])
+      // No AUTH_SECRET: the names are each browser's own claim, and the cards say so.
+      expect(await threadCard(alice, 'Russet').locator('.tandem-comment__unverified').allTextContents()).toEqual([
+        'unverified',
+        'unverified',
+      ])
 
       // Alice resolves: Bob's open count drops and the highlight goes, within a second.
       await threadCard(alice, 'Russet').getByRole('button', { name: 'Resolve' }).click()
@@ -226,6 +238,27 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
     }
   })
 
+  it('on a phone the comment controls close the sideways-scrolling toolbar: no other button shows past them', async () => {
+    const docId = await documentWith('comment-phone-toolbar', 'A narrow screen.')
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true })
+    try {
+      const phone = await context.newPage()
+      await phone.goto(`${app.url}/d/${docId}`)
+      await phone.locator('.ProseMirror').waitFor()
+      const toggle = phone.getByRole('button', { name: /^Comments: \d+ open$/ })
+      await toggle.waitFor()
+      const box = (await phone.locator('.tandem-toolbar').boundingBox())!
+      // What is drawn at the toolbar's right edge, a pixel in: the comment controls, not a scrolled button.
+      const atRightEdge = await phone.evaluate<string | null>(`(() => {
+        const hit = document.elementFromPoint(${box.x + box.width - 1}, ${box.y + box.height / 2})
+        return hit?.closest('.tandem-toolbar__group--comments') ? 'comment controls' : hit?.closest('[aria-label]')?.getAttribute('aria-label') ?? hit?.tagName ?? null
+      })()`)
+      expect(atRightEdge).toBe('comment controls')
+    } finally {
+      await context.close()
+    }
+  })
+
   it('a comment written offline waits, shown as "Waiting to send", and goes out on reconnect', async () => {
     const docId = await documentWith('comment-offline', 'Written while the train was in a tunnel.')
     const { alice, bob, aliceContext, close } = await twoWriters(browser, app, docId)
@@ -286,6 +319,103 @@ describe('comments in Chromium, two browsers', { timeout: 120_000 }, () => {
       await seesComment(alice, 'Answered by keyboard', 10_000)
     } finally {
       await close()
+    }
+  })
+  it('the bubble over a selection starts a comment too, and the Post button posts it', async () => {
+    const docId = await documentWith('comment-bubble', 'Point at this phrase, please.')
+    const { alice, bob, close } = await twoWriters(browser, app, docId)
+    try {
+      await eventually(() => editorText(bob)).toContain('this phrase')
+      await selectText(alice, 'this phrase')
+      await alice.getByRole('button', { name: 'Comment on the selection' }).click()
+      const composer = commentsLandmark(alice).getByRole('textbox', { name: 'Comment', exact: true })
+      await composer.waitFor()
+      expect(await focusedLabel(alice)).toBe('Comment')
+      await alice.keyboard.type('From the bubble')
+      await commentsLandmark(alice).getByRole('button', { name: 'Post', exact: true }).click()
+      await seesComment(alice, 'From the bubble', 10_000)
+      await seesComment(bob, 'From the bubble')
+      expect(await highlightedTexts(bob)).toEqual(['this phrase'])
+    } finally {
+      await close()
+    }
+  })
+
+  it('a click on a highlight makes its card the active one; a click on a card makes its highlight the strong one', async () => {
+    const docId = await documentWith('comment-active', 'First passage here. Second passage there.')
+    const { alice, close } = await twoWriters(browser, app, docId)
+    try {
+      await commentOn(alice, 'First passage', 'About the first')
+      await seesComment(alice, 'About the first', 10_000)
+      await commentOn(alice, 'Second passage', 'About the second')
+      await seesComment(alice, 'About the second', 10_000)
+      const strongHighlight = () => alice.locator('.ProseMirror .tandem-comment-highlight--active').allTextContents()
+      const activeCards = () => commentsLandmark(alice).locator('article.tandem-thread[data-active]').allTextContents()
+
+      await alice.locator('.ProseMirror .tandem-comment-highlight', { hasText: 'First passage' }).click()
+      await eventually(activeCards).toEqual([expect.stringContaining('About the first')])
+      await eventually(strongHighlight).toEqual(['First passage'])
+
+      await threadCard(alice, 'About the second').locator('blockquote').click()
+      await eventually(activeCards).toEqual([expect.stringContaining('About the second')])
+      await eventually(strongHighlight).toEqual(['Second passage'])
+    } finally {
+      await close()
+    }
+  })
+
+  it('on a wide screen each card stands level with its text, in document order', async () => {
+    const filler = Array.from({ length: 24 }, (_, index) => `Filler paragraph number ${index + 1}.`)
+    const markdown = ['An early passage.', ...filler, 'A late passage.'].join('\n\n')
+    const docId = await documentWith('comment-beside', markdown)
+    const { alice, close } = await twoWriters(browser, app, docId)
+    try {
+      // Written late passage first: the sidebar orders by the text, not by time.
+      await commentOn(alice, 'late passage', 'About the end')
+      await seesComment(alice, 'About the end', 10_000)
+      await commentOn(alice, 'early passage', 'About the start')
+      await seesComment(alice, 'About the start', 10_000)
+      const cards = commentsLandmark(alice).locator('article.tandem-thread')
+      await eventually(() => cards.allTextContents()).toEqual([
+        expect.stringContaining('About the start'),
+        expect.stringContaining('About the end'),
+      ])
+      // The late card moves down to its text, far below where stacking would put it.
+      const topOf = async (locator: Locator) => (await locator.boundingBox())?.y ?? NaN
+      const lateText = alice.locator('.ProseMirror .tandem-comment-highlight', { hasText: 'late passage' })
+      const earlyCard = await threadCard(alice, 'About the start').boundingBox()
+      expect(await topOf(lateText)).toBeGreaterThan(earlyCard!.y + earlyCard!.height + 100)
+      await eventually(async () =>
+        Math.abs((await topOf(threadCard(alice, 'About the end'))) - (await topOf(lateText))),
+      ).toBeLessThan(24)
+    } finally {
+      await close()
+    }
+  })
+
+  it('remembers the filter a reader chose, after a reload and in another document', async () => {
+    const [first, second] = await Promise.all([
+      documentWith('comment-filter', 'Reading habits.'),
+      documentWith('comment-filter-next', 'Kept between documents.'),
+    ])
+    const context = await newWriterContext(browser, ALICE)
+    try {
+      const page = await openDocument(context, app.url, first)
+      const checked = (name: RegExp) => commentsLandmark(page).getByRole('radio', { name }).getAttribute('aria-checked')
+      await eventually(() => checked(/^Open/)).toBe('true')
+      await commentsLandmark(page).getByRole('radio', { name: /^All/ }).click()
+      await eventually(() => checked(/^All/)).toBe('true')
+
+      await page.reload()
+      await page.locator('.ProseMirror[contenteditable="true"]').waitFor()
+      await eventually(() => checked(/^All/)).toBe('true')
+      expect(await checked(/^Open/)).toBe('false')
+
+      await page.goto(`${app.url}/d/${second}`)
+      await page.locator('.ProseMirror[contenteditable="true"]').waitFor()
+      await eventually(() => checked(/^All/)).toBe('true')
+    } finally {
+      await context.close()
     }
   })
 })

@@ -10,6 +10,7 @@ import type { SuggestionActions } from './suggestion-actions.js'
 import { SuggestionCard, SuggestionsBar, type SuggestionReplies } from './suggestion-card.js'
 import { ThreadCard } from './thread-card.js'
 import { suggestionKey } from './suggestion-keys.js'
+import { rememberedFilter, rememberFilter, type ThreadFilter } from './thread-filter.js'
 
 /** A thread being started: what the composer will post. */
 export interface ThreadDraft {
@@ -17,8 +18,6 @@ export interface ThreadDraft {
   /** null: a comment on the whole document. */
   anchor: ThreadAnchor | null
 }
-
-export type ThreadFilter = 'open' | 'resolved' | 'all'
 
 /** The aligned list's id for the composer of a new comment on the text (cards use their thread's id). */
 export const DRAFT_ALIGN_ID = 'draft'
@@ -89,7 +88,12 @@ export function CommentsSidebar({
   suggestedText = () => '',
   onSuggestionReply,
 }: CommentsSidebarProps) {
-  const [filter, setFilter] = useState<ThreadFilter>('open')
+  // The filter last chosen in this browser: a reader who reads resolved threads too keeps doing so.
+  const [filter, setFilterState] = useState<ThreadFilter>(rememberedFilter)
+  const setFilter = (next: ThreadFilter) => {
+    setFilterState(next)
+    rememberFilter(next)
+  }
   // The thread active now, read after a post's answer arrives (see the draft composer's onSubmit).
   const activeNow = useRef(activeThreadId)
   activeNow.current = activeThreadId
