@@ -203,12 +203,16 @@ export function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data
 }
 
-function toJson(info: DocInfo) {
+/** A document as a list names it (the signed-in person's lists); GET /api/docs adds its size. */
+export function listedDocumentJson(info: DocInfo) {
   return {
     id: info.docId,
     title: info.title,
     createdAt: new Date(info.createdAt).toISOString(),
     updatedAt: new Date(info.updatedAt).toISOString(),
-    sizeBytes: info.sizeBytes,
   }
+}
+
+function toJson(info: DocInfo) {
+  return { ...listedDocumentJson(info), sizeBytes: info.sizeBytes }
 }
