@@ -15,7 +15,6 @@ import {
   renameDocument,
   shareLink,
   type DocumentAccess,
-  type DocumentRole,
   type ExportFormat,
 } from './docs-api.js'
 import { UNTITLED } from './document-title.js'
@@ -27,6 +26,7 @@ import { ShareDialog } from './share-dialog.js'
 import { isSignInOffered, useSession } from './sign-in.js'
 import { StatusPill } from './status-pill.js'
 import { errorMessage } from '../../shared/errors.js'
+import type { Role } from '../../shared/roles.js'
 import './editor-page.css'
 
 interface EditorPageProps {
@@ -108,7 +108,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
     }
   }
 
-  const share = async (role: DocumentRole) => {
+  const share = async (role: Role) => {
     let url = `${location.origin}/d/${encodeURIComponent(docId)}`
     try {
       if (serverAccess?.authRequired) url = await shareLink(docId, role)
@@ -260,9 +260,9 @@ function TitleField({
 }
 
 /** One button without auth; with auth, a choice between an edit, a comment and a view-only link. */
-function ShareButton({ hasRoles, onShare }: { hasRoles: boolean; onShare: (role: DocumentRole) => void }) {
+function ShareButton({ hasRoles, onShare }: { hasRoles: boolean; onShare: (role: Role) => void }) {
   const menu = useMenu()
-  const choose = (role: DocumentRole) => menu.choose(() => onShare(role))
+  const choose = (role: Role) => menu.choose(() => onShare(role))
   return (
     <div className="menu" ref={menu.ref} onKeyDown={menu.onKeyDown}>
       <button

@@ -13,7 +13,8 @@ import {
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { readOnlyReason } from '../auth/authenticator.js'
-import { canComment, Role } from '../auth/tokens.js'
+import { canComment } from '../auth/tokens.js'
+import { Role } from '../../shared/roles.js'
 import type { Logger } from '../logger.js'
 import { PerMinuteBudgets } from '../sync/token-bucket.js'
 import {

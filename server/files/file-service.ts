@@ -1,7 +1,7 @@
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { readOnlyReason, type Principal } from '../auth/authenticator.js'
-import { Role } from '../auth/tokens.js'
+import { Role } from '../../shared/roles.js'
 import { PerMinuteBudgets } from '../sync/token-bucket.js'
 import type { FileInfo, FileStore, StoredFile } from './file-store.js'
 import { sniffImage, type ImageType } from './image-sniff.js'

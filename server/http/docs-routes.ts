@@ -8,7 +8,8 @@ import {
   SUGGESTION_VIEWS,
   type ContentFormat,
 } from '../content/formats.js'
-import { docPatternMatches, mintToken, ROLES } from '../auth/tokens.js'
+import { docPatternMatches, mintToken } from '../auth/tokens.js'
+import { ROLES } from '../../shared/roles.js'
 import { requestToken } from './request-token.js'
 import type { RequestOriginOf } from './client-address.js'
 import { requireEdit, type Authenticator, type Principal } from '../auth/authenticator.js'

@@ -1,6 +1,6 @@
 import express, { type Request, type Router } from 'express'
 import { z } from 'zod'
-import { ROLES } from '../auth/tokens.js'
+import { ROLES } from '../../shared/roles.js'
 import type { SessionService, SignedIn } from '../auth/session-service.js'
 import type { DocInfo } from '../storage/doc-store.js'
 import type { SharingService } from '../people/sharing-service.js'
