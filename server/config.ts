@@ -14,14 +14,15 @@ import {
   MAX_THREADS_PER_DOCUMENT,
   MAX_UPLOAD_BYTES,
   MESSAGE_BURST,
+  MIN_WEBHOOK_SECRET_LENGTH,
   REVOCATION_POLL_MS,
   UPLOADS_PER_MINUTE,
+  WEBHOOK_DOCUMENT_CHANGED_INTERVAL_MS,
 } from '../shared/limits.js'
 import { checkTrustedProxies } from './http/client-address.js'
 import { LOG_LEVELS, type LogLevel } from './logger.js'
 import type { ServerLimits } from './server-limits.js'
 import { DEFAULT_DATA_DIR } from './storage/storage-backend.js'
-import { MIN_WEBHOOK_SECRET_LENGTH, WEBHOOK_DOCUMENT_CHANGED_INTERVAL_MS } from './webhooks/webhook-limits.js'
 
 /**
  * Every setting: its environment variable, its CLI flag and its default. Precedence is

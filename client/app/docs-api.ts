@@ -1,6 +1,7 @@
 import type { ChangeAuthor } from '../../shared/history/change-marks.js'
 import { TokenRefused, type DocumentToken } from './document-tokens.js'
 import { documentTokens } from './sign-in.js'
+import type { Role } from '../../shared/roles.js'
 
 /** The REST document API (docs/protocol.md, "HTTP API"), as the web app uses it. */
 export interface DocumentSummary {
@@ -25,11 +26,8 @@ export class ApiError extends Error {
 }
 
 /** What the caller's token allows (GET /api/docs/<docId>/access; docs/security.md). */
-/** view < comment < edit (docs/security.md). */
-export type DocumentRole = 'edit' | 'comment' | 'view'
-
 export interface DocumentAccess {
-  role: DocumentRole
+  role: Role
   name: string | null
   expiresAt: string | null
   authRequired: boolean
@@ -139,7 +137,7 @@ export async function getAccess(id: string): Promise<DocumentAccess> {
 }
 
 /** A link for others: with auth on it carries a fresh token of `role`; without, it is the plain URL. */
-export async function shareLink(id: string, role: DocumentRole): Promise<string> {
+export async function shareLink(id: string, role: Role): Promise<string> {
   const base = `${location.origin}/d/${encodeURIComponent(id)}`
   const { token } = await request<{ token: string | null }>(
     `/api/docs/${encodeURIComponent(id)}/share`,

@@ -2,9 +2,10 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import type { TandemProvider, TokenSource } from '../provider/tandem-provider.js'
 import { SyncState, type SyncStatus } from '../provider/sync-status.js'
 import { tokenFor } from './access-token.js'
-import { TokenRefused, type TokenRole } from './document-tokens.js'
+import { TokenRefused } from './document-tokens.js'
 import { documentTokens, isSignInOffered, type SessionState } from './sign-in.js'
 import { ErrorCode } from '../../shared/errors.js'
+import type { Role } from '../../shared/roles.js'
 
 /**
  * Whether the editor page may open its document, and with which tokens:
@@ -23,13 +24,13 @@ export type DocumentGate =
 export interface DocumentAccessState {
   gate: DocumentGate
   /** The role the latest session token grants; null without session tokens (the server's /access says). */
-  sessionRole: TokenRole | null
+  sessionRole: Role | null
   /** For the provider: asked before every connection attempt. */
   token: TokenSource | undefined
   /** The server refused a token: the page closes the document and says why. */
   refuse(error: TokenRefused): void
   /** A fresh session token carried this role. */
-  noteRole(role: TokenRole): void
+  noteRole(role: Role): void
 }
 
 /** Refusals that a new token may cure: access changed (revoked), a token lapsed, or the page's is stale. */
@@ -54,7 +55,7 @@ export function useDocumentAccess(docId: string, session: SessionState | null): 
   const [gate, setGate] = useState<DocumentGate>(() =>
     hasLinkToken ? { kind: 'open', tokens: 'link' } : { kind: 'checking' },
   )
-  const [sessionRole, setSessionRole] = useState<TokenRole | null>(null)
+  const [sessionRole, setSessionRole] = useState<Role | null>(null)
   const isSessionChecked = session !== null
   const usesSessionTokens = session !== null && isSignInOffered(session) && !hasLinkToken
 
@@ -83,7 +84,7 @@ export function useDocumentAccess(docId: string, session: SessionState | null): 
   }, [docId, hasLinkToken, isSessionChecked, usesSessionTokens])
 
   const refuse = useCallback((error: TokenRefused) => setGate(refusedGate(error, true)), [])
-  const noteRole = useCallback((role: TokenRole) => setSessionRole(role), [])
+  const noteRole = useCallback((role: Role) => setSessionRole(role), [])
 
   const tokens = gate.kind === 'open' ? gate.tokens : 'none'
   const token: TokenSource | undefined =

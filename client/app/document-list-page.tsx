@@ -10,7 +10,6 @@ import {
   listDocuments,
   newDocumentId,
   renameDocument,
-  type DocumentRole,
   type DocumentSummary,
 } from './docs-api.js'
 import { importMarkdownFile } from './import-markdown.js'
@@ -21,6 +20,7 @@ import { myDocuments, type ListedDocument, type MyDocuments } from './sharing-ap
 import { currentSession, isSignInOffered, signInHref, type SignedInPerson } from './sign-in.js'
 import { errorMessage } from '../../shared/errors.js'
 import { UNTITLED } from './document-title.js'
+import type { Role } from '../../shared/roles.js'
 import './document-list-page.css'
 
 interface DocumentListPageProps {
@@ -287,7 +287,7 @@ function ListSection({ id, title, children }: { id: string; title: string; child
 /** A row: a listed document, or a recent one (opened, not edited, is its time). */
 interface RowDocument extends ListedDocument {
   /** Shared with me: the role it was shared with. */
-  role?: DocumentRole
+  role?: Role
   /** Recent: when this browser opened it. */
   openedAt?: string
 }
@@ -300,7 +300,7 @@ const ALL_ACTIONS: RowActions = { canRename: true, canDelete: true }
 const RENAME_ONLY: RowActions = { canRename: true, canDelete: false }
 const NO_ACTIONS: RowActions = { canRename: false, canDelete: false }
 
-const ROLE_BADGES: Record<DocumentRole, string> = { view: 'Can view', comment: 'Can comment', edit: 'Can edit' }
+const ROLE_BADGES: Record<Role, string> = { view: 'Can view', comment: 'Can comment', edit: 'Can edit' }
 
 function fromListed(doc: ListedDocument): RowDocument {
   return { id: doc.id, title: doc.title, createdAt: doc.createdAt, updatedAt: doc.updatedAt }

@@ -11,14 +11,12 @@
  * No DOM here (the unit tests check this module as Node code): the server and the clock are passed in.
  */
 import { tokenClaim, tokenRole } from '../editor/comments/token-claims.js'
-
-/** view < comment < edit (docs/security.md). */
-export type TokenRole = 'edit' | 'comment' | 'view'
+import type { Role } from '../../shared/roles.js'
 
 /** What `POST /auth/token` answers. */
 export interface IssuedToken {
   token: string
-  role: TokenRole
+  role: Role
   /** The server's clock: when the token stops being accepted. */
   expiresAt: string
   signedIn: boolean
@@ -28,7 +26,7 @@ export interface IssuedToken {
 export interface DocumentToken {
   token: string
   /** The role it grants (a link's unverified claim; null when a link token names none). */
-  role: TokenRole | null
+  role: Role | null
   /** `link`: a `?token=` share link's; `session`: minted for this browser's session or the document's link setting. */
   source: 'link' | 'session'
 }

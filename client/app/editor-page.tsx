@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type RefObject } from 'react'
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import { CollaborativeEditor } from '../editor/collaborative-editor.js'
 import { tokenRole } from '../editor/comments/threads-binding.js'
 import { usePresence, useSyncStatus, useTandemProvider } from '../editor/hooks.js'
@@ -15,7 +15,6 @@ import {
   renameDocument,
   shareLink,
   type DocumentAccess,
-  type DocumentRole,
   type ExportFormat,
 } from './docs-api.js'
 import { UNTITLED } from './document-title.js'
@@ -27,6 +26,7 @@ import { ShareDialog } from './share-dialog.js'
 import { isSignInOffered, useSession } from './sign-in.js'
 import { StatusPill } from './status-pill.js'
 import { errorMessage } from '../../shared/errors.js'
+import type { Role } from '../../shared/roles.js'
 import './editor-page.css'
 
 interface EditorPageProps {
@@ -108,7 +108,7 @@ export function EditorPage({ docId, theme, onToggleTheme }: EditorPageProps) {
     }
   }
 
-  const share = async (role: DocumentRole) => {
+  const share = async (role: Role) => {
     let url = `${location.origin}/d/${encodeURIComponent(docId)}`
     try {
       if (serverAccess?.authRequired) url = await shareLink(docId, role)
@@ -260,27 +260,22 @@ function TitleField({
 }
 
 /** One button without auth; with auth, a choice between an edit, a comment and a view-only link. */
-function ShareButton({ hasRoles, onShare }: { hasRoles: boolean; onShare: (role: DocumentRole) => void }) {
-  const [isOpen, setOpen] = useState(false)
-  const ref = useRef<HTMLDivElement>(null)
-  useDismiss(ref, isOpen, () => setOpen(false))
-  const choose = (role: DocumentRole) => {
-    setOpen(false)
-    onShare(role)
-  }
+function ShareButton({ hasRoles, onShare }: { hasRoles: boolean; onShare: (role: Role) => void }) {
+  const menu = useMenu()
+  const choose = (role: Role) => menu.choose(() => onShare(role))
   return (
-    <div className="menu" ref={ref} onKeyDown={(event) => event.key === 'Escape' && setOpen(false)}>
+    <div className="menu" ref={menu.ref} onKeyDown={menu.onKeyDown}>
       <button
         type="button"
         className="button button--primary share-button"
         aria-haspopup={hasRoles ? 'menu' : undefined}
-        aria-expanded={hasRoles ? isOpen : undefined}
-        onClick={() => (hasRoles ? setOpen(!isOpen) : onShare('edit'))}
+        aria-expanded={hasRoles ? menu.isOpen : undefined}
+        onClick={() => (hasRoles ? menu.toggle() : onShare('edit'))}
       >
         <Icon name="share" size={16} />
         <span className="hide-narrow">Share</span>
       </button>
-      {hasRoles && isOpen && (
+      {hasRoles && menu.isOpen && (
         <div className="popover menu__items" role="menu">
           <button type="button" role="menuitem" autoFocus onClick={() => choose('edit')}>
             Copy edit link
@@ -314,42 +309,53 @@ function ShareDialogButton({ isOpen, onOpen }: { isOpen: boolean; onOpen: () => 
   )
 }
 
-/** Closes a popover on a pointer press outside `ref`. */
-function useDismiss(ref: RefObject<HTMLElement | null>, isOpen: boolean, close: () => void): void {
-  const closeRef = useRef(close)
-  closeRef.current = close
+/**
+ * A popover menu's state: closed again by Escape, by a pointer press outside the element holding
+ * `ref` and by choosing one of its items.
+ */
+function useMenu() {
+  const [isOpen, setOpen] = useState(false)
+  const ref = useRef<HTMLDivElement>(null)
   useEffect(() => {
     if (!isOpen) return
     const onPointerDown = (event: PointerEvent) => {
-      if (!ref.current?.contains(event.target as Node)) closeRef.current()
+      if (!ref.current?.contains(event.target as Node)) setOpen(false)
     }
     document.addEventListener('pointerdown', onPointerDown)
     return () => document.removeEventListener('pointerdown', onPointerDown)
-  }, [ref, isOpen])
+  }, [isOpen])
+  return {
+    isOpen,
+    ref,
+    toggle: () => setOpen(!isOpen),
+    /** Closes the menu, then does what the chosen item does. */
+    choose: (action: () => void) => {
+      setOpen(false)
+      action()
+    },
+    onKeyDown: (event: KeyboardEvent) => {
+      if (event.key === 'Escape') setOpen(false)
+    },
+  }
 }
 
 function ExportMenu({ onExport }: { onExport: (format: ExportFormat) => void }) {
-  const [isOpen, setOpen] = useState(false)
-  const ref = useRef<HTMLDivElement>(null)
-  useDismiss(ref, isOpen, () => setOpen(false))
-  const choose = (format: ExportFormat) => {
-    setOpen(false)
-    onExport(format)
-  }
+  const menu = useMenu()
+  const choose = (format: ExportFormat) => menu.choose(() => onExport(format))
   return (
-    <div className="menu" ref={ref} onKeyDown={(event) => event.key === 'Escape' && setOpen(false)}>
+    <div className="menu" ref={menu.ref} onKeyDown={menu.onKeyDown}>
       <button
         type="button"
         className="icon-button"
         aria-label="Export"
         title="Export"
         aria-haspopup="menu"
-        aria-expanded={isOpen}
-        onClick={() => setOpen(!isOpen)}
+        aria-expanded={menu.isOpen}
+        onClick={menu.toggle}
       >
         <Icon name="download" />
       </button>
-      {isOpen && (
+      {menu.isOpen && (
         <div className="popover menu__items" role="menu">
           <button type="button" role="menuitem" autoFocus onClick={() => choose('markdown')}>
             Markdown (.md)

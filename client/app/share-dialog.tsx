@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { Icon } from '../editor/icons.js'
 import { initials } from '../editor/user-identity.js'
-import { ApiError, type DocumentRole } from './docs-api.js'
+import { ApiError } from './docs-api.js'
 import { UNTITLED } from './document-title.js'
 import {
   getSharing,
@@ -13,19 +13,19 @@ import {
 } from './sharing-api.js'
 import { signInHref, type SignedInPerson } from './sign-in.js'
 import { errorMessage } from '../../shared/errors.js'
+import { ROLES, type Role } from '../../shared/roles.js'
 import './confirm-dialog.css'
 import './share-dialog.css'
 
-/** The roles a person can be given, weakest first (the server's order). */
-const ROLE_LABELS: Record<DocumentRole, string> = {
+/** How each role reads in the dialog; the choices come in ROLES' order, weakest first (the server's). */
+const ROLE_LABELS: Record<Role, string> = {
   view: 'Can view',
   comment: 'Can comment',
   edit: 'Can edit',
 }
-const ROLES = ['view', 'comment', 'edit'] as const satisfies readonly DocumentRole[]
 
 /** What anyone with the address gets, per link setting ('' is off). */
-const LINK_LABELS: Record<DocumentRole | '', string> = {
+const LINK_LABELS: Record<Role | '', string> = {
   '': 'Only people added can open',
   view: 'Anyone with the link can view',
   comment: 'Anyone with the link can comment',
@@ -156,7 +156,7 @@ export function ShareDialog({ docId, title, person, onClose }: ShareDialogProps)
                       value={share.role}
                       disabled={isBusy}
                       onChange={(event) => {
-                        const role = event.target.value as DocumentRole
+                        const role = event.target.value as Role
                         void change(
                           () => sharePerson(docId, share.email, role),
                           `${share.email}: ${ROLE_LABELS[role].toLowerCase()}.`,
@@ -198,7 +198,7 @@ export function ShareDialog({ docId, title, person, onClose }: ShareDialogProps)
               value={sharing.linkRole ?? ''}
               disabled={isBusy}
               onChange={(event) => {
-                const linkRole = (event.target.value || null) as DocumentRole | null
+                const linkRole = (event.target.value || null) as Role | null
                 void change(() => updateSharing(docId, { linkRole }))
               }}
             >
@@ -261,15 +261,9 @@ export function ShareDialog({ docId, title, person, onClose }: ShareDialogProps)
   )
 }
 
-function AddPeople({
-  disabled,
-  onAdd,
-}: {
-  disabled: boolean
-  onAdd: (email: string, role: DocumentRole) => Promise<boolean>
-}) {
+function AddPeople({ disabled, onAdd }: { disabled: boolean; onAdd: (email: string, role: Role) => Promise<boolean> }) {
   const [email, setEmail] = useState('')
-  const [role, setRole] = useState<DocumentRole>('edit')
+  const [role, setRole] = useState<Role>('edit')
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     if (!email.trim()) return
@@ -287,11 +281,7 @@ function AddPeople({
         autoFocus
         onChange={(event) => setEmail(event.target.value)}
       />
-      <select
-        aria-label="Role for new people"
-        value={role}
-        onChange={(event) => setRole(event.target.value as DocumentRole)}
-      >
+      <select aria-label="Role for new people" value={role} onChange={(event) => setRole(event.target.value as Role)}>
         {ROLES.map((option) => (
           <option key={option} value={option}>
             {ROLE_LABELS[option]}

@@ -1,5 +1,6 @@
-import { ApiError, type DocumentRole, type DocumentSummary } from './docs-api.js'
+import { ApiError, type DocumentSummary } from './docs-api.js'
 import { currentSession } from './sign-in.js'
+import type { Role } from '../../shared/roles.js'
 
 /**
  * People and sharing (docs/operations.md, "API for the web app"): authorised by the session cookie,
@@ -17,10 +18,10 @@ export interface PersonSummary {
 export interface Sharing {
   owner: PersonSummary | null
   /** Anyone with the address gets this role (signed in or not); null: only the people listed. */
-  linkRole: DocumentRole | null
+  linkRole: Role | null
   editorsCanShare: boolean
-  shares: { email: string; role: DocumentRole; name: string | null }[]
-  yourRole: DocumentRole
+  shares: { email: string; role: Role; name: string | null }[]
+  yourRole: Role
   /** The asker may add, change and remove people. */
   canShare: boolean
   /** The asker may change the link, the editors' right to share and the owner. */
@@ -30,7 +31,7 @@ export interface Sharing {
 /** The signed-in person's documents (GET /api/me/documents), newest first. */
 export interface MyDocuments {
   owned: ListedDocument[]
-  shared: (ListedDocument & { role: DocumentRole })[]
+  shared: (ListedDocument & { role: Role })[]
   /** Every document; administrators only. */
   all?: ListedDocument[]
 }
@@ -68,7 +69,7 @@ export function getSharing(docId: string): Promise<Sharing> {
 }
 
 /** Shares with an email address, or changes that address's role. */
-export function sharePerson(docId: string, email: string, role: DocumentRole): Promise<Sharing> {
+export function sharePerson(docId: string, email: string, role: Role): Promise<Sharing> {
   return call<Sharing>(sharingPath(docId, `/people/${encodeURIComponent(email)}`), 'PUT', { role })
 }
 
@@ -80,7 +81,7 @@ export async function unsharePerson(docId: string, email: string): Promise<Shari
 
 export function updateSharing(
   docId: string,
-  change: { linkRole?: DocumentRole | null; editorsCanShare?: boolean },
+  change: { linkRole?: Role | null; editorsCanShare?: boolean },
 ): Promise<Sharing> {
   return call<Sharing>(sharingPath(docId), 'PATCH', change)
 }

@@ -14,7 +14,6 @@ import {
   useTandemProvider,
   useUnsavedChangesWarning,
 } from './hooks.js'
-import type { CommentRole } from './comments/comment-permissions.js'
 import { CommentsLayer } from './comments/comments-layer.js'
 import { useSuggestionAuthor } from './comments/threads-binding.js'
 import { EditorMode, useEditorMode } from './editor-mode.js'
@@ -22,6 +21,7 @@ import { ModeMenu } from './mode-menu.js'
 import { SuggestingAuthorRef, useSuggestingMode } from './suggesting-mode.js'
 import { ReviewToolbar, Toolbar } from './toolbar.js'
 import { completeUser, type EditorUser } from './user-identity.js'
+import type { Role } from '../../shared/roles.js'
 
 export type EditorTheme = 'light' | 'dark' | 'system'
 
@@ -41,7 +41,7 @@ export interface CollaborativeEditorProps {
    * text) or `view`. A UI hint like `readOnly` (the server enforces roles); default `view` when
    * `readOnly`, else `edit`.
    */
-  role?: CommentRole
+  role?: Role
   /**
    * `editing`, `suggesting` (every change becomes a suggestion to accept or reject) or `viewing`.
    * Default: the mode last chosen for this document in this browser, else the most the role allows
@@ -117,7 +117,7 @@ export function CollaborativeEditor(props: CollaborativeEditorProps) {
     props.onStatus?.(changed)
   })
 
-  const role: CommentRole = props.role ?? (props.readOnly ? 'view' : 'edit')
+  const role: Role = props.role ?? (props.readOnly ? 'view' : 'edit')
   const modes = useEditorMode(props.docId, props.readOnly ? 'view' : role, props.mode, props.onModeChange)
   const className = ['tandem-editor', props.className].filter(Boolean).join(' ')
   return (
@@ -159,7 +159,7 @@ interface EditorSurfaceProps {
   provider: TandemProvider
   user?: Partial<EditorUser>
   isReadOnly: boolean
-  role: CommentRole
+  role: Role
   mode: EditorMode
   modes: readonly EditorMode[]
   onModeChange: (mode: EditorMode) => void

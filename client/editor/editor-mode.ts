@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { CommentRole } from './comments/comment-permissions.js'
+import type { Role } from '../../shared/roles.js'
 
 /**
  * How a writer works on the document, as in Google Docs: Editing changes the text, Suggesting turns
@@ -16,23 +16,23 @@ export type EditorMode = (typeof EditorMode)[keyof typeof EditorMode]
  * The modes a role may use (docs/security.md): the server refuses a comment-role update that is
  * anything but the author's own suggestions, and every view-role update, whatever the menu says.
  */
-const MODES_BY_ROLE: Record<CommentRole, readonly EditorMode[]> = {
+const MODES_BY_ROLE: Record<Role, readonly EditorMode[]> = {
   edit: [EditorMode.Editing, EditorMode.Suggesting, EditorMode.Viewing],
   comment: [EditorMode.Suggesting, EditorMode.Viewing],
   view: [EditorMode.Viewing],
 }
 
-export function modesFor(role: CommentRole): readonly EditorMode[] {
+export function modesFor(role: Role): readonly EditorMode[] {
   return MODES_BY_ROLE[role]
 }
 
 /** The mode a role opens in when nothing was chosen: the most a role allows (a comment link suggests). */
-export function defaultMode(role: CommentRole): EditorMode {
+export function defaultMode(role: Role): EditorMode {
   return MODES_BY_ROLE[role][0] ?? EditorMode.Viewing
 }
 
 /** `mode` when the role allows it, else the role's default. */
-export function clampMode(mode: EditorMode | null | undefined, role: CommentRole): EditorMode {
+export function clampMode(mode: EditorMode | null | undefined, role: Role): EditorMode {
   return mode && MODES_BY_ROLE[role].includes(mode) ? mode : defaultMode(role)
 }
 
@@ -87,7 +87,7 @@ export interface EditorModeState {
  */
 export function useEditorMode(
   docId: string,
-  role: CommentRole,
+  role: Role,
   requested: EditorMode | undefined,
   onModeChange?: (mode: EditorMode) => void,
 ): EditorModeState {

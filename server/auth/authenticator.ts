@@ -2,7 +2,8 @@ import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { READ_ONLY_REASON } from '../../shared/protocol/refused-change.js'
 import type { RevocationWatcher } from './revocation-watcher.js'
-import { docPatternMatches, Role, verifyToken, type TokenClaims } from './tokens.js'
+import { docPatternMatches, verifyToken, type TokenClaims } from './tokens.js'
+import { Role } from '../../shared/roles.js'
 
 /** Who is on the other end of a connection or request, and what they may do. */
 export interface Principal {

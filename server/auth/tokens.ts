@@ -2,18 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { compactVerify, decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import { z } from 'zod'
 import { ErrorCode, SyncError } from '../../shared/errors.js'
-
-/** What a token allows: `view` < `comment` < `edit` (docs/security.md, "Roles"). */
-export const Role = {
-  Edit: 'edit',
-  /** Reads the document and its threads, writes threads and replies; changes the content by no path. */
-  Comment: 'comment',
-  View: 'view',
-} as const
-export type Role = (typeof Role)[keyof typeof Role]
-
-/** Every role, weakest first: the order zod enums, the CLI and the share dialog offer them in. */
-export const ROLES = [Role.View, Role.Comment, Role.Edit] as const
+import { Role, ROLES } from '../../shared/roles.js'
 
 /** True when the role may start threads, reply and resolve (comment and edit). */
 export function canComment(role: Role): boolean {

@@ -13,9 +13,10 @@ import {
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { readOnlyReason } from '../auth/authenticator.js'
-import { canComment, Role } from '../auth/tokens.js'
+import { canComment } from '../auth/tokens.js'
+import { Role } from '../../shared/roles.js'
 import type { Logger } from '../logger.js'
-import { TokenBucket } from '../sync/token-bucket.js'
+import { PerMinuteBudgets } from '../sync/token-bucket.js'
 import {
   commentCreatedEvent,
   threadCreatedEvent,
@@ -81,9 +82,6 @@ export interface Written<T> {
   created: boolean
 }
 
-/** Rate buckets kept at most; the oldest go first (a bucket left alone a minute is full anyway). */
-const MAX_RATE_BUCKETS = 10_000
-
 const NO_FEED: ThreadFeed = { publish: () => undefined }
 
 /**
@@ -95,11 +93,12 @@ const NO_FEED: ThreadFeed = { publish: () => undefined }
 export class CommentService {
   private feed: ThreadFeed
   private readonly now: () => number
-  private readonly buckets = new Map<string, TokenBucket>()
+  private readonly budgets: PerMinuteBudgets
 
   constructor(private readonly deps: CommentServiceDeps) {
     this.feed = deps.threadFeed ?? NO_FEED
     this.now = deps.now ?? Date.now
+    this.budgets = new PerMinuteBudgets(this.now)
   }
 
   /** Every thread of the document, oldest first. Any role reads. */
@@ -292,17 +291,7 @@ export class CommentService {
   /** One write from the actor's per-minute budget, or 429. */
   private spend(actor: CommentActor): void {
     const perMinute = this.deps.limits.commentsPerMinute
-    if (perMinute <= 0) return
-    let bucket = this.buckets.get(actor.rateKey)
-    if (bucket) {
-      this.buckets.delete(actor.rateKey)
-    } else {
-      bucket = new TokenBucket(perMinute, perMinute / 60, this.now)
-      if (this.buckets.size >= MAX_RATE_BUCKETS) this.buckets.delete(this.buckets.keys().next().value!)
-    }
-    // Re-inserted: the Map's order is then least recently used first.
-    this.buckets.set(actor.rateKey, bucket)
-    if (!bucket.take()) {
+    if (perMinute > 0 && !this.budgets.take(actor.rateKey, perMinute)) {
       throw new SyncError(
         ErrorCode.RateLimited,
         `you are commenting too fast (at most ${perMinute} a minute); wait a moment and try again`,

@@ -1,8 +1,8 @@
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import type { DocId } from '../../shared/ids.js'
 import { readOnlyReason, type Principal } from '../auth/authenticator.js'
-import { Role } from '../auth/tokens.js'
-import { TokenBucket } from '../sync/token-bucket.js'
+import { Role } from '../../shared/roles.js'
+import { PerMinuteBudgets } from '../sync/token-bucket.js'
 import type { FileInfo, FileStore, StoredFile } from './file-store.js'
 import { sniffImage, type ImageType } from './image-sniff.js'
 
@@ -36,9 +36,6 @@ export interface FileServiceDeps {
   now?: () => number
 }
 
-/** Rate buckets kept at most; the oldest go first (a bucket left alone a minute is full anyway). */
-const MAX_RATE_BUCKETS = 10_000
-
 /** A file id as the URL carries it: a SHA-256 in lowercase hex. */
 const FILE_ID = /^[0-9a-f]{64}$/
 
@@ -49,11 +46,10 @@ const FILE_ID = /^[0-9a-f]{64}$/
  * (and its size cap) is the HTTP layer's: this service sees whole, bounded bytes.
  */
 export class FileService {
-  private readonly buckets = new Map<string, TokenBucket>()
-  private readonly now: () => number
+  private readonly budgets: PerMinuteBudgets
 
   constructor(private readonly deps: FileServiceDeps) {
-    this.now = deps.now ?? Date.now
+    this.budgets = new PerMinuteBudgets(deps.now ?? Date.now)
   }
 
   /**
@@ -106,17 +102,7 @@ export class FileService {
   /** One upload from the uploader's per-minute budget, or 429. */
   private spend(uploader: Uploader): void {
     const perMinute = this.deps.limits.uploadsPerMinute
-    if (perMinute <= 0) return
-    let bucket = this.buckets.get(uploader.rateKey)
-    if (bucket) {
-      this.buckets.delete(uploader.rateKey)
-    } else {
-      bucket = new TokenBucket(perMinute, perMinute / 60, this.now)
-      if (this.buckets.size >= MAX_RATE_BUCKETS) this.buckets.delete(this.buckets.keys().next().value!)
-    }
-    // Re-inserted: the Map's order is then least recently used first.
-    this.buckets.set(uploader.rateKey, bucket)
-    if (!bucket.take()) {
+    if (perMinute > 0 && !this.budgets.take(uploader.rateKey, perMinute)) {
       throw new SyncError(
         ErrorCode.RateLimited,
         `you are uploading too fast (at most ${perMinute} images a minute); wait a moment and try again`,

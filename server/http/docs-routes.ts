@@ -8,7 +8,8 @@ import {
   SUGGESTION_VIEWS,
   type ContentFormat,
 } from '../content/formats.js'
-import { docPatternMatches, mintToken, ROLES } from '../auth/tokens.js'
+import { docPatternMatches, mintToken } from '../auth/tokens.js'
+import { ROLES } from '../../shared/roles.js'
 import { requestToken } from './request-token.js'
 import type { RequestOriginOf } from './client-address.js'
 import { requireEdit, type Authenticator, type Principal } from '../auth/authenticator.js'
@@ -203,12 +204,16 @@ export function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data
 }
 
-function toJson(info: DocInfo) {
+/** A document as a list names it (the signed-in person's lists); GET /api/docs adds its size. */
+export function listedDocumentJson(info: DocInfo) {
   return {
     id: info.docId,
     title: info.title,
     createdAt: new Date(info.createdAt).toISOString(),
     updatedAt: new Date(info.updatedAt).toISOString(),
-    sizeBytes: info.sizeBytes,
   }
+}
+
+function toJson(info: DocInfo) {
+  return { ...listedDocumentJson(info), sizeBytes: info.sizeBytes }
 }

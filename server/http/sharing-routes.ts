@@ -1,10 +1,10 @@
 import express, { type Request, type Router } from 'express'
 import { z } from 'zod'
-import { ROLES } from '../auth/tokens.js'
+import { ROLES } from '../../shared/roles.js'
 import type { SessionService, SignedIn } from '../auth/session-service.js'
 import type { DocInfo } from '../storage/doc-store.js'
 import type { SharingService } from '../people/sharing-service.js'
-import { parse } from './docs-routes.js'
+import { listedDocumentJson, parse } from './docs-routes.js'
 import { requestDocId, viewerOf } from './auth-routes.js'
 
 const shareBody = z.object({ role: z.enum(ROLES) }).strict()
@@ -89,21 +89,12 @@ export function myDocumentsRoutes({ sessions, sharing, documents }: SharingRoute
     response.set('Cache-Control', 'no-store').json({
       owned: owned.flatMap((docId) => listed(byId.get(docId))),
       shared: shared.flatMap(({ docId, role }) => listed(byId.get(docId)).map((doc) => ({ ...doc, role }))),
-      ...(signedIn.isAdmin ? { all: all.map(toListJson) } : {}),
+      ...(signedIn.isAdmin ? { all: all.map(listedDocumentJson) } : {}),
     })
   })
   return router
 }
 
 function listed(info: DocInfo | undefined) {
-  return info ? [toListJson(info)] : []
-}
-
-function toListJson(info: DocInfo) {
-  return {
-    id: info.docId,
-    title: info.title,
-    createdAt: new Date(info.createdAt).toISOString(),
-    updatedAt: new Date(info.updatedAt).toISOString(),
-  }
+  return info ? [listedDocumentJson(info)] : []
 }

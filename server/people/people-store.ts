@@ -1,4 +1,4 @@
-import type { Role } from '../auth/tokens.js'
+import type { Role } from '../../shared/roles.js'
 
 /** Someone who signed in through the identity provider (OIDC_ISSUER). */
 export interface Person {

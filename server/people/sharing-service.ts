@@ -1,6 +1,6 @@
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { accessSubject, RevocationKind, type RevocationStore } from '../auth/revocation-store.js'
-import { ROLES, type Role } from '../auth/tokens.js'
+import { ROLES, type Role } from '../../shared/roles.js'
 import type { DocumentAccess, PeopleStore, Person, Share } from './people-store.js'
 
 /** Who asks: a signed-in person (and whether they administer), or null for someone with only a link. */

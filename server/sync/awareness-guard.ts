@@ -1,7 +1,7 @@
 import { ErrorCode, SyncError } from '../../shared/errors.js'
 import { countEntriesOf, readAwarenessUpdate, writeAwarenessUpdate } from '../../shared/protocol/awareness-update.js'
 import type { Principal } from '../auth/authenticator.js'
-import { Role } from '../auth/tokens.js'
+import { Role } from '../../shared/roles.js'
 
 export interface AwarenessPin {
   /** The one awareness client id this connection may speak for, fixed by its first update. */

@@ -1,4 +1,4 @@
-import { Role } from '../auth/tokens.js'
+import { Role } from '../../shared/roles.js'
 
 /**
  * The suggest-only check (suggest-only-guard.ts) needs the editor schema and y-tiptap, which take

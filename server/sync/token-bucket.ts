@@ -42,3 +42,31 @@ export class TokenBucket implements Budget {
     return true
   }
 }
+
+/**
+ * A budget of so many a minute for each of many keys (an author, an address): one token bucket per
+ * key, whose burst is a minute's worth. At most `maxKeys` buckets are kept, the least recently used
+ * forgotten first: a bucket left alone for a minute is full anyway, so forgetting it costs nothing.
+ */
+export class PerMinuteBudgets {
+  private readonly buckets = new Map<string, TokenBucket>()
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxKeys = 10_000,
+  ) {}
+
+  /** Takes one from `key`'s budget of `perMinute` a minute; false (taking nothing) when it is spent. */
+  take(key: string, perMinute: number): boolean {
+    let bucket = this.buckets.get(key)
+    if (bucket) {
+      this.buckets.delete(key)
+    } else {
+      bucket = new TokenBucket(perMinute, perMinute / 60, this.now)
+      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!)
+    }
+    // Re-inserted: the Map's order is then least recently used first.
+    this.buckets.set(key, bucket)
+    return bucket.take()
+  }
+}

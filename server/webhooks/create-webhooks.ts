@@ -13,7 +13,7 @@ import {
   WEBHOOK_RETRY_MAX_MS,
   WEBHOOK_SHUTDOWN_FLUSH_MS,
   WEBHOOK_TIMEOUT_MS,
-} from './webhook-limits.js'
+} from '../../shared/limits.js'
 import { NoopWebhookNotifier, type WebhookNotifier } from './webhook-notifier.js'
 import { checkWebhookSecret } from './webhook-signature.js'
 

@@ -4,7 +4,7 @@ import { errorMessage } from '../../shared/errors.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { WebhookEvent, WebhookEventInput } from './webhook-events.js'
-import { WEBHOOK_DROP_LOG_INTERVAL_MS } from './webhook-limits.js'
+import { WEBHOOK_DROP_LOG_INTERVAL_MS } from '../../shared/limits.js'
 import type { WebhookNotifier } from './webhook-notifier.js'
 import { signWebhook, WEBHOOK_SIGNATURE_HEADER } from './webhook-signature.js'
 

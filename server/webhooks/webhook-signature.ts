@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { MIN_WEBHOOK_SECRET_LENGTH, WEBHOOK_SIGNATURE_TOLERANCE_SECONDS } from './webhook-limits.js'
+import { MIN_WEBHOOK_SECRET_LENGTH, WEBHOOK_SIGNATURE_TOLERANCE_SECONDS } from '../../shared/limits.js'
 
 /**
  * The header that signs a delivery: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`

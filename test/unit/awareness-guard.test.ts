@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { OPEN_PRINCIPAL, type Principal } from '../../server/auth/authenticator.js'
-import { Role } from '../../server/auth/tokens.js'
+import { Role } from '../../shared/roles.js'
 import { guardAwarenessUpdate, READER_RENEWAL_MS, type AwarenessPin } from '../../server/sync/awareness-guard.js'
 import { readAwarenessUpdate, writeAwarenessUpdate } from '../../shared/protocol/awareness-update.js'
 

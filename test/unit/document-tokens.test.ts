@@ -4,8 +4,8 @@ import {
   RENEW_BEFORE_EXPIRY_MS,
   TokenRefused,
   type IssuedToken,
-  type TokenRole,
 } from '../../client/app/document-tokens.js'
+import type { Role } from '../../shared/roles.js'
 
 const MINUTE_MS = 60_000
 const SERVER_TTL_MS = 15 * MINUTE_MS
@@ -20,7 +20,7 @@ function jwt(claims: Record<string, unknown>): string {
  * A fake /auth/token: mints with the server's clock (`serverNow`, which may differ from the
  * browser's) and counts the requests.
  */
-function fakeServer(options: { serverNow: () => number; ttlMs?: number; role?: () => TokenRole }) {
+function fakeServer(options: { serverNow: () => number; ttlMs?: number; role?: () => Role }) {
   const asked: string[] = []
   let refusal: TokenRefused | null = null
   return {
@@ -43,7 +43,7 @@ function fakeServer(options: { serverNow: () => number; ttlMs?: number; role?: (
   }
 }
 
-function setUp(options: { linkToken?: string; serverOffset?: number; ttlMs?: number; role?: () => TokenRole } = {}) {
+function setUp(options: { linkToken?: string; serverOffset?: number; ttlMs?: number; role?: () => Role } = {}) {
   let now = Date.parse('2026-12-06T05:00:00Z')
   const server = fakeServer({ serverNow: () => now + (options.serverOffset ?? 0), ...options })
   const tokens = new DocumentTokens({
@@ -114,7 +114,7 @@ describe('document tokens from the session', () => {
   })
 
   it('renews at once when asked to (access changed), and the new role comes with it', async () => {
-    let role: TokenRole = 'comment'
+    let role: Role = 'comment'
     const { tokens, server } = setUp({ role: () => role })
     expect((await tokens.get('doc'))?.role).toBe('comment')
     role = 'edit'

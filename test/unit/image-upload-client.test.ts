@@ -5,7 +5,8 @@ import {
   UploadRefused,
   UploadUnreachable,
 } from '../../client/editor/images/upload-client.js'
-import { mintToken, type Role } from '../../server/auth/tokens.js'
+import { mintToken } from '../../server/auth/tokens.js'
+import type { Role } from '../../shared/roles.js'
 import { png, SVG } from '../fixtures/images.js'
 import { startServer, type RunningServer } from '../helpers/test-server.js'
 

@@ -1,11 +1,9 @@
 import type { Comment } from '../../../shared/comments.js'
-
-/** What this writer's token allows with comments (docs/security.md): view < comment < edit. */
-export type CommentRole = 'edit' | 'comment' | 'view'
+import type { Role } from '../../../shared/roles.js'
 
 /** Who is looking at the threads: decides which buttons a card shows. The server enforces the same rules. */
 export interface CommentViewer {
-  role: CommentRole
+  role: Role
   /** The author ids of this writer's comments: the browser's own id and, with a token naming a person, its subject. */
   authorIds: readonly string[]
 }

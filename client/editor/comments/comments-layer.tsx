@@ -6,7 +6,7 @@ import { SyncState } from '../../provider/sync-status.js'
 import type { TandemProvider } from '../../provider/tandem-provider.js'
 import { EditorMode } from '../editor-mode.js'
 import { useSyncStatus } from '../hooks.js'
-import { canComment, type CommentRole, type CommentViewer } from './comment-permissions.js'
+import { canComment, type CommentViewer } from './comment-permissions.js'
 import { CommentsSidebar, DRAFT_ALIGN_ID } from './comments-sidebar.js'
 import { CommentBubbleMenu, CommentsControls, sidebarId } from './comments-toolbar.js'
 import { MentionsContext, useMentionsState } from './mention-context.js'
@@ -16,11 +16,12 @@ import { anchorForRange, placeOf, quoteForRange, useOwnAuthorIds, useThreads } f
 import { useCommentsUi, useIsNarrow } from './use-comments-ui.js'
 import { readOnlyReason, unsuggestableReason, useEditorNotices } from './use-editor-notices.js'
 import { useSuggestions } from './use-suggestions.js'
+import type { Role } from '../../../shared/roles.js'
 
 export interface CommentsLayerProps {
   editor: Editor
   provider: TandemProvider
-  role: CommentRole
+  role: Role
   /** Editing, Suggesting or Viewing: Accept / Reject need the edit role and a mode that changes text. */
   mode: EditorMode
   isReadOnly: boolean

@@ -3,6 +3,7 @@ import type { ThreadAnchor } from '../../../shared/comments.js'
 import type { Suggestion } from '../../../shared/suggestions/suggestions.js'
 import type { PendingWrite, PlacedThread, ThreadsState } from '../../comments/threads-api.js'
 import { useCardAlignment } from './card-alignment.js'
+import { WaitingToSend } from './card-parts.js'
 import { CommentBody } from './comment-body.js'
 import { CommentComposer } from './comment-composer.js'
 import { canComment, type CommentViewer } from './comment-permissions.js'
@@ -258,42 +259,7 @@ export function CommentsSidebar({
       {/* Not an alert: it repeats the session's own error (the editor's banner) or says when threads come. */}
       {threads.loadError && <p className="tandem-comments__empty">{threads.loadError}</p>}
 
-      {refused.length > 0 && (
-        <ul className="tandem-comments__list" aria-label="Not sent">
-          {refused.map((write) => (
-            <li key={write.id}>
-              <div className="tandem-thread" data-refused>
-                {write.quote && <blockquote className="tandem-thread__quote">{write.quote}</blockquote>}
-                <p className="tandem-comments__error" role="alert">
-                  Not sent: {write.refusal}
-                </p>
-                <CommentBody body={write.body} />
-                <div className="tandem-thread__actions">
-                  <button type="button" className="tandem-comments__button" onClick={() => client.dismiss(write.id)}>
-                    Dismiss
-                  </button>
-                </div>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
-
-      {pendingThreads.length > 0 && (
-        <ul className="tandem-comments__list" aria-label="Waiting to send">
-          {pendingThreads.map((write) => (
-            <li key={write.id}>
-              <div className="tandem-thread" data-pending>
-                {write.quote && <blockquote className="tandem-thread__quote">{write.quote}</blockquote>}
-                <div className="tandem-comment__meta">
-                  <span className="tandem-comment__pending">Waiting to send</span>
-                </div>
-                <CommentBody body={write.body} />
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
+      <UnsentThreads refused={refused} waiting={pendingThreads} onDismiss={(writeId) => client.dismiss(writeId)} />
 
       {suggestionActions && visibleSuggestions.length > 0 && (
         <SuggestionsBar count={visibleSuggestions.length} actions={suggestionActions} />
@@ -340,5 +306,63 @@ export function CommentsSidebar({
         </section>
       )}
     </aside>
+  )
+}
+
+/**
+ * New threads the server does not hold, each list only when it has some: the refused ones (with the
+ * reason, until dismissed), then those waiting to be sent.
+ */
+function UnsentThreads({
+  refused,
+  waiting,
+  onDismiss,
+}: {
+  refused: readonly PendingWrite[]
+  waiting: readonly PendingWrite[]
+  onDismiss: (writeId: string) => void
+}) {
+  const lists = [
+    { label: 'Not sent', writes: refused },
+    { label: 'Waiting to send', writes: waiting },
+  ]
+  return (
+    <>
+      {lists
+        .filter(({ writes }) => writes.length > 0)
+        .map(({ label, writes }) => (
+          <ul key={label} className="tandem-comments__list" aria-label={label}>
+            {writes.map((write) => (
+              <li key={write.id}>
+                <UnsentThread write={write} onDismiss={onDismiss} />
+              </li>
+            ))}
+          </ul>
+        ))}
+    </>
+  )
+}
+
+function UnsentThread({ write, onDismiss }: { write: PendingWrite; onDismiss: (writeId: string) => void }) {
+  const isRefused = write.refusal !== undefined
+  return (
+    <div className="tandem-thread" data-refused={isRefused || undefined} data-pending={!isRefused || undefined}>
+      {write.quote && <blockquote className="tandem-thread__quote">{write.quote}</blockquote>}
+      {isRefused ? (
+        <p className="tandem-comments__error" role="alert">
+          Not sent: {write.refusal}
+        </p>
+      ) : (
+        <WaitingToSend />
+      )}
+      <CommentBody body={write.body} />
+      {isRefused && (
+        <div className="tandem-thread__actions">
+          <button type="button" className="tandem-comments__button" onClick={() => onDismiss(write.id)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+    </div>
   )
 }

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
+import { CardButton } from './card-parts.js'
 
 export interface ConfirmInlineProps {
   /** The button's text ("Delete thread"). */
@@ -38,18 +39,9 @@ export function ConfirmInline({
 
   if (!isAsking) {
     return (
-      <button
-        ref={triggerRef}
-        type="button"
-        className={className}
-        disabled={disabled}
-        onClick={(event) => {
-          event.stopPropagation()
-          setAsking(true)
-        }}
-      >
+      <CardButton ref={triggerRef} className={className} disabled={disabled} onClick={() => setAsking(true)}>
         {label}
-      </button>
+      </CardButton>
     )
   }
   return (
@@ -64,28 +56,17 @@ export function ConfirmInline({
       }}
     >
       <span className="tandem-confirm__question">{question}</span>
-      <button
+      <CardButton
         ref={confirmRef}
-        type="button"
         className="tandem-comments__button tandem-comments__button--danger"
-        onClick={(event) => {
-          event.stopPropagation()
+        onClick={() => {
           setAsking(false)
           onConfirm()
         }}
       >
         {confirmLabel}
-      </button>
-      <button
-        type="button"
-        className="tandem-comments__button"
-        onClick={(event) => {
-          event.stopPropagation()
-          setAsking(false)
-        }}
-      >
-        Cancel
-      </button>
+      </CardButton>
+      <CardButton onClick={() => setAsking(false)}>Cancel</CardButton>
     </span>
   )
 }

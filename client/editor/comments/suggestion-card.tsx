@@ -1,11 +1,10 @@
-import { forwardRef, useEffect, useState, type CSSProperties } from 'react'
+import { forwardRef, type CSSProperties } from 'react'
 import type { Thread } from '../../../shared/comments.js'
 import { SuggestionKind, type Suggestion } from '../../../shared/suggestions/suggestions.js'
 import { fullDate, relativeTime } from '../relative-time.js'
 import { authorColor, SUGGESTION_COLOR_VARIABLE } from '../suggestion-colors.js'
 import type { PendingWrite, ThreadClient } from '../../comments/threads-api.js'
-import { CommentBody } from './comment-body.js'
-import { CommentComposer } from './comment-composer.js'
+import { CardButton, PendingComment, ReplyComposer, SidebarCard, useCardReply } from './card-parts.js'
 import { canComment, isOwnComment, type CommentViewer } from './comment-permissions.js'
 import type { SuggestionActions } from './suggestion-actions.js'
 import { CommentItem } from './thread-card.js'
@@ -49,11 +48,7 @@ export const SuggestionCard = forwardRef<HTMLElement, SuggestionCardProps>(funct
   { suggestion, formattedText, actions, isActive, onActivate, replies },
   ref,
 ) {
-  /** The Reply button was pressed: the reply box takes focus when it appears. */
-  const [isReplying, setReplying] = useState(false)
-  useEffect(() => {
-    if (!isActive) setReplying(false)
-  }, [isActive])
+  const reply = useCardReply(isActive, onActivate)
   const mayReply = replies !== undefined && canComment(replies.viewer)
   // One conversation, even when two people started a thread on it at once.
   const comments = (replies?.threads ?? [])
@@ -65,17 +60,15 @@ export const SuggestionCard = forwardRef<HTMLElement, SuggestionCardProps>(funct
   const name = suggestion.authorName?.trim() || 'Someone'
   const style = { [SUGGESTION_COLOR_VARIABLE]: authorColor(suggestion.author) } as CSSProperties
   return (
-    <article
+    <SidebarCard
       ref={ref}
       className="tandem-thread tandem-suggestion"
       data-suggestion-id={suggestion.id}
       data-kind={suggestion.kind}
-      data-active={isActive || undefined}
-      aria-labelledby={titleId}
-      tabIndex={-1}
       style={style}
-      onClick={() => !isActive && onActivate()}
-      onFocus={(event) => event.target === event.currentTarget && !isActive && onActivate()}
+      titleId={titleId}
+      isActive={isActive}
+      onActivate={onActivate}
     >
       <h3 className="tandem-thread__title" id={titleId}>
         {`Suggestion by ${name}: ${describeSuggestion(suggestion)}`}
@@ -103,23 +96,14 @@ export const SuggestionCard = forwardRef<HTMLElement, SuggestionCardProps>(funct
             />
           ))}
           {replies.pending.map((write) => (
-            <li key={write.id} className="tandem-comment" data-pending>
-              <div className="tandem-comment__meta">
-                <span className="tandem-comment__pending">Waiting to send</span>
-              </div>
-              <CommentBody body={write.body} />
-            </li>
+            <PendingComment key={write.id} write={write} />
           ))}
         </ol>
       )}
       {mayReply && isActive && (
         <div className="tandem-thread__footer">
-          <CommentComposer
-            label="Reply"
-            placeholder="Reply…"
-            submitLabel="Reply"
-            autoFocus={isReplying}
-            isPersistent
+          <ReplyComposer
+            reply={reply}
             isQueued={replies.isQueued(firstThread ? 'reply' : 'thread', firstThread?.id ?? null)}
             onSubmit={replies.send}
           />
@@ -129,44 +113,19 @@ export const SuggestionCard = forwardRef<HTMLElement, SuggestionCardProps>(funct
         <div className="tandem-thread__actions">
           {actions && (
             <>
-              <button
-                type="button"
+              <CardButton
                 className="tandem-comments__button tandem-comments__button--primary"
-                onClick={(event) => {
-                  event.stopPropagation()
-                  actions.accept(suggestion.id)
-                }}
+                onClick={() => actions.accept(suggestion.id)}
               >
                 Accept
-              </button>
-              <button
-                type="button"
-                className="tandem-comments__button"
-                onClick={(event) => {
-                  event.stopPropagation()
-                  actions.reject(suggestion.id)
-                }}
-              >
-                Reject
-              </button>
+              </CardButton>
+              <CardButton onClick={() => actions.reject(suggestion.id)}>Reject</CardButton>
             </>
           )}
-          {mayReply && !isActive && (
-            <button
-              type="button"
-              className="tandem-comments__button"
-              onClick={(event) => {
-                event.stopPropagation()
-                setReplying(true)
-                onActivate()
-              }}
-            >
-              Reply
-            </button>
-          )}
+          {mayReply && !isActive && <CardButton onClick={reply.start}>Reply</CardButton>}
         </div>
       )}
-    </article>
+    </SidebarCard>
   )
 })
 

@@ -1,7 +1,8 @@
-import { forwardRef, useEffect, useState, type ReactNode } from 'react'
+import { forwardRef, useState } from 'react'
 import type { Comment, Thread } from '../../../shared/comments.js'
 import type { PendingWrite, PlacedThread, ThreadClient } from '../../comments/threads-api.js'
 import { fullDate, relativeTime } from '../relative-time.js'
+import { CardButton, PendingComment, ReplyComposer, SidebarCard, useCardReply } from './card-parts.js'
 import { CommentBody } from './comment-body.js'
 import { CommentComposer, writeErrorMessage } from './comment-composer.js'
 import { ConfirmInline } from './confirm-inline.js'
@@ -29,11 +30,7 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
   const { thread, place } = placed
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
-  /** The Reply button was pressed: the reply box takes focus when it appears. */
-  const [isReplying, setReplying] = useState(false)
-  useEffect(() => {
-    if (!isActive) setReplying(false)
-  }, [isActive])
+  const reply = useCardReply(isActive, () => onActivate(thread.id))
   const isResolved = thread.status === 'resolved'
   const first = thread.comments[0]
   const titleId = `tandem-thread-${thread.id}-title`
@@ -51,18 +48,14 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
   }
 
   return (
-    <article
+    <SidebarCard
       ref={ref}
       className="tandem-thread"
       data-thread-id={thread.id}
       data-status={thread.status}
-      data-active={isActive || undefined}
-      aria-labelledby={titleId}
-      tabIndex={-1}
-      onClick={() => !isActive && onActivate(thread.id)}
-      // Only the card itself (focused from its highlight): activating on a button's focus would swap
-      // the Reply button for the reply box under the keyboard's focus.
-      onFocus={(event) => event.target === event.currentTarget && !isActive && onActivate(thread.id)}
+      titleId={titleId}
+      isActive={isActive}
+      onActivate={() => onActivate(thread.id)}
     >
       <header className="tandem-thread__header">
         <h3 className="tandem-thread__title" id={titleId}>
@@ -88,12 +81,7 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
           />
         ))}
         {pendingReplies.map((write) => (
-          <li key={write.id} className="tandem-comment" data-pending>
-            <div className="tandem-comment__meta">
-              <span className="tandem-comment__pending">Waiting to send</span>
-            </div>
-            <CommentBody body={write.body} />
-          </li>
+          <PendingComment key={write.id} write={write} />
         ))}
       </ol>
       {error && (
@@ -104,12 +92,8 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
       {canComment(viewer) && (
         <div className="tandem-thread__footer">
           {isActive && !isResolved && (
-            <CommentComposer
-              label="Reply"
-              placeholder="Reply…"
-              submitLabel="Reply"
-              autoFocus={isReplying}
-              isPersistent
+            <ReplyComposer
+              reply={reply}
               isQueued={isQueued('reply', thread.id)}
               onSubmit={async (body) => {
                 await client.reply(thread.id, body)
@@ -117,29 +101,13 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
             />
           )}
           <div className="tandem-thread__actions">
-            {!isActive && !isResolved && (
-              <button
-                type="button"
-                className="tandem-comments__button"
-                onClick={() => {
-                  setReplying(true)
-                  onActivate(thread.id)
-                }}
-              >
-                Reply
-              </button>
-            )}
-            <button
-              type="button"
-              className="tandem-comments__button"
+            {!isActive && !isResolved && <CardButton onClick={reply.start}>Reply</CardButton>}
+            <CardButton
               disabled={busy}
-              onClick={(event) => {
-                event.stopPropagation()
-                void run(() => client.setStatus(thread.id, isResolved ? 'open' : 'resolved'))
-              }}
+              onClick={() => void run(() => client.setStatus(thread.id, isResolved ? 'open' : 'resolved'))}
             >
               {isResolved ? 'Reopen' : 'Resolve'}
-            </button>
+            </CardButton>
             {canDeleteThread(viewer) && (
               <ConfirmInline
                 label="Delete thread"
@@ -152,7 +120,7 @@ export const ThreadCard = forwardRef<HTMLElement, ThreadCardProps>(function Thre
           </div>
         </div>
       )}
-    </article>
+    </SidebarCard>
   )
 })
 
@@ -221,7 +189,9 @@ export function CommentItem({
       )}
       {isOwn && !isEditing && (
         <div className="tandem-comment__actions">
-          <CommentAction label="Edit" onClick={() => setEditing(true)} />
+          <CardButton className="tandem-comments__link-button" onClick={() => setEditing(true)}>
+            Edit
+          </CardButton>
           <ConfirmInline
             label="Delete"
             question={
@@ -233,21 +203,6 @@ export function CommentItem({
         </div>
       )}
     </li>
-  )
-}
-
-function CommentAction({ label, onClick }: { label: string; onClick: () => void }): ReactNode {
-  return (
-    <button
-      type="button"
-      className="tandem-comments__link-button"
-      onClick={(event) => {
-        event.stopPropagation()
-        onClick()
-      }}
-    >
-      {label}
-    </button>
   )
 }
 

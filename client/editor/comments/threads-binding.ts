@@ -1,5 +1,5 @@
 /** Where the comments UI meets the client data layer (client/comments). */
-import { useEffect, useState } from 'react'
+import { useEffect, useMemo, useState } from 'react'
 import { browserAuthorId } from '../../comments/comment-author.js'
 import type { TandemProvider } from '../../provider/tandem-provider.js'
 import { tokenClaim, tokenSubject } from './token-claims.js'
@@ -9,42 +9,18 @@ export { tokenRole, tokenSubject } from './token-claims.js'
 export { anchorForRange, placeOf, quoteForRange } from '../../comments/anchors.js'
 export { useThreads } from '../../comments/use-threads.js'
 
-/**
- * The author ids this writer's comments carry: the browser's own id (when the token names no
- * person) and the token's subject (when it does). Only to tell one's own comments: the server decides.
- */
-export function useOwnAuthorIds(provider: TandemProvider | null): readonly string[] {
-  const [ids, setIds] = useState<readonly string[]>(() => [browserAuthorId()])
-  useEffect(() => {
-    if (!provider) return
-    let isCurrent = true
-    provider
-      .getToken()
-      .then((token) => {
-        const sub = tokenSubject(token)
-        if (isCurrent && sub) setIds([browserAuthorId(), sub])
-      })
-      .catch(() => undefined) // no token: the browser id is all there is
-    return () => {
-      isCurrent = false
-    }
-  }, [provider])
-  return ids
-}
-
-/** Who this writer's suggestions name (the Suggesting extension's author). */
-export interface SuggestionAuthorIdentity {
+/** The person a token names: its `sub`, and its `name` claim when it has a non-blank one. */
+interface TokenPerson {
   id: string
-  name: string
+  name: string | null
 }
 
 /**
- * The author of this writer's suggestions: the token's person (its `sub`, and its `name` when it
- * has one: the server then requires that `sub` on the suggestions), else this browser's author id
- * with `fallbackName` (the name the writer chose), as comments do.
+ * The person the provider's token names, once the token is read; null until then, without a
+ * provider, and while the token names nobody (then this browser's author id stands for the writer).
  */
-export function useSuggestionAuthor(provider: TandemProvider | null, fallbackName: string): SuggestionAuthorIdentity {
-  const [person, setPerson] = useState<{ id: string; name: string | null } | null>(null)
+function useTokenPerson(provider: TandemProvider | null): TokenPerson | null {
+  const [person, setPerson] = useState<TokenPerson | null>(null)
   useEffect(() => {
     if (!provider) return
     let isCurrent = true
@@ -60,5 +36,30 @@ export function useSuggestionAuthor(provider: TandemProvider | null, fallbackNam
       isCurrent = false
     }
   }, [provider])
+  return person
+}
+
+/**
+ * The author ids this writer's comments carry: the browser's own id (when the token names no
+ * person) and the token's subject (when it does). Only to tell one's own comments: the server decides.
+ */
+export function useOwnAuthorIds(provider: TandemProvider | null): readonly string[] {
+  const personId = useTokenPerson(provider)?.id
+  return useMemo(() => (personId ? [browserAuthorId(), personId] : [browserAuthorId()]), [personId])
+}
+
+/** Who this writer's suggestions name (the Suggesting extension's author). */
+export interface SuggestionAuthorIdentity {
+  id: string
+  name: string
+}
+
+/**
+ * The author of this writer's suggestions: the token's person (its `sub`, and its `name` when it
+ * has one: the server then requires that `sub` on the suggestions), else this browser's author id
+ * with `fallbackName` (the name the writer chose), as comments do.
+ */
+export function useSuggestionAuthor(provider: TandemProvider | null, fallbackName: string): SuggestionAuthorIdentity {
+  const person = useTokenPerson(provider)
   return { id: person?.id ?? browserAuthorId(), name: person?.name ?? fallbackName }
 }

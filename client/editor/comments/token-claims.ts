@@ -1,9 +1,9 @@
 /**
  * A token's claims, read in the browser without verifying: the server verifies every token; the
  * client only reads them to pick which buttons to show, to tell its own comments, and to time the
- * renewal of the web app's tokens. Nothing but a type imported, so any module may use it.
+ * renewal of the web app's tokens. It imports only shared/, so any module may use it.
  */
-import type { CommentRole } from './comment-permissions.js'
+import { isRole, type Role } from '../../../shared/roles.js'
 
 /** A JWT claim, read without verifying. */
 export function tokenClaim(token: string | undefined, claim: string): unknown {
@@ -27,7 +27,7 @@ export function tokenSubject(token: string | undefined): string | null {
  * The JWT `role` claim, unverified: what the editor opens as before the server has said (a comment
  * link must not open in Editing for the moment it takes to ask).
  */
-export function tokenRole(token: string | undefined): CommentRole | null {
+export function tokenRole(token: string | undefined): Role | null {
   const role = tokenClaim(token, 'role')
-  return role === 'edit' || role === 'comment' || role === 'view' ? role : null
+  return isRole(role) ? role : null
 }

@@ -1,14 +1,14 @@
 import type { Editor } from '@tiptap/core'
 import { useEffect, useRef, useState } from 'react'
 import { EditorMode } from '../editor-mode.js'
-import type { CommentRole } from './comment-permissions.js'
 import { isCommentShortcut } from './comments-toolbar.js'
+import type { Role } from '../../../shared/roles.js'
 
 /** How long the "you cannot edit" notice stays up after the last attempt. */
 export const READ_ONLY_NOTICE_MS = 4_000
 
 /** Why typing did nothing: the role allows no change, or the writer chose Viewing. */
-export function readOnlyReason(role: CommentRole, mode: EditorMode): string | null {
+export function readOnlyReason(role: Role, mode: EditorMode): string | null {
   if (role === 'view') return 'This document is view-only.'
   if (mode !== EditorMode.Viewing) return null
   return role === 'comment'
@@ -17,7 +17,7 @@ export function readOnlyReason(role: CommentRole, mode: EditorMode): string | nu
 }
 
 /** Why an edit did nothing in Suggesting mode: suggestions cover text and formatting, not structure. */
-export function unsuggestableReason(role: CommentRole): string {
+export function unsuggestableReason(role: Role): string {
   const tail =
     role === 'comment' ? 'Leave a comment to propose it.' : 'Switch to Editing to make it, or leave a comment.'
   return `That change cannot be a suggestion: suggestions cover text and formatting, not structure such as tables, lists or block types. ${tail}`

@@ -1,4 +1,4 @@
-import type { Role } from '../../auth/tokens.js'
+import type { Role } from '../../../shared/roles.js'
 import type { DocumentAccess, NewPerson, PeopleStore, Person, Share } from '../../people/people-store.js'
 import type { SqliteDatabase } from './sqlite-database.js'
 
