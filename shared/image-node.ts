@@ -83,7 +83,13 @@ export const ImageNode = Image.extend({
     const src = safeUrl(UrlKind.Image, node.attrs?.src)
     // A placeholder (upload not finished) has nothing to point at yet.
     if (src === null) return ''
-    const alt = String(node.attrs?.alt ?? '').replace(/([\\[\]])/g, '\\$1')
+    // One line: a line break in the description would end the image and make the rest of the alt
+    // text live Markdown (raw HTML included). Brackets would end the description. On its one line
+    // the description renders as plain text (CommonMark), a tag in it included.
+    const alt = String(node.attrs?.alt ?? '')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/([\\[\]])/g, '\\$1')
     // A destination with spaces or parentheses goes in angle brackets (CommonMark), so it stays one URL.
     const destination = /^[^\s()<>]+$/.test(src) ? src : `<${src.replace(/[<>]/g, encodeURIComponent)}>`
     return `![${alt}](${destination})`

@@ -71,7 +71,7 @@ export function compareForDisplay(
   attribution: Attribution | null,
 ): VersionComparison {
   const comparison = compareStates(older, newer, attribution)
-  return { ...comparison, doc: sanitizeContent(comparison.doc, comparisonSchema) }
+  return { ...comparison, doc: sanitizeContent(comparison.doc, comparisonSchema, { keepMarksTheParentRefuses: true }) }
 }
 
 /**

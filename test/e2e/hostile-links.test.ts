@@ -2,7 +2,8 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GOOD_URLS, HOSTILE_URLS } from '../fixtures/hostile-urls.js'
 import { rawClient, readAck, updateFrame } from '../helpers/clients.js'
-import { craftedUpdate, linkParagraph } from '../helpers/crafted-content.js'
+import { png } from '../fixtures/images.js'
+import { craftedUpdate, imageElement, linkParagraph } from '../helpers/crafted-content.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { startApp, type RunningApp } from './helpers/app-server.js'
 import { launchChromium } from './helpers/browser.js'
@@ -84,6 +85,59 @@ describe('hostile links in the editor', { timeout: 120_000 }, () => {
       for (const link of links.filter((l) => l.text.startsWith('bad'))) expect(link.attribute ?? '').toBe('')
       // Clicking a neutralised link runs nothing.
       await page.locator('.ProseMirror a', { hasText: 'bad0' }).click({ modifiers: ['Control'] })
+      expect(dialogs).toEqual([])
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('loads no image from a hostile src a crafted update stored, and shows an uploaded (relative) one', async () => {
+    const docId = uniqueDocId('hostile-images')
+    const upload = await fetch(`${app.url}/api/docs/${docId}/files`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: png(40, 20, 8),
+    })
+    expect(upload.status).toBe(201)
+    const { url } = (await upload.json()) as { url: string }
+    await sendCrafted(
+      docId,
+      craftedUpdate((fragment) =>
+        fragment.insert(0, [
+          ...HOSTILE_URLS.map((src, i) => imageElement({ src, alt: `bad${i}` })),
+          imageElement({ src: url, alt: 'good image' }),
+          linkParagraph('the end', { href: 'https://example.com/' }),
+        ]),
+      ),
+    )
+    const context = await browser.newContext()
+    const requested: string[] = []
+    const dialogs: string[] = []
+    try {
+      const page = await context.newPage()
+      page.on('request', (request) => requested.push(request.url()))
+      page.on('dialog', (dialog) => {
+        dialogs.push(dialog.message())
+        void dialog.dismiss()
+      })
+      await page.goto(`${app.url}/d/${docId}`)
+      await page.locator('.ProseMirror').waitFor()
+      await eventually(() => editorText(page)).toContain('the end')
+      // The one allowed image loads; every refused one is a note in its place, loading nothing.
+      await eventually(() =>
+        page.evaluate<number[]>(
+          `[...document.querySelectorAll('.ProseMirror img')].map((img) => img.complete ? img.naturalWidth : 0)`,
+        ),
+      ).toEqual([40])
+      expect(await page.locator('.ProseMirror img').getAttribute('alt')).toBe('good image')
+      expect(await page.locator('.ProseMirror [data-refused="true"]').count()).toBe(HOSTILE_URLS.length)
+      const sources = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('.ProseMirror [src], .ProseMirror [srcset]')].map((el) => el.getAttribute('src') ?? el.getAttribute('srcset'))`,
+      )
+      expect(sources).toEqual([`${app.url}${url}`])
+      // Nothing was fetched from anywhere but this server, and nothing ran.
+      const host = new URL(app.url).host
+      expect(requested.filter((address) => new URL(address).host !== host)).toEqual([])
       expect(dialogs).toEqual([])
     } finally {
       await context.close()

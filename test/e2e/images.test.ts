@@ -67,9 +67,14 @@ function placeholders(page: Page): Promise<string[]> {
   )
 }
 
-/** Pastes a file as the clipboard would: a paste event whose DataTransfer holds it. */
+/** Pastes a file as the clipboard would, at the end of the document: a paste event whose DataTransfer holds it. */
 async function pasteFile(page: Page, bytes: Buffer, name: string, type: string): Promise<void> {
   await focusEnd(page)
+  await pasteFileHere(page, bytes, name, type)
+}
+
+/** The same paste at the caret wherever it is. */
+async function pasteFileHere(page: Page, bytes: Buffer, name: string, type: string): Promise<void> {
   await page.evaluate(`(() => {
     const bytes = Uint8Array.from(atob(${JSON.stringify(bytes.toString('base64'))}), (c) => c.charCodeAt(0))
     const data = new DataTransfer()
@@ -77,6 +82,36 @@ async function pasteFile(page: Page, bytes: Buffer, name: string, type: string):
     const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true })
     document.querySelector('.ProseMirror').dispatchEvent(event)
   })()`)
+}
+
+/**
+ * Puts the caret at the end of the first `selector` element whose text is `text`, and waits until
+ * the editor's own selection is inside a node of type `nodeType` (a table cell, a list item).
+ */
+async function caretAtEndOf(page: Page, selector: string, text: string, nodeType: string): Promise<void> {
+  await page.locator(selector, { hasText: text }).click()
+  await eventually(async () => {
+    const inside = await page.evaluate<boolean>(`(() => {
+      const target = [...document.querySelectorAll(${JSON.stringify(selector)})].find((el) => el.textContent === ${JSON.stringify(text)})
+      const range = document.createRange()
+      range.selectNodeContents(target)
+      range.collapse(false)
+      const selection = window.getSelection()
+      selection.removeAllRanges()
+      selection.addRange(range)
+      const { $from } = document.querySelector('.ProseMirror').editor.state.selection
+      for (let depth = $from.depth; depth > 0; depth--) if ($from.node(depth).type.name === ${JSON.stringify(nodeType)}) return $from.parent.textContent === ${JSON.stringify(text)} && $from.parentOffset === $from.parent.content.size
+      return false
+    })()`)
+    return inside
+  }).toBe(true)
+}
+
+/** The closest list item or table cell of each image in the editor ('' for one outside both). */
+function imageContainers(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(
+    `[...document.querySelectorAll('.ProseMirror .tandem-image')].map((el) => el.closest('li, td, th')?.tagName ?? '')`,
+  )
 }
 
 /** Drops a file on the editor's text, as a drag from the desktop would. */
@@ -139,8 +174,21 @@ describe('images in Chromium', { timeout: 120_000 }, () => {
       await alt.fill('A small chart')
       await alt.press('Enter')
       await alice.getByRole('group', { name: 'Width' }).getByRole('button', { name: 'Small' }).click()
+      await alice.getByRole('group', { name: 'Alignment' }).getByRole('button', { name: 'Align right' }).click()
       await eventually(() => bob.locator('.tandem-image img').getAttribute('alt')).toBe('A small chart')
       await eventually(() => viewer.locator('.tandem-image').getAttribute('data-size')).toBe('small')
+      await eventually(() => viewer.locator('.tandem-image').getAttribute('data-align')).toBe('right')
+      // Right-aligned and a third of the column wide, as the viewer sees it.
+      const box = (page: Page) =>
+        page.evaluate<{ left: number; right: number; width: number; column: number; columnRight: number }>(`(() => {
+          const img = document.querySelector('.ProseMirror .tandem-image img').getBoundingClientRect()
+          const column = document.querySelector('.ProseMirror .tandem-image').getBoundingClientRect()
+          return { left: img.left, right: img.right, width: img.width, column: column.width, columnRight: column.right }
+        })()`)
+      await eventually(async () => {
+        const { right, width, column, columnRight } = await box(viewer)
+        return Math.abs(right - columnRight) < 2 && width < column / 2
+      }).toBe(true)
       expect(await viewer.getByRole('textbox', { name: 'Alt text' }).count()).toBe(0)
 
       await bob.reload()
@@ -155,9 +203,19 @@ describe('images in Chromium', { timeout: 120_000 }, () => {
     const docId = await newDocument('image-paste')
     const { alice, bob, close } = await twoWriters(docId)
     try {
+      // Bob writes first, so his undo has something of his own to take back.
+      await focusEnd(bob)
+      await bob.keyboard.type(' Bob was here.')
+      await eventually(() => alice.locator('.ProseMirror').textContent()).toContain('Bob was here.')
       await pasteFile(alice, png(20, 10, 2), 'shot.png', 'image/png')
       await eventually(() => loadedWidths(bob)).toEqual([20])
       await eventually(() => loadedWidths(alice)).toEqual([20])
+      // Bob's undo takes back his words, never Alice's image.
+      await bob.locator('.ProseMirror p', { hasText: 'Bob was here.' }).click()
+      await bob.keyboard.press('Control+z')
+      await eventually(() => alice.locator('.ProseMirror').textContent()).not.toContain('Bob was here.')
+      expect(await loadedWidths(alice)).toEqual([20])
+      expect(await loadedWidths(bob)).toEqual([20])
       // Writing goes on below the new image, never over it.
       await alice.keyboard.type('Caption below')
       await eventually(() => bob.locator('.ProseMirror').textContent()).toContain('Caption below')
@@ -186,6 +244,74 @@ describe('images in Chromium', { timeout: 120_000 }, () => {
       await eventually(() => placeholders(alice)).toEqual([])
       await eventually(() => placeholders(bob)).toEqual([])
       expect(await storedJson(docId)).toContain('Some words before.')
+    } finally {
+      await close()
+    }
+  })
+
+  it('while an upload runs, its writer sees the progress and the others a placeholder; then everyone the image', async () => {
+    const docId = await newDocument('image-progress')
+    const { aliceContext, alice, bob, close } = await twoWriters(docId)
+    let release: () => void = () => undefined
+    const released = new Promise<void>((resolve) => {
+      release = () => resolve()
+    })
+    try {
+      // Alice's upload is held at her browser's edge until the placeholders have been seen.
+      let held = 0
+      await aliceContext.route('**/api/docs/*/files', async (route) => {
+        held++
+        await released
+        await route.continue()
+      })
+      await pasteFile(alice, png(22, 11, 9), 'slow.png', 'image/png')
+      await eventually(() => held).toBe(1)
+      await eventually(() => placeholders(alice)).toEqual(['sending'])
+      expect(await alice.getByRole('progressbar', { name: 'Upload progress' }).count()).toBe(1)
+      await eventually(() => placeholders(bob)).toEqual(['remote'])
+      expect(await bob.locator('.tandem-image__placeholder').textContent()).toContain('Image uploading')
+      release()
+      await eventually(() => loadedWidths(bob)).toEqual([22])
+      await eventually(() => loadedWidths(alice)).toEqual([22])
+      expect(await placeholders(bob)).toEqual([])
+    } finally {
+      release()
+      await close()
+    }
+  })
+
+  it('an image pasted into a table cell and into a list item stays there, for everyone', async () => {
+    const docId = uniqueDocId('image-table-list')
+    await app.server.documents.create({
+      docId,
+      content: {
+        source:
+          '<ul><li><p>first item</p></li><li><p>second item</p></li></ul><table><tbody><tr><th><p>head</p></th></tr><tr><td><p>cell text</p></td></tr></tbody></table><p>after</p>',
+        format: 'html',
+      },
+    })
+    const { alice, bob, close } = await twoWriters(docId)
+    try {
+      await caretAtEndOf(alice, '.ProseMirror td p', 'cell text', 'tableCell')
+      await pasteFileHere(alice, png(16, 8, 6), 'in-cell.png', 'image/png')
+      await eventually(() => loadedWidths(bob)).toEqual([16])
+      expect(await imageContainers(bob)).toEqual(['TD'])
+
+      await caretAtEndOf(alice, '.ProseMirror li p', 'first item', 'listItem')
+      await pasteFileHere(alice, png(10, 10, 7), 'in-list.png', 'image/png')
+      await eventually(() => loadedWidths(bob)).toEqual([10, 16])
+      await eventually(() => imageContainers(bob)).toEqual(['LI', 'TD'])
+      await eventually(() => imageContainers(alice)).toEqual(['LI', 'TD'])
+      // The list still has its two items and the table its cell text: nothing was split or replaced.
+      expect(await bob.locator('.ProseMirror li').count()).toBe(2)
+      expect(await bob.locator('.ProseMirror td').textContent()).toContain('cell text')
+
+      // Stored the same way, and shown so after a reload.
+      const stored = JSON.parse(await storedJson(docId)) as { content: { type: string }[] }
+      expect(stored.content.map((node) => node.type)).toEqual(['bulletList', 'table', 'paragraph'])
+      await bob.reload()
+      await eventually(() => loadedWidths(bob)).toEqual([10, 16])
+      expect(await imageContainers(bob)).toEqual(['LI', 'TD'])
     } finally {
       await close()
     }

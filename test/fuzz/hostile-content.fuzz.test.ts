@@ -1,8 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { parseContent, renderDoc, replaceContent } from '../../server/content/convert.js'
-import { CONTENT_FORMATS, ContentFormat, type ImportFormat } from '../../server/content/formats.js'
+import type { JSONContent } from '@tiptap/core'
+import { docToJSON, parseContent, renderDoc, replaceContent } from '../../server/content/convert.js'
+import { CONTENT_FORMATS, ContentFormat } from '../../server/content/formats.js'
 import { DOCUMENT_FIELD } from '../../server/content/schema.js'
 import { applyValidatedUpdate } from '../../server/sync/update-guard.js'
 import { GOOD_URLS, HOSTILE_URLS } from '../fixtures/hostile-urls.js'
@@ -58,7 +59,13 @@ const unknownAttrs = fc.dictionary(
   { maxKeys: 3 },
 )
 /** The writers' text, including every character Markdown and HTML treat specially. */
-const text = fc.string({ unit: fc.constantFrom(...'ab c[]()*_<>&:/\\!#`"\'j'), minLength: 1, maxLength: 16 })
+const TEXT_CHARACTERS = 'ab c[]()*_<>&:/\\!#`"\'j'
+const text = fc.string({ unit: fc.constantFrom(...TEXT_CHARACTERS), minLength: 1, maxLength: 16 })
+/**
+ * What a plain-text export may hold: the writers' characters and line breaks. Every attribute value
+ * above has a character outside this set (a scheme's letters), so a leaked `href` or `src` shows.
+ */
+const ONLY_WRITERS_TEXT = new RegExp(`^[${TEXT_CHARACTERS.replace(/[\\\]^-]/g, '\\$&')}\\n]*$`)
 
 interface Run {
   text: string
@@ -83,7 +90,14 @@ const run: fc.Arbitrary<Run> = fc.record({
 const block: fc.Arbitrary<Block> = fc.record({
   type: fc.constantFrom('paragraph', 'heading', 'codeBlock', 'blockquote', 'script', 'iframe', 'image', 'a'),
   attrs: fc
-    .record({ level: fc.option(attrValue), language: fc.option(hostileString), textAlign: fc.option(attrValue) })
+    .record({
+      level: fc.option(attrValue),
+      language: fc.option(hostileString),
+      textAlign: fc.option(attrValue),
+      // Images keep a `src` (and any block may be given one): the URL policy's other kind.
+      src: fc.option(url),
+      alt: fc.option(hostileString),
+    })
     .chain((known) => unknownAttrs.map((extra) => ({ ...extra, ...known }))),
   runs: fc.array(run, { minLength: 1, maxLength: 4 }),
 })
@@ -121,7 +135,24 @@ function harmfulIn(format: ContentFormat, body: string): string[] {
   if (format === ContentFormat.Markdown) return harmfulInMarkdown(body)
   if (format === ContentFormat.Html) return harmfulInHtml(body)
   if (format === ContentFormat.Json) return harmfulInJson(JSON.parse(body))
-  return [] // plain text holds the writers' text only (checked: no attribute leaks into it, below)
+  // Plain text holds the writers' text only: anything else is an attribute that leaked into it.
+  return ONLY_WRITERS_TEXT.test(body) ? [] : [body]
+}
+
+/**
+ * A document read back from an export, as each format comes back in: Markdown and HTML through the
+ * import (REST, CLI, the web app), JSON as a version restore writes it, and plain text saved as a
+ * `.md` file and imported as Markdown (the writers' text then parses as Markdown: its links must
+ * meet the policy like any other).
+ */
+function reimport(format: ContentFormat, body: string): { json: JSONContent; doc: Y.Doc } {
+  const json =
+    format === ContentFormat.Json
+      ? (JSON.parse(body) as JSONContent)
+      : parseContent(body, format === ContentFormat.Html ? 'html' : 'markdown')
+  const doc = new Y.Doc()
+  replaceContent(doc, json, null)
+  return { json, doc }
 }
 
 describe(`hostile documents (seed ${SEED}, replay with HOSTILE_FUZZ_SEED=${SEED})`, () => {
@@ -132,16 +163,17 @@ describe(`hostile documents (seed ${SEED}, replay with HOSTILE_FUZZ_SEED=${SEED}
         for (const format of CONTENT_FORMATS) {
           const body = renderDoc(doc, format)
           expect(harmfulIn(format, body), `${format} export:\n${body}`).toEqual([])
-          if (format === ContentFormat.Markdown || format === ContentFormat.Html) {
-            // Read back through the import, then out again in every format.
-            const imported = parseContent(body, format as ImportFormat)
-            expect(harmfulInJson(imported), `${format} re-import of:\n${body}`).toEqual([])
-            const again = new Y.Doc()
-            replaceContent(again, imported, null)
-            for (const next of CONTENT_FORMATS) {
-              const out = renderDoc(again, next)
-              expect(harmfulIn(next, out), `${next} export after ${format} round trip:\n${out}`).toEqual([])
-            }
+          // Read back in, then out again in every format.
+          const { json, doc: again } = reimport(format, body)
+          if (format !== ContentFormat.Json) expect(harmfulInJson(json), `${format} re-import of:\n${body}`).toEqual([])
+          expect(harmfulInJson(docToJSON(again)), `${format} re-import stored:\n${body}`).toEqual([])
+          for (const next of CONTENT_FORMATS) {
+            const out = renderDoc(again, next)
+            // After a round trip the plain text is what the import made of the export, not the
+            // writers' alphabet: Markdown cannot carry every crafted value (a link title with line
+            // breaks comes back as text). What matters there is that no format carries a harmful URL.
+            if (next === ContentFormat.Text) continue
+            expect(harmfulIn(next, out), `${next} export after ${format} round trip:\n${out}`).toEqual([])
           }
         }
       }),

@@ -21,3 +21,10 @@ export function linkParagraph(text: string, linkAttrs: Record<string, unknown>):
   content.insert(0, text, { link: linkAttrs })
   return paragraph
 }
+
+/** An image element with the given attributes (the `src` as the attacker writes it). */
+export function imageElement(attrs: Record<string, string>): Y.XmlElement {
+  const image = new Y.XmlElement('image')
+  for (const [name, value] of Object.entries(attrs)) image.setAttribute(name, value)
+  return image
+}

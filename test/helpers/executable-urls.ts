@@ -56,14 +56,28 @@ export function harmfulInHtml(html: string): string[] {
 /** Harmful URLs in Markdown, read by a renderer that decodes entities in destinations and allows inline HTML. */
 export function harmfulInMarkdown(markdown: string): string[] {
   const found: string[] = []
-  // walkTokens returns its callbacks' results; this callback returns none (nothing to await).
-  void marked.walkTokens(marked.lexer(markdown), (token: Token) => {
-    if ((token.type === 'link' || token.type === 'image') && 'href' in token) {
-      const href = String(token.href)
-      if (isHarmfulUrl(href) || isHarmfulUrl(decodeHtmlEntities(href))) found.push(href)
+  const visit = (tokens: readonly Token[]) => {
+    for (const token of tokens) {
+      if ((token.type === 'link' || token.type === 'image') && 'href' in token) {
+        const href = String(token.href)
+        if (isHarmfulUrl(href) || isHarmfulUrl(decodeHtmlEntities(href))) found.push(href)
+      }
+      if (token.type === 'html' && 'raw' in token) found.push(...harmfulInHtml(String(token.raw)))
+      // An image's description renders as its plain-text alt (CommonMark, and marked too), never as
+      // markup: marked still lexes it into tokens, but a "link" in there is only alt text.
+      if (token.type === 'image') continue
+      // The children walkTokens would visit: inline tokens, list items, table cells.
+      const children: Token[] = []
+      if ('tokens' in token && Array.isArray(token.tokens)) children.push(...(token.tokens as Token[]))
+      if (token.type === 'list' && 'items' in token) children.push(...(token.items as Token[]))
+      if (token.type === 'table' && 'header' in token && 'rows' in token) {
+        const cells = [token.header, ...(token.rows as unknown[][])].flat() as { tokens: Token[] }[]
+        for (const cell of cells) children.push(...cell.tokens)
+      }
+      visit(children)
     }
-    if (token.type === 'html' && 'raw' in token) found.push(...harmfulInHtml(String(token.raw)))
-  })
+  }
+  visit(marked.lexer(markdown))
   // Autolinks and reference definitions are tokens too; anything else shaped like a scheme is text.
   return found
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { mintToken } from '../../server/auth/tokens.js'
+import { checkDocId } from '../../server/documents/document-service.js'
 import type { Role } from '../../shared/roles.js'
 import { openPostgresStorage } from '../../server/storage/postgres/postgres-storage.js'
 import { openSqliteStorage, type SqliteStorage } from '../../server/storage/sqlite/sqlite-storage.js'
@@ -221,6 +222,36 @@ describe('files API without AUTH_SECRET (SQLite)', () => {
     expect((await fetch(`${running.httpUrl}${ownUrl}`)).status).toBe(404)
     expect((await fetch(`${running.httpUrl}${otherUrl}`)).status).toBe(200)
     expect(await storage.files.usage()).toEqual({ files: 1, bytes: shared.length })
+  })
+
+  it('keeps a file that only a kept version still shows; restoring the version shows it again', async () => {
+    const bytes = png(5, 4, 9)
+    const { url } = await uploaded(await upload(running, 'doc', bytes))
+    const markdownOf = async () => (await fetch(`${running.httpUrl}/api/docs/doc/content?format=markdown`)).text()
+    await running.server.documents.importContent(
+      'doc',
+      { source: `Before\n\n![pic](${url})`, format: 'markdown' },
+      true,
+    )
+    const doc = checkDocId('doc')
+    const version = await running.server.history.createNamed(doc, 'with the picture')
+    await running.server.documents.importContent('doc', { source: 'No picture now.', format: 'markdown' }, true)
+    expect(await markdownOf()).not.toContain(url)
+
+    // Only the version refers to it now: still stored and served.
+    expect(await storage.files.usage()).toEqual({ files: 1, bytes: bytes.length })
+    const read = await fetch(`${running.httpUrl}${url}`)
+    expect(read.status).toBe(200)
+    expect(Buffer.compare(Buffer.from(await read.arrayBuffer()), bytes)).toBe(0)
+    expect((await running.server.history.render(doc, version.id, 'json')).body).toContain(`"src":"${url}"`)
+
+    await running.server.history.restore(doc, version.id)
+    expect(await markdownOf()).toContain(url)
+    expect((await fetch(`${running.httpUrl}${url}`)).status).toBe(200)
+
+    // The document and its versions go together, and the file with them.
+    expect((await fetch(`${running.httpUrl}/api/docs/doc`, { method: 'DELETE' })).status).toBe(204)
+    expect(await storage.files.usage()).toEqual({ files: 0, bytes: 0 })
   })
 
   it('refuses a declared Content-Length above MAX_UPLOAD_BYTES with 413 before reading it', async () => {

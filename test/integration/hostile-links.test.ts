@@ -4,23 +4,17 @@ import { CONTENT_FORMATS } from '../../server/content/formats.js'
 import { checkDocId } from '../../server/documents/document-service.js'
 import { MAX_ATTRIBUTE_CHARS } from '../../shared/limits.js'
 import { rawClient, stockProvider, synced, updateFrame } from '../helpers/clients.js'
-import { craftedUpdate, linkParagraph } from '../helpers/crafted-content.js'
+import { HOSTILE_URLS } from '../fixtures/hostile-urls.js'
+import { craftedUpdate, imageElement, linkParagraph } from '../helpers/crafted-content.js'
 import { harmfulInHtml, harmfulInJson, harmfulInMarkdown } from '../helpers/executable-urls.js'
 import { startServer, type RunningServer } from '../helpers/test-server.js'
 import { waitFor } from '../helpers/wait-for.js'
 
-/** A sample of the corpus in test/fixtures/hostile-urls.ts (the unit tests take all of it through the same code). */
-const HOSTILE = [
-  'javascript:alert(document.domain)',
-  'JaVaScRiPt:alert(1)',
-  'java\tscript:alert(1)',
-  '&#106;avascript:alert(1)',
-  'javascript&colon;alert(1)',
-  'data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==',
-  'vbscript:msgbox(1)',
-  'file:///etc/passwd',
-  '//evil.example/steal',
-]
+/** The whole corpus of test/fixtures/hostile-urls.ts (57 forms), through the real server's paths. */
+const HOSTILE = HOSTILE_URLS
+/** An upload's address, relative to this server: a document must keep it (and exports resolve it). */
+const servedFile = (docId: string) => `/api/docs/${docId}/files/${'c'.repeat(64)}`
+const htmlAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;')
 
 let running: RunningServer
 const api = (path: string, init?: RequestInit) => fetch(`${running.httpUrl}${path}`, init)
@@ -33,12 +27,17 @@ async function textOf(docId: string): Promise<string> {
   return response.ok ? response.text() : ''
 }
 
-async function harmfulInExports(docId: string): Promise<Record<string, string[]>> {
+/**
+ * Harmful URLs in every export format. Plain text has no attributes: when `text` is given (the
+ * writers' text the document holds), the export must be exactly that, so no URL leaked into it.
+ */
+async function harmfulInExports(docId: string, text?: string): Promise<Record<string, string[]>> {
   const found: Record<string, string[]> = {}
   for (const format of CONTENT_FORMATS) {
     const response = await api(`/api/docs/${docId}/content?format=${format}`)
     expect(response.status).toBe(200)
     const body = await response.text()
+    if (format === 'text' && text !== undefined) expect(body).toBe(text)
     found[format] =
       format === 'markdown'
         ? harmfulInMarkdown(body)
@@ -46,7 +45,7 @@ async function harmfulInExports(docId: string): Promise<Record<string, string[]>
           ? harmfulInHtml(body)
           : format === 'json'
             ? harmfulInJson(JSON.parse(body))
-            : HOSTILE.filter((url) => body.includes(url))
+            : HOSTILE.filter((url) => text !== undefined && body.includes(url))
   }
   return found
 }
@@ -61,20 +60,32 @@ afterAll(async () => {
 })
 
 describe('hostile links through the server', () => {
-  it('REST import of Markdown and HTML stores and exports no harmful link, and keeps good ones', async () => {
+  it('REST import of Markdown and HTML stores and exports no harmful link or image, and keeps good ones', async () => {
     const markdown = [
       ...HOSTILE.map((url) => `[bad](<${url}>)`),
+      ...HOSTILE.map((url) => `![bad](<${url}>)`),
       '[good](https://example.com/)',
       '[here](/d/other)',
+      `![kept](${servedFile('md-import')})`,
     ].join('\n\n')
-    const html = HOSTILE.map((url) => `<p><a href="${url.replace(/&/g, '&amp;')}">bad</a></p>`).join('')
+    const html = [
+      ...HOSTILE.map(
+        (url) => `<p><a href="${htmlAttribute(url)}">bad</a></p><img src="${htmlAttribute(url)}" alt="bad">`,
+      ),
+      `<p>good</p><img src="${servedFile('html-import')}" alt="kept">`,
+    ].join('')
     expect((await post('/api/docs', { id: 'md-import', markdown })).status).toBe(201)
     expect((await post('/api/docs', { id: 'html-import', html })).status).toBe(201)
+    // The Markdown's text is the source the writer imported (a destination Markdown does not read as
+    // a link stays text), so its plain-text export has nothing to compare against.
     expect(await harmfulInExports('md-import')).toEqual(NOTHING_HARMFUL)
-    expect(await harmfulInExports('html-import')).toEqual(NOTHING_HARMFUL)
+    expect(await harmfulInExports('html-import', `${'bad\n'.repeat(HOSTILE.length)}good\n`)).toEqual(NOTHING_HARMFUL)
     const exported = await (await api('/api/docs/md-import/content?format=markdown')).text()
     expect(exported).toContain('[good](https://example.com/)')
     expect(exported).toContain('[here](/d/other)')
+    expect(exported).toContain(`![kept](${running.httpUrl}${servedFile('md-import')})`)
+    const json = await (await api('/api/docs/html-import/content?format=json')).text()
+    expect(json.match(/"src":"[^"]*"/g)).toEqual([`"src":"${servedFile('html-import')}"`])
   })
 
   it('the CLI import path (DocumentService.importContent) keeps the text and drops the link', async () => {
@@ -103,18 +114,24 @@ describe('hostile links through the server', () => {
     expect(await harmfulInExports('versioned')).toEqual(NOTHING_HARMFUL)
   })
 
-  it('a crafted update over WebSocket with hostile hrefs lands, and no export carries them', async () => {
+  it('a crafted update over WebSocket with hostile hrefs and image srcs lands, and no export carries them', async () => {
     const update = craftedUpdate((fragment) =>
       fragment.insert(0, [
         ...HOSTILE.map((url) => linkParagraph('bad', { href: url })),
+        ...HOSTILE.map((url) => imageElement({ src: url, alt: 'bad' })),
         linkParagraph('good', { href: 'https://example.com/' }),
+        imageElement({ src: servedFile('crafted'), alt: 'kept' }),
       ]),
     )
     const client = await rawClient(`${running.wsUrl}/crafted`)
     client.send(updateFrame(update))
     await waitFor(async () => (await textOf('crafted')).includes('good'), { description: 'update applied' })
-    expect(await harmfulInExports('crafted')).toEqual(NOTHING_HARMFUL)
-    expect(await (await api('/api/docs/crafted/content?format=html')).text()).toContain('href="https://example.com/"')
+    expect(await harmfulInExports('crafted', `${'bad\n'.repeat(HOSTILE.length)}good\n`)).toEqual(NOTHING_HARMFUL)
+    const html = await (await api('/api/docs/crafted/content?format=html')).text()
+    expect(html).toContain('href="https://example.com/"')
+    expect(html.match(/<img [^>]*>/g)).toEqual([
+      expect.stringContaining(`src="${running.httpUrl}${servedFile('crafted')}"`),
+    ])
     client.ws.close()
   })
 

@@ -137,7 +137,12 @@ describe('tandem export with images', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'tandem-image-export-'))
     dataDir = path.join(dir, 'data')
     const file = path.join(dir, 'pics.md')
-    await writeFile(file, `# Pictures\n\n![cat](${fileUrl('pics')})\n\n![dog](${EXTERNAL})\n`)
+    // Issue 22's report: `tandem import` of a Markdown file with a javascript: link (and image).
+    await writeFile(
+      file,
+      `# Pictures\n\n![cat](${fileUrl('pics')})\n\n![dog](${EXTERNAL})\n\n` +
+        '[click me](javascript:alert(document.domain)) and ![bad](javascript:alert(1))\n',
+    )
     const imported = await runCli(['import', 'pics', file, '--data-dir', dataDir])
     expect(imported.code, imported.stderr).toBe(0)
     // The upload, through the data directory's file store (what the upload route does after sniffing).
@@ -152,6 +157,9 @@ describe('tandem export with images', () => {
   it('keeps uploads relative without --base-url and makes them absolute with it', { timeout: 120_000 }, async () => {
     const relative = await runCli(['export', 'pics', '--data-dir', dataDir])
     expect(relative.stdout).toContain(`![cat](${fileUrl('pics')})`)
+    // The imported javascript: link and image were dropped on the way in (the text stays).
+    expect(relative.stdout).toContain('click me and')
+    expect(relative.stdout).not.toMatch(/javascript/i)
     const absolute = await runCli(['export', 'pics', '--base-url', 'https://docs.example.org/', '--data-dir', dataDir])
     expect(absolute.code, absolute.stderr).toBe(0)
     expect(absolute.stdout).toContain(`![cat](https://docs.example.org${fileUrl('pics')})`)
@@ -167,6 +175,7 @@ describe('tandem export with images', () => {
       dataDir,
     ])
     expect(json.stdout).toContain(`"src":"${fileUrl('pics')}"`)
+    expect(json.stdout).not.toMatch(/javascript/i)
   })
 
   it(

@@ -4,7 +4,7 @@ import { docToJSON, parseContent, renderDoc, replaceContent } from '../../server
 import { CONTENT_FORMATS, ContentFormat } from '../../server/content/formats.js'
 import { applyValidatedUpdate } from '../../server/sync/update-guard.js'
 import { GOOD_URLS, HOSTILE_URLS } from '../fixtures/hostile-urls.js'
-import { craftedUpdate, linkParagraph } from '../helpers/crafted-content.js'
+import { craftedUpdate, imageElement, linkParagraph } from '../helpers/crafted-content.js'
 import { harmfulInHtml, harmfulInJson, harmfulInMarkdown } from '../helpers/executable-urls.js'
 
 const show = (url: string) => JSON.stringify(url.length > 60 ? `${url.slice(0, 60)}…` : url)
@@ -62,6 +62,15 @@ describe('hostile URLs in imports', () => {
     }
   })
 
+  it.each(hostile)('an HTML image with src %s imports as nothing', (_name, url) => {
+    const quoted = url.replace(/&/g, '&amp;').replace(/"/g, '&quot;')
+    for (const source of [`<p>text</p><img src="${quoted}" alt="bad">`, `<p>text</p><img src="${url}" alt="bad">`]) {
+      const json = parseContent(source, 'html')
+      expect(JSON.stringify(json), source).not.toContain('"image"')
+      expectNoHarmfulExport(docFromJson(json))
+    }
+  })
+
   it('keeps good links through Markdown and HTML import and every export', () => {
     for (const url of GOOD_URLS) {
       const markdown = parseContent(`[go](${url.replace(/[()]/g, '\\$&')})`, 'markdown')
@@ -92,6 +101,24 @@ describe('hostile URLs written by a crafted Yjs update', () => {
     expect(renderDoc(doc, ContentFormat.Text)).toBe('click me\nfine\n')
     expect(linkHrefs(docToJSON(doc))).toEqual(['"href":"https://example.com/"'])
     expect(renderDoc(doc, ContentFormat.Markdown)).toBe('click me\n\n[fine](https://example.com/)\n')
+  })
+
+  it.each(hostile)('an image with src %s exports in no format, and a relative one stays', (_name, url) => {
+    const doc = new Y.Doc()
+    const served = `/api/docs/doc/files/${'b'.repeat(64)}`
+    const update = craftedUpdate((fragment) =>
+      fragment.insert(0, [
+        linkParagraph('before', { href: 'https://example.com/' }),
+        imageElement({ src: url, alt: 'bad' }),
+        imageElement({ src: served, alt: 'good' }),
+      ]),
+    )
+    applyValidatedUpdate(doc, update, null)
+    expect(doc.getXmlFragment('default').toString()).toContain('alt="bad"') // the update did land
+    expectNoHarmfulExport(doc)
+    expect(renderDoc(doc, ContentFormat.Text)).toBe('before\n')
+    expect(JSON.stringify(docToJSON(doc)).match(/"src":"[^"]*"/g)).toEqual([`"src":"${served}"`])
+    expect(renderDoc(doc, ContentFormat.Markdown)).toBe(`[before](https://example.com/)\n\n![good](${served})\n`)
   })
 
   it('drops element types, marks and attributes the schema does not know', () => {
@@ -132,6 +159,51 @@ describe('hostile URLs written by a crafted Yjs update', () => {
     applyValidatedUpdate(doc, update, null)
     // The level falls back to its default (1), the language to none.
     expect(renderDoc(doc, ContentFormat.Markdown)).toBe('# Title\n\n```\nlet a\n```\n')
+  })
+
+  it('drops a mark where its node allows none (a link in a code block), so no export writes it into the code', () => {
+    // The property test's counterexample: the Markdown export wrote `[a](! "x\") [y](javascript:…")`
+    // inside the fence, and importing that back made the link's title part of the code.
+    const doc = new Y.Doc()
+    const update = craftedUpdate((fragment) => {
+      const code = new Y.XmlElement('codeBlock')
+      const text = new Y.XmlText()
+      code.insert(0, [text])
+      fragment.insert(0, [code])
+      text.insert(0, 'a', { link: { href: '!', title: 'x") [y](javascript:alert(1) "' }, bold: true })
+    })
+    applyValidatedUpdate(doc, update, null)
+    expect(docToJSON(doc).content).toEqual([
+      { type: 'codeBlock', attrs: { language: null }, content: [{ type: 'text', text: 'a' }] },
+    ])
+    const markdown = renderDoc(doc, ContentFormat.Markdown)
+    expect(markdown).toBe('```\na\n```\n')
+    expect(renderDoc(docFromJson(parseContent(markdown, 'markdown')), ContentFormat.Text)).toBe('a\n')
+  })
+
+  it.each([
+    ['raw HTML after a blank line', 'a\n\n<img src=x onerror=alert(1)>\n\nb', 'a <img src=x onerror=alert(1)> b'],
+    ['a javascript: anchor', 'a\n\n<a href="javascript:alert(1)">x</a>\n', 'a <a href="javascript:alert(1)">x</a>'],
+    ['a fenced block', '\n```\n[x](javascript:alert(1))\n```\n', '``` [x](javascript:alert(1)) ```'],
+  ])("keeps an image's alt text (%s) inside the Markdown image, on one line", (_name, alt, kept) => {
+    // The property test's counterexample: a line break in the description ended the image, and what
+    // followed was live Markdown (raw HTML included) in the export.
+    const doc = new Y.Doc()
+    applyValidatedUpdate(
+      doc,
+      craftedUpdate((fragment) => fragment.insert(0, [imageElement({ src: 'https://example.com/a.png', alt })])),
+      null,
+    )
+    const markdown = renderDoc(doc, ContentFormat.Markdown)
+    expect(harmfulInMarkdown(markdown), markdown).toEqual([])
+    expect(markdown.trim().split('\n'), markdown).toHaveLength(1)
+    // Read back, it is the one image it was, with its alt text (line breaks now spaces).
+    expect(parseContent(markdown, 'markdown').content).toEqual([
+      expect.objectContaining({
+        type: 'image',
+        attrs: expect.objectContaining({ src: 'https://example.com/a.png', alt: kept }),
+      }),
+    ])
   })
 
   it('escapes a link that would break out of Markdown syntax', () => {

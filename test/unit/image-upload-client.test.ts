@@ -75,15 +75,26 @@ describe('the image upload client, against a real server', () => {
 
 describe('imageAddress', () => {
   it("adds the reader's token to the server's own files only", () => {
-    expect(imageAddress('/api/docs/d/files/ab', 'https://t.example', 'x y')).toBe(
-      'https://t.example/api/docs/d/files/ab?token=x%20y',
-    )
-    expect(imageAddress('/api/docs/d/files/ab', 'https://t.example', undefined)).toBe(
-      'https://t.example/api/docs/d/files/ab',
-    )
+    const file = `/api/docs/d/files/${'0123456789abcdef'.repeat(4)}`
+    expect(imageAddress(file, 'https://t.example', 'x y')).toBe(`https://t.example${file}?token=x%20y`)
+    expect(imageAddress(file, 'https://t.example', undefined)).toBe(`https://t.example${file}`)
     expect(imageAddress('https://cdn.example/cat.png', 'https://t.example', 'secret')).toBe(
       'https://cdn.example/cat.png',
     )
     expect(imageAddress('//cdn.example/cat.png', 'https://t.example', 'secret')).toBe('//cdn.example/cat.png')
+  })
+
+  it('never sends the token to another path of the server a crafted src names', () => {
+    const file = `/api/docs/d/files/${'a'.repeat(64)}`
+    expect(imageAddress(file, 'https://t.example/prefix', 'tok')).toBe(`https://t.example/prefix${file}?token=tok`)
+    for (const src of [
+      '/api/docs/d/content?format=json',
+      '/api/docs/d/files/ab',
+      `${file}?x=1`,
+      '/auth/login',
+      '/d/other',
+    ]) {
+      expect(imageAddress(src, 'https://t.example', 'tok'), src).toBe(`https://t.example${src}`)
+    }
   })
 })

@@ -1,6 +1,7 @@
 import { NodeViewWrapper, type ReactNodeViewProps } from '@tiptap/react'
 import { useEffect, useState, useSyncExternalStore, type KeyboardEvent } from 'react'
 import { IMAGE_ALIGNMENTS, IMAGE_SIZES, type ImageAlign, type ImageSize } from '../../../shared/image-node.js'
+import { safeUrl, UrlKind } from '../../../shared/url-policy.js'
 import type { ImageUploader, UploadProgress } from './image-uploader.js'
 
 const SIZE_LABELS: Record<ImageSize, string> = { small: 'Small', medium: 'Medium', full: 'Full width' }
@@ -9,7 +10,10 @@ const ALIGN_LABELS: Record<ImageAlign, string> = { left: 'Align left', center: '
 /**
  * An image in the editor: the picture (loaded with this reader's own token, which never enters the
  * document), a placeholder while its upload runs, and — for writers, on the selected image — alt
- * text, width presets and alignment.
+ * text, width presets and alignment. The `src` goes through the URL policy (shared/url-policy.ts)
+ * here too: a crafted update can store any value in the Yjs document, and the node view reads the
+ * attribute as stored, so a refused URL (`javascript:`, `data:`, `//other-host` …) is never loaded;
+ * a note stands in its place.
  */
 export function ImageView({ node, editor, extension, selected, updateAttributes }: ReactNodeViewProps) {
   const uploader = (extension.options as { uploader: ImageUploader | null }).uploader
@@ -27,7 +31,9 @@ export function ImageView({ node, editor, extension, selected, updateAttributes 
     () => (attrs.uploadId && uploader ? uploader.progressOf(attrs.uploadId) : undefined),
     () => undefined,
   )
-  const [address, refreshAddress] = useImageAddress(uploader, attrs.src)
+  const src = safeUrl(UrlKind.Image, attrs.src)
+  const isRefused = attrs.src != null && src === null
+  const [address, refreshAddress] = useImageAddress(uploader, src)
   const canEdit = editor.isEditable
 
   return (
@@ -37,7 +43,9 @@ export function ImageView({ node, editor, extension, selected, updateAttributes 
       data-align={attrs.align}
       data-selected={selected ? 'true' : undefined}
     >
-      {attrs.src ? (
+      {isRefused ? (
+        <RefusedImage />
+      ) : src ? (
         <img
           className="tandem-image__img"
           src={address ?? undefined}
@@ -51,7 +59,7 @@ export function ImageView({ node, editor, extension, selected, updateAttributes 
       ) : (
         <Placeholder progress={progress} />
       )}
-      {selected && canEdit && attrs.src && (
+      {selected && canEdit && src && (
         <ImageControls
           alt={attrs.alt ?? ''}
           size={attrs.size}
@@ -85,6 +93,15 @@ function useImageAddress(uploader: ImageUploader | null, src: string | null): [s
     }
   }, [uploader, src, attempt])
   return [address, () => setAttempt((count) => (count === 0 ? 1 : count))]
+}
+
+/** In place of an image whose stored address the URL policy refuses: nothing is loaded from it. */
+function RefusedImage() {
+  return (
+    <div className="tandem-image__placeholder" role="note" data-refused="true">
+      <span>Image not shown: its address is not allowed</span>
+    </div>
+  )
 }
 
 function Placeholder({ progress }: { progress: UploadProgress | undefined }) {

@@ -142,13 +142,19 @@ async function sendWithFetch(options: UploadOptions): Promise<{ status: number; 
   return { status: response.status, text: await response.text() }
 }
 
+/** The path of an uploaded file as the upload route hands it out (server/http/files-routes.ts). */
+const SERVED_FILE = /^\/api\/docs\/[A-Za-z0-9_-]{1,128}\/files\/[0-9a-f]{64}$/
+
 /**
- * The address a reader's browser loads an image from: a stored relative URL (an upload) goes to the
- * server with this reader's own token in the query (an `<img>` cannot send a header); an absolute
- * URL (an imported external image) is used as it is, and never gets the token.
+ * The address a reader's browser loads an image from: a stored upload (`/api/docs/<docId>/files/<id>`)
+ * goes to the server with this reader's own token in the query (an `<img>` cannot send a header);
+ * any other path on the server is loaded from it without the token (a crafted `src` must not make
+ * every reader send their token to another endpoint); an absolute URL (an imported external image)
+ * is used as it is, and never gets the token.
  */
 export function imageAddress(src: string, httpBase: string, token: string | undefined): string {
   if (!src.startsWith('/') || src.startsWith('//')) return src
   const url = `${httpBase}${src}`
-  return token ? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : url
+  if (!token || !SERVED_FILE.test(src)) return url
+  return `${url}?token=${encodeURIComponent(token)}`
 }
