@@ -1,37 +1,13 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestAccount, TestProvider } from '../helpers/oidc-provider.js'
-import { ann, bob, startSignIn, type SignInFixture } from '../helpers/sign-in-fixture.js'
-import { ensureWebAppBuilt } from './helpers/app-server.js'
-import { launchChromium } from './helpers/browser.js'
+import type { BrowserContext, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { TestAccount } from '../helpers/oidc-provider.js'
+import { ann, bob } from '../helpers/sign-in-fixture.js'
 import { commentsLandmark, selectText } from './helpers/comments-page.js'
 import { eventually, focusEnd, syncState, uniqueDocId } from './helpers/editor-page.js'
+import { signedInPage, useSignInApp } from './helpers/sign-in-app.js'
 
-let browser: Browser
-let fixture: SignInFixture
-let provider: TestProvider
-let url: string
-
-beforeAll(async () => {
-  // Built first: the server looks for the web app when it starts.
-  await ensureWebAppBuilt()
-  ;[browser, fixture] = await Promise.all([launchChromium(), startSignIn()])
-  ;({ provider, url } = fixture)
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await fixture?.close()
-})
-
-async function signedInPage(context: BrowserContext, account: TestAccount): Promise<Page> {
-  const page = await context.newPage()
-  await page.goto(url)
-  provider.signInAs(account)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('button', { name: 'Sign out' }).waitFor()
-  return page
-}
+const app = useSignInApp()
+const signedIn = (context: BrowserContext, account: TestAccount): Promise<Page> => signedInPage(app, context, account)
 
 /** Shares the document with `email` as a commenter, as the owner's Share dialog does. */
 function shareFrom(page: Page, docId: string, email: string): Promise<number> {
@@ -48,15 +24,15 @@ function shareFrom(page: Page, docId: string, email: string): Promise<number> {
 
 describe('mentions in the web app', { timeout: 120_000 }, () => {
   it('Ann mentions Bob from the composer; Bob finds it under "Mentions" and lands on the thread', async () => {
-    const annContext = await browser.newContext({ viewport: { width: 1200, height: 800 } })
-    const bobContext = await browser.newContext({ viewport: { width: 1200, height: 800 } })
+    const annContext = await app.browser.newContext({ viewport: { width: 1200, height: 800 } })
+    const bobContext = await app.browser.newContext({ viewport: { width: 1200, height: 800 } })
     try {
       // Bob has signed in before, so the document can name him.
-      const bobPage = await signedInPage(bobContext, bob)
-      const annPage = await signedInPage(annContext, ann)
+      const bobPage = await signedIn(bobContext, bob)
+      const annPage = await signedIn(annContext, ann)
       const docId = uniqueDocId('mentions')
       // Opening a new id makes Ann its owner: the app asks /auth/token for it.
-      await annPage.goto(`${url}/d/${docId}`)
+      await annPage.goto(`${app.fixture.url}/d/${docId}`)
       await annPage.locator('.ProseMirror[contenteditable="true"]').waitFor()
       await focusEnd(annPage)
       await annPage.keyboard.type('We launch in May.')
@@ -121,11 +97,11 @@ describe('mentions in the web app', { timeout: 120_000 }, () => {
   })
 
   it('offers to share with an address that has no access, and Escape closes only the list', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 800 }, colorScheme: 'dark' })
+    const context = await app.browser.newContext({ viewport: { width: 390, height: 800 }, colorScheme: 'dark' })
     try {
-      const page = await signedInPage(context, ann)
+      const page = await signedIn(context, ann)
       const docId = uniqueDocId('mention-share')
-      await page.goto(`${url}/d/${docId}`)
+      await page.goto(`${app.fixture.url}/d/${docId}`)
       await page.locator('.ProseMirror[contenteditable="true"]').waitFor()
       expect(await shareFrom(page, docId, bob.email)).toBe(200)
       // A phone: the comments are a panel, opened from the toolbar.

@@ -1,10 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureWebAppBuilt } from './helpers/app-server.js'
-import { launchChromium } from './helpers/browser.js'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, describe, expect, it } from 'vitest'
 import { commentOn, threadCard } from './helpers/comments-page.js'
 import { editorText, eventually, focusEnd, syncState } from './helpers/editor-page.js'
-import { ann, bob, startSignIn, type SignInFixture } from '../helpers/sign-in-fixture.js'
+import { signedInPage, useSignInApp } from './helpers/sign-in-app.js'
+import { ann, bob } from '../helpers/sign-in-fixture.js'
 import type { TestAccount } from '../helpers/oidc-provider.js'
 
 /**
@@ -18,32 +17,18 @@ const WIDE = { width: 1200, height: 800 }
 const PHONE = { width: 390, height: 844 }
 const NO_ACCESS = 'You no longer have access to this document. Ask its owner to share it again.'
 
-let browser: Browser
-let fixture: SignInFixture
+const app = useSignInApp()
 const contexts: BrowserContext[] = []
-
-beforeAll(async () => {
-  // Built first: the server looks for the web app when it starts.
-  await ensureWebAppBuilt()
-  ;[browser, fixture] = await Promise.all([launchChromium(), startSignIn()])
-}, 180_000)
 
 afterAll(async () => {
   for (const context of contexts) await context.close()
-  await browser?.close()
-  await fixture?.close()
 })
 
 /** A browser profile of its own, signed in as `account` through the provider, on the list page. */
 async function signedIn(account: TestAccount): Promise<Page> {
-  const context = await browser.newContext({ viewport: WIDE })
+  const context = await app.browser.newContext({ viewport: WIDE })
   contexts.push(context)
-  const page = await context.newPage()
-  await page.goto(fixture.url)
-  fixture.provider.signInAs(account)
-  await page.getByRole('banner').getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('button', { name: 'Sign out' }).waitFor()
-  return page
+  return signedInPage(app, context, account)
 }
 
 function shareDialog(page: Page) {
@@ -77,10 +62,10 @@ describe('sharing with people in the web app', { timeout: 120_000 }, () => {
   let docPath: string
 
   it('signed out, the list explains sign-in instead of failing', async () => {
-    const context = await browser.newContext({ viewport: PHONE })
+    const context = await app.browser.newContext({ viewport: PHONE })
     contexts.push(context)
     const page = await context.newPage()
-    await page.goto(fixture.url)
+    await page.goto(app.fixture.url)
     await page.getByRole('heading', { name: 'Sign in to see your documents' }).waitFor()
     expect(await page.getByRole('main').getByRole('link', { name: 'Sign in' }).count()).toBe(1)
     expect(await page.getByRole('alert').count()).toBe(0)
@@ -112,7 +97,7 @@ describe('sharing with people in the web app', { timeout: 120_000 }, () => {
     await annPage.getByRole('list', { name: 'My documents' }).getByText('Trip plans').waitFor()
     await annPage.getByRole('list', { name: 'Recent' }).getByText('Trip plans').waitFor()
     await annPage.screenshot({ path: 'test-results/sharing-list-wide-light.png' })
-    await annPage.goto(`${fixture.url}${docPath}`)
+    await annPage.goto(`${app.fixture.url}${docPath}`)
     await eventually(() => editorText(annPage)).toBe('Pack the tent')
   })
 
@@ -213,10 +198,10 @@ describe('sharing with people in the web app', { timeout: 120_000 }, () => {
   })
 
   it('signed out, the document asks to sign in; with the link turned on, it opens for anyone', async () => {
-    const context = await browser.newContext({ viewport: WIDE })
+    const context = await app.browser.newContext({ viewport: WIDE })
     contexts.push(context)
     const visitor = await context.newPage()
-    await visitor.goto(`${fixture.url}${docPath}`)
+    await visitor.goto(`${app.fixture.url}${docPath}`)
     await visitor.getByRole('heading', { name: 'Sign in to open this document' }).waitFor()
     await visitor.getByRole('main').getByRole('link', { name: 'Sign in' }).waitFor()
 

@@ -1,34 +1,17 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureWebAppBuilt, startApp } from './helpers/app-server.js'
-import { launchChromium } from './helpers/browser.js'
-import type { TestProvider } from '../helpers/oidc-provider.js'
-import { ann, startSignIn, type SignInFixture } from '../helpers/sign-in-fixture.js'
+import { describe, expect, it } from 'vitest'
+import { startApp } from './helpers/app-server.js'
+import { ann } from '../helpers/sign-in-fixture.js'
+import { useSignInApp } from './helpers/sign-in-app.js'
 
-let browser: Browser
-let fixture: SignInFixture
-let provider: TestProvider
-let url: string
-
-beforeAll(async () => {
-  // Built first: the server looks for the web app when it starts.
-  await ensureWebAppBuilt()
-  ;[browser, fixture] = await Promise.all([launchChromium(), startSignIn()])
-  ;({ provider, url } = fixture)
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await fixture?.close()
-})
+const app = useSignInApp()
 
 describe('sign-in in the web app', { timeout: 90_000 }, () => {
   it('offers "Sign in", signs in through the provider, shows the person, and signs out', async () => {
-    const context = await browser.newContext()
+    const context = await app.browser.newContext()
     try {
       const page = await context.newPage()
-      await page.goto(url)
-      provider.signInAs(ann)
+      await page.goto(app.fixture.url)
+      app.fixture.provider.signInAs(ann)
       await page.getByRole('button', { name: 'Sign in' }).click()
       // Through the provider and back: the person is shown with "Sign out".
       await page.getByRole('button', { name: 'Sign out' }).waitFor()
@@ -39,7 +22,7 @@ describe('sign-in in the web app', { timeout: 90_000 }, () => {
       // The provider asks to confirm ending its own session, then returns to Tandem, signed out.
       await page.getByRole('button', { name: 'Yes, sign me out' }).click()
       await page.getByRole('button', { name: 'Sign in' }).waitFor()
-      expect(new URL(page.url()).origin).toBe(url)
+      expect(new URL(page.url()).origin).toBe(app.fixture.url)
     } finally {
       await context.close()
     }
@@ -48,12 +31,12 @@ describe('sign-in in the web app', { timeout: 90_000 }, () => {
 
 describe('the web app without OIDC_ISSUER', { timeout: 90_000 }, () => {
   it('shows nothing about sign-in', async () => {
-    const app = await startApp()
-    const context = await browser.newContext()
+    const withoutSignIn = await startApp()
+    const context = await app.browser.newContext()
     try {
       const page = await context.newPage()
       const sessionAnswer = page.waitForResponse((response) => response.url().endsWith('/auth/session'))
-      await page.goto(app.url)
+      await page.goto(withoutSignIn.url)
       await page.getByRole('heading', { name: 'Documents' }).waitFor()
       // The app asked, and the server has no sign-in to offer.
       expect((await sessionAnswer).status()).toBe(404)
@@ -61,7 +44,7 @@ describe('the web app without OIDC_ISSUER', { timeout: 90_000 }, () => {
       expect(await page.locator('.account').count()).toBe(0)
     } finally {
       await context.close()
-      await app.close()
+      await withoutSignIn.close()
     }
   })
 })
